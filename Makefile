@@ -1,0 +1,60 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# io_uring_rs: build the test kernel and the module, run it in a VM.
+#
+#   make            build io_uring_rs.ko (and the debug test kernel, cached)
+#   make run        boot the debug kernel, load the module, run the demo
+#   make check      host tests, then the kselftests in the debug VM
+#   make kernel     only build (or find in the cache) the debug test kernel
+#   make clippy     build the module with CLIPPY=1; any warning fails
+#   make fmt        rustfmt with the kernel's .rustfmt.toml (fmt-check: verify)
+#   make rust-analyzer   write rust-project.json for editors
+#
+# KDIR=/path uses a kernel tree you already built (CONFIG_RUST=y, `make all`
+# done in it); otherwise the debug kernel is built once into
+# ~/.cache/io_uring_rs (IO_URING_RS_CACHE overrides) and reused.
+
+SHELL := /bin/bash
+ROOT := $(CURDIR)
+SCRIPTS := $(ROOT)/scripts
+# Resolves (and if needed builds) the kernel tree; honours KDIR=.
+KDIR_OF := $(SCRIPTS)/kdir.sh
+KMAKE = $(MAKE) -C $$kdir M=$(ROOT) LLVM=1
+RS_SOURCES = $(shell find $(ROOT)/io_uring_rs -name '*.rs')
+export KDIR
+
+.PHONY: all module kernel clean clippy fmt fmt-check rust-analyzer check run
+
+all: module
+
+kernel:
+	@$(KDIR_OF) debug
+
+module:
+	@kdir=$$($(KDIR_OF) debug) && $(KMAKE) modules
+
+clippy:
+	@kdir=$$($(KDIR_OF) debug) && $(KMAKE) clean && \
+		$(KMAKE) CLIPPY=1 KRUSTFLAGS=-Dwarnings modules
+
+fmt:
+	@kdir=$$($(KDIR_OF) debug) && \
+		rustfmt --edition 2021 --config-path $$kdir/.rustfmt.toml $(RS_SOURCES)
+
+fmt-check:
+	@kdir=$$($(KDIR_OF) debug) && \
+		rustfmt --check --edition 2021 --config-path $$kdir/.rustfmt.toml $(RS_SOURCES)
+
+rust-analyzer:
+	@kdir=$$($(KDIR_OF) debug) && $(KMAKE) rust-analyzer
+
+check: module
+	@KDIR=$$($(KDIR_OF) debug) $(SCRIPTS)/check.sh
+
+run: module
+	@KDIR=$$($(KDIR_OF) debug) $(SCRIPTS)/vm-run.sh run
+
+clean:
+	@if kdir=$$(KDIR=$${KDIR:-$$($(SCRIPTS)/build-kernel.sh --dir debug $(ROOT)/selftests/config)}) && \
+		[ -f $$kdir/Makefile ]; then $(KMAKE) clean; fi
+	rm -rf $(ROOT)/out

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install what building and testing io_uring_rs needs: Debian packages, the
+# rust-src component and bindgen. Idempotent and non-interactive: a machine
+# that already has everything spends a second or two here.
+set -euo pipefail
+
+PKGS=(linux-source-6.12 clang lld llvm libclang-dev flex bison bc libelf-dev
+      libssl-dev cpio xz-utils rsync qemu-system-x86 busybox-static kmod python3
+      valgrind)
+
+log() { printf 'bootstrap: %s\n' "$*" >&2; }
+
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	log "installing Debian packages: ${missing[*]}"
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+		--no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v rustup >/dev/null; then
+	log "rustup is required (the machine's Rust toolchain manager); not found"
+	exit 1
+fi
+if ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
+	log "adding rustup component rust-src"
+	rustup component add rust-src >/dev/null
+fi
+
+BINDGEN_VERSION=0.73.2
+if ! command -v bindgen >/dev/null ||
+	[ "$(bindgen --version 2>/dev/null | awk '{print $2}')" != "$BINDGEN_VERSION" ]; then
+	log "installing bindgen-cli $BINDGEN_VERSION (takes a few minutes once)"
+	cargo install --quiet --locked bindgen-cli --version "$BINDGEN_VERSION"
+fi

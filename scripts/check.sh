@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check: every test suite of io_uring_rs, then one totals line.
+#
+#   lint      rustfmt --check and clippy (CLIPPY=1, warnings are errors)
+#   pipeline  unit tests of the VM log/KTAP checker (scripts/tests)
+#   host      cargo test of the host mirror (rust/), when present
+#   vm        the kselftest collection in the debug VM (scripts/vm-run.sh)
+#   vm-fail   the pipeline's own end-to-end test: a run with one injected
+#             failing KTAP case must be judged a failure
+#
+# KDIR must name the debug kernel tree (the Makefile passes it).
+set -uo pipefail
+root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+cd "$root"
+mkdir -p out
+
+total_p=0 total_f=0 total_s=0
+failed_suites=()
+add() { # suite passed failed skipped
+	echo "check: $1: $2 passed, $3 failed, $4 skipped"
+	total_p=$((total_p + $2)); total_f=$((total_f + $3)); total_s=$((total_s + $4))
+	[ "$3" -eq 0 ] || failed_suites+=("$1")
+}
+
+# --- lint: rustfmt and clippy on the module ------------------------------
+lp=0 lf=0
+for target in fmt-check clippy; do
+	if make -s "$target" >/dev/null 2>"$root/out/$target.log"; then
+		lp=$((lp + 1))
+	else
+		cat "$root/out/$target.log"
+		echo "check: lint: make $target failed"
+		lf=$((lf + 1))
+	fi
+done
+add lint $lp $lf 0
+
+# --- pipeline: unit tests of the checker --------------------------------
+log=$(mktemp)
+python3 -m unittest discover -s scripts/tests -t . -v >"$log" 2>&1
+rc=$?
+cat "$log"
+ran=$(sed -n 's/^Ran \([0-9]*\) tests\?.*/\1/p' "$log")
+fails=$(grep -Eo '(failures|errors)=[0-9]+' "$log" | cut -d= -f2 | paste -sd+ | bc)
+skips=$(grep -Eo 'skipped=[0-9]+' "$log" | cut -d= -f2 | head -1)
+ran=${ran:-0} fails=${fails:-0} skips=${skips:-0}
+[ $rc -eq 0 ] || [ "$fails" -gt 0 ] || fails=1
+add pipeline $((ran - fails - skips)) "$fails" "$skips"
+rm -f "$log"
+
+# --- host: cargo test of the host mirror --------------------------------
+if [ -f rust/Cargo.toml ]; then
+	log=$(mktemp)
+	(cd rust && cargo test --quiet --workspace 2>&1) | tee "$log"
+	rc=${PIPESTATUS[0]}
+	read -r p f s < <(awk '/^test result:/ { for (i = 1; i <= NF; i++) {
+		if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i;
+		if ($(i+1) ~ /^ignored/) s += $i } } END { print p+0, f+0, s+0 }' "$log")
+	[ "$rc" -eq 0 ] || [ "$f" -gt 0 ] || f=1
+	add host "$p" "$f" "$s"
+	rm -f "$log"
+fi
+
+# --- vm: the kselftest collection on the debug kernel ---------------------
+counts_of() { cat "$(ls -td "$root"/out/vm-"$1"-* | head -1)/counts" 2>/dev/null || echo "0 1 0"; }
+scripts/vm-run.sh check
+rc=$?
+read -r p f s < <(counts_of check)
+[ $rc -eq 0 ] || [ "$f" -gt 0 ] || f=1
+add vm "$p" "$f" "$s"
+
+# --- vm-fail: an injected failing case must fail the run ------------------
+if [ "${IO_URING_RS_SKIP_INJECT:-0}" = 1 ]; then
+	add vm-fail 0 0 1
+else
+	out=$(scripts/vm-run.sh inject-fail 2>&1)
+	rc=$?
+	echo "$out" | tail -n 4
+	if [ $rc -ne 0 ] && echo "$out" | grep -q 'FAIL injected failure'; then
+		echo "check: vm-fail: the injected failure failed the run, as it must"
+		add vm-fail 1 0 0
+	else
+		echo "check: vm-fail: a run with a failing KTAP case was not judged a failure"
+		add vm-fail 0 1 0
+	fi
+fi
+
+echo
+if [ ${#failed_suites[@]} -gt 0 ]; then
+	echo "check: FAILED suites: ${failed_suites[*]}"
+fi
+echo "$total_p passed, $total_f failed, $total_s skipped"
+[ "$total_f" -eq 0 ]

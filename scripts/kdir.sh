@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Print the kernel tree to build io_uring_rs against.
+#
+#   scripts/kdir.sh [FLAVOUR]
+#
+# With KDIR set in the environment, check that it is a usable tree and print
+# it. Otherwise install what is missing and build (or reuse from the cache)
+# the FLAVOUR kernel (default: debug) from its config fragment; see
+# Documentation/testing.rst.
+set -euo pipefail
+here=$(dirname "$(readlink -f "$0")")
+flavour=${1:-debug}
+
+if [ -n "${KDIR:-}" ]; then
+	for f in .config Module.symvers arch/x86/boot/bzImage; do
+		[ -e "$KDIR/$f" ] || { echo "KDIR=$KDIR: no $f (run 'make all' in it first)" >&2; exit 1; }
+	done
+	grep -qx 'CONFIG_RUST=y' "$KDIR/.config" || { echo "KDIR=$KDIR: CONFIG_RUST is not set" >&2; exit 1; }
+	echo "$KDIR"
+	exit 0
+fi
+
+case $flavour in
+debug) fragment=$here/../selftests/config ;;
+*) fragment=$here/../selftests/config.$flavour ;;
+esac
+"$here/bootstrap.sh"
+"$here/build-kernel.sh" "$flavour" "$fragment" | tail -n 1

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Deliberately trigger one class of kernel splat, for capturing the log
+ * excerpts that the VM log checker's tests are fed with
+ * (scripts/tests/capture-fixtures.sh). Never loaded by `make check`.
+ *
+ *   insmod splat.ko kind=warn|lockdep|kasan|atomic_sleep|leak
+ *
+ * Loading always fails with -ECANCELED so the next kind can be loaded.
+ */
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+
+static char *kind = "";
+module_param(kind, charp, 0);
+
+static DEFINE_MUTEX(splat_a);
+static DEFINE_MUTEX(splat_b);
+static DEFINE_SPINLOCK(splat_spin);
+static void *splat_leaked;
+
+static int __init splat_init(void)
+{
+	if (!strcmp(kind, "warn")) {
+		WARN(1, "splat: deliberate warning\n");
+	} else if (!strcmp(kind, "lockdep")) {
+		/* A -> B, then B -> A: a possible circular locking dependency. */
+		mutex_lock(&splat_a);
+		mutex_lock(&splat_b);
+		mutex_unlock(&splat_b);
+		mutex_unlock(&splat_a);
+		mutex_lock(&splat_b);
+		mutex_lock(&splat_a);
+		mutex_unlock(&splat_a);
+		mutex_unlock(&splat_b);
+	} else if (!strcmp(kind, "kasan")) {
+		volatile char *p = kmalloc(8, GFP_KERNEL);
+
+		if (p) {
+			pr_info("splat: read past the end: %d\n", p[8]);
+			kfree((void *)p);
+		}
+	} else if (!strcmp(kind, "atomic_sleep")) {
+		spin_lock(&splat_spin);
+		might_sleep();
+		spin_unlock(&splat_spin);
+	} else if (!strcmp(kind, "leak")) {
+		splat_leaked = kmalloc(96, GFP_KERNEL);
+		/* Forget the only reference. */
+		WRITE_ONCE(splat_leaked, NULL);
+	}
+	return -ECANCELED;
+}
+module_init(splat_init);
+
+MODULE_DESCRIPTION("io_uring_rs log checker fixture generator");
+MODULE_LICENSE("GPL");

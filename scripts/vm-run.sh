@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot the test kernel under QEMU (TCG) with a busybox initramfs holding the
+# module and the kselftest collection, and judge the run.
+#
+#   KDIR=... scripts/vm-run.sh MODE
+#
+# MODE: check (run the kselftests), run (the demo), inject-fail (the
+# collection with one case failing on purpose: the pipeline's own test),
+# exec (run /extra/run.sh from the directory VM_EXTRA names).
+# Exit status 0 only if the guest finished, every KTAP case passed and the
+# kernel log holds no splat. Logs go to out/vm-MODE-TIMESTAMP/.
+set -euo pipefail
+mode=${1:?usage: vm-run.sh check|run|inject-fail|exec}
+root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+: "${KDIR:?KDIR must name the kernel tree}"
+timeout_s=${VM_TIMEOUT:-900}
+
+out=$root/out/vm-$mode-$(date +%Y%m%d-%H%M%S)
+stage=$out/initramfs
+mkdir -p "$stage"/{bin,usr/bin,kselftest}
+
+cp /bin/busybox "$stage/bin/busybox"
+install -m 755 "$root/scripts/guest-init.sh" "$stage/init"
+install -m 755 "$root/scripts/timeout-shim.sh" "$stage/usr/bin/timeout"
+ksft=$KDIR/tools/testing/selftests
+cp -r "$ksft/kselftest" "$stage/kselftest/"
+install -m 755 "$ksft/run_kselftest.sh" "$stage/kselftest/"
+make -s -C "$root/selftests" KDIR="$KDIR" install INSTALL_PATH="$stage/kselftest/io_uring_rs" >/dev/null
+make -s -C "$root/selftests" KDIR="$KDIR" COLLECTION=io_uring_rs emit_tests > "$stage/kselftest/kselftest-list.txt"
+if [ -n "${VM_EXTRA:-}" ]; then cp -r "$VM_EXTRA" "$stage/extra"; fi
+(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$out/initramfs.cpio.gz"
+
+console=$out/console.log
+ktap=$out/ktap.log
+echo "vm: booting $KDIR ($mode), logs in $out" >&2
+start=$(date +%s)
+set +e
+timeout --foreground "$timeout_s" qemu-system-x86_64 \
+	-accel tcg -cpu max -smp 2 -m 2G \
+	-kernel "$KDIR/arch/x86/boot/bzImage" \
+	-initrd "$out/initramfs.cpio.gz" \
+	-append "console=ttyS0 panic=-1 io_uring_rs.mode=$mode" \
+	-display none -monitor none -no-reboot \
+	-serial "file:$console" -serial "file:$ktap" </dev/null
+qemu_rc=$?
+set -e
+echo "vm: guest ran $(( $(date +%s) - start ))s (qemu rc=$qemu_rc)" >&2
+[ $qemu_rc -ne 124 ] || echo "vm: guest did not finish within ${timeout_s}s" >&2
+
+check_args=()
+if [ "$mode" = run ] || [ "$mode" = exec ]; then
+	check_args=(--no-ktap)
+	echo
+	grep -v '^io_uring_rs-guest: ' "$ktap" || true
+	echo
+fi
+python3 "$root/scripts/vm_log_check.py" --console "$console" --ktap "$ktap" \
+	--counts "$out/counts" "${check_args[@]}"

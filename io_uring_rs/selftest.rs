@@ -1,20 +1,425 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! In-kernel self-test, run at module load and reported as KTAP.
+//! In-kernel self-test of the core, run at module load and reported as KTAP.
+#![deny(unsafe_code)]
 
 use crate::ktap::{Ktap, Report};
-use crate::ring::IoRingCtx;
+use crate::uring::cancel::{io_ring_exit, io_uring_cancel_generic};
+use crate::uring::channel::io_channel_create;
+use crate::uring::complete::{io_cqring_wait, DOUBLE_COMPLETIONS};
+use crate::uring::context::TaskCtx;
+use crate::uring::ring::IoRingCtx;
+use crate::uring::sqe::*;
+use crate::uring::submit::io_submit_sqes;
+use core::sync::atomic::Ordering;
+use kernel::prelude::*;
+use kernel::sync::Arc;
 
-/// Runs every self-test case against `ring`.
-pub(crate) fn run(ring: &IoRingCtx) -> Report {
-    let mut t = Ktap::new(1);
-    t.case("uring_lock_serialises_submit", || {
-        let before = ring.submitted();
-        let after = ring.submit(3);
-        if after != before + 3 || ring.submitted() != after {
-            return Err("submission count lost an update");
+type CaseResult = core::result::Result<(), &'static str>;
+
+const TASK: u32 = 1;
+
+fn sqe(opcode: u8, flags: u8, user_data: u64) -> Sqe {
+    Sqe {
+        opcode,
+        flags,
+        user_data,
+        ..Sqe::default()
+    }
+}
+
+fn nop(flags: u8, ud: u64) -> Sqe {
+    sqe(OP_NOP, flags, ud)
+}
+
+/// Runs `body` on a fresh ring, then exits the ring and checks nothing leaked.
+fn with_ring(body: impl FnOnce(&Arc<IoRingCtx>, &mut TaskCtx) -> CaseResult) -> CaseResult {
+    let mut cx = TaskCtx::enter();
+    let ring = IoRingCtx::create().map_err(|_| "ring allocation failed")?;
+    let res = body(&ring, &mut cx);
+    io_ring_exit(&ring, &mut cx, 5000).map_err(|_| "ring exit did not finish")?;
+    if ring.inflight() != 0 {
+        return Err("requests leaked at ring exit");
+    }
+    res
+}
+
+fn submit(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, sqes: &[Sqe]) -> CaseResult {
+    match io_submit_sqes(ring, cx, sqes, TASK) {
+        Ok(n) if n == sqes.len() => Ok(()),
+        _ => Err("submission failed"),
+    }
+}
+
+/// Reaps until `n` completions arrived or about five seconds passed.
+fn reap(
+    ring: &IoRingCtx,
+    cx: &mut TaskCtx,
+    n: usize,
+) -> core::result::Result<KVec<Cqe>, &'static str> {
+    let mut got = KVec::new();
+    for _ in 0..50 {
+        for c in io_cqring_wait(ring, cx, n - got.len(), 100).iter() {
+            got.push(*c, GFP_KERNEL).map_err(|_| "oom")?;
+        }
+        if got.len() >= n {
+            break;
+        }
+    }
+    if got.len() != n {
+        for c in got.iter() {
+            pr_info!("# got user_data={} res={}\n", c.user_data, c.res);
+        }
+        return Err("wrong number of completions");
+    }
+    Ok(got)
+}
+
+/// Reaps `want.len()` completions and checks them in order.
+fn expect_in_order(ring: &IoRingCtx, cx: &mut TaskCtx, want: &[(u64, i32)]) -> CaseResult {
+    let got = reap(ring, cx, want.len())?;
+    for (c, (ud, res)) in got.iter().zip(want.iter()) {
+        if c.user_data != *ud || c.res != *res {
+            pr_info!(
+                "# got user_data={} res={}, want {} {}\n",
+                c.user_data,
+                c.res,
+                ud,
+                res
+            );
+            return Err("wrong completion");
+        }
+    }
+    Ok(())
+}
+
+fn read(flags: u8, ud: u64, fd: i32, len: u32) -> Sqe {
+    Sqe {
+        fd,
+        len,
+        ..sqe(OP_READ, flags, ud)
+    }
+}
+
+fn write(flags: u8, ud: u64, fd: i32, len: u32) -> Sqe {
+    Sqe {
+        fd,
+        len,
+        ..sqe(OP_WRITE, flags, ud)
+    }
+}
+
+fn poll(flags: u8, ud: u64, fd: i32) -> Sqe {
+    Sqe {
+        fd,
+        len: POLLIN,
+        ..sqe(OP_POLL_ADD, flags, ud)
+    }
+}
+
+fn timeout(flags: u8, ud: u64, ms: u64, count: u64, tflags: u32) -> Sqe {
+    Sqe {
+        addr: ms * 1_000_000,
+        off: count,
+        op_flags: tflags,
+        ..sqe(OP_TIMEOUT, flags, ud)
+    }
+}
+
+fn link_timeout(flags: u8, ud: u64, ms: u64) -> Sqe {
+    Sqe {
+        addr: ms * 1_000_000,
+        ..sqe(OP_LINK_TIMEOUT, flags, ud)
+    }
+}
+
+fn cancel(flags: u8, ud: u64, target: u64, cflags: u32) -> Sqe {
+    Sqe {
+        addr: target,
+        op_flags: cflags,
+        ..sqe(OP_ASYNC_CANCEL, flags, ud)
+    }
+}
+
+fn timeout_remove(ud: u64, target: u64) -> Sqe {
+    Sqe {
+        addr: target,
+        ..sqe(OP_TIMEOUT_REMOVE, 0, ud)
+    }
+}
+
+/// Reaps `want.len()` completions; checks them regardless of order
+/// (`user_data` must be unique in `want`).
+fn expect_any_order(ring: &IoRingCtx, cx: &mut TaskCtx, want: &[(u64, i32)]) -> CaseResult {
+    let got = reap(ring, cx, want.len())?;
+    for (ud, res) in want.iter() {
+        match got.iter().find(|c| c.user_data == *ud) {
+            Some(c) if c.res == *res => {}
+            Some(c) => {
+                pr_info!("# user_data={} res={}, want {}\n", ud, c.res, res);
+                return Err("wrong result");
+            }
+            None => return Err("a completion is missing"),
+        }
+    }
+    Ok(())
+}
+
+/// Checks that no completion arrives within `ms`.
+fn expect_none(ring: &IoRingCtx, cx: &mut TaskCtx, ms: u32) -> CaseResult {
+    let got = io_cqring_wait(ring, cx, 1, ms);
+    if let Some(c) = got.first() {
+        pr_info!("# unexpected user_data={} res={}\n", c.user_data, c.res);
+        return Err("unexpected completion");
+    }
+    Ok(())
+}
+
+fn chan(
+    ring: &IoRingCtx,
+    cx: &mut TaskCtx,
+    inflight: bool,
+) -> core::result::Result<i32, &'static str> {
+    io_channel_create(ring, cx, inflight).map_err(|_| "channel creation failed")
+}
+
+const L: u8 = IOSQE_IO_LINK;
+const H: u8 = IOSQE_IO_HARDLINK;
+const A: u8 = IOSQE_ASYNC;
+const S: u8 = IOSQE_CQE_SKIP_SUCCESS;
+const ECANCELED: i32 = crate::uring::errno::ECANCELED.to_errno();
+const ETIME: i32 = crate::uring::errno::ETIME.to_errno();
+const EALREADY: i32 = crate::uring::errno::EALREADY.to_errno();
+const EINVAL_: i32 = -22;
+const ENOENT_: i32 = -2;
+const EINTR_: i32 = -4;
+
+/// A self-test case: its KTAP name and its body.
+type Case = (&'static str, fn() -> CaseResult);
+
+/// Every case.
+const CASES: &[Case] = &[
+    // S1
+    ("s1_chain_completes_in_order", || {
+        with_ring(|ring, cx| {
+            submit(ring, cx, &[nop(L, 1), nop(L, 2), nop(0, 3)])?;
+            expect_in_order(ring, cx, &[(1, 0), (2, 0), (3, 0)])
+        })
+    }),
+    // S2 / S6: a failing member cancels the rest.
+    ("s6_timeout_in_link_fails_followers", || {
+        with_ring(|ring, cx| {
+            submit(ring, cx, &[timeout(L, 1, 1, 0, 0), nop(L, 2), nop(0, 3)])?;
+            expect_in_order(ring, cx, &[(1, ETIME), (2, ECANCELED), (3, ECANCELED)])
+        })
+    }),
+    // S4: a hard link survives the failure.
+    ("s4_hardlink_continues", || {
+        with_ring(|ring, cx| {
+            submit(
+                ring,
+                cx,
+                &[timeout(H, 1, 1, 0, 0), timeout(H, 2, 1, 0, 0), nop(0, 3)],
+            )?;
+            expect_in_order(ring, cx, &[(1, ETIME), (2, ETIME), (3, 0)])
+        })
+    }),
+    // S5: preparation failure cancels the whole chain, before and after.
+    ("s5_prep_failure_cancels_whole_chain", || {
+        with_ring(|ring, cx| {
+            let bad = Sqe {
+                opcode: 200,
+                ..nop(H, 2)
+            };
+            submit(ring, cx, &[nop(H, 1), bad, nop(L, 3), nop(0, 4)])?;
+            expect_in_order(
+                ring,
+                cx,
+                &[(1, ECANCELED), (2, EINVAL_), (3, ECANCELED), (4, ECANCELED)],
+            )
+        })
+    }),
+    // S7
+    ("s7_etime_success_keeps_link", || {
+        with_ring(|ring, cx| {
+            submit(
+                ring,
+                cx,
+                &[timeout(L, 1, 1, 0, IORING_TIMEOUT_ETIME_SUCCESS), nop(0, 2)],
+            )?;
+            expect_in_order(ring, cx, &[(1, ETIME), (2, 0)])
+        })
+    }),
+    // S8: the linked timeout fires first.
+    ("s8_link_timeout_fires", || {
+        with_ring(|ring, cx| {
+            let fd = chan(ring, cx, false)?;
+            submit(
+                ring,
+                cx,
+                &[read(L, 1, fd, 8), link_timeout(L, 2, 10), nop(0, 3)],
+            )?;
+            expect_any_order(ring, cx, &[(1, ECANCELED), (2, ETIME), (3, ECANCELED)])
+        })
+    }),
+    // S9: the target completes first.
+    ("s9_target_completes_first", || {
+        with_ring(|ring, cx| {
+            let fd = chan(ring, cx, false)?;
+            submit(ring, cx, &[nop(L, 1), link_timeout(0, 2, 1000)])?;
+            expect_any_order(ring, cx, &[(1, 0), (2, ECANCELED)])?;
+            submit(ring, cx, &[read(L, 3, fd, 8), link_timeout(0, 4, 5000)])?;
+            submit(ring, cx, &[write(0, 5, fd, 8)])?;
+            expect_any_order(ring, cx, &[(3, 8), (4, ECANCELED), (5, 8)])
+        })
+    }),
+    // S8b: the target runs in io-wq when the linked timeout fires.
+    ("s8b_link_timeout_on_iowq_target", || {
+        with_ring(|ring, cx| {
+            let fd = chan(ring, cx, false)?;
+            submit(ring, cx, &[read(L | A, 1, fd, 8), link_timeout(0, 2, 10)])?;
+            expect_any_order(ring, cx, &[(1, EINTR_), (2, EALREADY)])
+        })
+    }),
+    // S11: a linked timeout with nothing to guard.
+    ("s11_lone_link_timeout_einval", || {
+        with_ring(|ring, cx| {
+            submit(ring, cx, &[link_timeout(0, 1, 10)])?;
+            expect_in_order(ring, cx, &[(1, EINVAL_)])
+        })
+    }),
+    // S13
+    ("s13_cqe_skip_success", || {
+        with_ring(|ring, cx| {
+            submit(ring, cx, &[nop(L | S, 1), nop(L | S, 2), nop(0, 3)])?;
+            expect_in_order(ring, cx, &[(3, 0)])?;
+            // A failing member with CQE_SKIP posts; its cancelled links do not.
+            submit(
+                ring,
+                cx,
+                &[timeout(L | S, 4, 1, 0, 0), nop(L, 5), nop(0, 6)],
+            )?;
+            expect_in_order(ring, cx, &[(4, ETIME)])?;
+            expect_none(ring, cx, 50)
+        })
+    }),
+    // io-wq: free_work finds the next request of a chain (patch 1/3).
+    ("iowq_free_work_runs_linked_next", || {
+        with_ring(|ring, cx| {
+            let fd = chan(ring, cx, false)?;
+            submit(ring, cx, &[read(L | A, 1, fd, 4), nop(L, 2), nop(0, 3)])?;
+            expect_none(ring, cx, 20)?;
+            submit(ring, cx, &[write(0, 4, fd, 4)])?;
+            expect_any_order(ring, cx, &[(1, 4), (2, 0), (3, 0), (4, 4)])
+        })
+    }),
+    // S14 / S15: cancel by user_data, found pending, and not found.
+    ("s14_s15_cancel_by_user_data", || {
+        with_ring(|ring, cx| {
+            let fd = chan(ring, cx, false)?;
+            submit(ring, cx, &[read(L, 1, fd, 8), nop(0, 2)])?;
+            submit(ring, cx, &[cancel(0, 3, 1, 0)])?;
+            expect_any_order(ring, cx, &[(1, ECANCELED), (2, ECANCELED), (3, 0)])?;
+            submit(ring, cx, &[cancel(0, 4, 1, 0)])?;
+            expect_in_order(ring, cx, &[(4, ENOENT_)])
+        })
+    }),
+    // S16: the target runs in io-wq.
+    ("s16_cancel_running_iowq", || {
+        with_ring(|ring, cx| {
+            let fd = chan(ring, cx, false)?;
+            submit(ring, cx, &[read(A, 1, fd, 8)])?;
+            expect_none(ring, cx, 20)?;
+            submit(ring, cx, &[cancel(0, 2, 1, 0)])?;
+            expect_any_order(ring, cx, &[(1, EINTR_), (2, EALREADY)])
+        })
+    }),
+    // S17
+    ("s17_cancel_all_counts", || {
+        with_ring(|ring, cx| {
+            let fd = chan(ring, cx, false)?;
+            submit(
+                ring,
+                cx,
+                &[read(0, 7, fd, 1), poll(0, 7, fd), read(0, 7, fd, 1)],
+            )?;
+            submit(ring, cx, &[cancel(0, 9, 7, IORING_ASYNC_CANCEL_ALL)])?;
+            let got = io_cqring_wait(ring, cx, 4, 2000);
+            let cancelled = got
+                .iter()
+                .filter(|c| c.user_data == 7 && c.res == ECANCELED)
+                .count();
+            let count = got.iter().find(|c| c.user_data == 9).map(|c| c.res);
+            if cancelled != 3 || count != Some(3) {
+                return Err("cancel ALL did not cancel and count all three");
+            }
+            Ok(())
+        })
+    }),
+    // S19
+    ("s19_timeout_remove", || {
+        with_ring(|ring, cx| {
+            submit(ring, cx, &[timeout(0, 1, 10_000, 0, 0)])?;
+            submit(ring, cx, &[timeout_remove(2, 1)])?;
+            expect_any_order(ring, cx, &[(1, ECANCELED), (2, 0)])?;
+            submit(ring, cx, &[timeout_remove(3, 1)])?;
+            expect_in_order(ring, cx, &[(3, ENOENT_)])
+        })
+    }),
+    // TIMEOUT with a completion count.
+    ("timeout_count_fires_on_completions", || {
+        with_ring(|ring, cx| {
+            submit(ring, cx, &[timeout(0, 1, 10_000, 2, 0)])?;
+            submit(ring, cx, &[nop(0, 2), nop(0, 3)])?;
+            expect_any_order(ring, cx, &[(1, 0), (2, 0), (3, 0)])
+        })
+    }),
+    // S21: task exit cancels only chains with an INFLIGHT request.
+    ("s21_task_exit_cancels_inflight_only", || {
+        with_ring(|ring, cx| {
+            let ringfd = chan(ring, cx, true)?;
+            submit(ring, cx, &[poll(L, 1, ringfd), timeout(0, 2, 10_000, 0, 0)])?;
+            submit(ring, cx, &[timeout(0, 3, 50, 0, 0)])?;
+            io_uring_cancel_generic(ring, cx, TASK, false, 2000).map_err(|_| "task cancel hung")?;
+            expect_any_order(ring, cx, &[(1, ECANCELED), (2, ECANCELED), (3, ETIME)])
+        })
+    }),
+    // S20: exec cancels everything of the task.
+    ("s20_exec_cancels_all", || {
+        with_ring(|ring, cx| {
+            submit(ring, cx, &[timeout(L, 1, 10_000, 0, 0), nop(0, 2)])?;
+            io_uring_cancel_generic(ring, cx, TASK, true, 2000).map_err(|_| "task cancel hung")?;
+            expect_any_order(ring, cx, &[(1, ECANCELED), (2, ECANCELED)])
+        })
+    }),
+    // S22: ring exit with pending linked work and timeouts.
+    ("s22_ring_exit_with_pending_work", || {
+        with_ring(|ring, cx| {
+            let fd = chan(ring, cx, false)?;
+            submit(
+                ring,
+                cx,
+                &[read(L, 1, fd, 8), link_timeout(L, 2, 10_000), nop(0, 3)],
+            )?;
+            submit(ring, cx, &[read(L | A, 4, fd, 8), nop(0, 5)])?;
+            submit(ring, cx, &[timeout(L, 6, 10_000, 0, 0), nop(0, 7)])?;
+            submit(ring, cx, &[poll(L, 8, fd), link_timeout(0, 9, 10_000)])?;
+            expect_none(ring, cx, 20)
+        })
+    }),
+    ("no_double_completion", || {
+        if DOUBLE_COMPLETIONS.load(Ordering::Relaxed) != 0 {
+            return Err("a request completed twice");
         }
         Ok(())
-    });
+    }),
+];
+
+/// Runs every self-test case.
+pub(crate) fn run() -> Report {
+    let mut t = Ktap::new(CASES.len() as u32);
+    for (name, body) in CASES {
+        t.case(name, body);
+    }
     t.finish()
 }

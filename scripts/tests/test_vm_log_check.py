@@ -76,6 +76,7 @@ class SplatScan(unittest.TestCase):
             "[   12.1] kernel BUG at mm/slub.c:123!",
             "[   12.1] ODEBUG: free active (active state 0) object: 0000 object type: work_struct",
             "[   12.1] list_add corruption. next->prev should be prev",
+            "[   12.1] io_uring_rs: BUG: request 0x1 completed twice",
         ]:
             self.assertTrue(chk.find_splats([line]), line)
 

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The module's two workqueues: task work and io-wq.
+//!
+//! Linux 6.12's Rust workqueue API can enqueue on the system queues but has
+//! no `alloc_workqueue()`, flush or cancel. A work item must not be running
+//! module code when the module is freed, so the module owns its queues and
+//! `destroy_workqueue()` (which drains them) runs in the module's exit.
+//!
+//! * `tw` is ordered (one item at a time, FIFO), like a task running its
+//!   `task_work` list: it runs what C runs as task work, under `uring_lock`.
+//! * `iowq` is unbound and may block: io-wq workers run there.
+
+use core::sync::atomic::{AtomicPtr, Ordering};
+use kernel::bindings;
+use kernel::prelude::*;
+use kernel::workqueue::Queue;
+
+static TW: AtomicPtr<bindings::workqueue_struct> = AtomicPtr::new(core::ptr::null_mut());
+static IOWQ: AtomicPtr<bindings::workqueue_struct> = AtomicPtr::new(core::ptr::null_mut());
+
+/// Ownership of the module's workqueues; dropping it drains and frees them.
+pub(crate) struct Queues {
+    _private: (),
+}
+
+impl Queues {
+    /// Allocates the queues. Called once, from the module's `init`.
+    pub(crate) fn new() -> Result<Self> {
+        // SAFETY: The format strings are NUL-terminated and take no argument.
+        let tw = unsafe {
+            bindings::alloc_workqueue(
+                c"io_uring_rs_tw".as_ptr().cast(),
+                bindings::wq_flags_WQ_UNBOUND | bindings::wq_flags___WQ_ORDERED,
+                1,
+            )
+        };
+        if tw.is_null() {
+            return Err(ENOMEM);
+        }
+        // SAFETY: As above.
+        let iowq = unsafe {
+            bindings::alloc_workqueue(
+                c"io_uring_rs_iowq".as_ptr().cast(),
+                bindings::wq_flags_WQ_UNBOUND,
+                0,
+            )
+        };
+        if iowq.is_null() {
+            // SAFETY: `tw` was allocated above and nothing was queued on it.
+            unsafe { bindings::destroy_workqueue(tw) };
+            return Err(ENOMEM);
+        }
+        TW.store(tw, Ordering::Release);
+        IOWQ.store(iowq, Ordering::Release);
+        Ok(Queues { _private: () })
+    }
+}
+
+impl Drop for Queues {
+    fn drop(&mut self) {
+        for q in [&TW, &IOWQ] {
+            let wq = q.swap(core::ptr::null_mut(), Ordering::AcqRel);
+            // SAFETY: `wq` was allocated in `new`; the swap makes this its
+            // only destruction. `destroy_workqueue` drains it first.
+            unsafe { bindings::destroy_workqueue(wq) };
+        }
+    }
+}
+
+fn queue(q: &AtomicPtr<bindings::workqueue_struct>) -> &'static Queue {
+    let wq = q.load(Ordering::Acquire);
+    assert!(
+        !wq.is_null(),
+        "io_uring_rs workqueue used outside the module's lifetime"
+    );
+    // SAFETY: The queue is valid from `Queues::new` until `Queues` is dropped
+    // in the module's exit, after every ring (the only users) is gone.
+    unsafe { Queue::from_raw(wq) }
+}
+
+/// The ordered task-work queue.
+pub(crate) fn tw() -> &'static Queue {
+    queue(&TW)
+}
+
+/// The io-wq queue (unbound; items may block).
+pub(crate) fn iowq() -> &'static Queue {
+    queue(&IOWQ)
+}

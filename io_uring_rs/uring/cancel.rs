@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Cancellation: `io_try_cancel()`, `io_async_cancel()`,
+//! `io_uring_try_cancel_requests()`, task cancellation
+//! (`io_uring_cancel_generic()`) and ring exit (`io_ring_exit_work()`).
+
+use super::channel::{io_poll_cancel, io_poll_remove_all};
+use super::context::TaskCtx;
+use super::errno::{EALREADY, ETIMEDOUT};
+use super::iowq::{io_run_cancel, io_wq_cancel_cb, FreeWorkLock, IoWqCancel};
+use super::link::io_match_task_safe;
+use super::locks::UringGuard;
+use super::req::{Req, REQ_F_INFLIGHT};
+use super::ring::IoRingCtx;
+use super::sqe::{Op, IORING_ASYNC_CANCEL_ALL, IORING_ASYNC_CANCEL_ANY};
+use super::timeout::{io_kill_timeouts, io_timeout_cancel};
+use core::sync::atomic::Ordering;
+use kernel::prelude::*;
+use kernel::sync::Arc;
+use kernel::time::msecs_to_jiffies;
+
+/// What a cancellation looks for (`struct io_cancel_data`).
+pub(crate) struct CancelData {
+    /// Match this `user_data`.
+    user_data: u64,
+    /// Match exactly this request (linked timeouts cancel their target).
+    seq: Option<u64>,
+    /// Match any request (`IORING_ASYNC_CANCEL_ANY`).
+    any: bool,
+    /// The cancel request's own sequence: it never matches itself, and a
+    /// request it already counted is not counted again (`cancel_seq`).
+    own_seq: u64,
+}
+
+impl CancelData {
+    /// Cancels exactly `req`.
+    pub(crate) fn request(req: &Req) -> Self {
+        CancelData {
+            user_data: req.user_data,
+            seq: Some(req.seq),
+            any: false,
+            own_seq: 0,
+        }
+    }
+
+    /// Whether `req` is a target, marking it counted for this cancel.
+    pub(crate) fn matches(&self, req: &Req) -> bool {
+        if req.seq == self.own_seq {
+            return false;
+        }
+        let hit = match self.seq {
+            Some(seq) => req.seq == seq,
+            None => self.any || req.user_data == self.user_data,
+        };
+        if !hit {
+            return false;
+        }
+        if self.own_seq != 0 && req.cancel_seq.swap(self.own_seq, Ordering::AcqRel) == self.own_seq
+        {
+            return false;
+        }
+        true
+    }
+}
+
+/// `io_try_cancel()`: looks for the target in io-wq, then the cancelable
+/// (poll-armed) list, then the timeouts.
+pub(crate) fn io_try_cancel(g: &mut UringGuard<'_>, cd: &CancelData) -> Result {
+    let (found, pending) = io_wq_cancel_cb(&mut g.lock_iowq(), |r, _| cd.matches(r));
+    if let Some(req) = pending {
+        io_run_cancel(req, FreeWorkLock::Locked(g));
+    }
+    match found {
+        IoWqCancel::Ok => return Ok(()),
+        IoWqCancel::Running => return Err(EALREADY.into()),
+        IoWqCancel::NotFound => {}
+    }
+    if io_poll_cancel(g, cd) {
+        return Ok(());
+    }
+    io_timeout_cancel(g, cd)
+}
+
+/// `io_async_cancel()`: `IORING_OP_ASYNC_CANCEL`. Returns 0, `-ENOENT`,
+/// `-EALREADY`, or with ALL/ANY the number of requests cancelled.
+pub(crate) fn io_async_cancel(req: &Arc<Req>, g: &mut UringGuard<'_>) -> i32 {
+    let Some(Op::AsyncCancel { target, flags }) = req.op else {
+        return EINVAL.to_errno();
+    };
+    let all = flags & (IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_ANY) != 0;
+    let cd = CancelData {
+        user_data: target,
+        seq: None,
+        any: flags & IORING_ASYNC_CANCEL_ANY != 0,
+        own_seq: req.seq,
+    };
+    if !all {
+        return match io_try_cancel(g, &cd) {
+            Ok(()) => 0,
+            Err(e) => e.to_errno(),
+        };
+    }
+    let mut nr = 0;
+    while io_try_cancel(g, &cd) != Err(ENOENT) {
+        nr += 1;
+    }
+    nr
+}
+
+/// `io_uring_try_cancel_requests()`: cancels what `task` (every task with
+/// `None`) has in flight on `ring`; `cancel_all` false cancels only chains
+/// with a `REQ_F_INFLIGHT` request, as task exit does. Returns whether it
+/// found anything.
+pub(crate) fn io_uring_try_cancel_requests(
+    ring: &IoRingCtx,
+    cx: &mut TaskCtx,
+    task: Option<u32>,
+    cancel_all: bool,
+) -> bool {
+    let mut ret = false;
+    let mut g = ring.lock_uring(cx);
+    // io-wq, with the task match run as io-wq's atomic callback: it walks
+    // the chain under `timeout_lock`, the only chain lock it may take.
+    loop {
+        let (found, pending) = io_wq_cancel_cb(&mut g.lock_iowq(), |r, actx| {
+            let t = r.ring.lock_timeout(actx);
+            io_match_task_safe(r, task, cancel_all, &t.chain_read())
+        });
+        if let Some(req) = pending {
+            io_run_cancel(req, FreeWorkLock::Locked(&mut g));
+        }
+        if found == IoWqCancel::NotFound {
+            break;
+        }
+        ret = true;
+    }
+    ret |= io_cancel_defer_files(&mut g, task, cancel_all);
+    ret |= io_poll_remove_all(&mut g, task, cancel_all);
+    // Patch 3/3: still under `uring_lock`; the guard is what it takes.
+    ret |= io_kill_timeouts(&mut g, task, cancel_all);
+    drop(g);
+    ret
+}
+
+/// `io_cancel_defer_files()`: drained requests are not modelled yet, so
+/// there is nothing deferred to cancel.
+fn io_cancel_defer_files(g: &mut UringGuard<'_>, _task: Option<u32>, _cancel_all: bool) -> bool {
+    g.state().defer_list.iter().next().is_some()
+}
+
+/// Counts the requests of `task` that are in flight: all of them, or with
+/// `tracked` only those marked `REQ_F_INFLIGHT` (`tctx_inflight()`).
+fn task_inflight(ring: &IoRingCtx, cx: &mut TaskCtx, task: u32, tracked: bool) -> usize {
+    let mut g = ring.lock_uring(cx);
+    let mut n = 0;
+    let counts = |r: &Req| r.task == task && (!tracked || r.flags() & REQ_F_INFLIGHT != 0);
+    n += g.state().cancelable.values().filter(|r| counts(r)).count();
+    n += g
+        .lock_iowq()
+        .split()
+        .0
+        .works
+        .values()
+        .filter(|r| counts(r))
+        .count();
+    n
+}
+
+/// `io_uring_cancel_generic()`: cancels `task`'s requests on `ring` as task
+/// exit (`cancel_all` false: only `REQ_F_INFLIGHT` chains) or exec
+/// (`cancel_all` true) does, until none is left. Returns `-ETIMEDOUT` if
+/// that takes longer than `timeout_ms`.
+pub(crate) fn io_uring_cancel_generic(
+    ring: &IoRingCtx,
+    cx: &mut TaskCtx,
+    task: u32,
+    cancel_all: bool,
+    timeout_ms: u32,
+) -> Result {
+    let mut left = msecs_to_jiffies(timeout_ms);
+    loop {
+        io_uring_try_cancel_requests(ring, cx, Some(task), cancel_all);
+        if task_inflight(ring, cx, task, !cancel_all) == 0 {
+            return Ok(());
+        }
+        if left == 0 {
+            return Err(ETIMEDOUT.into());
+        }
+        left = ring
+            .lock_completion(cx)
+            .wait_cq(left.min(msecs_to_jiffies(20)).max(1));
+    }
+}
+
+/// `io_ring_exit_work()`: the last reference to the ring is gone; cancel
+/// everything and wait until every request is freed. Returns `-ETIMEDOUT`
+/// (C warns) if that takes longer than `timeout_ms`.
+pub(crate) fn io_ring_exit(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, timeout_ms: u32) -> Result {
+    ring.dying.store(true, Ordering::Release);
+    let mut left = msecs_to_jiffies(timeout_ms);
+    loop {
+        io_uring_try_cancel_requests(ring, cx, None, true);
+        if ring.inflight() == 0 {
+            break;
+        }
+        if left == 0 {
+            return Err(ETIMEDOUT.into());
+        }
+        let step = msecs_to_jiffies(20);
+        let mut c = ring.lock_completion(cx);
+        let before = left;
+        let rest = c.wait_cq(step);
+        left = before.saturating_sub(step - rest.min(step));
+    }
+    // Nothing references the channels' waiters any more.
+    let mut g = ring.lock_uring(cx);
+    g.state().channels = KVec::new();
+    Ok(())
+}

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Posting completions and freeing requests: `io_fill_cqe_req()`,
+//! `io_req_complete_post()`, `io_free_batch_list()` / `io_queue_next()`, and
+//! reaping (`io_cqring_wait()`).
+
+use super::context::TaskCtx;
+use super::link::io_req_find_next;
+use super::locks::{CompletionGuard, UringGuard};
+use super::req::{Req, TwAction, REQ_F_CQE_SKIP};
+use super::ring::IoRingCtx;
+use super::sqe::Cqe;
+use super::timeout::io_flush_timeouts;
+use super::tw;
+use core::sync::atomic::{AtomicU32, Ordering};
+use kernel::prelude::*;
+use kernel::sync::Arc;
+use kernel::time::{msecs_to_jiffies, Jiffies};
+
+/// Completions that were attempted twice (a bug; the self-test checks it
+/// stays zero).
+pub(crate) static DOUBLE_COMPLETIONS: AtomicU32 = AtomicU32::new(0);
+
+/// Completions lost because the CQ could not grow.
+pub(crate) static CQ_OVERFLOWS: AtomicU32 = AtomicU32::new(0);
+
+/// Posts `req`'s completion unless it is skipped (`io_fill_cqe_req()`), and
+/// fires the count-based timeouts it satisfies.
+pub(crate) fn io_fill_cqe_req(c: &mut CompletionGuard<'_>, req: &Req) {
+    if !req.mark_completed() {
+        DOUBLE_COMPLETIONS.fetch_add(1, Ordering::Relaxed);
+        pr_err!("BUG: request {:#x} completed twice\n", req.user_data);
+        return;
+    }
+    if req.flags() & REQ_F_CQE_SKIP != 0 {
+        return;
+    }
+    let cqe = Cqe {
+        user_data: req.user_data,
+        res: req.res(),
+        flags: 0,
+    };
+    let st = c.state();
+    if st.cq.push(cqe, GFP_ATOMIC).is_err() {
+        CQ_OVERFLOWS.fetch_add(1, Ordering::Relaxed);
+        return;
+    }
+    st.cq_tail += 1;
+    io_flush_timeouts(c);
+}
+
+/// Completes `req` from task context with `uring_lock` held: posts its
+/// completion and drops the submission reference
+/// (`io_req_complete_defer()` + `io_free_batch_list()`).
+pub(crate) fn io_req_complete(req: Arc<Req>, g: &mut UringGuard<'_>) {
+    io_fill_cqe_req(&mut g.lock_completion(), &req);
+    g.ring().cq_wait.notify_all();
+    io_put_req(req, g);
+}
+
+/// Posts `req`'s completion without `uring_lock`, from io-wq
+/// (`io_req_complete_post()`), and drops the completion reference. io-wq
+/// holds another reference, so this is never the last.
+pub(crate) fn io_req_complete_post(req: &Arc<Req>, cx: &mut TaskCtx) {
+    let ring = req.ring.clone();
+    io_fill_cqe_req(&mut ring.lock_completion(cx), req);
+    ring.cq_wait.notify_all();
+    let last = req.refs().put_and_test();
+    debug_assert!(!last, "io-wq completion dropped the worker's reference");
+}
+
+/// Drops a reference with `uring_lock` held; the last one advances the chain
+/// (`io_free_batch_list()` -> `io_queue_next()`).
+pub(crate) fn io_put_req(req: Arc<Req>, g: &mut UringGuard<'_>) {
+    if !req.refs().put_and_test() {
+        return;
+    }
+    if req.has_link_flags() {
+        io_queue_next(&req, g);
+    }
+}
+
+/// `io_queue_next()`: issues the next request of the chain from task work.
+fn io_queue_next(req: &Arc<Req>, g: &mut UringGuard<'_>) {
+    let next = io_req_find_next(req, &mut g.lock_both());
+    if let Some(next) = next {
+        tw::queue(next, TwAction::Submit);
+    }
+}
+
+/// Completes `req` with `res` from task work (`io_req_queue_tw_complete()`).
+pub(crate) fn io_req_queue_tw_complete(req: Arc<Req>, res: i32) {
+    req.set_res(res);
+    tw::queue(req, TwAction::Complete);
+}
+
+/// Waits until at least `min` completions are posted or `timeout_ms` passed,
+/// then takes every posted completion (`io_cqring_wait()` + reaping).
+pub(crate) fn io_cqring_wait(
+    ring: &IoRingCtx,
+    cx: &mut TaskCtx,
+    min: usize,
+    timeout_ms: u32,
+) -> KVec<Cqe> {
+    let mut c = ring.lock_completion(cx);
+    let mut left: Jiffies = msecs_to_jiffies(timeout_ms);
+    while c.state().cq.len() < min && left > 0 {
+        left = c.wait_cq(left);
+    }
+    core::mem::take(&mut c.state().cq)
+}

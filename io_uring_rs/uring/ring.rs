@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The ring context: `struct io_ring_ctx` and the state behind each lock.
+
+use super::channel::Channel;
+use super::context::{AnyCtx, TaskCtx};
+use super::locks::{CompletionGuard, IoWqGuard, TimeoutGuard, UringGuard};
+use super::req::Req;
+use super::sqe::Cqe;
+use crate::glue::irq_lock::{new_spinlock_irq, SpinLockIrq};
+use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use kernel::prelude::*;
+use kernel::rbtree::RBTree;
+use kernel::sync::{new_condvar, new_mutex, new_spinlock, Arc, CondVar, Mutex, SpinLock};
+
+/// State protected by `uring_lock`.
+pub(crate) struct UringState {
+    /// Poll-armed requests, by sequence number (C: `cancel_table_locked`):
+    /// the cancelable list that cancellation walks under `uring_lock`.
+    pub(crate) cancelable: RBTree<u64, Arc<Req>>,
+    /// The ring's channels, by index.
+    pub(crate) channels: KVec<Arc<Channel>>,
+    /// Requests deferred by `IOSQE_IO_DRAIN`, in submission order.
+    pub(crate) defer_list: RBTree<u64, Arc<Req>>,
+}
+
+/// State protected by `completion_lock`.
+pub(crate) struct CompletionState {
+    /// Posted completions not yet reaped.
+    pub(crate) cq: KVec<Cqe>,
+    /// Completions posted since the ring was created (`cq_tail`).
+    pub(crate) cq_tail: u64,
+}
+
+/// State protected by `timeout_lock`.
+pub(crate) struct TimeoutState {
+    /// Armed `IORING_OP_TIMEOUT` requests (`timeout_list`).
+    pub(crate) timeout_list: RBTree<u64, Arc<Req>>,
+    /// Armed `IORING_OP_LINK_TIMEOUT` requests (`ltimeout_list`).
+    pub(crate) ltimeout_list: RBTree<u64, Arc<Req>>,
+}
+
+/// State protected by the io-wq lock (C: `acct->lock` and `wq->lock`).
+pub(crate) struct IoWqState {
+    /// Requests handed to io-wq and not yet finished, pending or running.
+    pub(crate) works: RBTree<u64, Arc<Req>>,
+}
+
+/// One ring: the Rust counterpart of `struct io_ring_ctx`.
+#[pin_data]
+pub(crate) struct IoRingCtx {
+    /// `ctx->uring_lock`: submission, task work, cancelable lists.
+    #[pin]
+    pub(crate) uring_lock: Mutex<UringState>,
+    /// `ctx->completion_lock`: the completion queue.
+    #[pin]
+    pub(crate) completion_lock: SpinLock<CompletionState>,
+    /// `ctx->timeout_lock`: timeout lists and linked-timeout claims; taken
+    /// with interrupts disabled because the timer callbacks take it.
+    #[pin]
+    pub(crate) timeout_lock: SpinLockIrq<TimeoutState>,
+    /// The io-wq lock, under which cancel match callbacks run.
+    #[pin]
+    pub(crate) iowq_lock: SpinLock<IoWqState>,
+    /// Woken when a completion is posted or a request is freed.
+    #[pin]
+    pub(crate) cq_wait: CondVar,
+    /// Sequence number of the next request.
+    next_seq: AtomicU64,
+    /// Requests allocated and not yet freed (`ctx->refs` in C).
+    pub(crate) inflight: AtomicUsize,
+    /// Set once ring exit has started; no submission is accepted after.
+    pub(crate) dying: AtomicBool,
+}
+
+impl IoRingCtx {
+    /// Returns an initialiser for an empty ring.
+    pub(crate) fn new() -> impl PinInit<Self, Error> {
+        try_pin_init!(IoRingCtx {
+            uring_lock <- new_mutex!(
+                UringState {
+                    cancelable: RBTree::new(),
+                    channels: KVec::new(),
+                    defer_list: RBTree::new(),
+                },
+                "IoRingCtx::uring_lock"
+            ),
+            completion_lock <- new_spinlock!(
+                CompletionState {
+                    cq: KVec::new(),
+                    cq_tail: 0,
+                },
+                "IoRingCtx::completion_lock"
+            ),
+            timeout_lock <- new_spinlock_irq!(
+                TimeoutState {
+                    timeout_list: RBTree::new(),
+                    ltimeout_list: RBTree::new(),
+                },
+                "IoRingCtx::timeout_lock"
+            ),
+            iowq_lock <- new_spinlock!(
+                IoWqState {
+                    works: RBTree::new()
+                },
+                "IoRingCtx::iowq_lock"
+            ),
+            cq_wait <- new_condvar!("IoRingCtx::cq_wait"),
+            next_seq: AtomicU64::new(1),
+            inflight: AtomicUsize::new(0),
+            dying: AtomicBool::new(false),
+        }? Error)
+    }
+
+    /// Creates a ring.
+    pub(crate) fn create() -> Result<Arc<Self>> {
+        Arc::pin_init(Self::new(), GFP_KERNEL)
+    }
+
+    /// Takes `uring_lock`; only a context that may sleep can.
+    pub(crate) fn lock_uring<'a>(&'a self, _cx: &'a mut TaskCtx) -> UringGuard<'a> {
+        UringGuard::new(self, self.uring_lock.lock())
+    }
+
+    /// Takes `completion_lock` without `uring_lock` (io-wq completions).
+    pub(crate) fn lock_completion<'a>(&'a self, _cx: &'a mut TaskCtx) -> CompletionGuard<'a> {
+        CompletionGuard::new(self, self.completion_lock.lock())
+    }
+
+    /// Takes `timeout_lock` alone, from any context.
+    pub(crate) fn lock_timeout<'a>(&'a self, _cx: &'a mut impl AnyCtx) -> TimeoutGuard<'a> {
+        TimeoutGuard::new(self, self.timeout_lock.lock())
+    }
+
+    /// Takes the io-wq lock without `uring_lock`.
+    pub(crate) fn lock_iowq<'a>(&'a self, _cx: &'a mut TaskCtx) -> IoWqGuard<'a> {
+        IoWqGuard::new(self.iowq_lock.lock())
+    }
+
+    /// Returns a fresh request sequence number.
+    pub(crate) fn next_seq(&self) -> u64 {
+        self.next_seq.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Returns the number of requests not yet freed.
+    pub(crate) fn inflight(&self) -> usize {
+        self.inflight.load(Ordering::Acquire)
+    }
+}

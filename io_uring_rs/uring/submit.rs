@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Submission: `io_submit_sqes()`.
+//!
+//! A chain is built before it is published: every entry of the chain is
+//! prepared first, then the requests are created back to front, each with
+//! its link as a constructor argument. No published chain is ever appended
+//! to, so submission needs no exception to the chain rule: the link of a
+//! request nobody else can see yet is simply its initial value.
+
+use super::context::TaskCtx;
+use super::errno::ECANCELED;
+use super::issue::io_queue_sqe;
+use super::req::{Req, REQ_F_ARM_LTIMEOUT, REQ_F_HARDLINK, REQ_F_INFLIGHT};
+use super::ring::IoRingCtx;
+use super::sqe::{prep, Op, Sqe, IOSQE_IO_HARDLINK, IOSQE_IO_LINK};
+use core::sync::atomic::Ordering;
+use kernel::prelude::*;
+use kernel::sync::Arc;
+
+/// Most entries one call may submit (`IORING_MAX_ENTRIES`).
+pub(crate) const MAX_SUBMIT: usize = 32768;
+
+/// An unpublished chain: the prepared entries of one link chain.
+struct PreppedChain<'s> {
+    sqes: &'s [Sqe],
+    ops: KVec<Option<Result<Op>>>,
+    flags: KVec<u32>,
+    failed: bool,
+}
+
+impl<'s> PreppedChain<'s> {
+    /// Prepares every entry; a failure fails the whole chain (C turns hard
+    /// links into links for this: `io_queue_sqe_fallback()`).
+    fn prep(ring: &IoRingCtx, cx: &mut TaskCtx, sqes: &'s [Sqe]) -> Result<Self> {
+        let mut ops = KVec::with_capacity(sqes.len(), GFP_KERNEL)?;
+        let mut flags = KVec::with_capacity(sqes.len(), GFP_KERNEL)?;
+        let mut failed = false;
+        let mut g = ring.lock_uring(cx);
+        for (i, sqe) in sqes.iter().enumerate() {
+            let mut op = prep(g.state(), sqe);
+            let mut f = 0;
+            if let Ok(Op::LinkTimeout { .. }) = op {
+                // A linked timeout needs a request before it that is not
+                // itself a linked timeout.
+                let prev_ok = i > 0 && !matches!(ops[i - 1], Some(Ok(Op::LinkTimeout { .. })));
+                if !prev_ok {
+                    op = Err(EINVAL);
+                }
+            }
+            if let Ok(Op::Read { chan, .. } | Op::PollAdd { chan, .. }) = &op {
+                if chan.tracks_inflight {
+                    f |= REQ_F_INFLIGHT;
+                }
+            }
+            failed |= op.is_err();
+            ops.push(Some(op), GFP_KERNEL)?;
+            flags.push(f, GFP_KERNEL)?;
+        }
+        for i in 1..sqes.len() {
+            if let Some(Ok(Op::LinkTimeout { .. })) = ops[i] {
+                flags[i - 1] |= REQ_F_ARM_LTIMEOUT;
+            }
+        }
+        Ok(PreppedChain {
+            sqes,
+            ops,
+            flags,
+            failed,
+        })
+    }
+
+    /// Creates the requests back to front and returns the head.
+    fn publish(mut self, ring: &Arc<IoRingCtx>, task: u32) -> Result<Arc<Req>> {
+        let mut next: Option<Arc<Req>> = None;
+        for i in (0..self.sqes.len()).rev() {
+            let op = self.ops[i].take().unwrap_or(Err(EINVAL));
+            let mut flags = self.flags[i];
+            let head_of_failed = i == 0 && self.failed && op.is_ok();
+            if self.failed && i == 0 {
+                // A failed chain is cancelled whole, hard links included.
+                flags &= !REQ_F_HARDLINK;
+            }
+            let req = Req::alloc(ring, &self.sqes[i], task, op, next.take(), flags)?;
+            if self.failed && i == 0 {
+                req.clear_flags(REQ_F_HARDLINK);
+            }
+            if head_of_failed {
+                // `req_fail_link_node(head, -ECANCELED)`.
+                req.set_res(ECANCELED.to_errno());
+                req.set_fail();
+            }
+            next = Some(req);
+        }
+        next.ok_or(EINVAL)
+    }
+}
+
+/// `io_submit_sqes()`: submits `sqes` for `task`, chain by chain; returns
+/// how many were consumed.
+pub(crate) fn io_submit_sqes(
+    ring: &Arc<IoRingCtx>,
+    cx: &mut TaskCtx,
+    sqes: &[Sqe],
+    task: u32,
+) -> Result<usize> {
+    if sqes.len() > MAX_SUBMIT {
+        return Err(EINVAL);
+    }
+    if ring.dying.load(Ordering::Acquire) {
+        return Err(ENXIO);
+    }
+    let mut i = 0;
+    while i < sqes.len() {
+        let mut j = i;
+        while j + 1 < sqes.len() && sqes[j].flags & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK) != 0 {
+            j += 1;
+        }
+        let head = match PreppedChain::prep(ring, cx, &sqes[i..=j])
+            .and_then(|chain| chain.publish(ring, task))
+        {
+            Ok(head) => head,
+            Err(e) if i == 0 => return Err(e),
+            Err(_) => return Ok(i),
+        };
+        io_queue_sqe(head, &mut ring.lock_uring(cx));
+        i = j + 1;
+    }
+    Ok(sqes.len())
+}

@@ -20,7 +20,7 @@ SCRIPTS := $(ROOT)/scripts
 # Resolves (and if needed builds) the kernel tree; honours KDIR=.
 KDIR_OF := $(SCRIPTS)/kdir.sh
 KMAKE = $(MAKE) -C $$kdir M=$(ROOT) LLVM=1
-RS_SOURCES = $(shell find $(ROOT)/io_uring_rs -name '*.rs')
+RS_SOURCES = $(shell find $(ROOT)/io_uring_rs $(ROOT)/rust -name '*.rs' -not -path '*/target/*')
 export KDIR
 
 .PHONY: all module kernel clean clippy fmt fmt-check rust-analyzer check run
@@ -33,9 +33,10 @@ kernel:
 module:
 	@kdir=$$($(KDIR_OF) debug) && $(KMAKE) modules
 
+# Kbuild rebuilds an object whose command line changed, so CLIPPY=1 re-checks
+# every Rust object without a clean (which would also delete rust/target).
 clippy:
-	@kdir=$$($(KDIR_OF) debug) && $(KMAKE) clean && \
-		$(KMAKE) CLIPPY=1 KRUSTFLAGS=-Dwarnings modules
+	@kdir=$$($(KDIR_OF) debug) && $(KMAKE) CLIPPY=1 KRUSTFLAGS=-Dwarnings modules
 
 fmt:
 	@kdir=$$($(KDIR_OF) debug) && \
@@ -57,4 +58,4 @@ run: module
 clean:
 	@if kdir=$$(KDIR=$${KDIR:-$$($(SCRIPTS)/build-kernel.sh --dir debug $(ROOT)/selftests/config)}) && \
 		[ -f $$kdir/Makefile ]; then $(KMAKE) clean; fi
-	rm -rf $(ROOT)/out
+	rm -rf $(ROOT)/out $(ROOT)/rust/target

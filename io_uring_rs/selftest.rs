@@ -15,7 +15,7 @@ use core::sync::atomic::Ordering;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
-type CaseResult = core::result::Result<(), &'static str>;
+pub(crate) type CaseResult = core::result::Result<(), &'static str>;
 
 const TASK: u32 = 1;
 
@@ -195,10 +195,10 @@ const ENOENT_: i32 = -2;
 const EINTR_: i32 = -4;
 
 /// A self-test case: its KTAP name and its body.
-type Case = (&'static str, fn() -> CaseResult);
+pub(crate) type Case = (&'static str, fn() -> CaseResult);
 
 /// Every case.
-const CASES: &[Case] = &[
+pub(crate) const CASES: &[Case] = &[
     // S1
     ("s1_chain_completes_in_order", || {
         with_ring(|ring, cx| {

@@ -3,9 +3,11 @@
 #
 # make check: every test suite of io_uring_rs, then one totals line.
 #
-#   lint      rustfmt --check and clippy (CLIPPY=1, warnings are errors)
+#   lint      rustfmt --check and clippy, on the module (CLIPPY=1) and on
+#             the host mirror (normal and loom builds); warnings are errors
 #   pipeline  unit tests of the VM log/KTAP checker (scripts/tests)
-#   host      cargo test of the host mirror (rust/), when present
+#   host      cargo test of the host mirror (rust/)
+#   loom      the loom models of the host mirror (--cfg loom)
 #   vm        the kselftest collection in the debug VM (scripts/vm-run.sh)
 #   vm-fail   the pipeline's own end-to-end test: a run with one injected
 #             failing KTAP case must be judged a failure
@@ -26,15 +28,21 @@ add() { # suite passed failed skipped
 
 # --- lint: rustfmt and clippy on the module ------------------------------
 lp=0 lf=0
-for target in fmt-check clippy; do
-	if make -s "$target" >/dev/null 2>"$root/out/$target.log"; then
+lint() { # name command...
+	local name=$1
+	shift
+	if "$@" >"$root/out/lint-$name.log" 2>&1; then
 		lp=$((lp + 1))
 	else
-		cat "$root/out/$target.log"
-		echo "check: lint: make $target failed"
+		cat "$root/out/lint-$name.log"
+		echo "check: lint: $name failed"
 		lf=$((lf + 1))
 	fi
-done
+}
+lint fmt-check make -s fmt-check
+lint clippy-module make -s clippy
+lint clippy-host bash -c 'cd rust && cargo clippy -q --all-targets -- -D warnings'
+lint clippy-host-loom bash -c 'cd rust && RUSTFLAGS="--cfg loom" cargo clippy -q --all-targets --target-dir target/loom -- -D warnings'
 add lint $lp $lf 0
 
 # --- pipeline: unit tests of the checker --------------------------------
@@ -50,18 +58,23 @@ ran=${ran:-0} fails=${fails:-0} skips=${skips:-0}
 add pipeline $((ran - fails - skips)) "$fails" "$skips"
 rm -f "$log"
 
-# --- host: cargo test of the host mirror --------------------------------
-if [ -f rust/Cargo.toml ]; then
+# --- host and loom: cargo test of the host mirror ------------------------
+cargo_suite() { # suite env-and-command...
+	local suite=$1 log
+	shift
 	log=$(mktemp)
-	(cd rust && cargo test --quiet --workspace 2>&1) | tee "$log"
-	rc=${PIPESTATUS[0]}
+	(cd rust && env "$@" 2>&1) | tee "$log"
+	local rc=${PIPESTATUS[0]}
 	read -r p f s < <(awk '/^test result:/ { for (i = 1; i <= NF; i++) {
 		if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i;
 		if ($(i+1) ~ /^ignored/) s += $i } } END { print p+0, f+0, s+0 }' "$log")
 	[ "$rc" -eq 0 ] || [ "$f" -gt 0 ] || f=1
-	add host "$p" "$f" "$s"
+	add "$suite" "$p" "$f" "$s"
 	rm -f "$log"
-fi
+}
+cargo_suite host cargo test --quiet --workspace
+cargo_suite loom RUSTFLAGS="--cfg loom" cargo test --quiet --release -p io_uring_rs_host \
+	--target-dir target/loom -- --test-threads=1 --nocapture
 
 # --- vm: the kselftest collection on the debug kernel ---------------------
 counts_of() { cat "$(ls -td "$root"/out/vm-"$1"-* | head -1)/counts" 2>/dev/null || echo "0 1 0"; }

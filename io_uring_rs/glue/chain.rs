@@ -16,9 +16,9 @@
 //! from a target whose last reference is already gone (commit 3d879647fb03,
 //! which restores 447c19f3b507). See `Documentation/locking.rst`.
 
+use crate::glue::atomic::{AtomicU32, Ordering};
 use core::cell::UnsafeCell;
 use core::marker::PhantomData;
-use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::sync::lock::{Backend, Guard, Lock};
 
 /// The identity of a lock: its address.
@@ -213,7 +213,7 @@ pub(crate) struct Refs(AtomicU32);
 
 impl Refs {
     /// Creates a count of `n` references.
-    const fn new(n: u32) -> Self {
+    fn new(n: u32) -> Self {
         Refs(AtomicU32::new(n))
     }
 

@@ -5,6 +5,7 @@
 //! Every `unsafe` of the module is here, each with a `// SAFETY:` comment.
 //! The core (`uring/`) denies `unsafe_code`.
 
+pub(crate) mod atomic;
 pub(crate) mod chain;
 pub(crate) mod irq_lock;
 pub(crate) mod timer;

@@ -14,7 +14,7 @@ use super::req::{Req, REQ_F_INFLIGHT};
 use super::ring::IoRingCtx;
 use super::sqe::{Op, IORING_ASYNC_CANCEL_ALL, IORING_ASYNC_CANCEL_ANY};
 use super::timeout::{io_kill_timeouts, io_timeout_cancel};
-use core::sync::atomic::Ordering;
+use crate::glue::atomic::Ordering;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 use kernel::time::msecs_to_jiffies;
@@ -179,6 +179,7 @@ pub(crate) fn io_uring_cancel_generic(
 ) -> Result {
     let mut left = msecs_to_jiffies(timeout_ms);
     loop {
+        let seen = ring.freed();
         io_uring_try_cancel_requests(ring, cx, Some(task), cancel_all);
         if task_inflight(ring, cx, task, !cancel_all) == 0 {
             return Ok(());
@@ -186,9 +187,7 @@ pub(crate) fn io_uring_cancel_generic(
         if left == 0 {
             return Err(ETIMEDOUT.into());
         }
-        left = ring
-            .lock_completion(cx)
-            .wait_cq(left.min(msecs_to_jiffies(20)).max(1));
+        left = ring.wait_freed(seen, left);
     }
 }
 
@@ -199,6 +198,7 @@ pub(crate) fn io_ring_exit(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, timeout_ms: 
     ring.dying.store(true, Ordering::Release);
     let mut left = msecs_to_jiffies(timeout_ms);
     loop {
+        let seen = ring.freed();
         io_uring_try_cancel_requests(ring, cx, None, true);
         if ring.inflight() == 0 {
             break;
@@ -206,11 +206,7 @@ pub(crate) fn io_ring_exit(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, timeout_ms: 
         if left == 0 {
             return Err(ETIMEDOUT.into());
         }
-        let step = msecs_to_jiffies(20);
-        let mut c = ring.lock_completion(cx);
-        let before = left;
-        let rest = c.wait_cq(step);
-        left = before.saturating_sub(step - rest.min(step));
+        left = ring.wait_freed(seen, left);
     }
     // Nothing references the channels' waiters any more.
     let mut g = ring.lock_uring(cx);

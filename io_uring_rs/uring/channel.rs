@@ -22,7 +22,7 @@ use super::locks::UringGuard;
 use super::req::{Req, TwAction};
 use super::sqe::{Op, POLLIN};
 use super::tw;
-use core::sync::atomic::Ordering;
+use crate::glue::atomic::Ordering;
 use kernel::prelude::*;
 use kernel::rbtree::{RBTree, RBTreeNode};
 use kernel::sync::{new_condvar, new_spinlock, Arc, CondVar, SpinLock};

@@ -12,6 +12,8 @@ use super::ring::IoRingCtx;
 use super::sqe::Cqe;
 use super::timeout::io_flush_timeouts;
 use super::tw;
+// Diagnostic counters, not part of any protocol: plain `core` atomics, so
+// they can be statics in the host's loom build too.
 use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::prelude::*;
 use kernel::sync::Arc;

@@ -6,9 +6,9 @@ use super::ring::{IoRingCtx, TimeoutState};
 use super::sqe::IOSQE_ASYNC;
 use super::sqe::{Op, Sqe, IOSQE_CQE_SKIP_SUCCESS, IOSQE_IO_HARDLINK, IOSQE_IO_LINK};
 use super::timeout::LiveTarget;
+use crate::glue::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, AtomicU8, Ordering};
 use crate::glue::chain::{ChainCell, Refs};
 use crate::glue::timer::HrTimer;
-use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, AtomicU8, Ordering};
 use kernel::prelude::*;
 use kernel::sync::{Arc, LockedBy};
 use kernel::workqueue::{new_work, Work};
@@ -296,7 +296,6 @@ impl Req {
 #[pinned_drop]
 impl PinnedDrop for Req {
     fn drop(self: Pin<&mut Self>) {
-        self.ring.inflight.fetch_sub(1, Ordering::AcqRel);
-        self.ring.cq_wait.notify_all();
+        self.ring.request_freed();
     }
 }

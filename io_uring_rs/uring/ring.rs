@@ -7,11 +7,14 @@ use super::context::{AnyCtx, TaskCtx};
 use super::locks::{CompletionGuard, IoWqGuard, TimeoutGuard, UringGuard};
 use super::req::Req;
 use super::sqe::Cqe;
+use crate::glue::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use crate::glue::irq_lock::{new_spinlock_irq, SpinLockIrq};
-use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use kernel::prelude::*;
 use kernel::rbtree::RBTree;
-use kernel::sync::{new_condvar, new_mutex, new_spinlock, Arc, CondVar, Mutex, SpinLock};
+use kernel::sync::{
+    new_condvar, new_mutex, new_spinlock, Arc, CondVar, CondVarTimeoutResult, Mutex, SpinLock,
+};
+use kernel::time::Jiffies;
 
 /// State protected by `uring_lock`.
 pub(crate) struct UringState {
@@ -62,9 +65,16 @@ pub(crate) struct IoRingCtx {
     /// The io-wq lock, under which cancel match callbacks run.
     #[pin]
     pub(crate) iowq_lock: SpinLock<IoWqState>,
-    /// Woken when a completion is posted or a request is freed.
+    /// Woken when a completion is posted.
     #[pin]
     pub(crate) cq_wait: CondVar,
+    /// Counts freed requests; taken (IRQ-safe, innermost) when a request is
+    /// dropped, in any context, so that waiters for frees miss no wake-up.
+    #[pin]
+    exit_lock: SpinLockIrq<u64>,
+    /// Woken when a request is freed.
+    #[pin]
+    exit_wait: CondVar,
     /// Sequence number of the next request.
     next_seq: AtomicU64,
     /// Requests allocated and not yet freed (`ctx->refs` in C).
@@ -106,6 +116,8 @@ impl IoRingCtx {
                 "IoRingCtx::iowq_lock"
             ),
             cq_wait <- new_condvar!("IoRingCtx::cq_wait"),
+            exit_lock <- new_spinlock_irq!(0, "IoRingCtx::exit_lock"),
+            exit_wait <- new_condvar!("IoRingCtx::exit_wait"),
             next_seq: AtomicU64::new(1),
             inflight: AtomicUsize::new(0),
             dying: AtomicBool::new(false),
@@ -145,5 +157,35 @@ impl IoRingCtx {
     /// Returns the number of requests not yet freed.
     pub(crate) fn inflight(&self) -> usize {
         self.inflight.load(Ordering::Acquire)
+    }
+
+    /// Accounts a freed request and wakes whoever waits for frees.
+    pub(crate) fn request_freed(&self) {
+        self.inflight.fetch_sub(1, Ordering::AcqRel);
+        let mut freed = self.exit_lock.lock();
+        *freed += 1;
+        self.exit_wait.notify_all();
+    }
+
+    /// How many requests were freed so far: read before checking a
+    /// condition, then passed to [`IoRingCtx::wait_freed`].
+    pub(crate) fn freed(&self) -> u64 {
+        *self.exit_lock.lock()
+    }
+
+    /// Sleeps until a request is freed after `seen` was read, or for at most
+    /// `jiffies`; returns the jiffies left.
+    pub(crate) fn wait_freed(&self, seen: u64, jiffies: Jiffies) -> Jiffies {
+        let mut freed = self.exit_lock.lock();
+        if *freed != seen {
+            return jiffies;
+        }
+        match self
+            .exit_wait
+            .wait_interruptible_timeout(&mut freed, jiffies)
+        {
+            CondVarTimeoutResult::Woken { jiffies } => jiffies,
+            CondVarTimeoutResult::Timeout | CondVarTimeoutResult::Signal { .. } => 0,
+        }
     }
 }

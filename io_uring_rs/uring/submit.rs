@@ -14,7 +14,7 @@ use super::issue::io_queue_sqe;
 use super::req::{Req, REQ_F_ARM_LTIMEOUT, REQ_F_HARDLINK, REQ_F_INFLIGHT};
 use super::ring::IoRingCtx;
 use super::sqe::{prep, Op, Sqe, IOSQE_IO_HARDLINK, IOSQE_IO_LINK};
-use core::sync::atomic::Ordering;
+use crate::glue::atomic::Ordering;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 

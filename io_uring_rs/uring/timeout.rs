@@ -31,12 +31,26 @@ use super::locks::{BothGuard, CompletionGuard, TimeoutGuard, UringGuard};
 use super::req::{Req, TwAction, REQ_F_ARM_LTIMEOUT, REQ_F_LINK_TIMEOUT};
 use super::sqe::{Op, IORING_TIMEOUT_ETIME_SUCCESS};
 use super::tw;
+use crate::glue::atomic::Ordering;
 use crate::glue::chain::DyingTarget;
 use crate::glue::timer::{HrTimer, TimerOwner, TryCancel};
-use core::sync::atomic::Ordering;
 use kernel::prelude::*;
 use kernel::rbtree::{RBTree, RBTreeNode};
 use kernel::sync::Arc;
+
+/// How often each linked-timeout claim outcome happened: the timer pinned a
+/// live target, the timer spliced a dying one, or disarm claimed first.
+/// Diagnostic counters (plain `core` atomics, like the completion
+/// counters); the host's loom model asserts it reached all three.
+pub(crate) static CLAIM_OUTCOMES: [core::sync::atomic::AtomicU32; 3] = [
+    core::sync::atomic::AtomicU32::new(0),
+    core::sync::atomic::AtomicU32::new(0),
+    core::sync::atomic::AtomicU32::new(0),
+];
+
+fn count_claim(i: usize) {
+    CLAIM_OUTCOMES[i].fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+}
 
 impl TimerOwner for Req {
     fn timer(&self) -> &HrTimer<Req> {
@@ -366,8 +380,14 @@ pub(crate) fn io_link_timeout_fn(lt: &Arc<Req>, cx: &mut AtomicCtx) -> TimerOutc
     t.state().ltimeout_list.remove(&lt.seq);
     match io_link_timeout_claim(lt, &mut t) {
         LinkTimeoutClaim::Unclaimed(none) => none.outcome(),
-        LinkTimeoutClaim::Live(live) => live.defer_to_task_work(lt, &mut t),
-        LinkTimeoutClaim::Dying(dying) => dying.splice(&t),
+        LinkTimeoutClaim::Live(live) => {
+            count_claim(0);
+            live.defer_to_task_work(lt, &mut t)
+        }
+        LinkTimeoutClaim::Dying(dying) => {
+            count_claim(1);
+            dying.splice(&t)
+        }
     }
 }
 
@@ -402,6 +422,7 @@ pub(crate) fn io_disarm_linked_timeout(
     let lt = next_link_timeout(req, &b.chain_read())?;
     drop(io_remove_next_linked(req, b));
     lt.timeout.access_mut(b.timeout_state()).head.take()?;
+    count_claim(2);
     if lt.timer.try_to_cancel() == TryCancel::Running {
         // The callback waits for `timeout_lock`, finds no claim, and
         // completes the timeout itself.

@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The host's glue layer: the kernel module's `chain.rs` and `work.rs`, and
+//! host implementations of the rest.
+
+pub(crate) mod atomic;
+#[path = "../../../../io_uring_rs/glue/chain.rs"]
+pub(crate) mod chain;
+pub(crate) mod irq_lock;
+pub(crate) mod timer;
+#[path = "../../../../io_uring_rs/glue/work.rs"]
+pub(crate) mod work;
+pub(crate) mod wq;

@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The io_uring_rs core, built in userspace.
+//!
+//! The core (`io_uring_rs/uring/`), the shared glue (`chain.rs`, `work.rs`)
+//! and the in-kernel self-test are the module's own files, included by path.
+//! What differs is the rest of the glue (`src/glue/`): a thread for the
+//! hrtimer, threads for the workqueues, and loom's atomics under
+//! `--cfg loom`.
+// `pin_init!` of `Req` (about twenty fields) nests deeper than the default.
+#![recursion_limit = "256"]
+
+pub(crate) mod glue;
+#[path = "../../../io_uring_rs/ktap.rs"]
+pub(crate) mod ktap;
+#[path = "../../../io_uring_rs/selftest.rs"]
+pub(crate) mod selftest;
+#[path = "../../../io_uring_rs/uring/mod.rs"]
+pub(crate) mod uring;
+
+#[cfg(all(test, not(loom)))]
+mod tests;
+
+#[cfg(all(test, loom))]
+mod loom_tests;
+
+/// Runs the in-kernel self-test on the host, printing its KTAP report with
+/// `IO_URING_RS_VERBOSE` set; returns (passed, failed), as the module's
+/// `init` does.
+pub fn self_test() -> (u32, u32) {
+    let report = selftest::run();
+    (report.passed, report.failed)
+}

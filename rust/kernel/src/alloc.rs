@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `kernel::alloc`: `KVec`, `KBox` and allocation flags.
+
+use core::ops::{Deref, DerefMut};
+
+/// Allocation failure.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct AllocError;
+
+/// `kernel::alloc::flags`.
+pub mod flags {
+    /// Allocation flags (ignored on the host).
+    #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+    pub struct Flags(u32);
+    /// `GFP_KERNEL`.
+    pub const GFP_KERNEL: Flags = Flags(0);
+    /// `GFP_ATOMIC`.
+    pub const GFP_ATOMIC: Flags = Flags(1);
+}
+pub use flags::Flags;
+
+/// `KBox`.
+pub type KBox<T> = Box<T>;
+
+/// `KVec`: a vector whose growth can fail, as in the kernel.
+#[derive(Debug)]
+pub struct KVec<T>(Vec<T>);
+
+impl<T> Default for KVec<T> {
+    fn default() -> Self {
+        KVec(Vec::new())
+    }
+}
+
+impl<T> KVec<T> {
+    /// An empty vector.
+    pub const fn new() -> Self {
+        KVec(Vec::new())
+    }
+
+    /// A vector with room for `n` elements.
+    pub fn with_capacity(n: usize, _flags: Flags) -> Result<Self, AllocError> {
+        Ok(KVec(Vec::with_capacity(n)))
+    }
+
+    /// Appends `v`.
+    pub fn push(&mut self, v: T, _flags: Flags) -> Result<(), AllocError> {
+        self.0.push(v);
+        Ok(())
+    }
+}
+
+impl<T> Deref for KVec<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        &self.0
+    }
+}
+
+impl<T> DerefMut for KVec<T> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        &mut self.0
+    }
+}

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `kernel::rbtree`: an ordered map whose nodes are allocated up front.
+
+use crate::alloc::Flags;
+use crate::error::Result;
+use std::collections::BTreeMap;
+
+/// `RBTree<K, V>`.
+#[derive(Debug)]
+pub struct RBTree<K, V>(BTreeMap<K, V>);
+
+impl<K, V> Default for RBTree<K, V> {
+    fn default() -> Self {
+        RBTree(BTreeMap::new())
+    }
+}
+
+/// A node allocated before the tree's lock is taken.
+pub struct RBTreeNode<K, V> {
+    key: K,
+    value: V,
+}
+
+impl<K, V> RBTreeNode<K, V> {
+    /// Allocates a node.
+    pub fn new(key: K, value: V, _flags: Flags) -> Result<Self> {
+        Ok(RBTreeNode { key, value })
+    }
+}
+
+impl<K: Ord + Clone, V> RBTree<K, V> {
+    /// An empty tree.
+    pub fn new() -> Self {
+        RBTree(BTreeMap::new())
+    }
+
+    /// Inserts `node`, returning the node it replaced.
+    pub fn insert(&mut self, node: RBTreeNode<K, V>) -> Option<RBTreeNode<K, V>> {
+        let RBTreeNode { key, value } = node;
+        let old = self.0.insert(key.clone(), value);
+        old.map(|value| RBTreeNode { key, value })
+    }
+
+    /// Removes and returns the value under `key`.
+    pub fn remove(&mut self, key: &K) -> Option<V> {
+        self.0.remove(key)
+    }
+
+    /// The value under `key`.
+    pub fn get(&self, key: &K) -> Option<&V> {
+        self.0.get(key)
+    }
+
+    /// In-order iteration.
+    pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
+        self.0.iter()
+    }
+
+    /// The values, in key order.
+    pub fn values(&self) -> impl Iterator<Item = &V> {
+        self.0.values()
+    }
+}

@@ -19,7 +19,7 @@ pub(crate) type CaseResult = core::result::Result<(), &'static str>;
 
 const TASK: u32 = 1;
 
-fn sqe(opcode: u8, flags: u8, user_data: u64) -> Sqe {
+pub(crate) fn sqe(opcode: u8, flags: u8, user_data: u64) -> Sqe {
     Sqe {
         opcode,
         flags,
@@ -28,7 +28,7 @@ fn sqe(opcode: u8, flags: u8, user_data: u64) -> Sqe {
     }
 }
 
-fn nop(flags: u8, ud: u64) -> Sqe {
+pub(crate) fn nop(flags: u8, ud: u64) -> Sqe {
     sqe(OP_NOP, flags, ud)
 }
 
@@ -93,7 +93,7 @@ fn expect_in_order(ring: &IoRingCtx, cx: &mut TaskCtx, want: &[(u64, i32)]) -> C
     Ok(())
 }
 
-fn read(flags: u8, ud: u64, fd: i32, len: u32) -> Sqe {
+pub(crate) fn read(flags: u8, ud: u64, fd: i32, len: u32) -> Sqe {
     Sqe {
         fd,
         len,
@@ -101,7 +101,7 @@ fn read(flags: u8, ud: u64, fd: i32, len: u32) -> Sqe {
     }
 }
 
-fn write(flags: u8, ud: u64, fd: i32, len: u32) -> Sqe {
+pub(crate) fn write(flags: u8, ud: u64, fd: i32, len: u32) -> Sqe {
     Sqe {
         fd,
         len,
@@ -109,7 +109,7 @@ fn write(flags: u8, ud: u64, fd: i32, len: u32) -> Sqe {
     }
 }
 
-fn poll(flags: u8, ud: u64, fd: i32) -> Sqe {
+pub(crate) fn poll(flags: u8, ud: u64, fd: i32) -> Sqe {
     Sqe {
         fd,
         len: POLLIN,
@@ -117,7 +117,7 @@ fn poll(flags: u8, ud: u64, fd: i32) -> Sqe {
     }
 }
 
-fn timeout(flags: u8, ud: u64, ms: u64, count: u64, tflags: u32) -> Sqe {
+pub(crate) fn timeout(flags: u8, ud: u64, ms: u64, count: u64, tflags: u32) -> Sqe {
     Sqe {
         addr: ms * 1_000_000,
         off: count,
@@ -126,14 +126,14 @@ fn timeout(flags: u8, ud: u64, ms: u64, count: u64, tflags: u32) -> Sqe {
     }
 }
 
-fn link_timeout(flags: u8, ud: u64, ms: u64) -> Sqe {
+pub(crate) fn link_timeout(flags: u8, ud: u64, ms: u64) -> Sqe {
     Sqe {
         addr: ms * 1_000_000,
         ..sqe(OP_LINK_TIMEOUT, flags, ud)
     }
 }
 
-fn cancel(flags: u8, ud: u64, target: u64, cflags: u32) -> Sqe {
+pub(crate) fn cancel(flags: u8, ud: u64, target: u64, cflags: u32) -> Sqe {
     Sqe {
         addr: target,
         op_flags: cflags,

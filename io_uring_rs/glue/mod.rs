@@ -9,5 +9,6 @@ pub(crate) mod atomic;
 pub(crate) mod chain;
 pub(crate) mod irq_lock;
 pub(crate) mod timer;
+pub(crate) mod timer_api;
 pub(crate) mod work;
 pub(crate) mod wq;

@@ -17,25 +17,7 @@ use kernel::prelude::*;
 use kernel::sync::Arc;
 use kernel::types::Opaque;
 
-/// An object with an embedded [`HrTimer`].
-pub(crate) trait TimerOwner: Send + Sync + Sized {
-    /// Returns the embedded timer.
-    fn timer(&self) -> &HrTimer<Self>;
-
-    /// The callback: hard-IRQ context, with the reference the timer held.
-    fn timer_fired(this: Arc<Self>, cx: &mut AtomicCtx);
-}
-
-/// The result of [`HrTimer::try_to_cancel`] (`hrtimer_try_to_cancel()`).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum TryCancel {
-    /// The timer was pending and will not fire.
-    Cancelled,
-    /// The timer was not armed, or has already run.
-    Inactive,
-    /// The callback is running now (C: `-1`).
-    Running,
-}
+pub(crate) use super::timer_api::{TimerOwner, TryCancel};
 
 /// A one-shot `CLOCK_MONOTONIC` hrtimer in hard-IRQ mode.
 ///

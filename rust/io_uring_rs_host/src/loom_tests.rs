@@ -14,13 +14,14 @@
 //! bounds the exploration.
 
 use crate::glue::wq::Runtime;
+use crate::selftest::{cancel, link_timeout, nop, read, timeout, write};
 use crate::uring::cancel::io_ring_exit;
 use crate::uring::channel::io_channel_create;
 use crate::uring::complete::io_cqring_wait;
 use crate::uring::context::TaskCtx;
 use crate::uring::errno::{EALREADY, ECANCELED, ETIME};
 use crate::uring::ring::IoRingCtx;
-use crate::uring::sqe::*;
+use crate::uring::sqe::{IOSQE_ASYNC, IOSQE_IO_LINK};
 use crate::uring::submit::io_submit_sqes;
 use kernel::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
@@ -44,19 +45,6 @@ fn model(name: &str, f: impl Fn() + Sync + Send + 'static) {
         runs.load(std::sync::atomic::Ordering::Relaxed),
         b.preemption_bound
     );
-}
-
-fn sqe(opcode: u8, flags: u8, user_data: u64) -> Sqe {
-    Sqe {
-        opcode,
-        flags,
-        user_data,
-        ..Sqe::default()
-    }
-}
-
-fn with_fd(s: Sqe, fd: i32, len: u32) -> Sqe {
-    Sqe { fd, len, ..s }
 }
 
 /// Runs `body` on a ring with the runtime started, waits for `reap`
@@ -103,22 +91,14 @@ fn free_work_races_cancel() {
     model("free_work_races_cancel", || {
         let cq = run(5, |ring, cx| {
             let fd = io_channel_create(ring, cx, false).unwrap();
-            let chain = [
-                with_fd(sqe(OP_READ, L | A, 1), fd, 1),
-                sqe(OP_NOP, L, 2),
-                sqe(OP_NOP, 0, 3),
-            ];
+            let chain = [read(L | A, 1, fd, 1), nop(L, 2), nop(0, 3)];
             io_submit_sqes(ring, cx, &chain, 1).unwrap();
             let r = ring.clone();
             let writer = loom::thread::spawn(move || {
                 let mut cx = TaskCtx::enter();
-                io_submit_sqes(&r, &mut cx, &[with_fd(sqe(OP_WRITE, 0, 4), fd, 1)], 1).unwrap();
+                io_submit_sqes(&r, &mut cx, &[write(0, 4, fd, 1)], 1).unwrap();
             });
-            let cancel = Sqe {
-                addr: 1,
-                ..sqe(OP_ASYNC_CANCEL, 0, 5)
-            };
-            io_submit_sqes(ring, cx, &[cancel], 1).unwrap();
+            io_submit_sqes(ring, cx, &[cancel(0, 5, 1, 0)], 1).unwrap();
             writer.join().unwrap();
         });
         assert_eq!(cq.len(), 5, "{cq:?}");
@@ -148,12 +128,9 @@ fn link_timeout_claim_races_completion() {
     model("link_timeout_claim_races_completion", || {
         let cq = run(3, |ring, cx| {
             let fd = io_channel_create(ring, cx, false).unwrap();
-            let chain = [
-                with_fd(sqe(OP_READ, L, 1), fd, 1),
-                sqe(OP_LINK_TIMEOUT, 0, 2),
-            ];
+            let chain = [read(L, 1, fd, 1), link_timeout(0, 2, 0)];
             io_submit_sqes(ring, cx, &chain, 1).unwrap();
-            io_submit_sqes(ring, cx, &[with_fd(sqe(OP_WRITE, 0, 3), fd, 1)], 1).unwrap();
+            io_submit_sqes(ring, cx, &[write(0, 3, fd, 1)], 1).unwrap();
         });
         assert_eq!(cq.len(), 3, "{cq:?}");
         let (target, lt) = (res(&cq, 1), res(&cq, 2));
@@ -187,7 +164,7 @@ fn link_timeout_claim_races_completion() {
 fn timeout_expiry_races_ring_exit() {
     model("timeout_expiry_races_ring_exit", || {
         let cq = run(0, |ring, cx| {
-            let chain = [sqe(OP_TIMEOUT, L, 1), sqe(OP_NOP, L, 2), sqe(OP_NOP, 0, 3)];
+            let chain = [timeout(L, 1, 0, 0, 0), nop(L, 2), nop(0, 3)];
             io_submit_sqes(ring, cx, &chain, 1).unwrap();
         });
         assert_eq!(cq.len(), 3, "{cq:?}");

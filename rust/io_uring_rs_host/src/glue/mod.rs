@@ -8,6 +8,8 @@ pub(crate) mod atomic;
 pub(crate) mod chain;
 pub(crate) mod irq_lock;
 pub(crate) mod timer;
+#[path = "../../../../io_uring_rs/glue/timer_api.rs"]
+pub(crate) mod timer_api;
 #[path = "../../../../io_uring_rs/glue/work.rs"]
 pub(crate) mod work;
 pub(crate) mod wq;

@@ -17,25 +17,7 @@ use loom::sync::{Condvar, Mutex, MutexGuard};
 #[cfg(not(loom))]
 use std::sync::{Condvar, Mutex, MutexGuard};
 
-/// An object with an embedded [`HrTimer`].
-pub(crate) trait TimerOwner: Send + Sync + Sized + 'static {
-    /// Returns the embedded timer.
-    fn timer(&self) -> &HrTimer<Self>;
-
-    /// The callback, with the reference the timer held.
-    fn timer_fired(this: Arc<Self>, cx: &mut AtomicCtx);
-}
-
-/// The result of [`HrTimer::try_to_cancel`].
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum TryCancel {
-    /// The timer was pending and will not fire.
-    Cancelled,
-    /// The timer was not armed, or has already run.
-    Inactive,
-    /// The callback is running now.
-    Running,
-}
+pub(crate) use super::timer_api::{TimerOwner, TryCancel};
 
 struct State<T> {
     armed: Option<Arc<T>>,

@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! What the core sees of a timer: the owner trait and the cancel result.
+//! The kernel's `timer.rs` (an hrtimer) and the host's (a thread) both
+//! implement [`HrTimer`] against it.
+
+use super::timer::HrTimer;
+use crate::uring::context::AtomicCtx;
+use kernel::sync::Arc;
+
+/// An object with an embedded [`HrTimer`].
+pub(crate) trait TimerOwner: Send + Sync + Sized + 'static {
+    /// Returns the embedded timer.
+    fn timer(&self) -> &HrTimer<Self>;
+
+    /// The callback: atomic context (hard IRQ in the kernel), with the
+    /// reference the armed timer held.
+    fn timer_fired(this: Arc<Self>, cx: &mut AtomicCtx);
+}
+
+/// The result of `HrTimer::try_to_cancel` (`hrtimer_try_to_cancel()`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum TryCancel {
+    /// The timer was pending and will not fire.
+    Cancelled,
+    /// The timer was not armed, or has already run.
+    Inactive,
+    /// The callback is running now (C: `-1`).
+    Running,
+}

@@ -9,6 +9,10 @@
 #   make clippy     build the module with CLIPPY=1; any warning fails
 #   make fmt        rustfmt with the kernel's .rustfmt.toml (fmt-check: verify)
 #   make rust-analyzer   write rust-project.json for editors
+#   make host-test  cargo test of the host mirror (rust/)
+#   make loom       the loom models (--cfg loom)
+#   make miri       the host tests under miri (nightly)
+#   make compile-fail    the series' bugs must not compile (host and Kbuild)
 #
 # KDIR=/path uses a kernel tree you already built (CONFIG_RUST=y, `make all`
 # done in it); otherwise the debug kernel is built once into
@@ -23,7 +27,8 @@ KMAKE = $(MAKE) -C $$kdir M=$(ROOT) LLVM=1
 RS_SOURCES = $(shell find $(ROOT)/io_uring_rs $(ROOT)/rust -name '*.rs' -not -path '*/target/*')
 export KDIR
 
-.PHONY: all module kernel clean clippy fmt fmt-check rust-analyzer check run
+.PHONY: all module kernel clean clippy fmt fmt-check rust-analyzer check run \
+	host-test loom miri compile-fail
 
 all: module
 
@@ -48,6 +53,20 @@ fmt-check:
 
 rust-analyzer:
 	@kdir=$$($(KDIR_OF) debug) && $(KMAKE) rust-analyzer
+
+host-test:
+	cd rust && cargo test --workspace
+
+loom:
+	cd rust && RUSTFLAGS="--cfg loom" cargo test --release -p io_uring_rs_host \
+		--target-dir target/loom -- --test-threads=1 --nocapture
+
+miri:
+	cd rust && MIRIFLAGS=-Zmiri-disable-isolation cargo +nightly miri test -p io_uring_rs_host
+
+compile-fail: module
+	@$(SCRIPTS)/compile-fail.sh host
+	@KDIR=$$($(KDIR_OF) debug) $(SCRIPTS)/compile-fail.sh kbuild
 
 check: module
 	@KDIR=$$($(KDIR_OF) debug) $(SCRIPTS)/check.sh

@@ -36,6 +36,15 @@ if ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
 	rustup component add rust-src >/dev/null
 fi
 
+# Miri (for `make check`'s miri suite) needs a nightly toolchain; where the
+# machine has one, add the component. Without it the suite is skipped.
+if rustup toolchain list 2>/dev/null | grep -q '^nightly' &&
+	! cargo +nightly miri --version >/dev/null 2>&1; then
+	log "adding miri to the nightly toolchain"
+	rustup component add --toolchain nightly miri rust-src >/dev/null 2>&1 ||
+		log "miri is not available; the miri suite will be skipped"
+fi
+
 BINDGEN_VERSION=0.73.2
 if ! command -v bindgen >/dev/null ||
 	[ "$(bindgen --version 2>/dev/null | awk '{print $2}')" != "$BINDGEN_VERSION" ]; then

@@ -8,6 +8,11 @@
 #   pipeline  unit tests of the VM log/KTAP checker (scripts/tests)
 #   host      cargo test of the host mirror (rust/)
 #   loom      the loom models of the host mirror (--cfg loom)
+#   miri      the host tests under miri (skipped without a nightly miri)
+#   compile-fail-host, compile-fail-kbuild
+#             the lock-rule bugs written against the real API must be
+#             rejected, with the expected compiler message (host mirror and
+#             kernel crate)
 #   vm        the kselftest collection in the debug VM (scripts/vm-run.sh)
 #   vm-fail   the pipeline's own end-to-end test: a run with one injected
 #             failing KTAP case must be judged a failure
@@ -75,6 +80,26 @@ cargo_suite() { # suite env-and-command...
 cargo_suite host cargo test --quiet --workspace
 cargo_suite loom RUSTFLAGS="--cfg loom" cargo test --quiet --release -p io_uring_rs_host \
 	--target-dir target/loom -- --test-threads=1 --nocapture
+
+if cargo +nightly miri --version >/dev/null 2>&1; then
+	cargo_suite miri MIRIFLAGS=-Zmiri-disable-isolation cargo +nightly miri test --quiet \
+		-p io_uring_rs_host
+else
+	echo "check: miri: no nightly toolchain with miri on this machine; skipped"
+	add miri 0 0 1
+fi
+
+# --- compile-fail: the series' bugs must not compile ------------------------
+for mode in host kbuild; do
+	log=$(mktemp)
+	scripts/compile-fail.sh "$mode" | tee "$log"
+	rc=${PIPESTATUS[0]}
+	read -r p f < <(sed -n 's/^compile-fail ([a-z]*): \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$log")
+	p=${p:-0} f=${f:-0}
+	[ "$rc" -eq 0 ] || [ "$f" -gt 0 ] || f=1
+	add "compile-fail-$mode" "$p" "$f" 0
+	rm -f "$log"
+done
 
 # --- vm: the kselftest collection on the debug kernel ---------------------
 counts_of() { cat "$(ls -td "$root"/out/vm-"$1"-* | head -1)/counts" 2>/dev/null || echo "0 1 0"; }

@@ -21,6 +21,13 @@ pub(crate) mod uring;
 #[cfg(all(test, not(loom)))]
 mod tests;
 
+/// One compile-fail case, compiled inside this crate so that it uses the
+/// core's `pub(crate)` API (`scripts/compile-fail.sh` copies it here).
+#[cfg(io_uring_rs_compile_fail)]
+#[path = "../../target/compile-fail/case.rs"]
+#[allow(dead_code)]
+mod compile_fail_case;
+
 #[cfg(all(test, loom))]
 mod loom_tests;
 

@@ -68,96 +68,103 @@ self_test_cases!(
     no_double_completion,
 );
 
-fn nop_req(ring: &Arc<IoRingCtx>, link: Option<Arc<Req>>) -> Arc<Req> {
-    let sqe = Sqe {
-        opcode: OP_NOP,
-        ..Sqe::default()
-    };
-    Req::alloc(ring, &sqe, 1, Ok(crate::uring::sqe::Op::Nop), link, 0).expect("alloc")
-}
+/// Tests that start no thread (no timer, no queued work): the checked
+/// identity of chain proofs and the dying-claim primitive. Miri runs these
+/// (`cargo +nightly miri test pure::`).
+mod pure {
+    use super::*;
 
-#[test]
-#[should_panic(expected = "chain read with a proof of another ring's lock")]
-fn proof_of_one_ring_does_not_read_another_rings_chain() {
-    let mut cx = TaskCtx::enter();
-    let a = IoRingCtx::create().unwrap();
-    let b = IoRingCtx::create().unwrap();
-    let req_b = nop_req(&b, None);
-    let g = a.lock_uring(&mut cx);
-    let _ = req_b.link.get(&g.chain_read());
-}
+    fn nop_req(ring: &Arc<IoRingCtx>, link: Option<Arc<Req>>) -> Arc<Req> {
+        let sqe = Sqe {
+            opcode: OP_NOP,
+            ..Sqe::default()
+        };
+        Req::alloc(ring, &sqe, 1, Ok(crate::uring::sqe::Op::Nop), link, 0).expect("alloc")
+    }
 
-#[test]
-#[should_panic(expected = "chain write with a proof of another ring's locks")]
-fn write_proof_of_one_ring_does_not_write_another_rings_chain() {
-    let mut cx = TaskCtx::enter();
-    let a = IoRingCtx::create().unwrap();
-    let b = IoRingCtx::create().unwrap();
-    let req_b = nop_req(&b, None);
-    let mut g = a.lock_uring(&mut cx);
-    let mut both = g.lock_both();
-    let _ = req_b.link.get_mut(&mut both.chain_write());
-}
+    #[test]
+    #[should_panic(expected = "chain read with a proof of another ring's lock")]
+    fn proof_of_one_ring_does_not_read_another_rings_chain() {
+        let mut cx = TaskCtx::enter();
+        let a = IoRingCtx::create().unwrap();
+        let b = IoRingCtx::create().unwrap();
+        let req_b = nop_req(&b, None);
+        let g = a.lock_uring(&mut cx);
+        let _ = req_b.link.get(&g.chain_read());
+    }
 
-#[test]
-#[should_panic(expected = "chain proof built from a guard of another lock")]
-fn read_proof_needs_the_guard_of_the_named_lock() {
-    let a = IoRingCtx::create().unwrap();
-    let b = IoRingCtx::create().unwrap();
-    let g = b.uring_lock.lock();
-    let _ = ChainRead::new(&a.uring_lock, &g);
-}
+    #[test]
+    #[should_panic(expected = "chain write with a proof of another ring's locks")]
+    fn write_proof_of_one_ring_does_not_write_another_rings_chain() {
+        let mut cx = TaskCtx::enter();
+        let a = IoRingCtx::create().unwrap();
+        let b = IoRingCtx::create().unwrap();
+        let req_b = nop_req(&b, None);
+        let mut g = a.lock_uring(&mut cx);
+        let mut both = g.lock_both();
+        let _ = req_b.link.get_mut(&mut both.chain_write());
+    }
 
-#[test]
-fn chain_read_and_write_on_the_own_ring() {
-    let mut cx = TaskCtx::enter();
-    let ring = IoRingCtx::create().unwrap();
-    let tail = nop_req(&ring, None);
-    let head = nop_req(&ring, Some(tail.clone()));
-    let mut g = ring.lock_uring(&mut cx);
-    assert!(matches!(head.link.get(&g.chain_read()), Some(n) if Arc::ptr_eq(n, &tail)));
-    let taken = head.link.get_mut(&mut g.lock_both().chain_write()).take();
-    assert!(taken.is_some());
-    assert!(head.link.get(&g.chain_read()).is_none());
-}
+    #[test]
+    #[should_panic(expected = "chain proof built from a guard of another lock")]
+    fn read_proof_needs_the_guard_of_the_named_lock() {
+        let a = IoRingCtx::create().unwrap();
+        let b = IoRingCtx::create().unwrap();
+        let g = b.uring_lock.lock();
+        let _ = ChainRead::new(&a.uring_lock, &g);
+    }
 
-#[test]
-fn refs_and_dying_claim() {
-    let mut cx = TaskCtx::enter();
-    let ring = IoRingCtx::create().unwrap();
-    let lt = nop_req(&ring, None);
-    let target = nop_req(&ring, Some(lt.clone()));
-    // Alive: the claim pins it.
-    assert!(target.link.inc_not_zero().is_ok());
-    assert!(!target.refs().put_and_test());
-    // The last put: now the claim finds it dying and may splice.
-    assert!(target.refs().put_and_test());
-    let dying = target.link.inc_not_zero().expect_err("count is zero");
-    let t = ring.lock_timeout(&mut cx);
-    let removed = target
-        .link
-        .remove_next_dying(dying, &t.chain_read(), |r: &Req| &r.link);
-    assert!(matches!(removed, Some(r) if Arc::ptr_eq(&r, &lt)));
-    assert!(target.link.get(&t.chain_read()).is_none());
-}
+    #[test]
+    fn chain_read_and_write_on_the_own_ring() {
+        let mut cx = TaskCtx::enter();
+        let ring = IoRingCtx::create().unwrap();
+        let tail = nop_req(&ring, None);
+        let head = nop_req(&ring, Some(tail.clone()));
+        let mut g = ring.lock_uring(&mut cx);
+        assert!(matches!(head.link.get(&g.chain_read()), Some(n) if Arc::ptr_eq(n, &tail)));
+        let taken = head.link.get_mut(&mut g.lock_both().chain_write()).take();
+        assert!(taken.is_some());
+        assert!(head.link.get(&g.chain_read()).is_none());
+    }
 
-#[test]
-#[should_panic(expected = "dying proof of another request")]
-fn dying_proof_is_tied_to_its_request() {
-    let mut cx = TaskCtx::enter();
-    let ring = IoRingCtx::create().unwrap();
-    let a = nop_req(&ring, None);
-    let b = nop_req(&ring, None);
-    assert!(a.refs().put_and_test());
-    let dying = a.link.inc_not_zero().expect_err("count is zero");
-    let t = ring.lock_timeout(&mut cx);
-    let _ = b
-        .link
-        .remove_next_dying(dying, &t.chain_read(), |r: &Req| &r.link);
-}
+    #[test]
+    fn refs_and_dying_claim() {
+        let mut cx = TaskCtx::enter();
+        let ring = IoRingCtx::create().unwrap();
+        let lt = nop_req(&ring, None);
+        let target = nop_req(&ring, Some(lt.clone()));
+        // Alive: the claim pins it.
+        assert!(target.link.inc_not_zero().is_ok());
+        assert!(!target.refs().put_and_test());
+        // The last put: now the claim finds it dying and may splice.
+        assert!(target.refs().put_and_test());
+        let dying = target.link.inc_not_zero().expect_err("count is zero");
+        let t = ring.lock_timeout(&mut cx);
+        let removed = target
+            .link
+            .remove_next_dying(dying, &t.chain_read(), |r: &Req| &r.link);
+        assert!(matches!(removed, Some(r) if Arc::ptr_eq(&r, &lt)));
+        assert!(target.link.get(&t.chain_read()).is_none());
+    }
 
-#[test]
-fn unused_chaincell_is_sync_for_sync_values() {
-    fn sync<T: Sync>() {}
-    sync::<ChainCell<Option<Arc<Req>>>>();
+    #[test]
+    #[should_panic(expected = "dying proof of another request")]
+    fn dying_proof_is_tied_to_its_request() {
+        let mut cx = TaskCtx::enter();
+        let ring = IoRingCtx::create().unwrap();
+        let a = nop_req(&ring, None);
+        let b = nop_req(&ring, None);
+        assert!(a.refs().put_and_test());
+        let dying = a.link.inc_not_zero().expect_err("count is zero");
+        let t = ring.lock_timeout(&mut cx);
+        let _ = b
+            .link
+            .remove_next_dying(dying, &t.chain_read(), |r: &Req| &r.link);
+    }
+
+    #[test]
+    fn unused_chaincell_is_sync_for_sync_values() {
+        fn sync<T: Sync>() {}
+        sync::<ChainCell<Option<Arc<Req>>>>();
+    }
 }

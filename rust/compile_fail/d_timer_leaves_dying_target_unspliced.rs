@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! (d) 447c19f3b507 (2021), reintroduced by patch 2/3 and fixed again by
+//! 3d879647fb03: when the target's last reference was already gone, the
+//! timer left the timeout in the target's chain; the target's free path
+//! then put it a second time. The timer callback must return a
+//! [`TimerOutcome`]; for a dying target only [`DyingClaim::splice`] makes
+//! one.
+//!
+//! [`TimerOutcome`]: crate::uring::timeout::TimerOutcome
+//! [`DyingClaim::splice`]: crate::uring::timeout::DyingClaim::splice
+// kbuild
+// expect-error: error[E0308]: `match` arms have incompatible types
+// expect-error: expected `TimerOutcome`, found `()`
+
+use crate::uring::context::AtomicCtx;
+use crate::uring::req::Req;
+use crate::uring::timeout::{io_link_timeout_claim, LinkTimeoutClaim, TimerOutcome};
+use kernel::sync::Arc;
+
+/// The shape before the fix.
+#[cfg(bug)]
+pub(crate) fn link_timeout_fn(lt: &Arc<Req>, cx: &mut AtomicCtx) -> TimerOutcome {
+    let ring = lt.ring.clone();
+    let mut t = ring.lock_timeout(cx);
+    match io_link_timeout_claim(lt, &mut t) {
+        LinkTimeoutClaim::Unclaimed(none) => none.outcome(),
+        LinkTimeoutClaim::Live(live) => live.defer_to_task_work(lt, &mut t),
+        LinkTimeoutClaim::Dying(dying) => drop(dying),
+    }
+}
+
+/// The fixed shape: the dying target is spliced in the timer.
+#[cfg(not(bug))]
+pub(crate) fn link_timeout_fn(lt: &Arc<Req>, cx: &mut AtomicCtx) -> TimerOutcome {
+    let ring = lt.ring.clone();
+    let mut t = ring.lock_timeout(cx);
+    match io_link_timeout_claim(lt, &mut t) {
+        LinkTimeoutClaim::Unclaimed(none) => none.outcome(),
+        LinkTimeoutClaim::Live(live) => live.defer_to_task_work(lt, &mut t),
+        LinkTimeoutClaim::Dying(dying) => dying.splice(&t),
+    }
+}

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Compile-fail evidence: each case in rust/compile_fail/ writes a bug of
+# the "Linked request fix" series (or its history) against io_uring_rs's
+# real API under #[cfg(bug)], and the fixed shape under #[cfg(not(bug))].
+# The bug must be rejected with every "// expect-error:" text of the file,
+# and the fixed shape must compile.
+#
+#   scripts/compile-fail.sh host     against the host mirror (every case)
+#   KDIR=... scripts/compile-fail.sh kbuild
+#                                    against the kernel crate with Kbuild
+#                                    (the cases marked "// kbuild")
+#
+# Prints KTAP-style lines, the compiler's messages to out/compile-fail/,
+# and ends with "N passed, N failed".
+set -uo pipefail
+mode=${1:?usage: compile-fail.sh host|kbuild}
+root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+out=$root/out/compile-fail/$mode
+mkdir -p "$out"
+pass=0 fail=0 n=0
+
+# build VARIANT CASE-FILE LOG: compile CASE-FILE, the bug (VARIANT=bug) or
+# the fixed shape; returns the compiler's exit status.
+build() {
+	local variant=$1 case=$2 log=$3 cfg=
+	[ "$variant" = bug ] && cfg="--cfg bug"
+	case $mode in
+	host)
+		mkdir -p "$root/rust/target/compile-fail"
+		cp "$case" "$root/rust/target/compile-fail/case.rs"
+		(cd "$root/rust" && RUSTFLAGS="--cfg io_uring_rs_compile_fail $cfg" \
+			cargo build -q -p io_uring_rs_host --target-dir "target/cf-$variant") >"$log" 2>&1
+		;;
+	kbuild)
+		local dir=$out/build-$variant
+		rm -rf "$dir"
+		mkdir -p "$dir"
+		cp "$case" "$dir/case.rs"
+		cat >"$dir/Kbuild" <<-KBUILD
+		obj-m := io_uring_rs_cf.o
+		io_uring_rs_cf-y := cf_main.o
+		KBUILD
+		cat >"$dir/cf_main.rs" <<-RUST
+		//! A compile-fail case built against the kernel crate.
+		#![recursion_limit = "256"]
+		#![allow(dead_code)]
+		use kernel::prelude::*;
+		#[path = "$root/io_uring_rs/glue/mod.rs"]
+		mod glue;
+		#[path = "$root/io_uring_rs/uring/mod.rs"]
+		mod uring;
+		mod case;
+		module! {
+		    type: Cf,
+		    name: "io_uring_rs_cf",
+		    license: "GPL",
+		}
+		struct Cf;
+		impl kernel::Module for Cf {
+		    fn init(_m: &'static ThisModule) -> Result<Self> { Ok(Cf) }
+		}
+		RUST
+		make -C "$KDIR" M="$dir" LLVM=1 KRUSTFLAGS="$cfg" modules >"$log" 2>&1
+		;;
+	esac
+}
+
+echo "KTAP version 1"
+for case in "$root"/rust/compile_fail/*.rs; do
+	name=$(basename "$case" .rs)
+	if [ "$mode" = kbuild ] && ! grep -q '^// kbuild$' "$case"; then
+		continue
+	fi
+	n=$((n + 1))
+	why=
+	if build bug "$case" "$out/$name.bug.txt"; then
+		why="the bug compiled"
+	else
+		while IFS= read -r want; do
+			grep -qF -- "$want" "$out/$name.bug.txt" || why="missing compiler message: $want"
+		done < <(sed -n 's|^// expect-error: ||p' "$case")
+	fi
+	if [ -z "$why" ] && ! build fixed "$case" "$out/$name.fixed.txt"; then
+		why="the fixed shape did not compile (see $out/$name.fixed.txt)"
+	fi
+	if [ -z "$why" ]; then
+		pass=$((pass + 1))
+		echo "ok $n $mode: $name"
+	else
+		fail=$((fail + 1))
+		echo "# $name: $why"
+		echo "not ok $n $mode: $name"
+	fi
+done
+echo "1..$n"
+echo "compile-fail ($mode): $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

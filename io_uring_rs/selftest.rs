@@ -187,9 +187,11 @@ const L: u8 = IOSQE_IO_LINK;
 const H: u8 = IOSQE_IO_HARDLINK;
 const A: u8 = IOSQE_ASYNC;
 const S: u8 = IOSQE_CQE_SKIP_SUCCESS;
+const D: u8 = IOSQE_IO_DRAIN;
 const ECANCELED: i32 = crate::uring::errno::ECANCELED.to_errno();
 const ETIME: i32 = crate::uring::errno::ETIME.to_errno();
 const EALREADY: i32 = crate::uring::errno::EALREADY.to_errno();
+const EOPNOTSUPP: i32 = crate::uring::errno::EOPNOTSUPP.to_errno();
 const EINVAL_: i32 = -22;
 const ENOENT_: i32 = -2;
 const EINTR_: i32 = -4;
@@ -404,6 +406,42 @@ pub(crate) const CASES: &[Case] = &[
             submit(ring, cx, &[read(L | A, 4, fd, 8), nop(0, 5)])?;
             submit(ring, cx, &[timeout(L, 6, 10_000, 0, 0), nop(0, 7)])?;
             submit(ring, cx, &[poll(L, 8, fd), link_timeout(0, 9, 10_000)])?;
+            // Deferred behind all of the above until ring exit cancels it.
+            submit(ring, cx, &[nop(D | L, 10), nop(0, 11)])?;
+            expect_none(ring, cx, 20)
+        })
+    }),
+    // S23: a drained request waits for everything before it; later ones
+    // wait for it.
+    ("s23_drain_waits_for_earlier", || {
+        with_ring(|ring, cx| {
+            submit(ring, cx, &[timeout(0, 1, 20, 0, 0), nop(D, 2), nop(0, 3)])?;
+            expect_in_order(ring, cx, &[(1, ETIME), (2, 0), (3, 0)])
+        })
+    }),
+    // S23: a drain in mid-link drains the chain and the next one
+    // (liburing link_drain.c shape).
+    ("s23_drain_in_link", || {
+        with_ring(|ring, cx| {
+            submit(
+                ring,
+                cx,
+                &[
+                    timeout(0, 0, 20, 0, 0),
+                    nop(L, 1),
+                    nop(L | D, 2),
+                    nop(0, 3),
+                    nop(0, 4),
+                ],
+            )?;
+            expect_in_order(ring, cx, &[(0, ETIME), (1, 0), (2, 0), (3, 0), (4, 0)])
+        })
+    }),
+    // S24
+    ("s24_drain_after_cqe_skip_eopnotsupp", || {
+        with_ring(|ring, cx| {
+            submit(ring, cx, &[nop(S, 1), nop(D, 2)])?;
+            expect_in_order(ring, cx, &[(2, EOPNOTSUPP)])?;
             expect_none(ring, cx, 20)
         })
     }),

@@ -6,8 +6,9 @@
 
 use super::channel::{io_poll_cancel, io_poll_remove_all};
 use super::context::TaskCtx;
-use super::errno::{EALREADY, ETIMEDOUT};
+use super::errno::{EALREADY, ECANCELED, ETIMEDOUT};
 use super::iowq::{io_run_cancel, io_wq_cancel_cb, FreeWorkLock, IoWqCancel};
+use super::issue::finish;
 use super::link::io_match_task_safe;
 use super::locks::UringGuard;
 use super::req::{Req, REQ_F_INFLIGHT};
@@ -142,10 +143,39 @@ pub(crate) fn io_uring_try_cancel_requests(
     ret
 }
 
-/// `io_cancel_defer_files()`: drained requests are not modelled yet, so
-/// there is nothing deferred to cancel.
-fn io_cancel_defer_files(g: &mut UringGuard<'_>, _task: Option<u32>, _cancel_all: bool) -> bool {
-    g.state().defer_list.iter().next().is_some()
+/// `io_cancel_defer_files()`: cancels deferred chains up to and including
+/// the last one that matches (C cuts the list there, so that what stays
+/// deferred keeps its order behind nothing cancelled).
+fn io_cancel_defer_files(g: &mut UringGuard<'_>, task: Option<u32>, cancel_all: bool) -> bool {
+    let mut last = None;
+    {
+        let proof = g.chain_read();
+        for (k, r) in g.state_ref().defer_list.iter() {
+            if io_match_task_safe(r, task, cancel_all, &proof) {
+                last = Some(*k);
+            }
+        }
+    }
+    let Some(last) = last else {
+        return false;
+    };
+    loop {
+        let first = g
+            .state()
+            .defer_list
+            .iter()
+            .next()
+            .map(|(k, r)| (*k, r.clone()));
+        let Some((k, head)) = first.filter(|(k, _)| *k <= last) else {
+            break;
+        };
+        g.state().defer_list.remove(&k);
+        finish(head, ECANCELED.to_errno(), true, g);
+    }
+    if g.state().defer_list.iter().next().is_none() {
+        g.ring().drain_active.store(false, Ordering::Release);
+    }
+    true
 }
 
 /// Counts the requests of `task` that are in flight: all of them, or with

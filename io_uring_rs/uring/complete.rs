@@ -5,6 +5,7 @@
 //! reaping (`io_cqring_wait()`).
 
 use super::context::TaskCtx;
+use super::issue::io_queue_deferred;
 use super::link::io_req_find_next;
 use super::locks::{CompletionGuard, UringGuard};
 use super::req::{Req, TwAction, REQ_F_CQE_SKIP};
@@ -14,7 +15,8 @@ use super::timeout::io_flush_timeouts;
 use super::tw;
 // Diagnostic counters, not part of any protocol: plain `core` atomics, so
 // they can be statics in the host's loom build too.
-use core::sync::atomic::{AtomicU32, Ordering};
+use crate::glue::atomic::Ordering;
+use core::sync::atomic::AtomicU32;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 use kernel::time::{msecs_to_jiffies, Jiffies};
@@ -34,6 +36,7 @@ pub(crate) fn io_fill_cqe_req(c: &mut CompletionGuard<'_>, req: &Req) {
         pr_err!("BUG: request {:#x} completed twice\n", req.user_data);
         return;
     }
+    c.state().completed += 1;
     if req.flags() & REQ_F_CQE_SKIP != 0 {
         return;
     }
@@ -58,6 +61,9 @@ pub(crate) fn io_req_complete(req: Arc<Req>, g: &mut UringGuard<'_>) {
     io_fill_cqe_req(&mut g.lock_completion(), &req);
     g.ring().cq_wait.notify_all();
     io_put_req(req, g);
+    if g.ring().drain_active.load(Ordering::Acquire) {
+        io_queue_deferred(g);
+    }
 }
 
 /// Posts `req`'s completion without `uring_lock`, from io-wq
@@ -69,6 +75,9 @@ pub(crate) fn io_req_complete_post(req: &Arc<Req>, cx: &mut TaskCtx) {
     ring.cq_wait.notify_all();
     let last = req.refs().put_and_test();
     debug_assert!(!last, "io-wq completion dropped the worker's reference");
+    if ring.drain_active.load(Ordering::Acquire) {
+        io_queue_deferred(&mut ring.lock_uring(cx));
+    }
 }
 
 /// Drops a reference with `uring_lock` held; the last one advances the chain

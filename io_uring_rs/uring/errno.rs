@@ -15,6 +15,8 @@ pub(crate) const ETIME: Errno = Errno(62);
 pub(crate) const EALREADY: Errno = Errno(114);
 /// Connection (here: wait) timed out.
 pub(crate) const ETIMEDOUT: Errno = Errno(110);
+/// Operation not supported.
+pub(crate) const EOPNOTSUPP: Errno = Errno(95);
 /// Operation canceled.
 pub(crate) const ECANCELED: Errno = Errno(125);
 

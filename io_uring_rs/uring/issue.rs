@@ -6,11 +6,13 @@
 use super::complete::io_req_complete;
 use super::iowq::io_queue_iowq;
 use super::locks::UringGuard;
-use super::req::{Req, REQ_F_FAIL};
+use super::req::{Req, REQ_F_FAIL, REQ_F_IO_DRAIN};
 use super::sqe::Op;
 use super::timeout::{io_prep_linked_timeout, io_queue_linked_timeout};
 use super::{cancel, channel, timeout};
+use crate::glue::atomic::Ordering;
 use kernel::prelude::*;
+use kernel::rbtree::RBTreeNode;
 use kernel::sync::Arc;
 
 /// What issuing a request did.
@@ -61,6 +63,55 @@ pub(crate) fn io_queue_sqe(req: Arc<Req>, g: &mut UringGuard<'_>) {
     }
     if let Some(lt) = lt {
         io_queue_linked_timeout(lt, &mut g.lock_timeout());
+    }
+}
+
+/// Submits a published chain head (`io_queue_sqe()` at submission): a
+/// drained head, or any head while drained ones wait, is deferred
+/// (`io_drain_req()`).
+pub(crate) fn io_submit_head(req: Arc<Req>, g: &mut UringGuard<'_>) {
+    let waiting = g.state().defer_list.iter().next().is_some();
+    if !waiting && !drain_needs_defer(&req, g) {
+        io_queue_sqe(req, g);
+        return;
+    }
+    let node = match RBTreeNode::new(
+        req.drain_seq.load(Ordering::Relaxed),
+        req.clone(),
+        GFP_KERNEL,
+    ) {
+        Ok(node) => node,
+        Err(e) => {
+            finish(req, e.to_errno(), true, g);
+            return;
+        }
+    };
+    g.state().defer_list.insert(node);
+    g.ring().drain_active.store(true, Ordering::Release);
+}
+
+/// Whether a drained head must still wait: not every request submitted
+/// before it has completed (`req_need_defer()`).
+fn drain_needs_defer(req: &Req, g: &mut UringGuard<'_>) -> bool {
+    req.flags() & REQ_F_IO_DRAIN != 0
+        && g.lock_completion().state().completed < req.drain_seq.load(Ordering::Relaxed)
+}
+
+/// `io_queue_deferred()`: issues the deferred heads that may run now, in
+/// order.
+pub(crate) fn io_queue_deferred(g: &mut UringGuard<'_>) {
+    loop {
+        let Some(head) = g.state().defer_list.values().next().cloned() else {
+            g.ring().drain_active.store(false, Ordering::Release);
+            return;
+        };
+        if drain_needs_defer(&head, g) {
+            return;
+        }
+        g.state()
+            .defer_list
+            .remove(&head.drain_seq.load(Ordering::Relaxed));
+        io_queue_sqe(head, g);
     }
 }
 

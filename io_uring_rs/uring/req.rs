@@ -25,6 +25,8 @@ pub(crate) const REQ_F_INFLIGHT: u32 = 1 << 3;
 pub(crate) const REQ_F_CQE_SKIP: u32 = 1 << 4;
 /// Post no completions for the links cancelled by this failure.
 pub(crate) const REQ_F_SKIP_LINK_CQES: u32 = 1 << 5;
+/// The chain waits for every earlier request (`REQ_F_IO_DRAIN`).
+pub(crate) const REQ_F_IO_DRAIN: u32 = 1 << 7;
 /// A hard link: a failure does not cancel the rest (`REQ_F_HARDLINK`).
 pub(crate) const REQ_F_HARDLINK: u32 = 1 << 6;
 /// `IO_DISARM_MASK`: completing the request must look at its link first.
@@ -111,6 +113,8 @@ pub(crate) struct Req {
     /// TIMEOUT with a count: the completion count that fires it (written
     /// once, before the timeout is published on `timeout_list`).
     pub(crate) target_seq: AtomicU64,
+    /// A drained chain head: how many requests were submitted before it.
+    pub(crate) drain_seq: AtomicU64,
     /// TIMEOUT and LINK_TIMEOUT: the hrtimer.
     #[pin]
     pub(crate) timer: HrTimer<Req>,
@@ -202,6 +206,7 @@ impl Req {
             completed: AtomicBool::new(false),
             cancel_seq: AtomicU64::new(0),
             target_seq: AtomicU64::new(0),
+            drain_seq: AtomicU64::new(0),
         }? Error)
     }
 

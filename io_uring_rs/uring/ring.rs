@@ -23,8 +23,16 @@ pub(crate) struct UringState {
     pub(crate) cancelable: RBTree<u64, Arc<Req>>,
     /// The ring's channels, by index.
     pub(crate) channels: KVec<Arc<Channel>>,
-    /// Requests deferred by `IOSQE_IO_DRAIN`, in submission order.
+    /// Chain heads deferred by `IOSQE_IO_DRAIN`, in submission order
+    /// (keyed by their drain sequence).
     pub(crate) defer_list: RBTree<u64, Arc<Req>>,
+    /// Requests submitted so far (`cached_sq_head`).
+    pub(crate) submitted: u64,
+    /// The next chain must drain too (`drain_next`).
+    pub(crate) drain_next: bool,
+    /// A `IOSQE_CQE_SKIP_SUCCESS` request was submitted: draining is no
+    /// longer possible (`drain_disabled`).
+    pub(crate) drain_disabled: bool,
 }
 
 /// State protected by `completion_lock`.
@@ -33,6 +41,9 @@ pub(crate) struct CompletionState {
     pub(crate) cq: KVec<Cqe>,
     /// Completions posted since the ring was created (`cq_tail`).
     pub(crate) cq_tail: u64,
+    /// Requests completed, with or without a posted completion
+    /// (`cq_tail` + `cq_extra`): what a drained request waits for.
+    pub(crate) completed: u64,
 }
 
 /// State protected by `timeout_lock`.
@@ -81,6 +92,9 @@ pub(crate) struct IoRingCtx {
     pub(crate) inflight: AtomicUsize,
     /// Set once ring exit has started; no submission is accepted after.
     pub(crate) dying: AtomicBool,
+    /// `defer_list` is not empty: completions must flush it
+    /// (`drain_active`).
+    pub(crate) drain_active: AtomicBool,
 }
 
 impl IoRingCtx {
@@ -92,6 +106,9 @@ impl IoRingCtx {
                     cancelable: RBTree::new(),
                     channels: KVec::new(),
                     defer_list: RBTree::new(),
+                    submitted: 0,
+                    drain_next: false,
+                    drain_disabled: false,
                 },
                 "IoRingCtx::uring_lock"
             ),
@@ -99,6 +116,7 @@ impl IoRingCtx {
                 CompletionState {
                     cq: KVec::new(),
                     cq_tail: 0,
+                    completed: 0,
                 },
                 "IoRingCtx::completion_lock"
             ),
@@ -121,6 +139,7 @@ impl IoRingCtx {
             next_seq: AtomicU64::new(1),
             inflight: AtomicUsize::new(0),
             dying: AtomicBool::new(false),
+            drain_active: AtomicBool::new(false),
         }? Error)
     }
 

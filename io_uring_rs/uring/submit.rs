@@ -10,10 +10,13 @@
 
 use super::context::TaskCtx;
 use super::errno::ECANCELED;
-use super::issue::io_queue_sqe;
-use super::req::{Req, REQ_F_ARM_LTIMEOUT, REQ_F_HARDLINK, REQ_F_INFLIGHT};
+use super::errno::EOPNOTSUPP;
+use super::issue::io_submit_head;
+use super::req::{Req, REQ_F_ARM_LTIMEOUT, REQ_F_HARDLINK, REQ_F_INFLIGHT, REQ_F_IO_DRAIN};
 use super::ring::IoRingCtx;
-use super::sqe::{prep, Op, Sqe, IOSQE_IO_HARDLINK, IOSQE_IO_LINK};
+use super::sqe::{
+    prep, Op, Sqe, IOSQE_CQE_SKIP_SUCCESS, IOSQE_IO_DRAIN, IOSQE_IO_HARDLINK, IOSQE_IO_LINK,
+};
 use crate::glue::atomic::Ordering;
 use kernel::prelude::*;
 use kernel::sync::Arc;
@@ -27,6 +30,10 @@ struct PreppedChain<'s> {
     ops: KVec<Option<Result<Op>>>,
     flags: KVec<u32>,
     failed: bool,
+    /// A member asked for `IOSQE_IO_DRAIN`, or the chain before did.
+    drain: bool,
+    /// Requests submitted before this chain.
+    drain_seq: u64,
 }
 
 impl<'s> PreppedChain<'s> {
@@ -37,8 +44,26 @@ impl<'s> PreppedChain<'s> {
         let mut flags = KVec::with_capacity(sqes.len(), GFP_KERNEL)?;
         let mut failed = false;
         let mut g = ring.lock_uring(cx);
+        let st = g.state();
+        let mut drain = core::mem::take(&mut st.drain_next);
+        let drain_seq = st.submitted;
+        st.submitted += sqes.len() as u64;
         for (i, sqe) in sqes.iter().enumerate() {
             let mut op = prep(g.state(), sqe);
+            let st = g.state();
+            if sqe.flags & IOSQE_IO_DRAIN != 0 {
+                if st.drain_disabled {
+                    // `io_init_req_drain()`: CQE skipping broke the counts
+                    // draining relies on.
+                    op = Err(EOPNOTSUPP.into());
+                }
+                // The chain drains, and so does the next one (`drain_next`).
+                drain = true;
+                st.drain_next = true;
+            }
+            if sqe.flags & IOSQE_CQE_SKIP_SUCCESS != 0 {
+                st.drain_disabled = true;
+            }
             let mut f = 0;
             if let Ok(Op::LinkTimeout { .. }) = op {
                 // A linked timeout needs a request before it that is not
@@ -67,6 +92,8 @@ impl<'s> PreppedChain<'s> {
             ops,
             flags,
             failed,
+            drain,
+            drain_seq,
         })
     }
 
@@ -75,15 +102,17 @@ impl<'s> PreppedChain<'s> {
         let mut next: Option<Arc<Req>> = None;
         for i in (0..self.sqes.len()).rev() {
             let op = self.ops[i].take().unwrap_or(Err(EINVAL));
-            let mut flags = self.flags[i];
             let head_of_failed = i == 0 && self.failed && op.is_ok();
+            let req = Req::alloc(ring, &self.sqes[i], task, op, next.take(), self.flags[i])?;
             if self.failed && i == 0 {
                 // A failed chain is cancelled whole, hard links included.
-                flags &= !REQ_F_HARDLINK;
-            }
-            let req = Req::alloc(ring, &self.sqes[i], task, op, next.take(), flags)?;
-            if self.failed && i == 0 {
                 req.clear_flags(REQ_F_HARDLINK);
+            }
+            if i == 0 {
+                req.drain_seq.store(self.drain_seq, Ordering::Relaxed);
+                if self.drain {
+                    req.set_flags(REQ_F_IO_DRAIN);
+                }
             }
             if head_of_failed {
                 // `req_fail_link_node(head, -ECANCELED)`.
@@ -123,7 +152,7 @@ pub(crate) fn io_submit_sqes(
             Err(e) if i == 0 => return Err(e),
             Err(_) => return Ok(i),
         };
-        io_queue_sqe(head, &mut ring.lock_uring(cx));
+        io_submit_head(head, &mut ring.lock_uring(cx));
         i = j + 1;
     }
     Ok(sqes.len())

@@ -65,6 +65,9 @@ self_test_cases!(
     s21_task_exit_cancels_inflight_only,
     s20_exec_cancels_all,
     s22_ring_exit_with_pending_work,
+    s23_drain_waits_for_earlier,
+    s23_drain_in_link,
+    s24_drain_after_cqe_skip_eopnotsupp,
     no_double_completion,
 );
 

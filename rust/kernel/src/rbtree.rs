@@ -52,13 +52,14 @@ impl<K: Ord + Clone, V> RBTree<K, V> {
         self.0.get(key)
     }
 
-    /// In-order iteration.
-    pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
+    /// In-order iteration (a concrete iterator without drop glue, as the
+    /// kernel's, so borrows end where they end in the kernel build).
+    pub fn iter(&self) -> std::collections::btree_map::Iter<'_, K, V> {
         self.0.iter()
     }
 
     /// The values, in key order.
-    pub fn values(&self) -> impl Iterator<Item = &V> {
+    pub fn values(&self) -> std::collections::btree_map::Values<'_, K, V> {
         self.0.values()
     }
 }

@@ -4,6 +4,7 @@
 //!
 //! Every line goes to the kernel log through `pr_info!`, so it carries the
 //! `io_uring_rs: ` prefix; `selftests/io_uring_rs_module.sh` strips it.
+#![deny(unsafe_code)]
 
 use kernel::prelude::*;
 

@@ -141,6 +141,15 @@ pub(crate) fn cancel(flags: u8, ud: u64, target: u64, cflags: u32) -> Sqe {
     }
 }
 
+fn timeout_update(ud: u64, target: u64, ms: u64, flags: u32) -> Sqe {
+    Sqe {
+        addr: target,
+        addr2: ms * 1_000_000,
+        op_flags: flags,
+        ..sqe(OP_TIMEOUT_REMOVE, 0, ud)
+    }
+}
+
 fn timeout_remove(ud: u64, target: u64) -> Sqe {
     Sqe {
         addr: target,
@@ -337,7 +346,7 @@ pub(crate) const CASES: &[Case] = &[
         })
     }),
     // S17
-    ("s17_cancel_all_counts", || {
+    ("s17_cancel_all_and_any_count", || {
         with_ring(|ring, cx| {
             let fd = chan(ring, cx, false)?;
             submit(
@@ -345,8 +354,9 @@ pub(crate) const CASES: &[Case] = &[
                 cx,
                 &[read(0, 7, fd, 1), poll(0, 7, fd), read(0, 7, fd, 1)],
             )?;
+            submit(ring, cx, &[read(0, 8, fd, 1)])?;
             submit(ring, cx, &[cancel(0, 9, 7, IORING_ASYNC_CANCEL_ALL)])?;
-            let got = io_cqring_wait(ring, cx, 4, 2000);
+            let got = reap(ring, cx, 4)?;
             let cancelled = got
                 .iter()
                 .filter(|c| c.user_data == 7 && c.res == ECANCELED)
@@ -355,7 +365,10 @@ pub(crate) const CASES: &[Case] = &[
             if cancelled != 3 || count != Some(3) {
                 return Err("cancel ALL did not cancel and count all three");
             }
-            Ok(())
+            // ANY matches whatever user_data: the read of 8 and one more.
+            submit(ring, cx, &[read(0, 10, fd, 1)])?;
+            submit(ring, cx, &[cancel(0, 11, 0, IORING_ASYNC_CANCEL_ANY)])?;
+            expect_any_order(ring, cx, &[(8, ECANCELED), (10, ECANCELED), (11, 2)])
         })
     }),
     // S19
@@ -366,6 +379,43 @@ pub(crate) const CASES: &[Case] = &[
             expect_any_order(ring, cx, &[(1, ECANCELED), (2, 0)])?;
             submit(ring, cx, &[timeout_remove(3, 1)])?;
             expect_in_order(ring, cx, &[(3, ENOENT_)])
+        })
+    }),
+    // S12: a linked timeout's expiry is updated; updating one that does not
+    // exist is -ENOENT.
+    ("s12_link_timeout_update", || {
+        with_ring(|ring, cx| {
+            let fd = chan(ring, cx, false)?;
+            submit(ring, cx, &[read(L, 1, fd, 8), link_timeout(0, 2, 10_000)])?;
+            submit(
+                ring,
+                cx,
+                &[timeout_update(3, 2, 10, IORING_LINK_TIMEOUT_UPDATE)],
+            )?;
+            expect_any_order(ring, cx, &[(1, ECANCELED), (2, ETIME), (3, 0)])?;
+            submit(
+                ring,
+                cx,
+                &[timeout_update(4, 2, 10, IORING_LINK_TIMEOUT_UPDATE)],
+            )?;
+            expect_in_order(ring, cx, &[(4, ENOENT_)])
+        })
+    }),
+    // IORING_TIMEOUT_UPDATE re-arms a timeout.
+    ("timeout_update_rearms", || {
+        with_ring(|ring, cx| {
+            submit(ring, cx, &[timeout(0, 1, 10_000, 0, 0)])?;
+            submit(ring, cx, &[timeout_update(2, 1, 10, IORING_TIMEOUT_UPDATE)])?;
+            expect_any_order(ring, cx, &[(1, ETIME), (2, 0)])
+        })
+    }),
+    // S3: a short read fails the link.
+    ("s3_short_read_fails_link", || {
+        with_ring(|ring, cx| {
+            let fd = chan(ring, cx, false)?;
+            submit(ring, cx, &[write(0, 1, fd, 4)])?;
+            submit(ring, cx, &[read(L, 2, fd, 8), nop(0, 3)])?;
+            expect_in_order(ring, cx, &[(1, 4), (2, 4), (3, ECANCELED)])
         })
     }),
     // TIMEOUT with a completion count.

@@ -11,9 +11,11 @@
 
 use kernel::prelude::*;
 
+mod dev;
 mod glue;
 mod ktap;
 mod selftest;
+mod uapi;
 mod uring;
 
 module! {
@@ -25,6 +27,8 @@ module! {
 }
 
 struct IoUringRs {
+    // Dropped first: no file can be opened once the device is gone.
+    _device: glue::chardev::Device,
     _queues: glue::wq::Queues,
 }
 
@@ -40,7 +44,11 @@ impl kernel::Module for IoUringRs {
         if report.failed != 0 {
             return Err(EINVAL);
         }
-        Ok(IoUringRs { _queues: queues })
+        let device = glue::chardev::Device::register()?;
+        Ok(IoUringRs {
+            _device: device,
+            _queues: queues,
+        })
     }
 }
 

@@ -5,7 +5,7 @@
 
 use crate::ktap::{Ktap, Report};
 use crate::uring::cancel::{io_ring_exit, io_uring_cancel_generic};
-use crate::uring::channel::io_channel_create;
+use crate::uring::channel::{io_channel_create, io_channel_write};
 use crate::uring::complete::{io_cqring_wait, DOUBLE_COMPLETIONS};
 use crate::uring::context::TaskCtx;
 use crate::uring::ring::IoRingCtx;
@@ -416,6 +416,17 @@ pub(crate) const CASES: &[Case] = &[
             submit(ring, cx, &[write(0, 1, fd, 4)])?;
             submit(ring, cx, &[read(L, 2, fd, 8), nop(0, 3)])?;
             expect_in_order(ring, cx, &[(1, 4), (2, 4), (3, ECANCELED)])
+        })
+    }),
+    // A write from outside the ring (write(2) to a pipe) wakes a poll-armed
+    // request through task work.
+    ("channel_write_wakes_poll", || {
+        with_ring(|ring, cx| {
+            let fd = chan(ring, cx, false)?;
+            submit(ring, cx, &[poll(0, 1, fd)])?;
+            expect_none(ring, cx, 20)?;
+            io_channel_write(ring, cx, fd as u32, 1).map_err(|_| "channel write failed")?;
+            expect_in_order(ring, cx, &[(1, POLLIN as i32)])
         })
     }),
     // TIMEOUT with a completion count.

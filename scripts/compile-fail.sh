@@ -38,17 +38,22 @@ build() {
 		rm -rf "$dir"
 		mkdir -p "$dir"
 		cp "$case" "$dir/case.rs"
+		cp "$root/io_uring_rs/io_uring_rs_dev.c" "$dir/"
 		cat >"$dir/Kbuild" <<-KBUILD
 		obj-m := io_uring_rs_cf.o
-		io_uring_rs_cf-y := cf_main.o
+		io_uring_rs_cf-y := cf_main.o io_uring_rs_dev.o
 		KBUILD
 		cat >"$dir/cf_main.rs" <<-RUST
 		//! A compile-fail case built against the kernel crate.
 		#![recursion_limit = "256"]
 		#![allow(dead_code)]
 		use kernel::prelude::*;
+		#[path = "$root/io_uring_rs/dev.rs"]
+		mod dev;
 		#[path = "$root/io_uring_rs/glue/mod.rs"]
 		mod glue;
+		#[path = "$root/io_uring_rs/uapi.rs"]
+		mod uapi;
 		#[path = "$root/io_uring_rs/uring/mod.rs"]
 		mod uring;
 		mod case;

@@ -7,6 +7,7 @@
 
 pub(crate) mod atomic;
 pub(crate) mod chain;
+pub(crate) mod chardev;
 pub(crate) mod irq_lock;
 pub(crate) mod timer;
 pub(crate) mod timer_api;

@@ -186,16 +186,43 @@ pub(crate) fn io_write(req: &Arc<Req>) -> Issued {
     let Some(Op::Write { chan, len }) = &req.op else {
         return Issued::err(EINVAL);
     };
-    let waiters = {
-        let mut st = chan.state.lock();
-        st.bytes += u64::from(*len);
-        chan.wait.notify_all();
-        core::mem::take(&mut st.waiters)
-    };
-    for (_, w) in waiters.iter() {
-        tw::queue(w.clone(), TwAction::PollWake);
-    }
+    chan.write(*len);
     Issued::res(*len as i32)
+}
+
+impl Channel {
+    /// Buffers `len` bytes, wakes blocked readers, and queues the wake-up of
+    /// every poll-armed request (a `write(2)` to a pipe).
+    pub(crate) fn write(&self, len: u32) {
+        let waiters = {
+            let mut st = self.state.lock();
+            st.bytes += u64::from(len);
+            self.wait.notify_all();
+            core::mem::take(&mut st.waiters)
+        };
+        for (_, w) in waiters.iter() {
+            tw::queue(w.clone(), TwAction::PollWake);
+        }
+    }
+}
+
+/// Writes `len` bytes into channel `fd` of `ring` from outside the ring.
+pub(crate) fn io_channel_write(
+    ring: &super::ring::IoRingCtx,
+    cx: &mut super::context::TaskCtx,
+    fd: u32,
+    len: u32,
+) -> Result {
+    if len == 0 {
+        return Err(EINVAL);
+    }
+    let chan = {
+        let mut g = ring.lock_uring(cx);
+        let idx = usize::try_from(fd).map_err(|_| EBADF)?;
+        g.state().channels.get(idx).cloned().ok_or(EBADF)?
+    };
+    chan.write(len);
+    Ok(())
 }
 
 /// Task work for a poll-armed request whose channel became ready

@@ -105,18 +105,58 @@ pub(crate) fn io_req_queue_tw_complete(req: Arc<Req>, res: i32) {
     tw::queue(req, TwAction::Complete);
 }
 
-/// Waits until at least `min` completions are posted or `timeout_ms` passed,
-/// then takes every posted completion (`io_cqring_wait()` + reaping).
+/// Waits until at least `min` completions are posted or `timeout_ms`
+/// passed, then copies up to `max` of them without consuming them
+/// (`io_cqring_wait()` and a look at the CQ ring).
+pub(crate) fn io_cqring_peek(
+    ring: &IoRingCtx,
+    cx: &mut TaskCtx,
+    min: usize,
+    max: usize,
+    timeout_ms: u32,
+) -> Result<KVec<Cqe>> {
+    let mut out = KVec::with_capacity(max, GFP_KERNEL)?;
+    let mut c = ring.lock_completion(cx);
+    let mut left: Jiffies = msecs_to_jiffies(timeout_ms);
+    let ready = |c: &mut CompletionGuard<'_>| {
+        let st = c.state();
+        st.cq.len() - st.cq_head
+    };
+    while ready(&mut c) < min && left > 0 {
+        left = c.wait_cq(left);
+    }
+    let st = c.state();
+    for cqe in st.cq[st.cq_head..].iter().take(max) {
+        // Within the capacity reserved above: no allocation under the lock.
+        out.push(*cqe, GFP_ATOMIC)?;
+    }
+    Ok(out)
+}
+
+/// Consumes `n` completions that [`io_cqring_peek`] returned.
+pub(crate) fn io_cqring_advance(ring: &IoRingCtx, cx: &mut TaskCtx, n: usize) {
+    let mut c = ring.lock_completion(cx);
+    let st = c.state();
+    st.cq_head = (st.cq_head + n).min(st.cq.len());
+    if st.cq_head == st.cq.len() {
+        st.cq = KVec::new();
+        st.cq_head = 0;
+    }
+}
+
+/// Waits as [`io_cqring_peek`] and consumes every completion returned.
 pub(crate) fn io_cqring_wait(
     ring: &IoRingCtx,
     cx: &mut TaskCtx,
     min: usize,
     timeout_ms: u32,
 ) -> KVec<Cqe> {
-    let mut c = ring.lock_completion(cx);
-    let mut left: Jiffies = msecs_to_jiffies(timeout_ms);
-    while c.state().cq.len() < min && left > 0 {
-        left = c.wait_cq(left);
+    let _reaper = ring.reap_lock.lock();
+    match io_cqring_peek(ring, cx, min, 1 << 16, timeout_ms) {
+        Ok(cqes) => {
+            io_cqring_advance(ring, cx, cqes.len());
+            cqes
+        }
+        Err(_) => KVec::new(),
     }
-    core::mem::take(&mut c.state().cq)
 }

@@ -37,8 +37,10 @@ pub(crate) struct UringState {
 
 /// State protected by `completion_lock`.
 pub(crate) struct CompletionState {
-    /// Posted completions not yet reaped.
+    /// Posted completions; those before `cq_head` were reaped.
     pub(crate) cq: KVec<Cqe>,
+    /// The first completion not yet reaped.
+    pub(crate) cq_head: usize,
     /// Completions posted since the ring was created (`cq_tail`).
     pub(crate) cq_tail: u64,
     /// Requests completed, with or without a posted completion
@@ -79,6 +81,10 @@ pub(crate) struct IoRingCtx {
     /// Woken when a completion is posted.
     #[pin]
     pub(crate) cq_wait: CondVar,
+    /// Serialises reapers: a reaper copies completions out, then consumes
+    /// them, so a failed copy loses none. Taken alone, before any other.
+    #[pin]
+    pub(crate) reap_lock: Mutex<()>,
     /// Counts freed requests; taken (IRQ-safe, innermost) when a request is
     /// dropped, in any context, so that waiters for frees miss no wake-up.
     #[pin]
@@ -115,6 +121,7 @@ impl IoRingCtx {
             completion_lock <- new_spinlock!(
                 CompletionState {
                     cq: KVec::new(),
+                    cq_head: 0,
                     cq_tail: 0,
                     completed: 0,
                 },
@@ -134,6 +141,7 @@ impl IoRingCtx {
                 "IoRingCtx::iowq_lock"
             ),
             cq_wait <- new_condvar!("IoRingCtx::cq_wait"),
+            reap_lock <- new_mutex!((), "IoRingCtx::reap_lock"),
             exit_lock <- new_spinlock_irq!(0, "IoRingCtx::exit_lock"),
             exit_wait <- new_condvar!("IoRingCtx::exit_wait"),
             next_seq: AtomicU64::new(1),

@@ -59,6 +59,10 @@ pub(crate) struct Sqe {
     pub(crate) opcode: u8,
     /// `IOSQE_*`.
     pub(crate) flags: u8,
+    /// Must be 0: no opcode here takes a priority.
+    pub(crate) ioprio: u16,
+    /// Must be 0.
+    pub(crate) resv: [u64; 2],
     /// Channel index for READ, WRITE and POLL_ADD.
     pub(crate) fd: i32,
     /// TIMEOUT: completion count; must be 0 otherwise (C: `sqe->off`).
@@ -120,7 +124,7 @@ fn channel(state: &UringState, fd: i32) -> Result<Arc<Channel>> {
 /// reserved fields set, or arguments out of range give `-EINVAL`; a channel
 /// that does not exist gives `-EBADF`.
 pub(crate) fn prep(state: &UringState, sqe: &Sqe) -> Result<Op> {
-    if sqe.flags & !IOSQE_SUPPORTED != 0 {
+    if sqe.flags & !IOSQE_SUPPORTED != 0 || sqe.ioprio != 0 || sqe.resv != [0, 0] {
         return Err(EINVAL);
     }
     let no_args = |s: &Sqe| s.fd == 0 && s.off == 0 && s.addr == 0 && s.len == 0 && s.addr2 == 0;

@@ -38,3 +38,12 @@ pub fn self_test() -> (u32, u32) {
     let report = selftest::run();
     (report.passed, report.failed)
 }
+
+/// The device's user-space ABI, for the test that checks it against the C
+/// header.
+#[cfg(all(test, not(loom)))]
+#[path = "../../../io_uring_rs/uapi.rs"]
+pub(crate) mod uapi;
+
+#[cfg(all(test, not(loom)))]
+mod uapi_tests;

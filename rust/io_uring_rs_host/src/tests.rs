@@ -62,6 +62,7 @@ self_test_cases!(
     s17_cancel_all_and_any_count,
     s19_timeout_remove,
     timeout_count_fires_on_completions,
+    channel_write_wakes_poll,
     s12_link_timeout_update,
     timeout_update_rearms,
     s3_short_read_fails_link,

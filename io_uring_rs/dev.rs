@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `/dev/io_uring_rs`: the ioctl ABI (`uapi.rs`) over the core.
+//!
+//! Every input is validated before the core sees it: reserved fields must be
+//! zero and sizes within the documented limits (`-EINVAL`), user pointers are
+//! only accessed through `UserSlice` (`-EFAULT`), unknown commands are
+//! `-ENOTTY`. What real io_uring reports per request (an unknown opcode or
+//! flag, a bad argument) is reported the same way, as the request's
+//! completion, by the core's preparation.
+#![deny(unsafe_code)]
+
+use crate::uapi::*;
+use crate::uring::cancel::{io_ring_exit, io_uring_cancel_generic};
+use crate::uring::channel::{io_channel_create, io_channel_write};
+use crate::uring::complete::{io_cqring_advance, io_cqring_peek};
+use crate::uring::context::TaskCtx;
+use crate::uring::ring::IoRingCtx;
+use crate::uring::sqe::Sqe;
+use crate::uring::submit::io_submit_sqes;
+use core::mem::size_of;
+use kernel::prelude::*;
+use kernel::sync::Arc;
+use kernel::types::{AsBytes, FromBytes};
+use kernel::uaccess::UserSlice;
+
+/// How long closing a ring may take before it is reported as a bug.
+const EXIT_TIMEOUT_MS: u32 = 20_000;
+/// How long the cancel ioctl waits for the task's requests to go.
+const CANCEL_TIMEOUT_MS: u32 = 20_000;
+
+/// `open()`: a new ring.
+pub(crate) fn open() -> Result<Arc<IoRingCtx>> {
+    IoRingCtx::create()
+}
+
+/// `release()`: exits the ring (`io_ring_exit_work()`).
+pub(crate) fn release(ring: Arc<IoRingCtx>) {
+    let mut cx = TaskCtx::enter();
+    if io_ring_exit(&ring, &mut cx, EXIT_TIMEOUT_MS).is_err() {
+        pr_err!("BUG: ring exit did not finish in {} ms\n", EXIT_TIMEOUT_MS);
+    }
+}
+
+fn read_arg<T: FromBytes>(arg: usize) -> Result<T> {
+    UserSlice::new(arg, size_of::<T>()).reader().read::<T>()
+}
+
+fn write_arg<T: AsBytes>(arg: usize, v: &T) -> Result {
+    UserSlice::new(arg, size_of::<T>()).writer().write(v)
+}
+
+/// Dispatches an ioctl on `ring` from task `task`.
+pub(crate) fn ioctl(ring: &Arc<IoRingCtx>, task: u32, cmd: u32, arg: usize) -> Result<isize> {
+    let mut cx = TaskCtx::enter();
+    match cmd {
+        IO_URING_RS_IOC_VERSION => {
+            let v = IoUringRsVersion {
+                version: IO_URING_RS_VERSION,
+                features: IO_URING_RS_FEAT_CHANNELS
+                    | IO_URING_RS_FEAT_LINK_TIMEOUT
+                    | IO_URING_RS_FEAT_DRAIN,
+                sqe_size: size_of::<IoUringRsSqe>() as u32,
+                cqe_size: size_of::<IoUringRsCqe>() as u32,
+                max_submit: IO_URING_RS_MAX_SUBMIT,
+                max_cqes: IO_URING_RS_MAX_CQES,
+                resv: [0; 2],
+            };
+            write_arg(arg, &v)?;
+            Ok(0)
+        }
+        IO_URING_RS_IOC_SUBMIT => submit(ring, &mut cx, task, read_arg(arg)?),
+        IO_URING_RS_IOC_WAIT => wait(ring, &mut cx, read_arg(arg)?),
+        IO_URING_RS_IOC_CANCEL => {
+            let c: IoUringRsCancel = read_arg(arg)?;
+            if c.resv != 0 || c.flags & !IO_URING_RS_CANCEL_ALL != 0 {
+                return Err(EINVAL);
+            }
+            let all = c.flags & IO_URING_RS_CANCEL_ALL != 0;
+            io_uring_cancel_generic(ring, &mut cx, task, all, CANCEL_TIMEOUT_MS)?;
+            Ok(0)
+        }
+        IO_URING_RS_IOC_CHANNEL => {
+            let mut c: IoUringRsChannel = read_arg(arg)?;
+            if c.flags & !IO_URING_RS_CHANNEL_INFLIGHT != 0 || c.fd != 0 {
+                return Err(EINVAL);
+            }
+            let inflight = c.flags & IO_URING_RS_CHANNEL_INFLIGHT != 0;
+            c.fd = io_channel_create(ring, &mut cx, inflight)? as u32;
+            write_arg(arg, &c)?;
+            Ok(c.fd as isize)
+        }
+        IO_URING_RS_IOC_CHANNEL_WRITE => {
+            let w: IoUringRsChannelWrite = read_arg(arg)?;
+            io_channel_write(ring, &mut cx, w.fd, w.len)?;
+            Ok(w.len as isize)
+        }
+        _ => Err(ENOTTY),
+    }
+}
+
+fn submit(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, task: u32, s: IoUringRsSubmit) -> Result<isize> {
+    if s.resv != 0 || s.nr == 0 || s.nr > IO_URING_RS_MAX_SUBMIT {
+        return Err(EINVAL);
+    }
+    let n = s.nr as usize;
+    let len = n.checked_mul(size_of::<IoUringRsSqe>()).ok_or(EINVAL)?;
+    let mut reader = UserSlice::new(s.sqes as usize, len).reader();
+    let mut sqes = KVec::with_capacity(n, GFP_KERNEL)?;
+    for _ in 0..n {
+        let u: IoUringRsSqe = reader.read()?;
+        sqes.push(
+            Sqe {
+                opcode: u.opcode,
+                flags: u.flags,
+                ioprio: u.ioprio,
+                resv: u.resv,
+                fd: u.fd,
+                off: u.off,
+                addr: u.addr,
+                len: u.len,
+                op_flags: u.op_flags,
+                addr2: u.addr2,
+                user_data: u.user_data,
+            },
+            GFP_KERNEL,
+        )?;
+    }
+    Ok(io_submit_sqes(ring, cx, &sqes, task)? as isize)
+}
+
+fn wait(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, w: IoUringRsWait) -> Result<isize> {
+    if w.resv != 0
+        || w.nr == 0
+        || w.nr > IO_URING_RS_MAX_CQES
+        || w.min_complete > w.nr
+        || w.timeout_ms > IO_URING_RS_MAX_WAIT_MS
+    {
+        return Err(EINVAL);
+    }
+    let len = (w.nr as usize) * size_of::<IoUringRsCqe>();
+    let mut writer = UserSlice::new(w.cqes as usize, len).writer();
+    let _reaper = ring.reap_lock.lock();
+    let cqes = io_cqring_peek(
+        ring,
+        cx,
+        w.min_complete as usize,
+        w.nr as usize,
+        w.timeout_ms,
+    )?;
+    for c in cqes.iter() {
+        writer.write(&IoUringRsCqe {
+            user_data: c.user_data,
+            res: c.res,
+            flags: c.flags,
+        })?;
+    }
+    // Only what reached user space is consumed: a bad pointer loses nothing.
+    io_cqring_advance(ring, cx, cqes.len());
+    Ok(cqes.len() as isize)
+}

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The Rust uapi (`io_uring_rs/uapi.rs`) and the C header
+//! (`io_uring_rs/include/uapi/io_uring_rs.h`) describe the same ABI: every
+//! size, field offset and ioctl number is compared, as the C compiler sees
+//! the header.
+
+use crate::uapi::*;
+use core::mem::{offset_of, size_of};
+use std::process::Command;
+
+/// (C expression, Rust value) pairs.
+fn layout() -> Vec<(&'static str, u64)> {
+    macro_rules! size {
+        ($c:literal, $t:ty) => {
+            (concat!("sizeof(struct ", $c, ")"), size_of::<$t>() as u64)
+        };
+    }
+    macro_rules! off {
+        ($c:literal, $t:ty, $($f:ident),*) => {
+            vec![$((concat!("offsetof(struct ", $c, ", ", stringify!($f), ")"), offset_of!($t, $f) as u64)),*]
+        };
+    }
+    let mut v = vec![
+        size!("io_uring_rs_sqe", IoUringRsSqe),
+        size!("io_uring_rs_cqe", IoUringRsCqe),
+        size!("io_uring_rs_submit", IoUringRsSubmit),
+        size!("io_uring_rs_wait", IoUringRsWait),
+        size!("io_uring_rs_cancel", IoUringRsCancel),
+        size!("io_uring_rs_channel", IoUringRsChannel),
+        size!("io_uring_rs_channel_write", IoUringRsChannelWrite),
+        size!("io_uring_rs_version", IoUringRsVersion),
+        (
+            "IO_URING_RS_IOC_VERSION",
+            u64::from(IO_URING_RS_IOC_VERSION),
+        ),
+        ("IO_URING_RS_IOC_SUBMIT", u64::from(IO_URING_RS_IOC_SUBMIT)),
+        ("IO_URING_RS_IOC_WAIT", u64::from(IO_URING_RS_IOC_WAIT)),
+        ("IO_URING_RS_IOC_CANCEL", u64::from(IO_URING_RS_IOC_CANCEL)),
+        (
+            "IO_URING_RS_IOC_CHANNEL",
+            u64::from(IO_URING_RS_IOC_CHANNEL),
+        ),
+        (
+            "IO_URING_RS_IOC_CHANNEL_WRITE",
+            u64::from(IO_URING_RS_IOC_CHANNEL_WRITE),
+        ),
+        ("IO_URING_RS_VERSION", u64::from(IO_URING_RS_VERSION)),
+        ("IO_URING_RS_MAX_SUBMIT", u64::from(IO_URING_RS_MAX_SUBMIT)),
+        ("IO_URING_RS_MAX_CQES", u64::from(IO_URING_RS_MAX_CQES)),
+        (
+            "IO_URING_RS_MAX_WAIT_MS",
+            u64::from(IO_URING_RS_MAX_WAIT_MS),
+        ),
+        ("IO_URING_RS_CANCEL_ALL", u64::from(IO_URING_RS_CANCEL_ALL)),
+        (
+            "IO_URING_RS_CHANNEL_INFLIGHT",
+            u64::from(IO_URING_RS_CHANNEL_INFLIGHT),
+        ),
+    ];
+    v.extend(off!(
+        "io_uring_rs_sqe",
+        IoUringRsSqe,
+        opcode,
+        flags,
+        ioprio,
+        fd,
+        off,
+        addr,
+        len,
+        op_flags,
+        user_data,
+        addr2,
+        resv
+    ));
+    v.extend(off!("io_uring_rs_cqe", IoUringRsCqe, user_data, res, flags));
+    v.extend(off!("io_uring_rs_submit", IoUringRsSubmit, sqes, nr, resv));
+    v.extend(off!(
+        "io_uring_rs_wait",
+        IoUringRsWait,
+        cqes,
+        nr,
+        min_complete,
+        timeout_ms,
+        resv
+    ));
+    v.extend(off!("io_uring_rs_channel", IoUringRsChannel, flags, fd));
+    v.extend(off!(
+        "io_uring_rs_channel_write",
+        IoUringRsChannelWrite,
+        fd,
+        len
+    ));
+    v.extend(off!(
+        "io_uring_rs_version",
+        IoUringRsVersion,
+        version,
+        features,
+        sqe_size,
+        cqe_size,
+        max_submit,
+        max_cqes,
+        resv
+    ));
+    v
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "runs the C compiler")]
+fn rust_uapi_matches_c_header() {
+    let dir = std::env::temp_dir().join(format!("io_uring_rs_uapi_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let include = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../io_uring_rs/include/uapi"
+    );
+    let mut c = String::from(
+        "#include <stddef.h>\n#include <stdio.h>\n#include \"io_uring_rs.h\"\nint main(void) {\n",
+    );
+    for (expr, _) in layout() {
+        c.push_str(&format!(
+            "    printf(\"%llu\\n\", (unsigned long long)({expr}));\n"
+        ));
+    }
+    c.push_str("    return 0;\n}\n");
+    std::fs::write(dir.join("layout.c"), c).unwrap();
+    let status = Command::new("cc")
+        .args(["-Wall", "-Werror", "-I", include, "-o"])
+        .arg(dir.join("layout"))
+        .arg(dir.join("layout.c"))
+        .status()
+        .expect("a C compiler");
+    assert!(status.success(), "the C header does not compile");
+    let out = Command::new(dir.join("layout")).output().unwrap();
+    let seen: Vec<u64> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| l.parse().unwrap())
+        .collect();
+    for ((expr, rust), c) in layout().iter().zip(seen.iter()) {
+        assert_eq!(rust, c, "{expr}: Rust {rust}, C {c}");
+    }
+    assert_eq!(seen.len(), layout().len());
+    std::fs::remove_dir_all(&dir).ok();
+}

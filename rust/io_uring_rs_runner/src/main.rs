@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `io_uring_rs_scenarios`: runs io_uring scenarios on the real io_uring and
+//! on `/dev/io_uring_rs`, and fails on any result outside the scenario's
+//! expectation or any disagreement between the two.
+//!
+//! ```text
+//! io_uring_rs_scenarios run PATH...   every *.toml under each PATH (KTAP)
+//! io_uring_rs_scenarios demo FILE     one scenario, both backends, as a table
+//! ```
+//!
+//! Exit status as kselftest wants: 0 all passed, 1 a failure, 4 skipped
+//! (no device).
+
+mod backend;
+mod module;
+mod scenario;
+mod task;
+#[path = "../../../io_uring_rs/uapi.rs"]
+mod uapi;
+mod uring;
+
+use backend::Backend;
+use scenario::{parse_res, res_name, Scenario};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Completions by `user_data`, in arrival order.
+type Cqes = Vec<(u64, i32)>;
+
+/// How long a `wait` step (or the final drain) waits at most.
+const WAIT_LIMIT: Duration = Duration::from_secs(5);
+
+fn backends(sc: &Scenario) -> Result<Vec<Box<dyn Backend>>, String> {
+    let u =
+        uring::UringBackend::open(&sc.inflight_channels).map_err(|e| format!("io_uring: {e}"))?;
+    let m = module::ModuleBackend::open(&sc.inflight_channels)
+        .map_err(|e| format!("io_uring_rs: {e}"))?;
+    Ok(vec![Box::new(u), Box::new(m)])
+}
+
+/// Reaps until `total` completions were seen or the limit passed.
+fn reap_until(
+    b: &mut dyn Backend,
+    got: &mut Cqes,
+    total: usize,
+    limit: Duration,
+) -> Result<(), String> {
+    let start = Instant::now();
+    while got.len() < total {
+        let left = limit.saturating_sub(start.elapsed());
+        if left.is_zero() {
+            break;
+        }
+        let more = b
+            .reap(total - got.len(), left.min(Duration::from_millis(500)))
+            .map_err(|e| format!("{}: reap: {e}", b.name()))?;
+        got.extend(more);
+    }
+    Ok(())
+}
+
+/// Runs `sc` on `b`; returns the completions it produced.
+fn run_on(b: &mut dyn Backend, sc: &Scenario) -> Result<Cqes, String> {
+    let mut got = Cqes::new();
+    let mut closed = false;
+    for step in &sc.steps {
+        if !step.submit.is_empty() {
+            let n = b
+                .submit(&step.submit)
+                .map_err(|e| format!("{}: submit: {e}", b.name()))?;
+            if n != step.submit.len() {
+                return Err(format!(
+                    "{}: submitted {n} of {}",
+                    b.name(),
+                    step.submit.len()
+                ));
+            }
+        }
+        if let Some(w) = &step.write {
+            b.write(&w.chan, w.len)
+                .map_err(|e| format!("{}: write: {e}", b.name()))?;
+        }
+        if let Some(ms) = step.sleep_ms {
+            std::thread::sleep(Duration::from_millis(ms));
+        }
+        if let Some(what) = &step.cancel_task {
+            b.cancel_task(what == "all")
+                .map_err(|e| format!("{}: cancel_task: {e}", b.name()))?;
+        }
+        if let Some(n) = step.wait {
+            reap_until(b, &mut got, n, WAIT_LIMIT)?;
+            if got.len() < n {
+                return Err(format!(
+                    "{}: {} of {n} completions after {:?}: {}",
+                    b.name(),
+                    got.len(),
+                    WAIT_LIMIT,
+                    show(&got)
+                ));
+            }
+        }
+        if step.close == Some(true) {
+            b.close();
+            closed = true;
+        }
+    }
+    if !closed {
+        reap_until(b, &mut got, sc.expected_cqes(), WAIT_LIMIT)?;
+        // Anything more (a duplicate, an unexpected completion) shows here.
+        let extra = b.reap(0, Duration::from_millis(50)).unwrap_or_default();
+        got.extend(extra);
+        b.close();
+    }
+    Ok(got)
+}
+
+fn show(cqes: &Cqes) -> String {
+    cqes.iter()
+        .map(|(u, r)| format!("{u}={}", res_name(*r)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Checks `got` against the scenario's expectations.
+fn check(sc: &Scenario, got: &Cqes) -> Result<(), String> {
+    let mut by_ud: BTreeMap<u64, Vec<i32>> = BTreeMap::new();
+    for (u, r) in got {
+        by_ud.entry(*u).or_default().push(*r);
+    }
+    for e in &sc.expects {
+        let seen = by_ud.remove(&e.user_data).unwrap_or_default();
+        if e.absent {
+            if !seen.is_empty() {
+                return Err(format!(
+                    "{} completed ({}), expected none",
+                    e.user_data,
+                    res_name(seen[0])
+                ));
+            }
+            continue;
+        }
+        match seen.as_slice() {
+            [] => return Err(format!("no completion for {}", e.user_data)),
+            [r] => {
+                let ok: Vec<i32> = e.res.iter().map(|v| parse_res(v).unwrap()).collect();
+                if !ok.contains(r) {
+                    let want: Vec<String> = ok.iter().map(|r| res_name(*r)).collect();
+                    return Err(format!(
+                        "{} gave {}, expected {}",
+                        e.user_data,
+                        res_name(*r),
+                        want.join(" or ")
+                    ));
+                }
+            }
+            more => return Err(format!("{} completed {} times", e.user_data, more.len())),
+        }
+    }
+    if let Some((u, _)) = by_ud.iter().next() {
+        return Err(format!("unexpected completion for {u}"));
+    }
+    let pos = |u: u64| got.iter().position(|(x, _)| *x == u);
+    for w in sc.in_order.windows(2) {
+        if let (Some(a), Some(b)) = (pos(w[0]), pos(w[1])) {
+            if a > b {
+                return Err(format!("{} completed before {}", w[1], w[0]));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks that the backends agree where the scenario says they must.
+fn compare(sc: &Scenario, a: &Cqes, b: &Cqes) -> Result<(), String> {
+    for e in sc.expects.iter().filter(|e| !e.may_differ && !e.absent) {
+        let ra = a.iter().find(|(u, _)| *u == e.user_data).map(|c| c.1);
+        let rb = b.iter().find(|(u, _)| *u == e.user_data).map(|c| c.1);
+        if ra != rb {
+            return Err(format!(
+                "backends disagree on {}: io_uring {}, io_uring_rs {}",
+                e.user_data,
+                ra.map(res_name).unwrap_or_default(),
+                rb.map(res_name).unwrap_or_default()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Runs one scenario on both backends; returns the per-backend completions
+/// and the verdict.
+fn run_scenario(sc: &Scenario) -> (Vec<(&'static str, Cqes)>, Result<(), String>) {
+    let mut out = Vec::new();
+    let mut verdict = Ok(());
+    let bs = match backends(sc) {
+        Ok(bs) => bs,
+        Err(e) => return (out, Err(e)),
+    };
+    for mut b in bs {
+        let name = b.name();
+        match run_on(b.as_mut(), sc) {
+            Ok(cqes) => {
+                if verdict.is_ok() {
+                    verdict = check(sc, &cqes).map_err(|e| format!("{name}: {e}"));
+                }
+                out.push((name, cqes));
+            }
+            Err(e) => {
+                if verdict.is_ok() {
+                    verdict = Err(e);
+                }
+                out.push((name, Cqes::new()));
+            }
+        }
+    }
+    if verdict.is_ok() && out.len() == 2 {
+        verdict = compare(sc, &out[0].1, &out[1].1);
+    }
+    (out, verdict)
+}
+
+fn scenario_files(paths: &[String]) -> Result<Vec<PathBuf>, String> {
+    let mut files = Vec::new();
+    for p in paths {
+        let p = Path::new(p);
+        if p.is_dir() {
+            let mut v: Vec<PathBuf> = std::fs::read_dir(p)
+                .map_err(|e| format!("{}: {e}", p.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| f.extension().is_some_and(|x| x == "toml") && !f.ends_with("demo.toml"))
+                .collect();
+            v.sort();
+            files.extend(v);
+        } else {
+            files.push(p.to_path_buf());
+        }
+    }
+    Ok(files)
+}
+
+fn cmd_run(paths: &[String]) -> i32 {
+    println!("KTAP version 1");
+    if let Err(e) = module::probe() {
+        println!("1..0 # SKIP {}: {e}", module::DEVICE);
+        return 4;
+    }
+    let files = match scenario_files(paths) {
+        Ok(f) => f,
+        Err(e) => {
+            println!("Bail out! {e}");
+            return 1;
+        }
+    };
+    println!("1..{}", files.len());
+    let (mut passed, mut failed, mut cqes) = (0, 0, 0);
+    for (i, f) in files.iter().enumerate() {
+        let name = f.file_stem().unwrap_or_default().to_string_lossy();
+        let sc = std::fs::read_to_string(f)
+            .map_err(|e| e.to_string())
+            .and_then(|t| Scenario::parse(&t));
+        let verdict = match sc {
+            Err(e) => Err(format!("bad scenario: {e}")),
+            Ok(sc) => {
+                let (out, verdict) = run_scenario(&sc);
+                println!("# {name}: {}", sc.description);
+                if let Some(src) = &sc.source {
+                    println!("#   from {src}");
+                }
+                for (b, c) in &out {
+                    println!("#   {b:12} {}", show(c));
+                    cqes += c.len();
+                }
+                verdict
+            }
+        };
+        match verdict {
+            Ok(()) => {
+                passed += 1;
+                println!("ok {} {name}", i + 1);
+            }
+            Err(e) => {
+                failed += 1;
+                println!("# {name}: {e}");
+                println!("not ok {} {name}", i + 1);
+            }
+        }
+    }
+    println!(
+        "# scenarios: {} run, {cqes} completions checked, 0 disagreements allowed",
+        files.len()
+    );
+    println!("# Totals: pass:{passed} fail:{failed} xfail:0 xpass:0 skip:0 error:0");
+    if failed == 0 {
+        0
+    } else {
+        1
+    }
+}
+
+fn cmd_demo(file: &str) -> i32 {
+    let sc = match std::fs::read_to_string(file)
+        .map_err(|e| e.to_string())
+        .and_then(|t| Scenario::parse(&t))
+    {
+        Ok(sc) => sc,
+        Err(e) => {
+            eprintln!("{file}: {e}");
+            return 1;
+        }
+    };
+    let (out, verdict) = run_scenario(&sc);
+    println!("{}", sc.description);
+    println!();
+    println!(
+        "  {:>9}  {:<14} {:<14}",
+        "user_data", "io_uring", "io_uring_rs"
+    );
+    let mut uds: Vec<u64> = sc.expects.iter().map(|e| e.user_data).collect();
+    uds.dedup();
+    for u in uds {
+        let r = |i: usize| {
+            out.get(i)
+                .and_then(|(_, c)| c.iter().find(|(x, _)| *x == u))
+                .map(|(_, r)| res_name(*r))
+                .unwrap_or_else(|| "-".into())
+        };
+        println!("  {:>9}  {:<14} {:<14}", u, r(0), r(1));
+    }
+    println!();
+    match verdict {
+        Ok(()) => {
+            println!("both backends agree with each other and with the expectation");
+            0
+        }
+        Err(e) => {
+            println!("MISMATCH: {e}");
+            1
+        }
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let code = match args.first().map(String::as_str) {
+        Some("run") => cmd_run(&args[1..]),
+        Some("demo") if args.len() == 2 => cmd_demo(&args[1]),
+        _ => {
+            eprintln!("usage: io_uring_rs_scenarios run PATH... | demo FILE");
+            2
+        }
+    };
+    std::process::exit(code);
+}

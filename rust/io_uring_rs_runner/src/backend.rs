@@ -25,45 +25,46 @@ pub(crate) trait Backend {
     fn close(&mut self);
 }
 
-/// `IOSQE_*` bits of the names in `flags`.
-pub(crate) fn sqe_flags(e: &Entry) -> io::Result<u8> {
+/// The bits of `names` in `table`; `what` names the kind for errors.
+fn bits(names: &[String], table: &[(&str, u32)], what: &str) -> io::Result<u32> {
     let mut f = 0;
-    for name in &e.flags {
-        f |= match name.as_str() {
-            "drain" => 1 << 1,
-            "link" => 1 << 2,
-            "hardlink" => 1 << 3,
-            "async" => 1 << 4,
-            "skip_success" => 1 << 6,
-            other => return Err(invalid(format!("unknown flag {other}"))),
-        };
+    for name in names {
+        match table.iter().find(|(n, _)| n == name) {
+            Some((_, bit)) => f |= bit,
+            None => return Err(invalid(format!("unknown {what} {name}"))),
+        }
     }
     Ok(f)
+}
+
+/// `IOSQE_*` bits of the names in `flags`.
+pub(crate) fn sqe_flags(e: &Entry) -> io::Result<u8> {
+    let table = [
+        ("drain", 1 << 1),
+        ("link", 1 << 2),
+        ("hardlink", 1 << 3),
+        ("async", 1 << 4),
+        ("skip_success", 1 << 6),
+    ];
+    Ok(bits(&e.flags, &table, "flag")? as u8)
 }
 
 /// `IORING_TIMEOUT_*` bits of `timeout_flags`.
 pub(crate) fn timeout_flags(e: &Entry) -> io::Result<u32> {
-    let mut f = 0;
-    for name in &e.timeout_flags {
-        f |= match name.as_str() {
-            "etime_success" => 1 << 5,
-            other => return Err(invalid(format!("unknown timeout flag {other}"))),
-        };
-    }
-    Ok(f)
+    bits(
+        &e.timeout_flags,
+        &[("etime_success", 1 << 5)],
+        "timeout flag",
+    )
 }
 
 /// `IORING_ASYNC_CANCEL_*` bits of `cancel_flags`.
 pub(crate) fn cancel_flags(e: &Entry) -> io::Result<u32> {
-    let mut f = 0;
-    for name in &e.cancel_flags {
-        f |= match name.as_str() {
-            "all" => 1 << 0,
-            "any" => 1 << 3,
-            other => return Err(invalid(format!("unknown cancel flag {other}"))),
-        };
-    }
-    Ok(f)
+    bits(
+        &e.cancel_flags,
+        &[("all", 1 << 0), ("any", 1 << 3)],
+        "cancel flag",
+    )
 }
 
 /// An `InvalidInput` error.

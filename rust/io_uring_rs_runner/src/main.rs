@@ -7,6 +7,8 @@
 //! ```text
 //! io_uring_rs_scenarios run PATH...   every *.toml under each PATH (KTAP)
 //! io_uring_rs_scenarios demo FILE     one scenario, both backends, as a table
+//! io_uring_rs_scenarios stress SEED SECS PROCS THREADS
+//! io_uring_rs_scenarios fuzz SEED ITERATIONS
 //! ```
 //!
 //! Exit status as kselftest wants: 0 all passed, 1 a failure, 4 skipped
@@ -15,6 +17,7 @@
 mod backend;
 mod module;
 mod scenario;
+mod stress;
 mod task;
 #[path = "../../../io_uring_rs/uapi.rs"]
 mod uapi;
@@ -341,13 +344,56 @@ fn cmd_demo(file: &str) -> i32 {
     }
 }
 
+/// Runs stress and fuzz as two KTAP cases, with their counts.
+fn cmd_stress_fuzz(args: &[String]) -> i32 {
+    let num = |i: usize, d: u64| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(d);
+    let seed = num(0, 0x10_0b1e);
+    println!("KTAP version 1");
+    if let Err(e) = module::probe() {
+        println!("1..0 # SKIP {}: {e}", module::DEVICE);
+        return 4;
+    }
+    println!("1..2");
+    let (secs, procs, threads, iters) = (
+        num(1, 10),
+        num(2, 3) as usize,
+        num(3, 3) as usize,
+        num(4, 5000),
+    );
+    let mut failed = 0;
+    println!("# stress: seed {seed:#x}, {secs} s, {procs} processes x {threads} threads");
+    match stress::cmd_stress(seed, secs, procs, threads) {
+        Ok(c) => println!(
+            "# stress (first process; the others report above): {} ops, {} SQEs, {} CQEs checked, {} torn down at ring exit\nok 1 stress",
+            c.ops, c.sqes, c.cqes, c.torn_down
+        ),
+        Err(e) => {
+            failed += 1;
+            println!("# stress: {e}\nnot ok 1 stress");
+        }
+    }
+    println!("# fuzz: seed {seed:#x}, {iters} ioctls");
+    match stress::cmd_fuzz(seed, iters) {
+        Ok(c) => println!(
+            "# fuzz: {} ioctls, {} SQEs accepted, {} CQEs checked, {} torn down at ring exit\nok 2 fuzz",
+            c.ops, c.sqes, c.cqes, c.torn_down
+        ),
+        Err(e) => {
+            failed += 1;
+            println!("# fuzz: {e}\nnot ok 2 fuzz");
+        }
+    }
+    i32::from(failed != 0)
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let code = match args.first().map(String::as_str) {
         Some("run") => cmd_run(&args[1..]),
         Some("demo") if args.len() == 2 => cmd_demo(&args[1]),
+        Some("stress") => cmd_stress_fuzz(&args[1..]),
         _ => {
-            eprintln!("usage: io_uring_rs_scenarios run PATH... | demo FILE");
+            eprintln!("usage: io_uring_rs_scenarios run PATH... | demo FILE | stress [SEED SECS PROCS THREADS ITERS]");
             2
         }
     };

@@ -317,11 +317,28 @@ fn cmd_demo(file: &str) -> i32 {
     println!("{}", sc.description);
     println!();
     println!(
-        "  {:>9}  {:<14} {:<14}",
-        "user_data", "io_uring", "io_uring_rs"
+        "  {:>9}  {:<22} {:<14} {:<14}",
+        "user_data", "request", "io_uring", "io_uring_rs"
     );
     let mut uds: Vec<u64> = sc.expects.iter().map(|e| e.user_data).collect();
     uds.dedup();
+    let what = |u: u64| {
+        sc.steps
+            .iter()
+            .flat_map(|s| s.submit.iter())
+            .find(|e| e.user_data == u)
+            .map(|e| {
+                let mut w = e.op.clone();
+                if let Some(t) = e.target {
+                    w += &format!(" of {t}");
+                }
+                if e.flags.iter().any(|f| f == "link") {
+                    w += " (link)";
+                }
+                w
+            })
+            .unwrap_or_default()
+    };
     for u in uds {
         let r = |i: usize| {
             out.get(i)
@@ -329,7 +346,7 @@ fn cmd_demo(file: &str) -> i32 {
                 .map(|(_, r)| res_name(*r))
                 .unwrap_or_else(|| "-".into())
         };
-        println!("  {:>9}  {:<14} {:<14}", u, r(0), r(1));
+        println!("  {:>9}  {:<22} {:<14} {:<14}", u, what(u), r(0), r(1));
     }
     println!();
     match verdict {

@@ -13,6 +13,7 @@
 #   make loom       the loom models (--cfg loom)
 #   make miri       the host tests under miri (nightly)
 #   make compile-fail    the series' bugs must not compile (host and Kbuild)
+#   make bench      benchmarks on the timing kernel and the host (results in out/)
 #
 # KDIR=/path uses a kernel tree you already built (CONFIG_RUST=y, `make all`
 # done in it); otherwise the debug kernel is built once into
@@ -28,7 +29,7 @@ RS_SOURCES = $(shell find $(ROOT)/io_uring_rs $(ROOT)/rust -name '*.rs' -not -pa
 export KDIR
 
 .PHONY: all module kernel clean clippy fmt fmt-check rust-analyzer check run \
-	host-test loom miri compile-fail
+	host-test loom miri compile-fail bench
 
 all: module
 
@@ -67,6 +68,9 @@ miri:
 compile-fail: module
 	@$(SCRIPTS)/compile-fail.sh host
 	@KDIR=$$($(KDIR_OF) debug) $(SCRIPTS)/compile-fail.sh kbuild
+
+bench:
+	@$(SCRIPTS)/bench.sh
 
 check: module
 	@KDIR=$$($(KDIR_OF) debug) $(SCRIPTS)/check.sh

@@ -34,11 +34,25 @@ pub(crate) fn open() -> Result<Arc<IoRingCtx>> {
     IoRingCtx::create()
 }
 
-/// `release()`: exits the ring (`io_ring_exit_work()`).
+/// `release()`: queues the ring's exit on a kernel worker, as
+/// `io_ring_ctx_wait_and_kill()` queues `io_ring_exit_work()`. The closing
+/// task may have a signal pending (or `TIF_NOTIFY_SIGNAL` from a real
+/// io_uring ring it also uses), which would cut every wait short; a worker
+/// has none. Module unload drains the queue, so no exit is left behind.
 pub(crate) fn release(ring: Arc<IoRingCtx>) {
-    let mut cx = TaskCtx::enter();
-    if io_ring_exit(&ring, &mut cx, EXIT_TIMEOUT_MS).is_err() {
-        pr_err!("BUG: ring exit did not finish in {} ms\n", EXIT_TIMEOUT_MS);
+    fn exit(ring: &Arc<IoRingCtx>) {
+        let mut cx = TaskCtx::enter();
+        if io_ring_exit(ring, &mut cx, EXIT_TIMEOUT_MS).is_err() {
+            pr_err!("BUG: ring exit did not finish in {} ms\n", EXIT_TIMEOUT_MS);
+        }
+    }
+    let queued = ring.clone();
+    if crate::glue::wq::exit()
+        .try_spawn(GFP_KERNEL, move || exit(&queued))
+        .is_err()
+    {
+        // No memory for the work item: exit in the closing task instead.
+        exit(&ring);
     }
 }
 

@@ -48,6 +48,9 @@ inject-fail)
 run)
 	run /kselftest/io_uring_rs/demo.sh
 	;;
+bench)
+	run /kselftest/io_uring_rs/bench.sh
+	;;
 exec)
 	# Whatever VM_EXTRA put into /extra (e.g. the fixture capture).
 	run /extra/run.sh

@@ -8,11 +8,12 @@
 #
 # MODE: check (run the kselftests), run (the demo), inject-fail (the
 # collection with one case failing on purpose: the pipeline's own test),
-# exec (run /extra/run.sh from the directory VM_EXTRA names).
+# bench (the benchmarks, on the timing kernel), exec (run /extra/run.sh
+# from the directory VM_EXTRA names).
 # Exit status 0 only if the guest finished, every KTAP case passed and the
 # kernel log holds no splat. Logs go to out/vm-MODE-TIMESTAMP/.
 set -euo pipefail
-mode=${1:?usage: vm-run.sh check|run|inject-fail|exec}
+mode=${1:?usage: vm-run.sh check|run|inject-fail|bench|exec}
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 : "${KDIR:?KDIR must name the kernel tree}"
 timeout_s=${VM_TIMEOUT:-900}
@@ -29,6 +30,9 @@ cp -r "$ksft/kselftest" "$stage/kselftest/"
 install -m 755 "$ksft/run_kselftest.sh" "$stage/kselftest/"
 make -s -C "$root/selftests" KDIR="$KDIR" install INSTALL_PATH="$stage/kselftest/io_uring_rs" >/dev/null
 make -s -C "$root/selftests" KDIR="$KDIR" COLLECTION=io_uring_rs emit_tests > "$stage/kselftest/kselftest-list.txt"
+# A module built against another kernel tree (make bench) replaces the
+# collection's.
+if [ -n "${VM_MODULE:-}" ]; then cp "$VM_MODULE" "$stage/kselftest/io_uring_rs/io_uring_rs.ko"; fi
 if [ -n "${VM_EXTRA:-}" ]; then cp -r "$VM_EXTRA" "$stage/extra"; fi
 (cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$out/initramfs.cpio.gz"
 
@@ -50,8 +54,10 @@ echo "vm: guest ran $(( $(date +%s) - start ))s (qemu rc=$qemu_rc)" >&2
 [ $qemu_rc -ne 124 ] || echo "vm: guest did not finish within ${timeout_s}s" >&2
 
 check_args=()
-if [ "$mode" = run ] || [ "$mode" = exec ]; then
-	check_args=(--no-ktap)
+# The timing kernel has no kmemleak.
+[ "$mode" = bench ] && check_args=(--no-kmemleak)
+if [ "$mode" = run ] || [ "$mode" = exec ] || [ "$mode" = bench ]; then
+	check_args+=(--no-ktap)
 	echo
 	grep -v '^io_uring_rs-guest: ' "$ktap" || true
 	echo

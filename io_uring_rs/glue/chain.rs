@@ -149,6 +149,19 @@ impl<T> ChainCell<T> {
         unsafe { &*self.value.get() }
     }
 
+    /// Reads the value with no proof and no owner check: the baseline the
+    /// host benchmark (P3) compares [`ChainCell::get`] with. Not built into
+    /// the module (`MODULE` is set there) and never used by the core.
+    ///
+    /// # Safety
+    ///
+    /// No `&mut T` may exist while the returned reference lives.
+    #[cfg(not(any(MODULE, loom)))]
+    pub(crate) unsafe fn get_unchecked(&self) -> &T {
+        // SAFETY: The caller guarantees there is no writer.
+        unsafe { &*self.value.get() }
+    }
+
     /// Returns the value mutably. Panics if `proof` is for another ring.
     pub(crate) fn get_mut<'a>(&'a self, proof: &'a mut ChainWrite<'_>) -> &'a mut T {
         assert!(

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The module's two workqueues: task work and io-wq.
+//! The module's three workqueues: task work, io-wq, and ring exit.
 //!
 //! Linux 6.12's Rust workqueue API can enqueue on the system queues but has
 //! no `alloc_workqueue()`, flush or cancel. A work item must not be running
@@ -10,6 +10,10 @@
 //! * `tw` is ordered (one item at a time, FIFO), like a task running its
 //!   `task_work` list: it runs what C runs as task work, under `uring_lock`.
 //! * `iowq` is unbound and may block: io-wq workers run there.
+//! * `exit` is unbound: ring exit (`io_ring_exit_work()`) runs there. It
+//!   cannot share `iowq`, whose active slots blocked io-wq work may fill
+//!   while only the exit would cancel it, nor `tw`, whose items the exit
+//!   waits for.
 
 use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::bindings;
@@ -18,6 +22,7 @@ use kernel::workqueue::Queue;
 
 static TW: AtomicPtr<bindings::workqueue_struct> = AtomicPtr::new(core::ptr::null_mut());
 static IOWQ: AtomicPtr<bindings::workqueue_struct> = AtomicPtr::new(core::ptr::null_mut());
+static EXIT: AtomicPtr<bindings::workqueue_struct> = AtomicPtr::new(core::ptr::null_mut());
 
 /// Ownership of the module's workqueues; dropping it drains and frees them.
 pub(crate) struct Queues {
@@ -46,20 +51,34 @@ impl Queues {
                 0,
             )
         };
-        if iowq.is_null() {
-            // SAFETY: `tw` was allocated above and nothing was queued on it.
-            unsafe { bindings::destroy_workqueue(tw) };
+        // SAFETY: As above.
+        let exit = unsafe {
+            bindings::alloc_workqueue(
+                c"io_uring_rs_exit".as_ptr().cast(),
+                bindings::wq_flags_WQ_UNBOUND,
+                0,
+            )
+        };
+        if iowq.is_null() || exit.is_null() {
+            for wq in [tw, iowq, exit] {
+                if !wq.is_null() {
+                    // SAFETY: `wq` was allocated above; nothing was queued.
+                    unsafe { bindings::destroy_workqueue(wq) };
+                }
+            }
             return Err(ENOMEM);
         }
         TW.store(tw, Ordering::Release);
         IOWQ.store(iowq, Ordering::Release);
+        EXIT.store(exit, Ordering::Release);
         Ok(Queues { _private: () })
     }
 }
 
 impl Drop for Queues {
     fn drop(&mut self) {
-        for q in [&TW, &IOWQ] {
+        // Ring exits first: they need the other two to finish.
+        for q in [&EXIT, &TW, &IOWQ] {
             let wq = q.swap(core::ptr::null_mut(), Ordering::AcqRel);
             // SAFETY: `wq` was allocated in `new`; the swap makes this its
             // only destruction. `destroy_workqueue` drains it first.
@@ -87,4 +106,9 @@ pub(crate) fn tw() -> &'static Queue {
 /// The io-wq queue (unbound; items may block).
 pub(crate) fn iowq() -> &'static Queue {
     queue(&IOWQ)
+}
+
+/// The ring-exit queue (unbound).
+pub(crate) fn exit() -> &'static Queue {
+    queue(&EXIT)
 }

@@ -217,13 +217,14 @@ pub(crate) fn io_uring_cancel_generic(
         if left == 0 {
             return Err(ETIMEDOUT.into());
         }
-        left = ring.wait_freed(seen, left);
+        left = ring.wait_freed(seen, left)?;
     }
 }
 
 /// `io_ring_exit_work()`: the last reference to the ring is gone; cancel
 /// everything and wait until every request is freed. Returns `-ETIMEDOUT`
-/// (C warns) if that takes longer than `timeout_ms`.
+/// (C warns) if that takes longer than `timeout_ms`. Runs where no signal
+/// can arrive (a kernel worker, as in C); a signal only ends one wait.
 pub(crate) fn io_ring_exit(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, timeout_ms: u32) -> Result {
     ring.dying.store(true, Ordering::Release);
     let mut left = msecs_to_jiffies(timeout_ms);
@@ -236,7 +237,9 @@ pub(crate) fn io_ring_exit(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, timeout_ms: 
         if left == 0 {
             return Err(ETIMEDOUT.into());
         }
-        left = ring.wait_freed(seen, left);
+        left = ring
+            .wait_freed(seen, left)
+            .unwrap_or(left.saturating_sub(1));
     }
     // Nothing references the channels' waiters any more.
     let mut g = ring.lock_uring(cx);

@@ -116,6 +116,11 @@ impl<'a> CompletionGuard<'a> {
         CompletionGuard { ring, guard }
     }
 
+    /// The ring this guard locks.
+    pub(crate) fn ring(&self) -> &'a IoRingCtx {
+        self.ring
+    }
+
     /// The state `completion_lock` protects.
     pub(crate) fn state(&mut self) -> &mut CompletionState {
         &mut self.guard

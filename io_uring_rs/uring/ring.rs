@@ -41,6 +41,9 @@ pub(crate) struct CompletionState {
     pub(crate) cq: KVec<Cqe>,
     /// The first completion not yet reaped.
     pub(crate) cq_head: usize,
+    /// How many unreaped completions the waiter needs before it is woken
+    /// (`io_should_wake()`); `usize::MAX` when nobody waits.
+    pub(crate) cq_wait_nr: usize,
     /// Completions posted since the ring was created (`cq_tail`).
     pub(crate) cq_tail: u64,
     /// Requests completed, with or without a posted completion
@@ -122,6 +125,7 @@ impl IoRingCtx {
                 CompletionState {
                     cq: KVec::new(),
                     cq_head: 0,
+                    cq_wait_nr: usize::MAX,
                     cq_tail: 0,
                     completed: 0,
                 },
@@ -201,18 +205,21 @@ impl IoRingCtx {
     }
 
     /// Sleeps until a request is freed after `seen` was read, or for at most
-    /// `jiffies`; returns the jiffies left.
-    pub(crate) fn wait_freed(&self, seen: u64, jiffies: Jiffies) -> Jiffies {
+    /// `jiffies`; returns the jiffies left, or `-EINTR` if a signal is
+    /// pending (also `TIF_NOTIFY_SIGNAL`, which io_uring's own task work sets
+    /// on a task that uses a real ring too).
+    pub(crate) fn wait_freed(&self, seen: u64, jiffies: Jiffies) -> Result<Jiffies> {
         let mut freed = self.exit_lock.lock();
         if *freed != seen {
-            return jiffies;
+            return Ok(jiffies);
         }
         match self
             .exit_wait
             .wait_interruptible_timeout(&mut freed, jiffies)
         {
-            CondVarTimeoutResult::Woken { jiffies } => jiffies,
-            CondVarTimeoutResult::Timeout | CondVarTimeoutResult::Signal { .. } => 0,
+            CondVarTimeoutResult::Woken { jiffies } => Ok(jiffies),
+            CondVarTimeoutResult::Timeout => Ok(0),
+            CondVarTimeoutResult::Signal { .. } => Err(EINTR),
         }
     }
 }

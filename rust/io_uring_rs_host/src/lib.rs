@@ -10,6 +10,8 @@
 // `pin_init!` of `Req` (about twenty fields) nests deeper than the default.
 #![recursion_limit = "256"]
 
+#[cfg(not(loom))]
+pub mod bench;
 pub(crate) mod glue;
 #[path = "../../../io_uring_rs/ktap.rs"]
 pub(crate) mod ktap;

@@ -7,14 +7,15 @@
 //! ```text
 //! io_uring_rs_scenarios run PATH...   every *.toml under each PATH (KTAP)
 //! io_uring_rs_scenarios demo FILE     one scenario, both backends, as a table
-//! io_uring_rs_scenarios stress SEED SECS PROCS THREADS
-//! io_uring_rs_scenarios fuzz SEED ITERATIONS
+//! io_uring_rs_scenarios stress [SEED SECS PROCS THREADS FUZZ_ITERATIONS]
+//! io_uring_rs_scenarios bench [REPS P1_REQUESTS P2_LARGEST]
 //! ```
 //!
 //! Exit status as kselftest wants: 0 all passed, 1 a failure, 4 skipped
 //! (no device).
 
 mod backend;
+mod bench;
 mod module;
 mod scenario;
 mod stress;
@@ -409,6 +410,17 @@ fn main() {
         Some("run") => cmd_run(&args[1..]),
         Some("demo") if args.len() == 2 => cmd_demo(&args[1]),
         Some("stress") => cmd_stress_fuzz(&args[1..]),
+        Some("bench") => {
+            let num = |i: usize, d: usize| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(d);
+            let sizes = [1_000, 10_000, num(3, 100_000)];
+            match bench::cmd_bench(num(1, 3), num(2, 20_000), &sizes) {
+                Ok(()) => 0,
+                Err(e) => {
+                    println!("bench failed: {e}");
+                    1
+                }
+            }
+        }
         _ => {
             eprintln!("usage: io_uring_rs_scenarios run PATH... | demo FILE | stress [SEED SECS PROCS THREADS ITERS]");
             2

@@ -78,9 +78,19 @@ pub mod lock {
         }
     }
 
+    thread_local! {
+        static ACQUISITIONS: core::cell::Cell<u64> = const { core::cell::Cell::new(0) };
+    }
+
+    /// How many locks this thread has taken (the P4 benchmark counts them).
+    pub fn acquisitions() -> u64 {
+        ACQUISITIONS.with(|c| c.get())
+    }
+
     impl<T: ?Sized, B: Backend> Lock<T, B> {
         /// Takes the lock.
         pub fn lock(&self) -> Guard<'_, T, B> {
+            ACQUISITIONS.with(|c| c.set(c.get() + 1));
             let g = self.state.lock().unwrap_or_else(|e| e.into_inner());
             Guard {
                 lock: self,

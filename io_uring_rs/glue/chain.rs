@@ -201,11 +201,11 @@ impl<R> ChainCell<Option<kernel::sync::Arc<R>>> {
             proof.lock == self.timeout,
             "dying splice without this ring's timeout_lock"
         );
-        // SAFETY: `timeout_lock` is held (checked above) and this request's
-        // count is zero (`dying` came from this cell's `inc_not_zero`). By the
-        // `DyingTarget` protocol the only other party that can reach this
-        // cell, or the next request's, accesses them through `get_mut`, which
-        // needs `timeout_lock`: we have exclusive access to both.
+        // The count is zero (`dying` came from this cell) and `timeout_lock`
+        // is held (checked above). By the `DyingTarget` protocol, the only
+        // other party that can reach this cell or the next request's uses
+        // `get_mut`, which needs `timeout_lock` too.
+        // SAFETY: Hence we have exclusive access to both cells' values.
         unsafe {
             let slot = &mut *self.value.get();
             let next = slot.take()?;

@@ -122,23 +122,7 @@ fn submit(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, task: u32, s: IoUringRsSubmit
     let mut reader = UserSlice::new(s.sqes as usize, len).reader();
     let mut sqes = KVec::with_capacity(n, GFP_KERNEL)?;
     for _ in 0..n {
-        let u: IoUringRsSqe = reader.read()?;
-        sqes.push(
-            Sqe {
-                opcode: u.opcode,
-                flags: u.flags,
-                ioprio: u.ioprio,
-                resv: u.resv,
-                fd: u.fd,
-                off: u.off,
-                addr: u.addr,
-                len: u.len,
-                op_flags: u.op_flags,
-                addr2: u.addr2,
-                user_data: u.user_data,
-            },
-            GFP_KERNEL,
-        )?;
+        sqes.push(reader.read::<Sqe>()?, GFP_KERNEL)?;
     }
     Ok(io_submit_sqes(ring, cx, &sqes, task)? as isize)
 }

@@ -51,33 +51,9 @@ pub(crate) const IORING_ASYNC_CANCEL_ANY: u32 = 1 << 3;
 /// `POLLIN`.
 pub(crate) const POLLIN: u32 = 0x1;
 
-/// A submission queue entry, as the core sees it (the uapi layout lives with
-/// the device glue).
-#[derive(Clone, Copy, Default, Debug)]
-pub(crate) struct Sqe {
-    /// `IORING_OP_*`.
-    pub(crate) opcode: u8,
-    /// `IOSQE_*`.
-    pub(crate) flags: u8,
-    /// Must be 0: no opcode here takes a priority.
-    pub(crate) ioprio: u16,
-    /// Must be 0.
-    pub(crate) resv: [u64; 2],
-    /// Channel index for READ, WRITE and POLL_ADD.
-    pub(crate) fd: i32,
-    /// TIMEOUT: completion count; must be 0 otherwise (C: `sqe->off`).
-    pub(crate) off: u64,
-    /// Target user_data (cancel, timeout remove) or timeout in ns.
-    pub(crate) addr: u64,
-    /// READ and WRITE: bytes; POLL_ADD: event mask.
-    pub(crate) len: u32,
-    /// Per-opcode flags (`timeout_flags`, `cancel_flags`).
-    pub(crate) op_flags: u32,
-    /// TIMEOUT_REMOVE with an update: the new timeout in ns.
-    pub(crate) addr2: u64,
-    /// Passed back in the completion.
-    pub(crate) user_data: u64,
-}
+/// A submission queue entry: the ABI's entry (`uapi.rs`), which the core
+/// reads as it is.
+pub(crate) use crate::uapi::IoUringRsSqe as Sqe;
 
 /// A completion queue entry.
 #[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]

@@ -25,7 +25,11 @@ mod tests;
 
 /// One compile-fail case, compiled inside this crate so that it uses the
 /// core's `pub(crate)` API (`scripts/compile-fail.sh` copies it here).
+/// The copy exists only while that script runs, so rustfmt must not follow
+/// the path (it resolves modules whatever their `cfg`); the case files are
+/// formatted where they live, in `rust/compile_fail/`.
 #[cfg(io_uring_rs_compile_fail)]
+#[rustfmt::skip]
 #[path = "../../target/compile-fail/case.rs"]
 #[allow(dead_code)]
 mod compile_fail_case;

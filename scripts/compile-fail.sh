@@ -20,6 +20,9 @@ root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 out=$root/out/compile-fail/$mode
 mkdir -p "$out"
 pass=0 fail=0 n=0
+# The host mode's copy of the case under build lives only while this runs,
+# so that a tree that ran it lints like a fresh clone.
+trap 'rm -rf "$root/rust/target/compile-fail"' EXIT
 
 # build VARIANT CASE-FILE LOG: compile CASE-FILE, the bug (VARIANT=bug) or
 # the fixed shape; returns the compiler's exit status.

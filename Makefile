@@ -14,6 +14,7 @@
 #   make miri       the host tests under miri (nightly)
 #   make compile-fail    the series' bugs must not compile (host and Kbuild)
 #   make bench      benchmarks on the timing kernel and the host (results in out/)
+#   make htmldocs   Documentation/ as HTML in out/htmldocs; any Sphinx warning fails
 #
 # KDIR=/path uses a kernel tree you already built (CONFIG_RUST=y, `make all`
 # done in it); otherwise the debug kernel is built once into
@@ -29,7 +30,7 @@ RS_SOURCES = $(shell find $(ROOT)/io_uring_rs $(ROOT)/rust -name '*.rs' -not -pa
 export KDIR
 
 .PHONY: all module kernel clean clippy fmt fmt-check rust-analyzer check run \
-	host-test loom miri compile-fail bench
+	host-test loom miri compile-fail bench htmldocs
 
 all: module
 
@@ -71,6 +72,16 @@ compile-fail: module
 
 bench:
 	@$(SCRIPTS)/bench.sh
+
+# Sphinx from Debian's python3-sphinx (scripts/bootstrap.sh installs it);
+# warnings are errors, and --keep-going reports all of them before failing.
+# -E rereads every page: an incremental build would skip an unchanged page and
+# so pass a second time with the warning still in it.
+htmldocs:
+	@$(SCRIPTS)/bootstrap.sh --docs
+	sphinx-build -b html -E -q -W --keep-going -d $(ROOT)/out/htmldocs/.doctrees \
+		$(ROOT)/Documentation $(ROOT)/out/htmldocs
+	@echo "htmldocs: $(ROOT)/out/htmldocs/index.html"
 
 check: module
 	@KDIR=$$($(KDIR_OF) debug) $(SCRIPTS)/check.sh

@@ -4,11 +4,17 @@
 # Install what building and testing io_uring_rs needs: Debian packages, the
 # rust-src component and bindgen. Idempotent and non-interactive: a machine
 # that already has everything spends a second or two here.
+#
+#   scripts/bootstrap.sh          everything
+#   scripts/bootstrap.sh --docs   only what `make htmldocs` needs (Sphinx)
 set -euo pipefail
 
+DOC_PKGS=(python3-sphinx)
 PKGS=(linux-source-6.12 clang lld llvm libclang-dev flex bison bc libelf-dev
       libssl-dev cpio xz-utils rsync qemu-system-x86 busybox-static kmod python3
-      valgrind)
+      valgrind "${DOC_PKGS[@]}")
+docs_only=0
+[ "${1:-}" != --docs ] || { docs_only=1; PKGS=("${DOC_PKGS[@]}"); }
 
 log() { printf 'bootstrap: %s\n' "$*" >&2; }
 
@@ -26,6 +32,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
 		--no-install-recommends "${missing[@]}" >/dev/null
 fi
+[ "$docs_only" -eq 0 ] || exit 0
 
 if ! command -v rustup >/dev/null; then
 	log "rustup is required (the machine's Rust toolchain manager); not found"

@@ -4,7 +4,8 @@
 # make check: every test suite of io_uring_rs, then one totals line.
 #
 #   lint      rustfmt --check and clippy, on the module (CLIPPY=1) and on
-#             the host mirror (normal and loom builds); warnings are errors
+#             the host mirror (normal and loom builds), and the Sphinx build
+#             of Documentation/ (make htmldocs); warnings are errors
 #   pipeline  unit tests of the VM log/KTAP checker (scripts/tests)
 #   host      cargo test of the host mirror (rust/)
 #   loom      the loom models of the host mirror (--cfg loom)
@@ -31,7 +32,7 @@ add() { # suite passed failed skipped
 	[ "$3" -eq 0 ] || failed_suites+=("$1")
 }
 
-# --- lint: rustfmt and clippy on the module ------------------------------
+# --- lint: rustfmt, clippy, htmldocs --------------------------------------
 lp=0 lf=0
 lint() { # name command...
 	local name=$1
@@ -48,6 +49,7 @@ lint fmt-check make -s fmt-check
 lint clippy-module make -s clippy
 lint clippy-host bash -c 'cd rust && cargo clippy -q --all-targets -- -D warnings'
 lint clippy-host-loom bash -c 'cd rust && RUSTFLAGS="--cfg loom" cargo clippy -q --all-targets --target-dir target/loom -- -D warnings'
+lint htmldocs make -s htmldocs
 add lint $lp $lf 0
 
 # --- pipeline: unit tests of the checker --------------------------------

@@ -11,7 +11,6 @@
 
 use kernel::prelude::*;
 
-mod dev;
 mod glue;
 mod ktap;
 mod selftest;
@@ -35,7 +34,9 @@ struct IoUringRs {
 impl kernel::Module for IoUringRs {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let queues = glue::wq::Queues::new()?;
-        let report = selftest::run();
+        // SAFETY: Module `init` runs in process context with no lock held.
+        let mut cx = unsafe { glue::context::TaskCtx::enter() };
+        let report = selftest::run(&mut cx);
         pr_info!(
             "loaded: self-test {} passed, {} failed\n",
             report.passed,

@@ -2,8 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Compile-fail evidence: each case in rust/compile_fail/ writes a bug of
-# the "Linked request fix" series (or its history) against io_uring_rs's
-# real API under #[cfg(bug)], and the fixed shape under #[cfg(not(bug))].
+# the "Linked request fix" series (or its history), or an attack on one of
+# the core's rules, against io_uring_rs's real API under #[cfg(bug)], and
+# the fixed shape under #[cfg(not(bug))]. A case is compiled as a module of
+# the core (io_uring_rs/uring/mod.rs includes it), so it has exactly the
+# core's rights: pub(crate) items and no unsafe (forbid(unsafe_code)).
 # The bug must be rejected with every "// expect-error:" text of the file,
 # and the fixed shape must compile.
 #
@@ -29,10 +32,11 @@ trap 'rm -rf "$root/rust/target/compile-fail"' EXIT
 build() {
 	local variant=$1 case=$2 log=$3 cfg=
 	[ "$variant" = bug ] && cfg="--cfg bug"
+	# The core includes the case as one of its modules (uring/mod.rs).
+	mkdir -p "$root/rust/target/compile-fail"
+	cp "$case" "$root/rust/target/compile-fail/case.rs"
 	case $mode in
 	host)
-		mkdir -p "$root/rust/target/compile-fail"
-		cp "$case" "$root/rust/target/compile-fail/case.rs"
 		(cd "$root/rust" && RUSTFLAGS="--cfg io_uring_rs_compile_fail $cfg" \
 			cargo build -q -p io_uring_rs_host --target-dir "target/cf-$variant") >"$log" 2>&1
 		;;
@@ -40,7 +44,6 @@ build() {
 		local dir=$out/build-$variant
 		rm -rf "$dir"
 		mkdir -p "$dir"
-		cp "$case" "$dir/case.rs"
 		cp "$root/io_uring_rs/io_uring_rs_dev.c" "$dir/"
 		cat >"$dir/Kbuild" <<-KBUILD
 		obj-m := io_uring_rs_cf.o
@@ -51,15 +54,12 @@ build() {
 		#![recursion_limit = "256"]
 		#![allow(dead_code)]
 		use kernel::prelude::*;
-		#[path = "$root/io_uring_rs/dev.rs"]
-		mod dev;
 		#[path = "$root/io_uring_rs/glue/mod.rs"]
 		mod glue;
 		#[path = "$root/io_uring_rs/uapi.rs"]
 		mod uapi;
 		#[path = "$root/io_uring_rs/uring/mod.rs"]
 		mod uring;
-		mod case;
 		module! {
 		    type: Cf,
 		    name: "io_uring_rs_cf",
@@ -70,7 +70,8 @@ build() {
 		    fn init(_m: &'static ThisModule) -> Result<Self> { Ok(Cf) }
 		}
 		RUST
-		make -C "$KDIR" M="$dir" LLVM=1 KRUSTFLAGS="$cfg" modules >"$log" 2>&1
+		make -C "$KDIR" M="$dir" LLVM=1 KRUSTFLAGS="--cfg io_uring_rs_compile_fail $cfg" \
+			modules >"$log" 2>&1
 		;;
 	esac
 }

@@ -1,278 +1,339 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The link-chain cell: `req->link`, readable under `uring_lock` OR
-//! `timeout_lock`, writable only under both.
+//! The link-chain cell: `req->link` and `req->refs`.
 //!
-//! [`kernel::sync::LockedBy`] expresses "guarded by lock A"; it cannot express
-//! the rule of the "Linked request fix" series: iterate a chain holding either
-//! lock, modify it holding both. [`ChainCell`] is that rule as a primitive, in
-//! the shape of `LockedBy`: it records which two locks own it and checks, on
-//! every access, that the proof it is handed borrows a guard of one of them
-//! (for reads) or of both (for writes). The proofs borrow the guards, so a
-//! guard cannot be dropped while a chain reference obtained through it lives.
+//! The rule of the "Linked request fix" series: a chain may be walked holding
+//! `uring_lock` OR `timeout_lock`, and modified only holding both.
+//! [`kernel::sync::LockedBy`] expresses "guarded by lock A" with a run-time
+//! owner compare; [`ChainCell`] expresses the two-lock rule with no run-time
+//! check at all:
 //!
-//! The one access that holds a single lock and still writes is
-//! [`ChainCell::remove_next_dying`]: the linked-timeout timer path detaching itself
-//! from a target whose last reference is already gone (commit 3d879647fb03,
-//! which restores 447c19f3b507). See `Documentation/locking.rst`.
+//! * The proofs ([`ChainRead`], [`TimeoutRead`], [`ChainWrite`],
+//!   [`TimeoutWrite`]) are zero-sized. They are built from a borrow of the
+//!   locked state (`UringState`, `TimeoutState`) and the ring's brand `'id`,
+//!   which only the model has: only its lock guards build them. The
+//!   model hands a cell out only through a request view of the same brand,
+//!   so a proof of ring A never meets a cell of ring B.
+//! * The link owns one reference (`req->refs`) of the next request: the
+//!   chain is a list of reference tokens. The cell offers no way to store an
+//!   arbitrary value: a link is set at construction (to an older request)
+//!   and afterwards only taken or spliced, so chains stay acyclic and no
+//!   request links to itself.
+//! * The count is changed only through the model's tokens. A request whose
+//!   count reached zero has no token and no parked reference left, and a
+//!   chain read under `uring_lock` alone needs a token-backed view; so a
+//!   holder of `timeout_lock` and of a [`DyingTarget`] has the dying
+//!   request's link to itself ([`DyingTarget::splice`], commit 3d879647fb03
+//!   restoring 447c19f3b507). See `Documentation/locking.rst`.
 
 use crate::glue::atomic::{AtomicU32, Ordering};
+use crate::uring::model::brand::Brand;
+use crate::uring::model::ring::{TimeoutState, UringState};
 use core::cell::UnsafeCell;
 use core::marker::PhantomData;
-use kernel::sync::lock::{Backend, Guard, Lock};
+use kernel::sync::Arc;
 
-/// The identity of a lock: its address.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) struct LockId(usize);
+/// The key to a [`Linked`] type's cell: only this module can make one, so
+/// only this module can reach a request's cell through [`Linked::chain`].
+pub(crate) struct Key(());
 
-impl LockId {
-    /// Returns the identity of `lock`.
-    pub(crate) fn of<T: ?Sized, B: Backend>(lock: &Lock<T, B>) -> Self {
-        LockId(core::ptr::from_ref(lock) as *const u8 as usize)
-    }
-
-    /// Checks that `guard` is a guard of `lock`: the data it dereferences to
-    /// lies inside `lock` (distinct locks never overlap).
-    fn verified<T, B: Backend>(lock: &Lock<T, B>, guard: &Guard<'_, T, B>) -> Self {
-        let start = core::ptr::from_ref(lock) as *const u8 as usize;
-        let data = core::ptr::from_ref::<T>(guard) as *const u8 as usize;
-        let inside = data >= start && data < start + core::mem::size_of::<Lock<T, B>>().max(1);
-        assert!(inside, "chain proof built from a guard of another lock");
-        LockId(start)
-    }
+/// A type with a [`ChainCell`] linking it to the next of its kind.
+pub(crate) trait Linked: Sized {
+    /// The object's cell; callable only with a [`Key`].
+    fn chain(&self, key: Key) -> &ChainCell<Self>;
 }
 
-/// Evidence that one lock (`uring_lock` or `timeout_lock`) is held, for as
-/// long as `'a`: chains owned by that lock may be read.
-pub(crate) struct ChainRead<'a> {
-    lock: LockId,
+/// Evidence that `uring_lock` or `timeout_lock` of ring `'id` is held for
+/// `'a`: its chains may be read.
+pub(crate) struct ChainRead<'a, 'id> {
     _guard: PhantomData<&'a ()>,
+    _brand: Brand<'id>,
 }
 
-impl<'a> ChainRead<'a> {
-    /// Builds a read proof from a guard of `lock`; panics if `guard` does not
-    /// belong to `lock`.
-    pub(crate) fn new<T, B: Backend>(lock: &'a Lock<T, B>, guard: &'a Guard<'_, T, B>) -> Self {
+impl<'a, 'id> ChainRead<'a, 'id> {
+    /// The read proof of a `uring_lock` guard of ring `'id`.
+    pub(crate) fn of_uring(_g: &'a UringState, brand: Brand<'id>) -> Self {
         ChainRead {
-            lock: LockId::verified(lock, guard),
             _guard: PhantomData,
+            _brand: brand,
         }
     }
 }
 
-/// Evidence that both `uring_lock` and `timeout_lock` are held, exclusively
-/// borrowed: chains owned by the pair may be modified.
-pub(crate) struct ChainWrite<'a> {
-    uring: LockId,
-    timeout: LockId,
-    _guards: PhantomData<&'a mut ()>,
+/// Evidence that `timeout_lock` of ring `'id` is held for `'a`: its chains
+/// may be read, including the links of requests no token pins.
+pub(crate) struct TimeoutRead<'a, 'id> {
+    read: ChainRead<'a, 'id>,
 }
 
-impl<'a> ChainWrite<'a> {
-    /// Builds a write proof from guards of both locks; panics if a guard does
-    /// not belong to its lock.
-    pub(crate) fn new<U, BU: Backend, T, BT: Backend>(
-        uring: &'a Lock<U, BU>,
-        uring_guard: &'a mut Guard<'_, U, BU>,
-        timeout: &'a Lock<T, BT>,
-        timeout_guard: &'a mut Guard<'_, T, BT>,
+impl<'a, 'id> TimeoutRead<'a, 'id> {
+    /// The read proof of a `timeout_lock` guard of ring `'id`.
+    pub(crate) fn of_timeout(_g: &'a TimeoutState, brand: Brand<'id>) -> Self {
+        TimeoutRead {
+            read: ChainRead {
+                _guard: PhantomData,
+                _brand: brand,
+            },
+        }
+    }
+}
+
+impl<'a, 'id> core::ops::Deref for TimeoutRead<'a, 'id> {
+    type Target = ChainRead<'a, 'id>;
+
+    fn deref(&self) -> &ChainRead<'a, 'id> {
+        &self.read
+    }
+}
+
+/// Evidence that `timeout_lock` of ring `'id` is held, exclusively
+/// borrowed: the state it protects in requests may be modified.
+pub(crate) struct TimeoutWrite<'a, 'id> {
+    _guard: PhantomData<&'a mut ()>,
+    _brand: Brand<'id>,
+}
+
+impl<'a, 'id> TimeoutWrite<'a, 'id> {
+    /// The write proof of an exclusively borrowed `timeout_lock` guard.
+    pub(crate) fn of_timeout(_g: &'a mut TimeoutState, brand: Brand<'id>) -> Self {
+        TimeoutWrite {
+            _guard: PhantomData,
+            _brand: brand,
+        }
+    }
+}
+
+/// Evidence that both `uring_lock` and `timeout_lock` of ring `'id` are
+/// held, exclusively borrowed: its chains may be modified.
+pub(crate) struct ChainWrite<'a, 'id> {
+    _guards: PhantomData<&'a mut ()>,
+    _brand: Brand<'id>,
+}
+
+impl<'a, 'id> ChainWrite<'a, 'id> {
+    /// The write proof of exclusively borrowed guards of both chain locks.
+    pub(crate) fn of_both(
+        _u: &'a mut UringState,
+        _t: &'a mut TimeoutState,
+        brand: Brand<'id>,
     ) -> Self {
         ChainWrite {
-            uring: LockId::verified(uring, uring_guard),
-            timeout: LockId::verified(timeout, timeout_guard),
             _guards: PhantomData,
+            _brand: brand,
         }
     }
 }
 
-/// A request's chain state: its link, owned by the ring's chain locks
-/// (readable under either, writable under both), and its reference count.
+/// A request's chain state: its link, which owns one reference of the next
+/// request, and its reference count.
 ///
 /// # Invariants
 ///
-/// `value` is only accessed through `&T` while `uring` or `timeout` is held,
-/// and through `&mut T` while both are held, or (by
-/// [`ChainCell::remove_next_dying`]) with `timeout` held and `refs` at zero.
-pub(crate) struct ChainCell<T> {
-    uring: LockId,
-    timeout: LockId,
-    refs: Refs,
-    value: UnsafeCell<T>,
+/// * `next` is read only while `uring_lock` or `timeout_lock` of the owning
+///   ring is held, and written only while both are held, or by
+///   [`DyingTarget::splice`] with `timeout_lock` held and `refs` at zero.
+/// * `refs` counts the reference tokens of the request that exist, plus
+///   `parked`; once it is zero it stays zero.
+/// * A chain built from cells is acyclic: `next` is set at construction to
+///   an existing request and is afterwards only taken or spliced.
+pub(crate) struct ChainCell<R> {
+    refs: AtomicU32,
+    parked: AtomicU32,
+    next: UnsafeCell<Option<Arc<R>>>,
 }
 
-// SAFETY: `&mut T` is handed out only while both owning locks are held, so to
-// one thread at a time, which needs `T: Send`. `&T` may be handed out to two
-// threads at once (one holding each lock), which needs `T: Sync`.
-unsafe impl<T: Send + Sync> Sync for ChainCell<T> {}
+// SAFETY: `&mut Option<Arc<R>>` is handed out only with both owning locks
+// held (or to the dying splice, which excludes every other access), so to one
+// thread at a time, which needs `Arc<R>: Send`. `&Option<Arc<R>>` may be
+// handed to two threads at once (one holding each lock), which needs
+// `Arc<R>: Sync`. The counts are atomics.
+unsafe impl<R: Send + Sync> Sync for ChainCell<R> {}
 
-impl<T> ChainCell<T> {
-    /// Creates a cell owned by the pair (`uring`, `timeout`).
-    pub(crate) fn new<U, BU: Backend, TS, BT: Backend>(
-        uring: &Lock<U, BU>,
-        timeout: &Lock<TS, BT>,
-        value: T,
-    ) -> Self {
+impl<R: Linked> ChainCell<R> {
+    /// Creates the cell of a request whose link owns `next`'s token, with one
+    /// reference: the token the creator receives.
+    pub(crate) fn new(next: Option<Arc<R>>) -> Self {
         ChainCell {
-            uring: LockId::of(uring),
-            timeout: LockId::of(timeout),
-            refs: Refs::new(1),
-            value: UnsafeCell::new(value),
+            refs: AtomicU32::new(1),
+            parked: AtomicU32::new(0),
+            next: UnsafeCell::new(next),
         }
     }
 
-    /// The request's reference count (`req->refs`).
-    pub(crate) fn refs(&self) -> &Refs {
-        &self.refs
+    /// The next request.
+    pub(crate) fn next<'a>(&'a self, _proof: &'a ChainRead<'_, '_>) -> Option<&'a Arc<R>> {
+        // SAFETY: One of the owning locks is held while `_proof` lives, and
+        // writers need both (type invariant), so no `&mut` exists meanwhile.
+        // The dying splice excludes this read: see `DyingTarget`.
+        unsafe { (*self.next.get()).as_ref() }
     }
 
-    /// Takes a reference unless the count already reached zero
-    /// (`req_ref_inc_not_zero()`): `Err` proves the request is dying.
-    pub(crate) fn inc_not_zero(&self) -> Result<(), DyingTarget> {
-        if self.refs.inc_not_zero() {
-            Ok(())
-        } else {
-            Err(DyingTarget {
-                cell: core::ptr::from_ref(self) as *const u8 as usize,
-            })
-        }
+    fn next_mut<'a>(&'a self, _proof: &'a mut ChainWrite<'_, '_>) -> &'a mut Option<Arc<R>> {
+        // SAFETY: Both owning locks are held while `_proof` is exclusively
+        // borrowed: no reader (who needs one) and no other writer exists.
+        unsafe { &mut *self.next.get() }
     }
 
-    /// Reads the value. Panics if `proof` is for another ring's lock.
-    pub(crate) fn get<'a>(&'a self, proof: &'a ChainRead<'_>) -> &'a T {
-        assert!(
-            proof.lock == self.uring || proof.lock == self.timeout,
-            "chain read with a proof of another ring's lock"
-        );
-        // SAFETY: One of the owning locks is held for as long as `proof`
-        // borrows its guard, and writers need both locks (type invariant), so
-        // no `&mut T` exists while the returned reference lives.
-        unsafe { &*self.value.get() }
+    /// Takes the link (and the next request's token) out.
+    pub(crate) fn take(&self, proof: &mut ChainWrite<'_, '_>) -> Option<Arc<R>> {
+        self.next_mut(proof).take()
     }
 
-    /// Reads the value with no proof and no owner check: the baseline the
-    /// host benchmark (P3) compares [`ChainCell::get`] with. Not built into
-    /// the module (`MODULE` is set there) and never used by the core.
-    ///
-    /// # Safety
-    ///
-    /// No `&mut T` may exist while the returned reference lives.
-    #[cfg(not(any(MODULE, loom)))]
-    pub(crate) unsafe fn get_unchecked(&self) -> &T {
-        // SAFETY: The caller guarantees there is no writer.
-        unsafe { &*self.value.get() }
+    /// Unlinks the next request and links the one after it instead
+    /// (`io_remove_next_linked()`); returns the removed request's token.
+    pub(crate) fn remove_next(&self, proof: &mut ChainWrite<'_, '_>) -> Option<Arc<R>> {
+        let nxt = self.next_mut(proof).take()?;
+        let after = nxt.chain(Key(())).next_mut(proof).take();
+        *self.next_mut(proof) = after;
+        Some(nxt)
     }
 
-    /// Returns the value mutably. Panics if `proof` is for another ring.
-    pub(crate) fn get_mut<'a>(&'a self, proof: &'a mut ChainWrite<'_>) -> &'a mut T {
-        assert!(
-            proof.uring == self.uring && proof.timeout == self.timeout,
-            "chain write with a proof of another ring's locks"
-        );
-        // SAFETY: Both owning locks are held while `proof` is exclusively
-        // borrowed, so no reader (who needs one of them) and no other writer
-        // (who needs both) exists while the returned reference lives.
-        unsafe { &mut *self.value.get() }
-    }
-}
-
-impl<R> ChainCell<Option<kernel::sync::Arc<R>>> {
-    /// `io_remove_next_linked()` on a dying request, holding only
-    /// `timeout_lock`: the linked-timeout timer detaching itself from a
-    /// target whose last reference is gone (`io_link_timeout_fn()` after
-    /// commit 3d879647fb03). `link_of` returns a request's own cell.
-    ///
-    /// Sound because of the protocol documented on [`DyingTarget`]: a request
-    /// whose references reached zero is reachable only through the thread
-    /// that dropped the last one, and that thread modifies or reads the link
-    /// only through [`ChainCell::get_mut`], so with `timeout_lock` held too.
-    /// The removed request (the linked timeout) is reachable only through
-    /// this link and through the timer that holds the claim.
-    pub(crate) fn remove_next_dying(
-        &self,
-        dying: DyingTarget,
-        proof: &ChainRead<'_>,
-        link_of: fn(&R) -> &ChainCell<Option<kernel::sync::Arc<R>>>,
-    ) -> Option<kernel::sync::Arc<R>> {
-        assert!(
-            dying.cell == core::ptr::from_ref(self) as *const u8 as usize,
-            "dying proof of another request"
-        );
-        assert!(
-            proof.lock == self.timeout,
-            "dying splice without this ring's timeout_lock"
-        );
-        // The count is zero (`dying` came from this cell) and `timeout_lock`
-        // is held (checked above). By the `DyingTarget` protocol, the only
-        // other party that can reach this cell or the next request's uses
-        // `get_mut`, which needs `timeout_lock` too.
-        // SAFETY: Hence we have exclusive access to both cells' values.
-        unsafe {
-            let slot = &mut *self.value.get();
-            let next = slot.take()?;
-            let after = (*link_of(&next).value.get()).take();
-            *slot = after;
-            Some(next)
-        }
-    }
-}
-
-/// The request reference count (`req->refs`), separate from the memory
-/// reference count of the `Arc` that holds the request.
-///
-/// It decides who performs the completion side of a request
-/// (`req_ref_put_and_test()`), and lets the linked-timeout timer pin a target
-/// only while it is alive (`req_ref_inc_not_zero()`).
-pub(crate) struct Refs(AtomicU32);
-
-impl Refs {
-    /// Creates a count of `n` references.
-    fn new(n: u32) -> Self {
-        Refs(AtomicU32::new(n))
+    /// Takes one more reference (`req_ref_get()`). The caller holds a token.
+    pub(crate) fn ref_get(&self) {
+        let old = self.refs.fetch_add(1, Ordering::Relaxed);
+        debug_assert!(old != 0, "request reference taken after the last put");
     }
 
-    /// Takes one more reference on a request the caller already holds one on.
-    pub(crate) fn get(&self) {
-        let old = self.0.fetch_add(1, Ordering::Relaxed);
-        assert!(old != 0, "request reference taken after the last put");
-    }
-
-    /// Drops a reference; returns whether it was the last.
-    pub(crate) fn put_and_test(&self) -> bool {
-        let old = self.0.fetch_sub(1, Ordering::AcqRel);
-        assert!(old != 0, "request reference put below zero");
+    /// Drops a reference; returns whether it was the last
+    /// (`req_ref_put_and_test()`). The caller gives up a token.
+    pub(crate) fn ref_put_and_test(&self) -> bool {
+        let old = self.refs.fetch_sub(1, Ordering::AcqRel);
+        debug_assert!(old != 0, "request reference put below zero");
         old == 1
     }
 
-    /// Takes a reference unless the count already reached zero; returns
-    /// whether it did.
-    fn inc_not_zero(&self) -> bool {
-        let mut cur = self.0.load(Ordering::Relaxed);
+    /// Takes a reference unless the count reached zero
+    /// (`req_ref_inc_not_zero()`), with `timeout_lock` held; `Err` is the
+    /// evidence that the request is dying.
+    pub(crate) fn ref_inc_not_zero<'c>(
+        &'c self,
+        _t: &TimeoutRead<'_, '_>,
+    ) -> Result<(), DyingTarget<'c, R>> {
+        let mut cur = self.refs.load(Ordering::Relaxed);
         loop {
             if cur == 0 {
-                return false;
+                return Err(DyingTarget { cell: self });
             }
-            match self
-                .0
-                .compare_exchange_weak(cur, cur + 1, Ordering::Acquire, Ordering::Relaxed)
-            {
-                Ok(_) => return true,
+            match self.refs.compare_exchange_weak(
+                cur,
+                cur + 1,
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return Ok(()),
                 Err(now) => cur = now,
             }
         }
     }
+
+    /// Parks a token in the request itself (for a work item that holds only
+    /// the request's memory); the count does not change.
+    pub(crate) fn park(&self) {
+        self.parked.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Takes a parked token back; false if none is parked.
+    pub(crate) fn unpark(&self) -> bool {
+        self.parked
+            .fetch_update(Ordering::Acquire, Ordering::Relaxed, |n| n.checked_sub(1))
+            .is_ok()
+    }
+
+    /// Whether exactly one reference exists (read under `timeout_lock`).
+    fn sole_ref(&self) -> bool {
+        self.refs.load(Ordering::Acquire) == 1
+    }
 }
 
-/// Proof that [`ChainCell::inc_not_zero`] found a request's count at zero.
+/// The next request of `r`, with no proof: the baseline the host benchmark
+/// (P3) compares [`ChainCell::next`] with. Not in the module's build.
 ///
-/// The thread that dropped the last reference is completing the request: it
-/// takes `uring_lock` and then `timeout_lock` (`io_req_find_next()` through a
-/// [`ChainWrite`]) before it reads the request's link. Until then nobody else
-/// can reach the request: it has left every list when it completed, and its
-/// predecessor in the chain cleared its link when it was completed before it.
-/// So the holder of `timeout_lock` and of this proof may splice the request's
-/// link: the completing thread either runs after it (and sees the splice) or
-/// has already claimed the linked timeout (and the timer has no claim).
+/// # Safety
+///
+/// No `&mut` to the link may exist while the returned reference lives.
+#[cfg(not(any(MODULE, loom)))]
+pub(crate) unsafe fn next_unchecked<R: Linked>(r: &R) -> Option<&Arc<R>> {
+    // SAFETY: The caller guarantees there is no writer.
+    unsafe { (*r.chain(Key(())).next.get()).as_ref() }
+}
+
+/// Evidence that a request's reference count was found at zero under
+/// `timeout_lock` (by [`ChainCell::ref_inc_not_zero`]). Neither `Copy` nor
+/// `Clone`; borrows the dying request's cell; consumed by
+/// [`DyingTarget::splice`].
+///
+/// A count of zero stays zero, and with it no token of the request and no
+/// parked reference exists; every view that reads a link under `uring_lock`
+/// alone is backed by a token. So the holder of `timeout_lock` excludes every
+/// other access to this request's link.
 #[must_use = "a dying linked-timeout target must be spliced (447c19f3b507)"]
-pub(crate) struct DyingTarget {
-    cell: usize,
+pub(crate) struct DyingTarget<'c, R> {
+    cell: &'c ChainCell<R>,
+}
+
+impl<R: Linked> DyingTarget<'_, R> {
+    /// `io_remove_next_linked()` on the dying request, holding only
+    /// `timeout_lock`: unlinks its next request `lt` (which must be the next)
+    /// and returns `lt`'s token. Returns `None` if `lt` is not the next.
+    ///
+    /// The links of both requests are modified. The dying request's is its
+    /// own (see above). `lt`'s is read under `uring_lock` alone only through
+    /// a token of `lt`: if its count is one, that token is the link being
+    /// taken here, and a new one can only be made from a token-backed view,
+    /// which needs the dying request; then `lt`'s link is spliced too.
+    /// Otherwise (no path of the core makes one) `lt` keeps the rest of the
+    /// chain.
+    pub(crate) fn splice(self, lt: &R, _t: &TimeoutRead<'_, '_>) -> Option<Arc<R>> {
+        // SAFETY: See above: with `timeout_lock` held and the count at zero,
+        // this is the only access to the dying request's link.
+        let slot = unsafe { &mut *self.cell.next.get() };
+        if !slot.as_deref().is_some_and(|n| core::ptr::eq(n, lt)) {
+            return None;
+        }
+        let next = slot.take()?;
+        let next_cell = next.chain(Key(()));
+        if next_cell.sole_ref() {
+            // SAFETY: See above: the only token of `lt` is `next`, held here.
+            *slot = unsafe { &mut *next_cell.next.get() }.take();
+        }
+        Some(next)
+    }
+}
+
+/// State in a request that `timeout_lock` protects, read and written only
+/// through the proofs of that lock: the replacement of a `LockedBy` whose
+/// owner is checked at run time.
+///
+/// # Invariants
+///
+/// `value` is accessed only while `timeout_lock` of the owning ring is held:
+/// shared through a [`TimeoutRead`], exclusively through a [`TimeoutWrite`].
+pub(crate) struct TimeoutCell<T> {
+    value: UnsafeCell<T>,
+}
+
+// SAFETY: Access needs `timeout_lock`, held by one thread at a time.
+unsafe impl<T: Send> Sync for TimeoutCell<T> {}
+
+impl<T> TimeoutCell<T> {
+    /// Creates a cell holding `value`.
+    pub(crate) fn new(value: T) -> Self {
+        TimeoutCell {
+            value: UnsafeCell::new(value),
+        }
+    }
+
+    /// Shared access.
+    pub(crate) fn get<'a>(&'a self, _proof: &'a TimeoutRead<'_, '_>) -> &'a T {
+        // SAFETY: `timeout_lock` is held and no `TimeoutWrite` exists while
+        // a `TimeoutRead` of the same guard does.
+        unsafe { &*self.value.get() }
+    }
+
+    /// Exclusive access.
+    pub(crate) fn get_mut<'a>(&'a self, _proof: &'a mut TimeoutWrite<'_, '_>) -> &'a mut T {
+        // SAFETY: `timeout_lock` is held and its write proof is exclusively
+        // borrowed for as long as the returned reference lives.
+        unsafe { &mut *self.value.get() }
+    }
 }

@@ -4,10 +4,11 @@
 //!
 //! An open file owns one ring: `open` stores an `Arc` of it in
 //! `file->private_data`, `release` takes it back and exits the ring, and
-//! `ioctl` borrows it. Everything else is `crate::dev`, in safe Rust.
+//! `ioctl` borrows it. Everything else is `uring::entry::dev`, in safe Rust.
 
-use crate::dev;
-use crate::uring::ring::IoRingCtx;
+use crate::glue::context::TaskCtx;
+use crate::uring::entry::dev;
+use crate::uring::model::ring::IoRingCtx;
 use kernel::bindings;
 use kernel::prelude::*;
 use kernel::sync::{Arc, ArcBorrow};
@@ -81,7 +82,9 @@ unsafe extern "C" fn io_uring_rs_release(file: *mut bindings::file) -> core::ffi
     // SAFETY: `private_data` was set by `io_uring_rs_open` from
     // `Arc::into_raw` and is released exactly once, here.
     let ring = unsafe { Arc::from_raw((*file).private_data as *const IoRingCtx) };
-    dev::release(ring);
+    // SAFETY: `release()` runs in process context with no lock held.
+    let mut cx = unsafe { TaskCtx::enter() };
+    dev::release(ring, &mut cx);
     0
 }
 
@@ -101,7 +104,9 @@ unsafe extern "C" fn io_uring_rs_ioctl(
     let ring = unsafe { ArcBorrow::from_raw((*file).private_data as *const IoRingCtx) };
     // Requests hold the ring: the core takes an `Arc`.
     let ring: Arc<IoRingCtx> = ring.into();
-    match dev::ioctl(&ring, current_task(), cmd, arg as usize) {
+    // SAFETY: An ioctl runs in process context with no lock held.
+    let mut cx = unsafe { TaskCtx::enter() };
+    match dev::ioctl(&ring, &mut cx, current_task(), cmd, arg as usize) {
         Ok(v) => v as core::ffi::c_long,
         Err(e) => e.to_errno() as core::ffi::c_long,
     }

@@ -3,13 +3,19 @@
 //! The glue layer: what the core needs beyond Linux 6.12's `kernel` crate.
 //!
 //! Every `unsafe` of the module is here, each with a `// SAFETY:` comment.
-//! The core (`uring/`) denies `unsafe_code`.
+//! The core (`uring/`) forbids `unsafe_code`. The glue creates the execution
+//! contexts (`context.rs`), at the module's entry points: `init`, the
+//! device's system calls (`chardev.rs`), the work items (`work.rs`,
+//! `wq.rs`), the hrtimer callback (`timer.rs`).
 
 pub(crate) mod atomic;
+pub(crate) mod atomic_lock;
 pub(crate) mod chain;
 pub(crate) mod chardev;
+pub(crate) mod context;
 pub(crate) mod irq_lock;
 pub(crate) mod timer;
 pub(crate) mod timer_api;
+pub(crate) mod trace;
 pub(crate) mod work;
 pub(crate) mod wq;

@@ -6,10 +6,10 @@
 //! Linux 6.12 has no Rust hrtimer (it came in 6.15). The timer is embedded in
 //! the object it fires for; while it is armed it owns one `Arc` of that object,
 //! which the callback (or a successful cancel) takes back, so the object
-//! outlives the callback. The callback gets an [`AtomicCtx`]: it can take
-//! `timeout_lock` and can never take `uring_lock`.
+//! outlives the callback. The callback gets an [`AtomicCtx`] of its own: it
+//! can take `timeout_lock` and can never take `uring_lock`.
 
-use crate::uring::context::AtomicCtx;
+use crate::glue::context::AtomicCtx;
 use core::marker::PhantomData;
 use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::bindings;
@@ -135,7 +135,10 @@ impl<T: TimerOwner> HrTimer<T> {
             // SAFETY: `raw` came from `Arc::into_raw` and the swap made us its
             // only holder.
             let this = unsafe { Arc::from_raw(raw) };
-            T::timer_fired(this, &mut AtomicCtx::in_timer());
+            // SAFETY: An hrtimer callback runs in hard-IRQ context and holds
+            // no lock of the module; this is its only context.
+            let cx = unsafe { AtomicCtx::enter() };
+            T::timer_fired(this, cx);
         }
         bindings::hrtimer_restart_HRTIMER_NORESTART
     }

@@ -5,7 +5,7 @@
 //! implement [`HrTimer`] against it.
 
 use super::timer::HrTimer;
-use crate::uring::context::AtomicCtx;
+use crate::glue::context::AtomicCtx;
 use kernel::sync::Arc;
 
 /// An object with an embedded [`HrTimer`].
@@ -14,8 +14,9 @@ pub(crate) trait TimerOwner: Send + Sync + Sized + 'static {
     fn timer(&self) -> &HrTimer<Self>;
 
     /// The callback: atomic context (hard IRQ in the kernel), with the
-    /// reference the armed timer held.
-    fn timer_fired(this: Arc<Self>, cx: &mut AtomicCtx);
+    /// reference the armed timer held. The context is the callback's own,
+    /// by value: whatever consumes it happens once per expiry.
+    fn timer_fired(this: Arc<Self>, cx: AtomicCtx);
 }
 
 /// The result of `HrTimer::try_to_cancel` (`hrtimer_try_to_cancel()`).

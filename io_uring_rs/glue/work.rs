@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! A request's two work items: task work (ID 0) and io-wq (ID 1).
+//! A request's two work items, task work (ID 0) and io-wq (ID 1): entry
+//! points that run in a kernel worker, so they create the task context.
 //!
 //! `impl_has_work!` expands to an `unsafe impl`, which the core does not
 //! allow, so the declarations live here.
 
-use crate::uring::req::Req;
-use crate::uring::{iowq, tw};
+use crate::glue::context::TaskCtx;
+use crate::uring::entry::{iowq, tw};
+use crate::uring::model::req::Req;
 use kernel::sync::Arc;
 use kernel::workqueue::{impl_has_work, WorkItem};
 
@@ -19,7 +21,10 @@ impl WorkItem<0> for Req {
     type Pointer = Arc<Req>;
 
     fn run(this: Arc<Req>) {
-        tw::run(this);
+        // SAFETY: A work item runs in a kernel worker: process context, no
+        // lock held.
+        let mut cx = unsafe { TaskCtx::enter() };
+        tw::run(this, &mut cx);
     }
 }
 
@@ -27,6 +32,8 @@ impl WorkItem<1> for Req {
     type Pointer = Arc<Req>;
 
     fn run(this: Arc<Req>) {
-        iowq::io_wq_worker(this);
+        // SAFETY: As above.
+        let mut cx = unsafe { TaskCtx::enter() };
+        iowq::io_wq_worker(this, &mut cx);
     }
 }

@@ -6,35 +6,34 @@
 //! both chain locks: a [`BothGuard`], which only comes from a `uring_lock`
 //! guard.
 //!
-//! [`BothGuard`]: crate::uring::locks::BothGuard
+//! [`BothGuard`]: crate::uring::model::ring::BothGuard
 // kbuild
 // expect-error: error[E0308]: mismatched types
-// expect-error: expected `&mut BothGuard<'_, '_>`, found `&mut TimeoutGuard<'_>`
+// expect-error: expected `&mut BothGuard<'_, '_>`, found `&mut TimeoutGuard<'_, '_>`
 
-use crate::uring::context::TaskCtx;
-use crate::uring::link::io_req_find_next;
-use crate::uring::req::Req;
-use kernel::sync::Arc;
+use crate::glue::context::TaskCtx;
+use crate::uring::lifecycle::link::io_req_find_next;
+use crate::uring::model::req::{ReqRef, ReqView};
 
 /// The shape before the fix.
 #[cfg(bug)]
-pub(crate) fn free_work(req: Arc<Req>, cx: &mut TaskCtx) -> Option<Arc<Req>> {
-    if !req.refs().put_and_test() || !req.has_link_flags() {
+pub(crate) fn free_work<'id>(req: ReqRef<'id>, cx: &mut TaskCtx) -> Option<ReqRef<'id>> {
+    let last = req.put()?;
+    if !last.has_link_flags() {
         return None;
     }
-    let ring = req.ring.clone();
-    let mut t = ring.lock_timeout(cx);
-    io_req_find_next(&req, &mut t)
+    let mut t = last.ring().lock_timeout(cx);
+    io_req_find_next(&last, &mut t)
 }
 
 /// The fixed shape: `uring_lock`, then both chain locks.
 #[cfg(not(bug))]
-pub(crate) fn free_work(req: Arc<Req>, cx: &mut TaskCtx) -> Option<Arc<Req>> {
-    if !req.refs().put_and_test() || !req.has_link_flags() {
+pub(crate) fn free_work<'id>(req: ReqRef<'id>, cx: &mut TaskCtx) -> Option<ReqRef<'id>> {
+    let last = req.put()?;
+    if !last.has_link_flags() {
         return None;
     }
-    let ring = req.ring.clone();
-    let mut g = ring.lock_uring(cx);
-    let next = io_req_find_next(&req, &mut g.lock_both());
+    let mut g = last.ring().lock_uring(cx);
+    let next = io_req_find_next(&last, &mut g.lock_both());
     next
 }

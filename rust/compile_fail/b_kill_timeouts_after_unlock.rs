@@ -7,14 +7,14 @@
 // kbuild
 // expect-error: error[E0382]: borrow of moved value: `g`
 
-use crate::uring::channel::io_poll_remove_all;
-use crate::uring::context::TaskCtx;
-use crate::uring::ring::IoRingCtx;
-use crate::uring::timeout::io_kill_timeouts;
+use crate::glue::context::TaskCtx;
+use crate::uring::lifecycle::channel::io_poll_remove_all;
+use crate::uring::lifecycle::timeout::io_kill_timeouts;
+use crate::uring::model::ring::Ring;
 
 /// The shape before the fix.
 #[cfg(bug)]
-pub(crate) fn try_cancel(ring: &IoRingCtx, cx: &mut TaskCtx) -> bool {
+pub(crate) fn try_cancel(ring: Ring<'_, '_>, cx: &mut TaskCtx) -> bool {
     let mut g = ring.lock_uring(cx);
     let mut ret = io_poll_remove_all(&mut g, None, true);
     drop(g);
@@ -24,7 +24,7 @@ pub(crate) fn try_cancel(ring: &IoRingCtx, cx: &mut TaskCtx) -> bool {
 
 /// The fixed shape: the timeouts are killed before the unlock.
 #[cfg(not(bug))]
-pub(crate) fn try_cancel(ring: &IoRingCtx, cx: &mut TaskCtx) -> bool {
+pub(crate) fn try_cancel(ring: Ring<'_, '_>, cx: &mut TaskCtx) -> bool {
     let mut g = ring.lock_uring(cx);
     let mut ret = io_poll_remove_all(&mut g, None, true);
     ret |= io_kill_timeouts(&mut g, None, true);

@@ -2,42 +2,50 @@
 
 //! (c) Patch 2/3: the linked-timeout hrtimer spliced itself out of a live
 //! target's chain holding only `timeout_lock`, racing chain walkers under
-//! `uring_lock`. [`LiveTarget::splice`] needs both chain locks; the timer
-//! runs with an `AtomicCtx` and has only `timeout_lock`.
-//!
-//! [`LiveTarget::splice`]: crate::uring::timeout::LiveTarget::splice
+//! `uring_lock`. Reaching the pinned target (`timeout->prev`) to splice it
+//! needs both chain locks; the timer runs with an `AtomicCtx` and can have
+//! only `timeout_lock`.
 // kbuild
 // expect-error: error[E0308]: mismatched types
-// expect-error: expected `&mut BothGuard<'_, '_>`, found `&mut TimeoutGuard<'_>`
+// expect-error: expected `&mut BothGuard<'_, '_>`, found `&mut TimeoutGuard<'_, '_>`
 
-use crate::uring::context::AtomicCtx;
-use crate::uring::req::Req;
-use crate::uring::timeout::{io_link_timeout_claim, LinkTimeoutClaim, TimerOutcome};
-use kernel::sync::Arc;
+use crate::glue::context::AtomicCtx;
+use crate::uring::model::req::{
+    io_link_timeout_claim, LinkTimeoutClaim, ReqArc, ReqView, TimerOutcome,
+};
+use crate::uring::model::ring::Ring;
 
-/// The shape before the fix.
+/// The shape before the fix: the timer splices a live target itself.
 #[cfg(bug)]
-pub(crate) fn link_timeout_fn(lt: &Arc<Req>, cx: &mut AtomicCtx) -> TimerOutcome {
-    let ring = lt.ring.clone();
-    let mut t = ring.lock_timeout(cx);
-    match io_link_timeout_claim(lt, &mut t) {
-        LinkTimeoutClaim::Unclaimed(none) => none.outcome(),
-        LinkTimeoutClaim::Live(live) => {
-            let _target = live.splice(lt, &mut t);
-            unreachable!()
+pub(crate) fn link_timeout_fn<'id>(
+    ring: Ring<'_, 'id>,
+    lt: ReqArc<'id>,
+    cx: AtomicCtx,
+) -> TimerOutcome<'id> {
+    let mut cx = cx;
+    {
+        let mut t = ring.lock_timeout(&mut cx);
+        if let Some(live) = lt.take_live_target(&mut t) {
+            drop(live);
         }
-        LinkTimeoutClaim::Dying(dying) => dying.splice(&t),
+    }
+    match io_link_timeout_claim(ring, lt, cx) {
+        LinkTimeoutClaim::Unclaimed(none) => none.outcome(),
+        LinkTimeoutClaim::Live(live) => live.defer_to_task_work(),
+        LinkTimeoutClaim::Dying(dying) => dying.splice(),
     }
 }
 
 /// The fixed shape: a live target is handed to task work.
 #[cfg(not(bug))]
-pub(crate) fn link_timeout_fn(lt: &Arc<Req>, cx: &mut AtomicCtx) -> TimerOutcome {
-    let ring = lt.ring.clone();
-    let mut t = ring.lock_timeout(cx);
-    match io_link_timeout_claim(lt, &mut t) {
+pub(crate) fn link_timeout_fn<'id>(
+    ring: Ring<'_, 'id>,
+    lt: ReqArc<'id>,
+    cx: AtomicCtx,
+) -> TimerOutcome<'id> {
+    match io_link_timeout_claim(ring, lt, cx) {
         LinkTimeoutClaim::Unclaimed(none) => none.outcome(),
-        LinkTimeoutClaim::Live(live) => live.defer_to_task_work(lt, &mut t),
-        LinkTimeoutClaim::Dying(dying) => dying.splice(&t),
+        LinkTimeoutClaim::Live(live) => live.defer_to_task_work(),
+        LinkTimeoutClaim::Dying(dying) => dying.splice(),
     }
 }

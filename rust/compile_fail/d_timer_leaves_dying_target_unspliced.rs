@@ -7,37 +7,40 @@
 //! [`TimerOutcome`]; for a dying target only [`DyingClaim::splice`] makes
 //! one.
 //!
-//! [`TimerOutcome`]: crate::uring::timeout::TimerOutcome
-//! [`DyingClaim::splice`]: crate::uring::timeout::DyingClaim::splice
+//! [`TimerOutcome`]: crate::uring::model::req::TimerOutcome
+//! [`DyingClaim::splice`]: crate::uring::model::req::LinkTimeoutClaim
 // kbuild
 // expect-error: error[E0308]: `match` arms have incompatible types
-// expect-error: expected `TimerOutcome`, found `()`
+// expect-error: expected `TimerOutcome<'_>`, found `()`
 
-use crate::uring::context::AtomicCtx;
-use crate::uring::req::Req;
-use crate::uring::timeout::{io_link_timeout_claim, LinkTimeoutClaim, TimerOutcome};
-use kernel::sync::Arc;
+use crate::glue::context::AtomicCtx;
+use crate::uring::model::req::{io_link_timeout_claim, LinkTimeoutClaim, ReqArc, TimerOutcome};
+use crate::uring::model::ring::Ring;
 
 /// The shape before the fix.
 #[cfg(bug)]
-pub(crate) fn link_timeout_fn(lt: &Arc<Req>, cx: &mut AtomicCtx) -> TimerOutcome {
-    let ring = lt.ring.clone();
-    let mut t = ring.lock_timeout(cx);
-    match io_link_timeout_claim(lt, &mut t) {
+pub(crate) fn link_timeout_fn<'id>(
+    ring: Ring<'_, 'id>,
+    lt: ReqArc<'id>,
+    cx: AtomicCtx,
+) -> TimerOutcome<'id> {
+    match io_link_timeout_claim(ring, lt, cx) {
         LinkTimeoutClaim::Unclaimed(none) => none.outcome(),
-        LinkTimeoutClaim::Live(live) => live.defer_to_task_work(lt, &mut t),
+        LinkTimeoutClaim::Live(live) => live.defer_to_task_work(),
         LinkTimeoutClaim::Dying(dying) => drop(dying),
     }
 }
 
 /// The fixed shape: the dying target is spliced in the timer.
 #[cfg(not(bug))]
-pub(crate) fn link_timeout_fn(lt: &Arc<Req>, cx: &mut AtomicCtx) -> TimerOutcome {
-    let ring = lt.ring.clone();
-    let mut t = ring.lock_timeout(cx);
-    match io_link_timeout_claim(lt, &mut t) {
+pub(crate) fn link_timeout_fn<'id>(
+    ring: Ring<'_, 'id>,
+    lt: ReqArc<'id>,
+    cx: AtomicCtx,
+) -> TimerOutcome<'id> {
+    match io_link_timeout_claim(ring, lt, cx) {
         LinkTimeoutClaim::Unclaimed(none) => none.outcome(),
-        LinkTimeoutClaim::Live(live) => live.defer_to_task_work(lt, &mut t),
-        LinkTimeoutClaim::Dying(dying) => dying.splice(&t),
+        LinkTimeoutClaim::Live(live) => live.defer_to_task_work(),
+        LinkTimeoutClaim::Dying(dying) => dying.splice(),
     }
 }

@@ -6,25 +6,29 @@
 // kbuild
 // expect-error: error[E0505]: cannot move out of `g` because it is borrowed
 
-use crate::uring::context::TaskCtx;
-use crate::uring::req::Req;
-use crate::uring::ring::IoRingCtx;
+use crate::glue::context::TaskCtx;
+use crate::uring::model::req::{ReqRef, ReqView};
+use crate::uring::model::ring::Ring;
 
 /// The shape before the fix.
 #[cfg(bug)]
-pub(crate) fn has_next(ring: &IoRingCtx, req: &Req, cx: &mut TaskCtx) -> bool {
+pub(crate) fn has_next<'id>(ring: Ring<'_, 'id>, req: &ReqRef<'id>, cx: &mut TaskCtx) -> bool {
     let g = ring.lock_uring(cx);
     let proof = g.chain_read();
-    let next = req.link.get(&proof);
+    let next = req.pin().link(&proof);
     drop(g);
     next.is_some()
 }
 
-/// The fixed shape: take a reference of its own (an `Arc`) while locked.
+/// The fixed shape: take a reference of its own (a token) while locked.
 #[cfg(not(bug))]
-pub(crate) fn has_next(ring: &IoRingCtx, req: &Req, cx: &mut TaskCtx) -> bool {
+pub(crate) fn has_next<'id>(ring: Ring<'_, 'id>, req: &ReqRef<'id>, cx: &mut TaskCtx) -> bool {
     let g = ring.lock_uring(cx);
-    let next = req.link.get(&g.chain_read()).clone();
+    let next = req.pin().link(&g.chain_read()).map(|n| n.get_ref());
     drop(g);
-    next.is_some()
+    let has = next.is_some();
+    if let Some(n) = next {
+        drop(n.park());
+    }
+    has
 }

@@ -23,17 +23,6 @@ pub(crate) mod uring;
 #[cfg(all(test, not(loom)))]
 mod tests;
 
-/// One compile-fail case, compiled inside this crate so that it uses the
-/// core's `pub(crate)` API (`scripts/compile-fail.sh` copies it here).
-/// The copy exists only while that script runs, so rustfmt must not follow
-/// the path (it resolves modules whatever their `cfg`); the case files are
-/// formatted where they live, in `rust/compile_fail/`.
-#[cfg(io_uring_rs_compile_fail)]
-#[rustfmt::skip]
-#[path = "../../target/compile-fail/case.rs"]
-#[allow(dead_code)]
-mod compile_fail_case;
-
 #[cfg(all(test, loom))]
 mod loom_tests;
 
@@ -41,7 +30,10 @@ mod loom_tests;
 /// `IO_URING_RS_VERBOSE` set; returns (passed, failed), as the module's
 /// `init` does.
 pub fn self_test() -> (u32, u32) {
-    let report = selftest::run();
+    // SAFETY: The caller's thread is a task: it may sleep, and holds no lock
+    // of the core.
+    let mut cx = unsafe { glue::context::TaskCtx::enter() };
+    let report = selftest::run(&mut cx);
     (report.passed, report.failed)
 }
 

@@ -13,18 +13,24 @@
 //! the core reported no internal error. `LOOM_MAX_PREEMPTIONS` (default 2)
 //! bounds the exploration.
 
+use crate::glue::context::TaskCtx;
+use crate::glue::trace::lt_claims;
 use crate::glue::wq::Runtime;
 use crate::selftest::{cancel, link_timeout, nop, read, timeout, write};
-use crate::uring::cancel::io_ring_exit;
-use crate::uring::channel::io_channel_create;
-use crate::uring::complete::io_cqring_wait;
-use crate::uring::context::TaskCtx;
-use crate::uring::errno::{EALREADY, ECANCELED, ETIME};
-use crate::uring::ring::IoRingCtx;
-use crate::uring::sqe::{IOSQE_ASYNC, IOSQE_IO_LINK};
-use crate::uring::submit::io_submit_sqes;
+use crate::uring::entry::submit::io_submit_sqes;
+use crate::uring::lifecycle::cancel::io_ring_exit;
+use crate::uring::lifecycle::channel::io_channel_create;
+use crate::uring::lifecycle::complete::io_cqring_wait;
+use crate::uring::model::error::{ealready, ecanceled, etime};
+use crate::uring::model::req::LtClaimKind;
+use crate::uring::model::ring::{IoRingCtx, Ring};
+use crate::uring::model::sqe::{IOSQE_ASYNC, IOSQE_IO_LINK};
 use kernel::sync::Arc;
-use std::sync::atomic::Ordering::Relaxed;
+
+fn task_ctx() -> TaskCtx {
+    // SAFETY: A model's thread is a task and holds no lock of the core.
+    unsafe { TaskCtx::enter() }
+}
 
 const L: u8 = IOSQE_IO_LINK;
 const A: u8 = IOSQE_ASYNC;
@@ -52,18 +58,22 @@ fn model(name: &str, f: impl Fn() + Sync + Send + 'static) {
 /// completion by `user_data` (each at most once).
 fn run(reap: usize, body: impl FnOnce(&Arc<IoRingCtx>, &mut TaskCtx)) -> Vec<(u64, i32)> {
     let rt = Runtime::start();
-    let mut cx = TaskCtx::enter();
+    let mut cx = task_ctx();
     let ring = IoRingCtx::create().unwrap();
     body(&ring, &mut cx);
     let mut out: Vec<(u64, i32)> = Vec::new();
     while out.len() < reap {
-        let cq = io_cqring_wait(&ring, &mut cx, reap - out.len(), 60_000);
+        let cq = Ring::open(&ring, |r| {
+            io_cqring_wait(r, &mut cx, reap - out.len(), 60_000)
+        });
         out.extend(cq.iter().map(|c| (c.user_data, c.res)));
     }
-    io_ring_exit(&ring, &mut cx, 60_000).expect("ring exit finished");
+    Ring::open(&ring, |r| io_ring_exit(r, &mut cx, 60_000)).expect("ring exit finished");
     assert_eq!(ring.inflight(), 0, "a request leaked");
     rt.shutdown();
-    let cq = core::mem::take(&mut ring.lock_completion(&mut cx).state().cq);
+    let cq = Ring::open(&ring, |r| {
+        core::mem::take(&mut r.lock_completion(&mut cx).state().cq)
+    });
     out.extend(cq.iter().map(|c| (c.user_data, c.res)));
     out.sort();
     for w in out.windows(2) {
@@ -90,12 +100,12 @@ fn res(cq: &[(u64, i32)], ud: u64) -> i32 {
 fn free_work_races_cancel() {
     model("free_work_races_cancel", || {
         let cq = run(5, |ring, cx| {
-            let fd = io_channel_create(ring, cx, false).unwrap();
+            let fd = Ring::open(ring, |r| io_channel_create(r, cx, false)).unwrap();
             let chain = [read(L | A, 1, fd, 1), nop(L, 2), nop(0, 3)];
             io_submit_sqes(ring, cx, &chain, 1).unwrap();
             let r = ring.clone();
             let writer = loom::thread::spawn(move || {
-                let mut cx = TaskCtx::enter();
+                let mut cx = task_ctx();
                 io_submit_sqes(&r, &mut cx, &[write(0, 4, fd, 1)], 1).unwrap();
             });
             io_submit_sqes(ring, cx, &[cancel(0, 5, 1, 0)], 1).unwrap();
@@ -107,12 +117,12 @@ fn free_work_races_cancel() {
         if read == 1 {
             assert_eq!((res(&cq, 2), res(&cq, 3)), (0, 0), "{cq:?}");
         } else {
-            assert!(read == -4 || read == ECANCELED.to_errno(), "{cq:?}");
-            let c = ECANCELED.to_errno();
+            assert!(read == -4 || read == ecanceled().to_errno(), "{cq:?}");
+            let c = ecanceled().to_errno();
             assert_eq!((res(&cq, 2), res(&cq, 3)), (c, c), "{cq:?}");
         }
         assert!(
-            [0, EALREADY.to_errno(), -2].contains(&cancel),
+            [0, ealready().to_errno(), -2].contains(&cancel),
             "cancel result {cancel}: {cq:?}"
         );
     });
@@ -123,38 +133,39 @@ fn free_work_races_cancel() {
 /// `io_req_find_next()`.
 #[test]
 fn link_timeout_claim_races_completion() {
-    use crate::uring::timeout::CLAIM_OUTCOMES;
-    let before: Vec<u32> = CLAIM_OUTCOMES.iter().map(|c| c.load(Relaxed)).collect();
+    let kinds = [
+        LtClaimKind::TimerLive,
+        LtClaimKind::TimerDying,
+        LtClaimKind::Disarm,
+    ];
+    let before = kinds.map(lt_claims);
     model("link_timeout_claim_races_completion", || {
         let cq = run(3, |ring, cx| {
-            let fd = io_channel_create(ring, cx, false).unwrap();
+            let fd = Ring::open(ring, |r| io_channel_create(r, cx, false)).unwrap();
             let chain = [read(L, 1, fd, 1), link_timeout(0, 2, 0)];
             io_submit_sqes(ring, cx, &chain, 1).unwrap();
             io_submit_sqes(ring, cx, &[write(0, 3, fd, 1)], 1).unwrap();
         });
         assert_eq!(cq.len(), 3, "{cq:?}");
         let (target, lt) = (res(&cq, 1), res(&cq, 2));
-        if target == ECANCELED.to_errno() {
+        if target == ecanceled().to_errno() {
             // The timer won and cancelled the target.
-            assert_eq!(lt, ETIME.to_errno(), "{cq:?}");
+            assert_eq!(lt, etime().to_errno(), "{cq:?}");
         } else {
             // The target completed; the timeout was disarmed, or fired too
             // late to find it.
             assert_eq!(target, 1, "{cq:?}");
             assert!(
-                [ECANCELED.to_errno(), ETIME.to_errno(), -2].contains(&lt),
+                [ecanceled().to_errno(), etime().to_errno(), -2].contains(&lt),
                 "{cq:?}"
             );
         }
     });
     // Every outcome of the claim was reached in some interleaving.
-    for (i, what) in ["live target", "dying target", "disarm first"]
-        .iter()
-        .enumerate()
-    {
-        let n = CLAIM_OUTCOMES[i].load(Relaxed) - before[i];
-        eprintln!("loom: claim outcome {what}: {n} interleavings");
-        assert!(n > 0, "no interleaving reached the claim outcome: {what}");
+    for (kind, before) in kinds.into_iter().zip(before) {
+        let n = lt_claims(kind) - before;
+        eprintln!("loom: claim outcome {kind:?}: {n} interleavings");
+        assert!(n > 0, "no interleaving reached the claim outcome {kind:?}");
     }
 }
 
@@ -169,8 +180,11 @@ fn timeout_expiry_races_ring_exit() {
         });
         assert_eq!(cq.len(), 3, "{cq:?}");
         let t = res(&cq, 1);
-        assert!(t == ETIME.to_errno() || t == ECANCELED.to_errno(), "{cq:?}");
-        let c = ECANCELED.to_errno();
+        assert!(
+            t == etime().to_errno() || t == ecanceled().to_errno(),
+            "{cq:?}"
+        );
+        let c = ecanceled().to_errno();
         assert_eq!((res(&cq, 2), res(&cq, 3)), (c, c), "{cq:?}");
     });
 }

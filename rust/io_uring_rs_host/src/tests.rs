@@ -1,22 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Host tests: every case of the in-kernel self-test, one test each, plus
-//! checks of the glue primitives that only the host can make (panics).
+//! tests of the model's primitives.
 
-use crate::glue::chain::{ChainCell, ChainRead};
+use crate::glue::chain::ChainCell;
+use crate::glue::context::TaskCtx;
+use crate::glue::trace;
 use crate::selftest::CASES;
-use crate::uring::context::TaskCtx;
-use crate::uring::req::Req;
-use crate::uring::ring::IoRingCtx;
-use crate::uring::sqe::{Sqe, OP_NOP};
-use kernel::sync::Arc;
+use crate::uring::model::req::Req;
+use crate::uring::model::ring::IoRingCtx;
+use crate::uring::model::sqe::{Sqe, OP_NOP};
 
 fn run_case(name: &str) {
     let (_, body) = CASES
         .iter()
         .find(|(n, _)| *n == name)
         .unwrap_or_else(|| panic!("no self-test case {name}"));
-    if let Err(why) = body() {
+    // SAFETY: A test thread is a task and holds no lock of the core.
+    let mut cx = unsafe { TaskCtx::enter() };
+    if let Err(why) = body(&mut cx) {
         panic!("{name}: {why}");
     }
     assert_eq!(
@@ -72,106 +74,161 @@ self_test_cases!(
     s23_drain_waits_for_earlier,
     s23_drain_in_link,
     s24_drain_after_cqe_skip_eopnotsupp,
-    no_double_completion,
 );
 
-/// Tests that start no thread (no timer, no queued work): the checked
-/// identity of chain proofs and the dying-claim primitive. Miri runs these
-/// (`cargo +nightly miri test pure::`).
+/// Tests of the model's primitives that start no thread (no timer, no
+/// queued work): chain access, reference tokens, the linked-timeout claim.
+/// What these types reject is in `rust/compile_fail/`.
 mod pure {
     use super::*;
+    use crate::glue::context::AtomicCtx;
+    use crate::uring::model::req::{
+        io_link_timeout_claim, LinkTimeoutClaim, LtClaimKind, ReqArc, ReqRef, ReqView,
+    };
+    use crate::uring::model::ring::Ring;
+    use crate::uring::model::sqe::Op;
 
-    fn nop_req(ring: &Arc<IoRingCtx>, link: Option<Arc<Req>>) -> Arc<Req> {
+    fn task_ctx() -> TaskCtx {
+        // SAFETY: A test thread is a task and holds no lock of the core.
+        unsafe { TaskCtx::enter() }
+    }
+
+    fn req<'id>(ring: Ring<'_, 'id>, op: Op, link: Option<ReqRef<'id>>) -> ReqRef<'id> {
         let sqe = Sqe {
             opcode: OP_NOP,
             ..Sqe::default()
         };
-        Req::alloc(ring, &sqe, 1, Ok(crate::uring::sqe::Op::Nop), link, 0).expect("alloc")
+        Req::alloc(ring, &sqe, 1, Ok(op), link, 0).expect("alloc")
     }
 
-    #[test]
-    #[should_panic(expected = "chain read with a proof of another ring's lock")]
-    fn proof_of_one_ring_does_not_read_another_rings_chain() {
-        let mut cx = TaskCtx::enter();
-        let a = IoRingCtx::create().unwrap();
-        let b = IoRingCtx::create().unwrap();
-        let req_b = nop_req(&b, None);
-        let g = a.lock_uring(&mut cx);
-        let _ = req_b.link.get(&g.chain_read());
-    }
-
-    #[test]
-    #[should_panic(expected = "chain write with a proof of another ring's locks")]
-    fn write_proof_of_one_ring_does_not_write_another_rings_chain() {
-        let mut cx = TaskCtx::enter();
-        let a = IoRingCtx::create().unwrap();
-        let b = IoRingCtx::create().unwrap();
-        let req_b = nop_req(&b, None);
-        let mut g = a.lock_uring(&mut cx);
-        let mut both = g.lock_both();
-        let _ = req_b.link.get_mut(&mut both.chain_write());
-    }
-
-    #[test]
-    #[should_panic(expected = "chain proof built from a guard of another lock")]
-    fn read_proof_needs_the_guard_of_the_named_lock() {
-        let a = IoRingCtx::create().unwrap();
-        let b = IoRingCtx::create().unwrap();
-        let g = b.uring_lock.lock();
-        let _ = ChainRead::new(&a.uring_lock, &g);
+    /// A target linked to a linked timeout, the timeout made claimable.
+    fn lt_chain<'id>(ring: Ring<'_, 'id>, cx: &mut TaskCtx) -> (ReqArc<'id>, ReqRef<'id>) {
+        let lt = req(ring, Op::LinkTimeout { ns: 0 }, None);
+        let lt_arc = lt.to_arc();
+        let target = req(ring, Op::Nop, Some(lt));
+        lt_arc.set_lt_head(&target, &mut ring.lock_uring(cx).lock_both());
+        (lt_arc, target)
     }
 
     #[test]
     fn chain_read_and_write_on_the_own_ring() {
-        let mut cx = TaskCtx::enter();
-        let ring = IoRingCtx::create().unwrap();
-        let tail = nop_req(&ring, None);
-        let head = nop_req(&ring, Some(tail.clone()));
-        let mut g = ring.lock_uring(&mut cx);
-        assert!(matches!(head.link.get(&g.chain_read()), Some(n) if Arc::ptr_eq(n, &tail)));
-        let taken = head.link.get_mut(&mut g.lock_both().chain_write()).take();
-        assert!(taken.is_some());
-        assert!(head.link.get(&g.chain_read()).is_none());
+        let mut cx = task_ctx();
+        let ctx = IoRingCtx::create().unwrap();
+        Ring::open(&ctx, |ring| {
+            let tail = req(ring, Op::Nop, None);
+            let tail_arc = tail.to_arc();
+            let head = req(ring, Op::Nop, Some(tail));
+            let mut g = ring.lock_uring(&mut cx);
+            let next = head.pin().link(&g.chain_read()).map(|n| n.to_arc());
+            assert!(next.is_some_and(|n| core::ptr::eq(&*n, &*tail_arc)));
+            let taken = head.take_link(&mut g.lock_both().chain_write());
+            assert!(taken.is_some_and(|t| core::ptr::eq(&*t, &*tail_arc)));
+            assert!(head.pin().link(&g.chain_read()).is_none());
+        });
+        assert_eq!(ctx.inflight(), 0, "every request was freed");
     }
 
     #[test]
-    fn refs_and_dying_claim() {
-        let mut cx = TaskCtx::enter();
-        let ring = IoRingCtx::create().unwrap();
-        let lt = nop_req(&ring, None);
-        let target = nop_req(&ring, Some(lt.clone()));
-        // Alive: the claim pins it.
-        assert!(target.link.inc_not_zero().is_ok());
-        assert!(!target.refs().put_and_test());
-        // The last put: now the claim finds it dying and may splice.
-        assert!(target.refs().put_and_test());
-        let dying = target.link.inc_not_zero().expect_err("count is zero");
-        let t = ring.lock_timeout(&mut cx);
-        let removed = target
-            .link
-            .remove_next_dying(dying, &t.chain_read(), |r: &Req| &r.link);
-        assert!(matches!(removed, Some(r) if Arc::ptr_eq(&r, &lt)));
-        assert!(target.link.get(&t.chain_read()).is_none());
+    fn the_last_put_returns_the_request() {
+        let ctx = IoRingCtx::create().unwrap();
+        Ring::open(&ctx, |ring| {
+            let r = req(ring, Op::Nop, None);
+            let second = r.pin().get_ref();
+            assert!(second.put().is_none(), "not the last reference");
+            assert!(r.put().is_some(), "the last reference");
+        });
     }
 
     #[test]
-    #[should_panic(expected = "dying proof of another request")]
-    fn dying_proof_is_tied_to_its_request() {
-        let mut cx = TaskCtx::enter();
-        let ring = IoRingCtx::create().unwrap();
-        let a = nop_req(&ring, None);
-        let b = nop_req(&ring, None);
-        assert!(a.refs().put_and_test());
-        let dying = a.link.inc_not_zero().expect_err("count is zero");
-        let t = ring.lock_timeout(&mut cx);
-        let _ = b
-            .link
-            .remove_next_dying(dying, &t.chain_read(), |r: &Req| &r.link);
+    fn a_parked_reference_is_taken_back_once() {
+        let ctx = IoRingCtx::create().unwrap();
+        Ring::open(&ctx, |ring| {
+            let bare = req(ring, Op::Nop, None).park();
+            let r = bare.unpark().expect("parked");
+            assert!(bare.unpark().is_none(), "taken back already");
+            assert!(r.put().is_some());
+        });
+    }
+
+    /// A target whose last reference is gone: the timer's claim finds it
+    /// dying and splices the linked timeout out of its chain with
+    /// `timeout_lock` only, parking the timeout's reference.
+    #[test]
+    fn the_timer_splices_a_dying_target() {
+        let mut cx = task_ctx();
+        let ctx = IoRingCtx::create().unwrap();
+        let before = trace::lt_claims(LtClaimKind::TimerDying);
+        Ring::open(&ctx, |ring| {
+            let (lt_arc, target) = lt_chain(ring, &mut cx);
+            let target = target.put().expect("the last reference");
+            // SAFETY: No lock is held; this stands for the timer callback.
+            let actx = unsafe { AtomicCtx::enter() };
+            let LinkTimeoutClaim::Dying(dying) = io_link_timeout_claim(ring, lt_arc.clone(), actx)
+            else {
+                panic!("the target's count is zero");
+            };
+            let lt_arc = dying.splice().into_lt();
+            let t = ring.lock_timeout(&mut cx);
+            assert!(target.link_locked(&t.chain_read()).is_none(), "spliced");
+            drop(t);
+            let lt_ref = lt_arc.unpark().expect("the link's reference, parked");
+            assert!(lt_ref.put().is_some());
+        });
+        assert_eq!(trace::lt_claims(LtClaimKind::TimerDying), before + 1);
+        assert_eq!(ctx.inflight(), 0, "every request was freed");
+    }
+
+    /// A live target: the timer pins it, and task work splices the timeout
+    /// out holding both chain locks.
+    #[test]
+    fn task_work_splices_a_live_target() {
+        let mut cx = task_ctx();
+        let ctx = IoRingCtx::create().unwrap();
+        Ring::open(&ctx, |ring| {
+            let (lt_arc, target) = lt_chain(ring, &mut cx);
+            // SAFETY: As above.
+            let actx = unsafe { AtomicCtx::enter() };
+            let LinkTimeoutClaim::Live(live) = io_link_timeout_claim(ring, lt_arc.clone(), actx)
+            else {
+                panic!("the target holds a reference");
+            };
+            let lt_arc = live.defer_to_task_work().into_lt();
+            let mut g = ring.lock_uring(&mut cx);
+            let mut b = g.lock_both();
+            let live = lt_arc.take_live_target(&mut b).expect("timeout->prev");
+            let (pinned, lt_ref) = live.splice(&lt_arc, &mut b);
+            assert!(lt_ref.is_some(), "the timeout was still linked");
+            assert!(target.pin().link(&b.chain_read()).is_none());
+            drop(b);
+            drop(g);
+            assert!(pinned.put().is_none(), "the target still holds its own");
+            assert!(target.put().is_some());
+            assert!(lt_ref.is_some_and(|r| r.put().is_some()));
+        });
+        assert_eq!(ctx.inflight(), 0, "every request was freed");
+    }
+
+    /// Disarm claims first: the timer finds nothing to act on.
+    #[test]
+    fn disarm_claims_before_the_timer() {
+        let mut cx = task_ctx();
+        let ctx = IoRingCtx::create().unwrap();
+        Ring::open(&ctx, |ring| {
+            let (lt_arc, _target) = lt_chain(ring, &mut cx);
+            let mut g = ring.lock_uring(&mut cx);
+            assert!(lt_arc.claim_for_disarm(&mut g.lock_both()));
+            assert!(!lt_arc.claim_for_disarm(&mut g.lock_both()), "claimed once");
+            drop(g);
+            // SAFETY: As above.
+            let actx = unsafe { AtomicCtx::enter() };
+            let claim = io_link_timeout_claim(ring, lt_arc, actx);
+            assert!(matches!(claim, LinkTimeoutClaim::Unclaimed(_)));
+        });
     }
 
     #[test]
-    fn unused_chaincell_is_sync_for_sync_values() {
+    fn chain_cell_is_sync_for_requests() {
         fn sync<T: Sync>() {}
-        sync::<ChainCell<Option<Arc<Req>>>>();
+        sync::<ChainCell<Req>>();
     }
 }

@@ -9,6 +9,7 @@
 //! `pinned-init`, which is Rust-for-Linux's own pin-init.
 
 pub mod alloc;
+pub mod bindings;
 pub mod error;
 pub mod prelude;
 pub mod print;

@@ -29,6 +29,26 @@ impl<K, V> RBTreeNode<K, V> {
     }
 }
 
+/// A node's memory, allocated before its key and value are known
+/// (`RBTreeNodeReservation`).
+pub struct RBTreeNodeReservation<K, V> {
+    _node: core::marker::PhantomData<(K, V)>,
+}
+
+impl<K, V> RBTreeNodeReservation<K, V> {
+    /// Allocates a node.
+    pub fn new(_flags: Flags) -> Result<Self> {
+        Ok(RBTreeNodeReservation {
+            _node: core::marker::PhantomData,
+        })
+    }
+
+    /// Fills the node.
+    pub fn into_node(self, key: K, value: V) -> RBTreeNode<K, V> {
+        RBTreeNode { key, value }
+    }
+}
+
 impl<K: Ord + Clone, V> RBTree<K, V> {
     /// An empty tree.
     pub fn new() -> Self {

@@ -1,15 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The host's glue layer: the kernel module's `chain.rs` and `work.rs`, and
-//! host implementations of the rest.
+//! The host's glue layer: the kernel module's `chain.rs`, `context.rs`,
+//! `atomic_lock.rs`, `timer_api.rs` and `work.rs`, and host implementations
+//! of the rest.
 
 pub(crate) mod atomic;
+#[path = "../../../../io_uring_rs/glue/atomic_lock.rs"]
+pub(crate) mod atomic_lock;
 #[path = "../../../../io_uring_rs/glue/chain.rs"]
 pub(crate) mod chain;
+#[path = "../../../../io_uring_rs/glue/context.rs"]
+pub(crate) mod context;
 pub(crate) mod irq_lock;
 pub(crate) mod timer;
 #[path = "../../../../io_uring_rs/glue/timer_api.rs"]
 pub(crate) mod timer_api;
+pub(crate) mod trace;
 #[path = "../../../../io_uring_rs/glue/work.rs"]
 pub(crate) mod work;
 pub(crate) mod wq;

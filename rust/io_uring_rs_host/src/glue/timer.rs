@@ -8,7 +8,7 @@
 //! callback or a successful cancel takes back.
 
 use super::wq::spawn_timer;
-use crate::uring::context::AtomicCtx;
+use crate::glue::context::AtomicCtx;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
@@ -104,7 +104,9 @@ impl<T: TimerOwner> HrTimer<T> {
         };
         st.running = true;
         drop(st);
-        T::timer_fired(owner, &mut AtomicCtx::in_timer());
+        // SAFETY: The timer thread holds no lock of the core: it stands for
+        // the hard-IRQ callback, whose only context this is.
+        T::timer_fired(owner, unsafe { AtomicCtx::enter() });
         lock(&shared.state).running = false;
     }
 

@@ -8,16 +8,15 @@
 //! `-ENOTTY`. What real io_uring reports per request (an unknown opcode or
 //! flag, a bad argument) is reported the same way, as the request's
 //! completion, by the core's preparation.
-#![deny(unsafe_code)]
 
+use super::submit::io_submit_sqes;
+use crate::glue::context::TaskCtx;
 use crate::uapi::*;
-use crate::uring::cancel::{io_ring_exit, io_uring_cancel_generic};
-use crate::uring::channel::{io_channel_create, io_channel_write};
-use crate::uring::complete::{io_cqring_advance, io_cqring_peek};
-use crate::uring::context::TaskCtx;
-use crate::uring::ring::IoRingCtx;
-use crate::uring::sqe::Sqe;
-use crate::uring::submit::io_submit_sqes;
+use crate::uring::lifecycle::cancel::{io_ring_exit, io_uring_cancel_generic};
+use crate::uring::lifecycle::channel::{io_channel_create, io_channel_write};
+use crate::uring::lifecycle::complete::{io_cqring_advance, io_cqring_peek};
+use crate::uring::model::ring::{IoRingCtx, Ring};
+use crate::uring::model::sqe::Sqe;
 use core::mem::size_of;
 use kernel::prelude::*;
 use kernel::sync::Arc;
@@ -34,25 +33,23 @@ pub(crate) fn open() -> Result<Arc<IoRingCtx>> {
     IoRingCtx::create()
 }
 
+/// `io_ring_exit_work()`: exits `ring` in a kernel worker, where no signal
+/// can cut a wait short (the glue's exit work item calls it).
+pub(crate) fn io_ring_exit_work(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx) {
+    if Ring::open(ring, |r| io_ring_exit(r, cx, EXIT_TIMEOUT_MS)).is_err() {
+        pr_err!("BUG: ring exit did not finish in {} ms\n", EXIT_TIMEOUT_MS);
+    }
+}
+
 /// `release()`: queues the ring's exit on a kernel worker, as
 /// `io_ring_ctx_wait_and_kill()` queues `io_ring_exit_work()`. The closing
 /// task may have a signal pending (or `TIF_NOTIFY_SIGNAL` from a real
 /// io_uring ring it also uses), which would cut every wait short; a worker
 /// has none. Module unload drains the queue, so no exit is left behind.
-pub(crate) fn release(ring: Arc<IoRingCtx>) {
-    fn exit(ring: &Arc<IoRingCtx>) {
-        let mut cx = TaskCtx::enter();
-        if io_ring_exit(ring, &mut cx, EXIT_TIMEOUT_MS).is_err() {
-            pr_err!("BUG: ring exit did not finish in {} ms\n", EXIT_TIMEOUT_MS);
-        }
-    }
-    let queued = ring.clone();
-    if crate::glue::wq::exit()
-        .try_spawn(GFP_KERNEL, move || exit(&queued))
-        .is_err()
-    {
+pub(crate) fn release(ring: Arc<IoRingCtx>, cx: &mut TaskCtx) {
+    if let Err(ring) = crate::glue::wq::queue_exit(ring) {
         // No memory for the work item: exit in the closing task instead.
-        exit(&ring);
+        io_ring_exit_work(&ring, cx);
     }
 }
 
@@ -65,8 +62,13 @@ fn write_arg<T: AsBytes>(arg: usize, v: &T) -> Result {
 }
 
 /// Dispatches an ioctl on `ring` from task `task`.
-pub(crate) fn ioctl(ring: &Arc<IoRingCtx>, task: u32, cmd: u32, arg: usize) -> Result<isize> {
-    let mut cx = TaskCtx::enter();
+pub(crate) fn ioctl(
+    ring: &Arc<IoRingCtx>,
+    cx: &mut TaskCtx,
+    task: u32,
+    cmd: u32,
+    arg: usize,
+) -> Result<isize> {
     match cmd {
         IO_URING_RS_IOC_VERSION => {
             let v = IoUringRsVersion {
@@ -83,15 +85,17 @@ pub(crate) fn ioctl(ring: &Arc<IoRingCtx>, task: u32, cmd: u32, arg: usize) -> R
             write_arg(arg, &v)?;
             Ok(0)
         }
-        IO_URING_RS_IOC_SUBMIT => submit(ring, &mut cx, task, read_arg(arg)?),
-        IO_URING_RS_IOC_WAIT => wait(ring, &mut cx, read_arg(arg)?),
+        IO_URING_RS_IOC_SUBMIT => submit(ring, cx, task, read_arg(arg)?),
+        IO_URING_RS_IOC_WAIT => Ring::open(ring, |r| wait(r, cx, read_arg(arg)?)),
         IO_URING_RS_IOC_CANCEL => {
             let c: IoUringRsCancel = read_arg(arg)?;
             if c.resv != 0 || c.flags & !IO_URING_RS_CANCEL_ALL != 0 {
                 return Err(EINVAL);
             }
             let all = c.flags & IO_URING_RS_CANCEL_ALL != 0;
-            io_uring_cancel_generic(ring, &mut cx, task, all, CANCEL_TIMEOUT_MS)?;
+            Ring::open(ring, |r| {
+                io_uring_cancel_generic(r, cx, task, all, CANCEL_TIMEOUT_MS)
+            })?;
             Ok(0)
         }
         IO_URING_RS_IOC_CHANNEL => {
@@ -100,13 +104,13 @@ pub(crate) fn ioctl(ring: &Arc<IoRingCtx>, task: u32, cmd: u32, arg: usize) -> R
                 return Err(EINVAL);
             }
             let inflight = c.flags & IO_URING_RS_CHANNEL_INFLIGHT != 0;
-            c.fd = io_channel_create(ring, &mut cx, inflight)? as u32;
+            c.fd = Ring::open(ring, |r| io_channel_create(r, cx, inflight))? as u32;
             write_arg(arg, &c)?;
             Ok(c.fd as isize)
         }
         IO_URING_RS_IOC_CHANNEL_WRITE => {
             let w: IoUringRsChannelWrite = read_arg(arg)?;
-            io_channel_write(ring, &mut cx, w.fd, w.len)?;
+            Ring::open(ring, |r| io_channel_write(r, cx, w.fd, w.len))?;
             Ok(w.len as isize)
         }
         _ => Err(ENOTTY),
@@ -127,7 +131,7 @@ fn submit(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, task: u32, s: IoUringRsSubmit
     Ok(io_submit_sqes(ring, cx, &sqes, task)? as isize)
 }
 
-fn wait(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, w: IoUringRsWait) -> Result<isize> {
+fn wait(ring: Ring<'_, '_>, cx: &mut TaskCtx, w: IoUringRsWait) -> Result<isize> {
     if w.resv != 0
         || w.nr == 0
         || w.nr > IO_URING_RS_MAX_CQES
@@ -138,10 +142,10 @@ fn wait(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, w: IoUringRsWait) -> Result<isi
     }
     let len = (w.nr as usize) * size_of::<IoUringRsCqe>();
     let mut writer = UserSlice::new(w.cqes as usize, len).writer();
-    let _reaper = ring.reap_lock.lock();
+    let mut reaper = ring.lock_reap(cx);
     let cqes = io_cqring_peek(
         ring,
-        cx,
+        reaper.cx(),
         w.min_complete as usize,
         w.nr as usize,
         w.timeout_ms,
@@ -154,6 +158,6 @@ fn wait(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, w: IoUringRsWait) -> Result<isi
         })?;
     }
     // Only what reached user space is consumed: a bad pointer loses nothing.
-    io_cqring_advance(ring, cx, cqes.len());
+    io_cqring_advance(ring, reaper.cx(), cqes.len());
     Ok(cqes.len() as isize)
 }

@@ -8,16 +8,16 @@
 //! to, so submission needs no exception to the chain rule: the link of a
 //! request nobody else can see yet is simply its initial value.
 
-use super::context::TaskCtx;
-use super::errno::ECANCELED;
-use super::errno::EOPNOTSUPP;
-use super::issue::io_submit_head;
-use super::req::{Req, REQ_F_ARM_LTIMEOUT, REQ_F_HARDLINK, REQ_F_INFLIGHT, REQ_F_IO_DRAIN};
-use super::ring::IoRingCtx;
-use super::sqe::{
+use crate::glue::context::TaskCtx;
+use crate::uring::lifecycle::issue::io_submit_head;
+use crate::uring::model::error::{ecanceled, eopnotsupp};
+use crate::uring::model::req::{
+    Req, ReqRef, REQ_F_ARM_LTIMEOUT, REQ_F_HARDLINK, REQ_F_INFLIGHT, REQ_F_IO_DRAIN,
+};
+use crate::uring::model::ring::{IoRingCtx, Ring};
+use crate::uring::model::sqe::{
     prep, Op, Sqe, IOSQE_CQE_SKIP_SUCCESS, IOSQE_IO_DRAIN, IOSQE_IO_HARDLINK, IOSQE_IO_LINK,
 };
-use crate::glue::atomic::Ordering;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
@@ -39,7 +39,7 @@ struct PreppedChain<'s> {
 impl<'s> PreppedChain<'s> {
     /// Prepares every entry; a failure fails the whole chain (C turns hard
     /// links into links for this: `io_queue_sqe_fallback()`).
-    fn prep(ring: &IoRingCtx, cx: &mut TaskCtx, sqes: &'s [Sqe]) -> Result<Self> {
+    fn prep(ring: Ring<'_, '_>, cx: &mut TaskCtx, sqes: &'s [Sqe]) -> Result<Self> {
         let mut ops = KVec::with_capacity(sqes.len(), GFP_KERNEL)?;
         let mut flags = KVec::with_capacity(sqes.len(), GFP_KERNEL)?;
         let mut failed = false;
@@ -55,7 +55,7 @@ impl<'s> PreppedChain<'s> {
                 if st.drain_disabled {
                     // `io_init_req_drain()`: CQE skipping broke the counts
                     // draining relies on.
-                    op = Err(EOPNOTSUPP.into());
+                    op = Err(eopnotsupp());
                 }
                 // The chain drains, and so does the next one (`drain_next`).
                 drain = true;
@@ -74,7 +74,7 @@ impl<'s> PreppedChain<'s> {
                 }
             }
             if let Ok(Op::Read { chan, .. } | Op::PollAdd { chan, .. }) = &op {
-                if chan.tracks_inflight {
+                if chan.tracks_inflight() {
                     f |= REQ_F_INFLIGHT;
                 }
             }
@@ -98,8 +98,8 @@ impl<'s> PreppedChain<'s> {
     }
 
     /// Creates the requests back to front and returns the head.
-    fn publish(mut self, ring: &Arc<IoRingCtx>, task: u32) -> Result<Arc<Req>> {
-        let mut next: Option<Arc<Req>> = None;
+    fn publish<'id>(mut self, ring: Ring<'_, 'id>, task: u32) -> Result<ReqRef<'id>> {
+        let mut next: Option<ReqRef<'id>> = None;
         for i in (0..self.sqes.len()).rev() {
             let op = self.ops[i].take().unwrap_or(Err(EINVAL));
             let head_of_failed = i == 0 && self.failed && op.is_ok();
@@ -109,14 +109,14 @@ impl<'s> PreppedChain<'s> {
                 req.clear_flags(REQ_F_HARDLINK);
             }
             if i == 0 {
-                req.drain_seq.store(self.drain_seq, Ordering::Relaxed);
+                req.set_drain_seq(self.drain_seq);
                 if self.drain {
                     req.set_flags(REQ_F_IO_DRAIN);
                 }
             }
             if head_of_failed {
                 // `req_fail_link_node(head, -ECANCELED)`.
-                req.set_res(ECANCELED.to_errno());
+                req.set_res(ecanceled().to_errno());
                 req.set_fail();
             }
             next = Some(req);
@@ -125,10 +125,10 @@ impl<'s> PreppedChain<'s> {
     }
 }
 
-/// `io_submit_sqes()`: submits `sqes` for `task`, chain by chain; returns
-/// how many were consumed.
+/// `io_submit_sqes()`: submits `sqes` for `task` on `ctx`, chain by chain;
+/// returns how many were consumed.
 pub(crate) fn io_submit_sqes(
-    ring: &Arc<IoRingCtx>,
+    ctx: &Arc<IoRingCtx>,
     cx: &mut TaskCtx,
     sqes: &[Sqe],
     task: u32,
@@ -136,24 +136,26 @@ pub(crate) fn io_submit_sqes(
     if sqes.len() > MAX_SUBMIT {
         return Err(EINVAL);
     }
-    if ring.dying.load(Ordering::Acquire) {
+    if ctx.is_dying() {
         return Err(ENXIO);
     }
-    let mut i = 0;
-    while i < sqes.len() {
-        let mut j = i;
-        while j + 1 < sqes.len() && sqes[j].flags & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK) != 0 {
-            j += 1;
+    Ring::open(ctx, |ring| {
+        let mut i = 0;
+        while i < sqes.len() {
+            let mut j = i;
+            while j + 1 < sqes.len() && sqes[j].flags & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK) != 0 {
+                j += 1;
+            }
+            let head = match PreppedChain::prep(ring, cx, &sqes[i..=j])
+                .and_then(|chain| chain.publish(ring, task))
+            {
+                Ok(head) => head,
+                Err(e) if i == 0 => return Err(e),
+                Err(_) => return Ok(i),
+            };
+            io_submit_head(head, &mut ring.lock_uring(cx));
+            i = j + 1;
         }
-        let head = match PreppedChain::prep(ring, cx, &sqes[i..=j])
-            .and_then(|chain| chain.publish(ring, task))
-        {
-            Ok(head) => head,
-            Err(e) if i == 0 => return Err(e),
-            Err(_) => return Ok(i),
-        };
-        io_submit_head(head, &mut ring.lock_uring(cx));
-        i = j + 1;
-    }
-    Ok(sqes.len())
+        Ok(sqes.len())
+    })
 }

@@ -5,19 +5,17 @@
 //! (`io_uring_cancel_generic()`) and ring exit (`io_ring_exit_work()`).
 
 use super::channel::{io_poll_cancel, io_poll_remove_all};
-use super::context::TaskCtx;
-use super::errno::{EALREADY, ECANCELED, ETIMEDOUT};
-use super::iowq::{io_run_cancel, io_wq_cancel_cb, FreeWorkLock, IoWqCancel};
-use super::issue::finish;
+use super::complete::io_req_complete;
+use super::iowq::{io_run_cancel, io_wq_cancel_cb, IoWqCancel};
+use super::issue::io_queue_deferred;
 use super::link::io_match_task_safe;
-use super::locks::UringGuard;
-use super::req::{Req, REQ_F_INFLIGHT};
-use super::ring::IoRingCtx;
-use super::sqe::{Op, IORING_ASYNC_CANCEL_ALL, IORING_ASYNC_CANCEL_ANY};
 use super::timeout::{io_kill_timeouts, io_timeout_cancel};
-use crate::glue::atomic::Ordering;
+use crate::glue::context::TaskCtx;
+use crate::uring::model::error::{ealready, ecanceled, etimedout};
+use crate::uring::model::req::{Req, ReqView, REQ_F_INFLIGHT};
+use crate::uring::model::ring::{Ring, UringGuard};
+use crate::uring::model::sqe::{Op, IORING_ASYNC_CANCEL_ALL, IORING_ASYNC_CANCEL_ANY};
 use kernel::prelude::*;
-use kernel::sync::Arc;
 use kernel::time::msecs_to_jiffies;
 
 /// What a cancellation looks for (`struct io_cancel_data`).
@@ -37,8 +35,8 @@ impl CancelData {
     /// Cancels exactly `req`.
     pub(crate) fn request(req: &Req) -> Self {
         CancelData {
-            user_data: req.user_data,
-            seq: Some(req.seq),
+            user_data: req.user_data(),
+            seq: Some(req.seq()),
             any: false,
             own_seq: 0,
         }
@@ -46,34 +44,30 @@ impl CancelData {
 
     /// Whether `req` is a target, marking it counted for this cancel.
     pub(crate) fn matches(&self, req: &Req) -> bool {
-        if req.seq == self.own_seq {
+        if req.seq() == self.own_seq {
             return false;
         }
         let hit = match self.seq {
-            Some(seq) => req.seq == seq,
-            None => self.any || req.user_data == self.user_data,
+            Some(seq) => req.seq() == seq,
+            None => self.any || req.user_data() == self.user_data,
         };
         if !hit {
             return false;
         }
-        if self.own_seq != 0 && req.cancel_seq.swap(self.own_seq, Ordering::AcqRel) == self.own_seq
-        {
-            return false;
-        }
-        true
+        !(self.own_seq != 0 && req.swap_cancel_seq(self.own_seq) == self.own_seq)
     }
 }
 
 /// `io_try_cancel()`: looks for the target in io-wq, then the cancelable
 /// (poll-armed) list, then the timeouts.
-pub(crate) fn io_try_cancel(g: &mut UringGuard<'_>, cd: &CancelData) -> Result {
-    let (found, pending) = io_wq_cancel_cb(&mut g.lock_iowq(), |r, _| cd.matches(r));
+pub(crate) fn io_try_cancel(g: &mut UringGuard<'_, '_>, cd: &CancelData) -> Result {
+    let (found, pending) = io_wq_cancel_cb(&mut g.lock_iowq(), |r, _| cd.matches(&r));
     if let Some(req) = pending {
-        io_run_cancel(req, FreeWorkLock::Locked(g));
+        io_run_cancel(req, g);
     }
     match found {
         IoWqCancel::Ok => return Ok(()),
-        IoWqCancel::Running => return Err(EALREADY.into()),
+        IoWqCancel::Running => return Err(ealready()),
         IoWqCancel::NotFound => {}
     }
     if io_poll_cancel(g, cd) {
@@ -84,16 +78,16 @@ pub(crate) fn io_try_cancel(g: &mut UringGuard<'_>, cd: &CancelData) -> Result {
 
 /// `io_async_cancel()`: `IORING_OP_ASYNC_CANCEL`. Returns 0, `-ENOENT`,
 /// `-EALREADY`, or with ALL/ANY the number of requests cancelled.
-pub(crate) fn io_async_cancel(req: &Arc<Req>, g: &mut UringGuard<'_>) -> i32 {
-    let Some(Op::AsyncCancel { target, flags }) = req.op else {
+pub(crate) fn io_async_cancel(req: &Req, g: &mut UringGuard<'_, '_>) -> i32 {
+    let Some(Op::AsyncCancel { target, flags }) = req.op() else {
         return EINVAL.to_errno();
     };
     let all = flags & (IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_ANY) != 0;
     let cd = CancelData {
-        user_data: target,
+        user_data: *target,
         seq: None,
         any: flags & IORING_ASYNC_CANCEL_ANY != 0,
-        own_seq: req.seq,
+        own_seq: req.seq(),
     };
     if !all {
         return match io_try_cancel(g, &cd) {
@@ -113,7 +107,7 @@ pub(crate) fn io_async_cancel(req: &Arc<Req>, g: &mut UringGuard<'_>) -> i32 {
 /// with a `REQ_F_INFLIGHT` request, as task exit does. Returns whether it
 /// found anything.
 pub(crate) fn io_uring_try_cancel_requests(
-    ring: &IoRingCtx,
+    ring: Ring<'_, '_>,
     cx: &mut TaskCtx,
     task: Option<u32>,
     cancel_all: bool,
@@ -124,11 +118,11 @@ pub(crate) fn io_uring_try_cancel_requests(
     // the chain under `timeout_lock`, the only chain lock it may take.
     loop {
         let (found, pending) = io_wq_cancel_cb(&mut g.lock_iowq(), |r, actx| {
-            let t = r.ring.lock_timeout(actx);
+            let t = r.ring().lock_timeout(actx);
             io_match_task_safe(r, task, cancel_all, &t.chain_read())
         });
         if let Some(req) = pending {
-            io_run_cancel(req, FreeWorkLock::Locked(&mut g));
+            io_run_cancel(req, &mut g);
         }
         if found == IoWqCancel::NotFound {
             break;
@@ -143,55 +137,58 @@ pub(crate) fn io_uring_try_cancel_requests(
     ret
 }
 
-/// `io_cancel_defer_files()`: cancels deferred chains up to and including
-/// the last one that matches (C cuts the list there, so that what stays
-/// deferred keeps its order behind nothing cancelled).
-fn io_cancel_defer_files(g: &mut UringGuard<'_>, task: Option<u32>, cancel_all: bool) -> bool {
-    let mut last = None;
-    {
+/// `io_cancel_defer_files()`: cancels the deferred chains up to and
+/// including the last one that matches. As C cuts that part of the list
+/// before failing any of it, every head is taken off the list before the
+/// completions run; a completion's `io_queue_deferred()` would otherwise
+/// issue the next deferred head instead of cancelling it.
+fn io_cancel_defer_files(g: &mut UringGuard<'_, '_>, task: Option<u32>, cancel_all: bool) -> bool {
+    let last = {
         let proof = g.chain_read();
-        for (k, r) in g.state_ref().defer_list.iter() {
-            if io_match_task_safe(r, task, cancel_all, &proof) {
-                last = Some(*k);
-            }
-        }
-    }
+        g.defer_list_ref()
+            .iter()
+            .filter(|(_, r)| io_match_task_safe(*r, task, cancel_all, &proof))
+            .map(|(key, _)| key)
+            .last()
+    };
     let Some(last) = last else {
         return false;
     };
+    // The cut: with `drain_active` clear, no completion below issues a
+    // deferred head; what stays deferred is flushed once at the end.
+    g.ring().set_drain_active(false);
     loop {
-        let first = g
-            .state()
-            .defer_list
-            .iter()
-            .next()
-            .map(|(k, r)| (*k, r.clone()));
-        let Some((k, head)) = first.filter(|(k, _)| *k <= last) else {
+        let first = g.defer_list_ref().first().map(|(key, _)| key);
+        let Some(head) = first
+            .filter(|key| *key <= last)
+            .and_then(|key| g.defer_list().remove(key))
+        else {
             break;
         };
-        g.state().defer_list.remove(&k);
-        finish(head, ECANCELED.to_errno(), true, g);
+        head.set_res(ecanceled().to_errno());
+        head.set_fail();
+        io_req_complete(head, g);
     }
-    if g.state().defer_list.iter().next().is_none() {
-        g.ring().drain_active.store(false, Ordering::Release);
+    if !g.defer_list_ref().is_empty() {
+        g.ring().set_drain_active(true);
+        io_queue_deferred(g);
     }
     true
 }
 
 /// Counts the requests of `task` that are in flight: all of them, or with
 /// `tracked` only those marked `REQ_F_INFLIGHT` (`tctx_inflight()`).
-fn task_inflight(ring: &IoRingCtx, cx: &mut TaskCtx, task: u32, tracked: bool) -> usize {
+fn task_inflight(ring: Ring<'_, '_>, cx: &mut TaskCtx, task: u32, tracked: bool) -> usize {
     let mut g = ring.lock_uring(cx);
-    let mut n = 0;
-    let counts = |r: &Req| r.task == task && (!tracked || r.flags() & REQ_F_INFLIGHT != 0);
-    n += g.state().cancelable.values().filter(|r| counts(r)).count();
-    n += g
-        .lock_iowq()
+    let counts = |r: &Req| r.task() == task && (!tracked || r.flags() & REQ_F_INFLIGHT != 0);
+    let mut n = g.cancelable_ref().iter().filter(|(_, r)| counts(r)).count();
+    let mut w = g.lock_iowq();
+    n += w
         .split()
         .0
-        .works
-        .values()
-        .filter(|r| counts(r))
+        .as_ref()
+        .iter()
+        .filter(|(_, r)| counts(r))
         .count();
     n
 }
@@ -201,7 +198,7 @@ fn task_inflight(ring: &IoRingCtx, cx: &mut TaskCtx, task: u32, tracked: bool) -
 /// (`cancel_all` true) does, until none is left. Returns `-ETIMEDOUT` if
 /// that takes longer than `timeout_ms`.
 pub(crate) fn io_uring_cancel_generic(
-    ring: &IoRingCtx,
+    ring: Ring<'_, '_>,
     cx: &mut TaskCtx,
     task: u32,
     cancel_all: bool,
@@ -215,9 +212,9 @@ pub(crate) fn io_uring_cancel_generic(
             return Ok(());
         }
         if left == 0 {
-            return Err(ETIMEDOUT.into());
+            return Err(etimedout());
         }
-        left = ring.wait_freed(seen, left)?;
+        left = ring.wait_freed(cx, seen, left)?;
     }
 }
 
@@ -225,8 +222,8 @@ pub(crate) fn io_uring_cancel_generic(
 /// everything and wait until every request is freed. Returns `-ETIMEDOUT`
 /// (C warns) if that takes longer than `timeout_ms`. Runs where no signal
 /// can arrive (a kernel worker, as in C); a signal only ends one wait.
-pub(crate) fn io_ring_exit(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, timeout_ms: u32) -> Result {
-    ring.dying.store(true, Ordering::Release);
+pub(crate) fn io_ring_exit(ring: Ring<'_, '_>, cx: &mut TaskCtx, timeout_ms: u32) -> Result {
+    ring.set_dying();
     let mut left = msecs_to_jiffies(timeout_ms);
     loop {
         let seen = ring.freed();
@@ -235,10 +232,10 @@ pub(crate) fn io_ring_exit(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, timeout_ms: 
             break;
         }
         if left == 0 {
-            return Err(ETIMEDOUT.into());
+            return Err(etimedout());
         }
         left = ring
-            .wait_freed(seen, left)
+            .wait_freed(cx, seen, left)
             .unwrap_or(left.saturating_sub(1));
     }
     // Nothing references the channels' waiters any more.

@@ -4,36 +4,22 @@
 //! `io_req_complete_post()`, `io_free_batch_list()` / `io_queue_next()`, and
 //! reaping (`io_cqring_wait()`).
 
-use super::context::TaskCtx;
 use super::issue::io_queue_deferred;
 use super::link::io_req_find_next;
-use super::locks::{CompletionGuard, UringGuard};
-use super::req::{Req, TwAction, REQ_F_CQE_SKIP};
-use super::ring::IoRingCtx;
-use super::sqe::Cqe;
 use super::timeout::io_flush_timeouts;
 use super::tw;
-// Diagnostic counters, not part of any protocol: plain `core` atomics, so
-// they can be statics in the host's loom build too.
-use crate::glue::atomic::Ordering;
-use core::sync::atomic::AtomicU32;
+use crate::glue::context::TaskCtx;
+use crate::uring::model::req::{Req, ReqArc, ReqRef, TwAction, REQ_F_CQE_SKIP};
+use crate::uring::model::ring::{CompletionGuard, Ring, UringGuard};
+use crate::uring::model::sqe::Cqe;
 use kernel::prelude::*;
-use kernel::sync::Arc;
 use kernel::time::{msecs_to_jiffies, Jiffies};
-
-/// Completions that were attempted twice (a bug; the self-test checks it
-/// stays zero).
-pub(crate) static DOUBLE_COMPLETIONS: AtomicU32 = AtomicU32::new(0);
-
-/// Completions lost because the CQ could not grow.
-pub(crate) static CQ_OVERFLOWS: AtomicU32 = AtomicU32::new(0);
 
 /// Posts `req`'s completion unless it is skipped (`io_fill_cqe_req()`), and
 /// fires the count-based timeouts it satisfies.
-pub(crate) fn io_fill_cqe_req(c: &mut CompletionGuard<'_>, req: &Req) {
+pub(crate) fn io_fill_cqe_req(c: &mut CompletionGuard<'_, '_>, req: &Req) {
     if !req.mark_completed() {
-        DOUBLE_COMPLETIONS.fetch_add(1, Ordering::Relaxed);
-        pr_err!("BUG: request {:#x} completed twice\n", req.user_data);
+        pr_err!("BUG: request {:#x} completed twice\n", req.user_data());
         return;
     }
     c.state().completed += 1;
@@ -41,62 +27,62 @@ pub(crate) fn io_fill_cqe_req(c: &mut CompletionGuard<'_>, req: &Req) {
         return;
     }
     let cqe = Cqe {
-        user_data: req.user_data,
+        user_data: req.user_data(),
         res: req.res(),
         flags: 0,
     };
     let st = c.state();
     if st.cq.push(cqe, GFP_ATOMIC).is_err() {
-        CQ_OVERFLOWS.fetch_add(1, Ordering::Relaxed);
+        st.cq_overflow += 1;
         return;
     }
     st.cq_tail += 1;
     // Wake the waiter only once it has what it waits for, as io_uring's
-    // `io_should_wake()` does: a wake-up per completion costs a context
-    // switch per request (see Documentation/performance.rst).
+    // `io_should_wake()` does.
     if st.cq.len() - st.cq_head >= st.cq_wait_nr {
-        c.ring().cq_wait.notify_all();
+        c.wake_cq();
     }
     io_flush_timeouts(c);
 }
 
 /// Completes `req` from task context with `uring_lock` held: posts its
-/// completion and drops the submission reference
-/// (`io_req_complete_defer()` + `io_free_batch_list()`).
-pub(crate) fn io_req_complete(req: Arc<Req>, g: &mut UringGuard<'_>) {
+/// completion and drops the reference (`io_req_complete_defer()` +
+/// `io_free_batch_list()`).
+pub(crate) fn io_req_complete<'id>(req: ReqRef<'id>, g: &mut UringGuard<'_, 'id>) {
     io_fill_cqe_req(&mut g.lock_completion(), &req);
     io_put_req(req, g);
-    if g.ring().drain_active.load(Ordering::Acquire) {
+    if g.ring().drain_active() {
         io_queue_deferred(g);
     }
 }
 
 /// Posts `req`'s completion without `uring_lock`, from io-wq
-/// (`io_req_complete_post()`), and drops the completion reference. io-wq
-/// holds another reference, so this is never the last.
-pub(crate) fn io_req_complete_post(req: &Arc<Req>, cx: &mut TaskCtx) {
-    let ring = req.ring.clone();
-    io_fill_cqe_req(&mut ring.lock_completion(cx), req);
-    let last = req.refs().put_and_test();
-    debug_assert!(!last, "io-wq completion dropped the worker's reference");
-    if ring.drain_active.load(Ordering::Acquire) {
+/// (`io_req_complete_post()`), and drops the reference. io-wq holds another
+/// one, so this is not the last; if it were, the chain still advances.
+pub(crate) fn io_req_complete_post<'id>(req: ReqRef<'id>, ring: Ring<'_, 'id>, cx: &mut TaskCtx) {
+    io_fill_cqe_req(&mut ring.lock_completion(cx), &req);
+    if let Some(last) = req.put() {
+        if last.has_link_flags() {
+            io_queue_next(&last, &mut ring.lock_uring(cx));
+        }
+    }
+    if ring.drain_active() {
         io_queue_deferred(&mut ring.lock_uring(cx));
     }
 }
 
 /// Drops a reference with `uring_lock` held; the last one advances the chain
 /// (`io_free_batch_list()` -> `io_queue_next()`).
-pub(crate) fn io_put_req(req: Arc<Req>, g: &mut UringGuard<'_>) {
-    if !req.refs().put_and_test() {
-        return;
-    }
-    if req.has_link_flags() {
-        io_queue_next(&req, g);
+pub(crate) fn io_put_req<'id>(req: ReqRef<'id>, g: &mut UringGuard<'_, 'id>) {
+    if let Some(last) = req.put() {
+        if last.has_link_flags() {
+            io_queue_next(&last, g);
+        }
     }
 }
 
 /// `io_queue_next()`: issues the next request of the chain from task work.
-fn io_queue_next(req: &Arc<Req>, g: &mut UringGuard<'_>) {
+fn io_queue_next<'id>(req: &ReqArc<'id>, g: &mut UringGuard<'_, 'id>) {
     let next = io_req_find_next(req, &mut g.lock_both());
     if let Some(next) = next {
         tw::queue(next, TwAction::Submit);
@@ -104,7 +90,7 @@ fn io_queue_next(req: &Arc<Req>, g: &mut UringGuard<'_>) {
 }
 
 /// Completes `req` with `res` from task work (`io_req_queue_tw_complete()`).
-pub(crate) fn io_req_queue_tw_complete(req: Arc<Req>, res: i32) {
+pub(crate) fn io_req_queue_tw_complete(req: ReqRef<'_>, res: i32) {
     req.set_res(res);
     tw::queue(req, TwAction::Complete);
 }
@@ -113,7 +99,7 @@ pub(crate) fn io_req_queue_tw_complete(req: Arc<Req>, res: i32) {
 /// passed, then copies up to `max` of them without consuming them
 /// (`io_cqring_wait()` and a look at the CQ ring).
 pub(crate) fn io_cqring_peek(
-    ring: &IoRingCtx,
+    ring: Ring<'_, '_>,
     cx: &mut TaskCtx,
     min: usize,
     max: usize,
@@ -122,7 +108,7 @@ pub(crate) fn io_cqring_peek(
     let mut out = KVec::with_capacity(max, GFP_KERNEL)?;
     let mut c = ring.lock_completion(cx);
     let mut left: Jiffies = msecs_to_jiffies(timeout_ms);
-    let ready = |c: &mut CompletionGuard<'_>| {
+    let ready = |c: &mut CompletionGuard<'_, '_>| {
         let st = c.state();
         st.cq.len() - st.cq_head
     };
@@ -140,7 +126,7 @@ pub(crate) fn io_cqring_peek(
 }
 
 /// Consumes `n` completions that [`io_cqring_peek`] returned.
-pub(crate) fn io_cqring_advance(ring: &IoRingCtx, cx: &mut TaskCtx, n: usize) {
+pub(crate) fn io_cqring_advance(ring: Ring<'_, '_>, cx: &mut TaskCtx, n: usize) {
     let mut c = ring.lock_completion(cx);
     let st = c.state();
     st.cq_head = (st.cq_head + n).min(st.cq.len());
@@ -150,17 +136,18 @@ pub(crate) fn io_cqring_advance(ring: &IoRingCtx, cx: &mut TaskCtx, n: usize) {
     }
 }
 
-/// Waits as [`io_cqring_peek`] and consumes every completion returned.
+/// Waits as [`io_cqring_peek`] and consumes every completion returned,
+/// serialised against other reapers.
 pub(crate) fn io_cqring_wait(
-    ring: &IoRingCtx,
+    ring: Ring<'_, '_>,
     cx: &mut TaskCtx,
     min: usize,
     timeout_ms: u32,
 ) -> KVec<Cqe> {
-    let _reaper = ring.reap_lock.lock();
-    match io_cqring_peek(ring, cx, min, 1 << 16, timeout_ms) {
+    let mut reaper = ring.lock_reap(cx);
+    match io_cqring_peek(ring, reaper.cx(), min, 1 << 16, timeout_ms) {
         Ok(cqes) => {
-            io_cqring_advance(ring, cx, cqes.len());
+            io_cqring_advance(ring, reaper.cx(), cqes.len());
             cqes
         }
         Err(_) => KVec::new(),

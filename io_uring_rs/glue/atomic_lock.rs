@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A spinlock whose holder is in atomic context: its guard carries an
+//! [`AtomicCtx`].
+//!
+//! io-wq runs its cancel match callbacks under its spinlock; the callbacks
+//! may take `timeout_lock` and nothing that sleeps. Taking this lock borrows
+//! the caller's [`TaskCtx`] for as long as the guard lives, so the caller
+//! cannot use both contexts at once.
+
+use crate::glue::context::{AtomicCtx, TaskCtx};
+use core::marker::PhantomData;
+use kernel::prelude::*;
+use kernel::sync::lock::{spinlock::SpinLockBackend, Guard};
+use kernel::sync::SpinLock;
+
+/// A spinlock whose guard is an atomic context.
+#[pin_data]
+pub(crate) struct AtomicLock<T> {
+    #[pin]
+    lock: SpinLock<T>,
+}
+
+/// Creates an [`AtomicLock`] initialiser with its own lockdep class.
+macro_rules! new_atomic_lock {
+    ($inner:expr, $name:literal) => {
+        $crate::glue::atomic_lock::AtomicLock::new(kernel::new_spinlock!($inner, $name))
+    };
+}
+pub(crate) use new_atomic_lock;
+
+impl<T> AtomicLock<T> {
+    /// Returns an initialiser around the spinlock `lock` initialises.
+    pub(crate) fn new(lock: impl PinInit<SpinLock<T>>) -> impl PinInit<Self> {
+        pin_init!(AtomicLock { lock <- lock })
+    }
+
+    /// Takes the lock, lending the caller's task context to the guard.
+    pub(crate) fn lock<'a>(&'a self, _cx: &'a mut TaskCtx) -> AtomicGuard<'a, T> {
+        AtomicGuard {
+            guard: self.lock.lock(),
+            // SAFETY: A spinlock is held until the guard is dropped, so this
+            // is atomic context; the caller's only other context is lent to
+            // the guard for as long, and it held no ring lock whose order
+            // forbids `timeout_lock` (the io-wq lock comes before it).
+            cx: unsafe { AtomicCtx::enter() },
+            _task: PhantomData,
+        }
+    }
+}
+
+/// An [`AtomicLock`] held.
+pub(crate) struct AtomicGuard<'a, T> {
+    guard: Guard<'a, T, SpinLockBackend>,
+    cx: AtomicCtx,
+    _task: PhantomData<&'a mut TaskCtx>,
+}
+
+impl<T> AtomicGuard<'_, T> {
+    /// The protected data and the atomic context the holder is in.
+    pub(crate) fn split(&mut self) -> (&mut T, &mut AtomicCtx) {
+        (&mut self.guard, &mut self.cx)
+    }
+}

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Execution contexts as values: [`TaskCtx`] (may sleep) and [`AtomicCtx`]
+//! (may not).
+//!
+//! Both are created only here, by `unsafe` constructors whose contract is the
+//! context the caller runs in, so only the glue's entry points (module
+//! `init`, the device's system calls, the work items, the hrtimer callback)
+//! create them; the core is `#![forbid(unsafe_code)]` and can only receive
+//! them. Neither is `Clone`, `Copy`, `Default`, `Send` or `Sync`.
+//!
+//! A [`TaskCtx`] can take every ring lock (the model's `Ring::lock_uring`
+//! borrows it mutably for as long as the guard lives, so one context holds
+//! at most one ring's `uring_lock`). An [`AtomicCtx`] can take only
+//! `timeout_lock`; a timer callback receives it by value, so whatever it
+//! consumes it with (the linked-timeout claim) happens once per callback.
+
+use core::marker::PhantomData;
+
+/// A context that may sleep: a system call, a work item, module `init`.
+pub(crate) struct TaskCtx {
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl TaskCtx {
+    /// Enters task context.
+    ///
+    /// # Safety
+    ///
+    /// The caller runs in a context that may sleep (process context, no
+    /// spinlock held, interrupts enabled), and holds no ring lock, for as
+    /// long as the returned value lives.
+    pub(crate) unsafe fn enter() -> Self {
+        TaskCtx {
+            _not_send: PhantomData,
+        }
+    }
+}
+
+/// An atomic context: it may take `timeout_lock` (an IRQ-safe spinlock) and
+/// nothing that sleeps.
+pub(crate) struct AtomicCtx {
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl AtomicCtx {
+    /// Enters atomic context.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds no ring lock other than, possibly, the io-wq lock of
+    /// one ring (whose order allows `timeout_lock` next), and no other
+    /// [`TaskCtx`] or [`AtomicCtx`] of the same thread is usable while the
+    /// returned value lives (a task-context caller must have lent its
+    /// [`TaskCtx`] to the io-wq lock's guard).
+    pub(crate) unsafe fn enter() -> Self {
+        AtomicCtx {
+            _not_send: PhantomData,
+        }
+    }
+}
+
+mod sealed {
+    pub(crate) trait Sealed {}
+    impl Sealed for super::TaskCtx {}
+    impl Sealed for super::AtomicCtx {}
+}
+
+/// Any execution context: what `timeout_lock` accepts.
+pub(crate) trait AnyCtx: sealed::Sealed {}
+impl AnyCtx for TaskCtx {}
+impl AnyCtx for AtomicCtx {}

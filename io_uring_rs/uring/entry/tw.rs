@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The task-work runner: runs one request's queued task work in task
+//! context with `uring_lock` held (C: `io_fallback_req_func()` or the
+//! task's `task_work` list).
+
+use crate::glue::context::TaskCtx;
+use crate::uring::lifecycle::{channel, complete, issue, link, timeout};
+use crate::uring::model::req::{Req, ReqArc, TwAction};
+use kernel::prelude::*;
+use kernel::sync::Arc;
+
+/// Runs `req`'s task work: opens its ring, takes `uring_lock`, and does
+/// what was queued, with the reference that was parked for it.
+pub(crate) fn run(req: Arc<Req>, cx: &mut TaskCtx) {
+    ReqArc::open(req, |ring, req| {
+        let mut g = ring.lock_uring(cx);
+        let action = req.take_tw_action();
+        match action {
+            TwAction::None => {}
+            TwAction::LinkTimeout => timeout::io_req_task_link_timeout(req, &mut g),
+            TwAction::PollWake => channel::io_poll_task_func(req, &mut g),
+            TwAction::Submit | TwAction::Complete | TwAction::FailLinks => {
+                let Some(r) = req.unpark() else {
+                    pr_err!(
+                        "BUG: task work {:?} on {:#x} without a reference\n",
+                        action,
+                        req.user_data()
+                    );
+                    return;
+                };
+                match action {
+                    TwAction::Submit => issue::io_queue_sqe(r, &mut g),
+                    TwAction::Complete => complete::io_req_complete(r, &mut g),
+                    _ => link::io_req_tw_fail_links(r, &mut g),
+                }
+            }
+        }
+    })
+}

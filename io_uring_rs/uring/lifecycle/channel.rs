@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Channel operations: READ takes up to `len` bytes, WRITE adds `len`,
+//! POLL_ADD waits until bytes are buffered.
+//!
+//! Issued inline, a READ or POLL_ADD that cannot complete is poll-armed, as
+//! io_uring arms poll for a pipe (FAST_POLL): it waits on the channel and on
+//! the ring's cancelable list (which holds its reference) under
+//! `uring_lock`, and a WRITE wakes it through task work. Issued in io-wq
+//! (`IOSQE_ASYNC`) it blocks the worker until data arrives or io-wq cancel
+//! signals it (`-EINTR`).
+
+use super::cancel::CancelData;
+use super::issue::{finish, io_issue_sqe, Issued};
+use super::link::io_match_task_safe;
+use super::tw;
+use crate::glue::context::TaskCtx;
+use crate::uring::model::channel::Channel;
+use crate::uring::model::error::ecanceled;
+use crate::uring::model::req::{ReqArc, ReqRef, ReqSlot, ReqView, TwAction};
+use crate::uring::model::ring::{Ring, UringGuard};
+use crate::uring::model::sqe::{Op, POLLIN};
+use kernel::prelude::*;
+use kernel::sync::Arc;
+
+fn take_bytes(bytes: &mut u64, len: u32) -> Option<i32> {
+    if *bytes == 0 {
+        return None;
+    }
+    let n = (*bytes).min(u64::from(len));
+    *bytes -= n;
+    Some(n as i32)
+}
+
+/// Poll-arms `req` on `chan` unless `take` finds it ready; a waiting request
+/// joins the ring's cancelable list with its reference. A WRITE's wake-up
+/// runs as task work, which needs `uring_lock`, so it cannot look at the
+/// cancelable list before `req` is on it.
+fn arm_poll<'id>(
+    req: ReqRef<'id>,
+    chan: &Channel,
+    g: &mut UringGuard<'_, 'id>,
+    take: impl FnOnce(&mut u64) -> Option<i32>,
+    ready: impl FnOnce(ReqRef<'id>, i32) -> Issued<'id>,
+) -> Issued<'id> {
+    let slot = match ReqSlot::new(GFP_KERNEL) {
+        Ok(slot) => slot,
+        Err(e) => return Issued::err(req, e),
+    };
+    match chan.arm(req.arc(), take) {
+        Ok(Some(n)) => ready(req, n),
+        Ok(None) => {
+            g.cancelable().insert(slot, req.seq(), req);
+            Issued::Queued
+        }
+        Err(e) => Issued::err(req, e),
+    }
+}
+
+/// READ issued inline: completes at once or poll-arms.
+pub(crate) fn io_read<'id>(req: ReqRef<'id>, g: &mut UringGuard<'_, 'id>) -> Issued<'id> {
+    let Some(Op::Read { chan, len }) = req.op() else {
+        return Issued::err(req, EINVAL);
+    };
+    let (chan, len) = (chan.clone(), *len);
+    arm_poll(
+        req,
+        &chan,
+        g,
+        |b| take_bytes(b, len),
+        |req, n| read_done(req, n, len),
+    )
+}
+
+/// A short read fails the link, as in `io_rw_done()`.
+fn read_done(req: ReqRef<'_>, n: i32, len: u32) -> Issued<'_> {
+    Issued::Done {
+        req,
+        res: n,
+        fail: (n as u32) < len,
+    }
+}
+
+/// READ in io-wq: blocks until bytes arrive or io-wq cancel signals.
+pub(crate) fn io_read_blocking<'id>(req: ReqRef<'id>, cx: &mut TaskCtx) -> Issued<'id> {
+    let Some(Op::Read { chan, len }) = req.op() else {
+        return Issued::err(req, EINVAL);
+    };
+    let len = *len;
+    match chan.wait_for(cx, || req.signalled(), |b| take_bytes(b, len)) {
+        Ok(n) => read_done(req, n, len),
+        Err(e) => Issued::err(req, e),
+    }
+}
+
+/// POLL_ADD issued inline.
+pub(crate) fn io_poll_add<'id>(req: ReqRef<'id>, g: &mut UringGuard<'_, 'id>) -> Issued<'id> {
+    let Some(Op::PollAdd { chan, mask }) = req.op() else {
+        return Issued::err(req, EINVAL);
+    };
+    let (chan, revents) = (chan.clone(), (*mask & POLLIN) as i32);
+    arm_poll(req, &chan, g, |b| (*b > 0).then_some(revents), Issued::res)
+}
+
+/// POLL_ADD in io-wq.
+pub(crate) fn io_poll_blocking<'id>(req: ReqRef<'id>, cx: &mut TaskCtx) -> Issued<'id> {
+    let Some(Op::PollAdd { chan, mask }) = req.op() else {
+        return Issued::err(req, EINVAL);
+    };
+    let revents = (*mask & POLLIN) as i32;
+    match chan.wait_for(cx, || req.signalled(), |b| (*b > 0).then_some(revents)) {
+        Ok(mask) => Issued::res(req, mask),
+        Err(e) => Issued::err(req, e),
+    }
+}
+
+/// Buffers `len` bytes in `chan` and queues the wake-up of every
+/// poll-armed request (a `write(2)` to a pipe).
+fn channel_write(chan: &Channel, len: u32) {
+    for (_, w) in chan.write(len).iter() {
+        tw::queue_bare(w.clone(), TwAction::PollWake);
+    }
+}
+
+/// WRITE: buffers the bytes and wakes every waiter.
+pub(crate) fn io_write(req: ReqRef<'_>) -> Issued<'_> {
+    let Some(Op::Write { chan, len }) = req.op() else {
+        return Issued::err(req, EINVAL);
+    };
+    let len = *len;
+    channel_write(chan, len);
+    Issued::res(req, len as i32)
+}
+
+/// Writes `len` bytes into channel `fd` of `ring` from outside the ring.
+pub(crate) fn io_channel_write(ring: Ring<'_, '_>, cx: &mut TaskCtx, fd: u32, len: u32) -> Result {
+    if len == 0 {
+        return Err(EINVAL);
+    }
+    let chan = {
+        let mut g = ring.lock_uring(cx);
+        let idx = usize::try_from(fd).map_err(|_| EBADF)?;
+        g.state().channels.get(idx).cloned().ok_or(EBADF)?
+    };
+    channel_write(&chan, len);
+    Ok(())
+}
+
+/// Task work for a poll-armed request whose channel became ready
+/// (`io_poll_task_func()`): issue it again unless cancellation took it.
+pub(crate) fn io_poll_task_func<'id>(req: ReqArc<'id>, g: &mut UringGuard<'_, 'id>) {
+    let Some(req) = g.cancelable().remove(req.seq()) else {
+        return;
+    };
+    if let Issued::Done { req, res, fail } = io_issue_sqe(req, g) {
+        finish(req, res, fail, g);
+    }
+}
+
+/// Takes a poll-armed request off its channel and completes it cancelled.
+fn poll_cancel_one<'id>(req: ReqRef<'id>, g: &mut UringGuard<'_, 'id>) {
+    if let Some(Op::Read { chan, .. } | Op::PollAdd { chan, .. }) = req.op() {
+        chan.disarm(req.seq());
+    }
+    finish(req, ecanceled().to_errno(), true, g);
+}
+
+/// `io_poll_cancel()`: cancels the first poll-armed request `cd` matches.
+pub(crate) fn io_poll_cancel(g: &mut UringGuard<'_, '_>, cd: &CancelData) -> bool {
+    let found = g
+        .cancelable_ref()
+        .iter()
+        .find(|(_, r)| cd.matches(r))
+        .map(|(key, _)| key);
+    let Some(req) = found.and_then(|key| g.cancelable().remove(key)) else {
+        return false;
+    };
+    poll_cancel_one(req, g);
+    true
+}
+
+/// `io_poll_remove_all()`: cancels the poll-armed requests of `task`.
+pub(crate) fn io_poll_remove_all(
+    g: &mut UringGuard<'_, '_>,
+    task: Option<u32>,
+    cancel_all: bool,
+) -> bool {
+    let mut found = false;
+    loop {
+        let key = {
+            let proof = g.chain_read();
+            g.cancelable_ref()
+                .iter()
+                .find(|(_, r)| io_match_task_safe(*r, task, cancel_all, &proof))
+                .map(|(key, _)| key)
+        };
+        let Some(req) = key.and_then(|key| g.cancelable().remove(key)) else {
+            return found;
+        };
+        poll_cancel_one(req, g);
+        found = true;
+    }
+}
+
+/// Creates a channel on `ring` and returns its index (the `fd` of READ,
+/// WRITE and POLL_ADD entries).
+pub(crate) fn io_channel_create(
+    ring: Ring<'_, '_>,
+    cx: &mut TaskCtx,
+    tracks_inflight: bool,
+) -> Result<i32> {
+    let chan: Arc<Channel> = Channel::create(tracks_inflight)?;
+    let mut g = ring.lock_uring(cx);
+    let chans = &mut g.state().channels;
+    chans.push(chan, GFP_KERNEL)?;
+    i32::try_from(chans.len() - 1).map_err(|_| EMFILE)
+}

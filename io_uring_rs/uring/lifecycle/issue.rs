@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Issuing requests: `io_queue_sqe()`, `io_issue_sqe()` and each opcode's
+//! `->issue()` in task context with `uring_lock` held; draining
+//! (`io_drain_req()`, `io_queue_deferred()`).
+
+use super::complete::io_req_complete;
+use super::iowq::io_queue_iowq;
+use super::timeout::{io_prep_linked_timeout, io_queue_linked_timeout};
+use super::{cancel, channel, timeout};
+use crate::uring::model::req::{ReqRef, ReqSlot, REQ_F_FAIL, REQ_F_IO_DRAIN};
+use crate::uring::model::ring::UringGuard;
+use crate::uring::model::sqe::Op;
+use kernel::prelude::*;
+
+/// What issuing a request did.
+pub(crate) enum Issued<'id> {
+    /// It completed with `res`; `fail` breaks its links. The reference comes
+    /// back to the caller, who completes it.
+    Done {
+        req: ReqRef<'id>,
+        res: i32,
+        fail: bool,
+    },
+    /// It waits for an event (a timer, a channel); its reference went where
+    /// it waits, and whoever takes it from there completes it.
+    Queued,
+}
+
+impl<'id> Issued<'id> {
+    /// A completion with an error: fails the links.
+    pub(crate) fn err(req: ReqRef<'id>, e: Error) -> Self {
+        Issued::Done {
+            req,
+            res: e.to_errno(),
+            fail: true,
+        }
+    }
+
+    /// A completion with `res`, failed if negative.
+    pub(crate) fn res(req: ReqRef<'id>, res: i32) -> Self {
+        Issued::Done {
+            req,
+            res,
+            fail: res < 0,
+        }
+    }
+}
+
+/// `io_queue_sqe()`: issues a published request (the head of a chain, or the
+/// next request of one) from task context.
+pub(crate) fn io_queue_sqe<'id>(req: ReqRef<'id>, g: &mut UringGuard<'_, 'id>) {
+    if req.op().is_none() || req.flags() & REQ_F_FAIL != 0 {
+        // Failed at preparation (`io_req_defer_failed()`): its result is set.
+        io_req_complete(req, g);
+        return;
+    }
+    let lt = io_prep_linked_timeout(&req, g);
+    if req.force_async() {
+        io_queue_iowq(req, g);
+    } else if let Issued::Done { req, res, fail } = io_issue_sqe(req, g) {
+        // A linked timeout that was prepared but not armed is cancelled when
+        // the target's chain advances.
+        finish(req, res, fail, g);
+        return;
+    }
+    if let Some(lt) = lt {
+        // Without a node the timer is not armed; the target's completion
+        // then finds the claim and cancels the timeout as never armed.
+        let slot = ReqSlot::new(GFP_KERNEL).ok();
+        io_queue_linked_timeout(lt, slot, &mut g.lock_timeout());
+    }
+}
+
+/// Submits a published chain head (`io_queue_sqe()` at submission): a
+/// drained head, or any head while drained ones wait, is deferred
+/// (`io_drain_req()`).
+pub(crate) fn io_submit_head<'id>(req: ReqRef<'id>, g: &mut UringGuard<'_, 'id>) {
+    let waiting = !g.defer_list_ref().is_empty();
+    if !waiting && !drain_needs_defer(req.flags(), req.drain_seq(), g) {
+        io_queue_sqe(req, g);
+        return;
+    }
+    let slot = match ReqSlot::new(GFP_KERNEL) {
+        Ok(slot) => slot,
+        Err(e) => {
+            finish(req, e.to_errno(), true, g);
+            return;
+        }
+    };
+    let key = req.drain_seq();
+    g.defer_list().insert(slot, key, req);
+    g.ring().set_drain_active(true);
+}
+
+/// Whether a drained head must still wait: not every request submitted
+/// before it has completed (`req_need_defer()`).
+fn drain_needs_defer(flags: u32, drain_seq: u64, g: &mut UringGuard<'_, '_>) -> bool {
+    flags & REQ_F_IO_DRAIN != 0 && g.lock_completion().state().completed < drain_seq
+}
+
+/// `io_queue_deferred()`: issues the deferred heads that may run now, in
+/// order.
+pub(crate) fn io_queue_deferred(g: &mut UringGuard<'_, '_>) {
+    loop {
+        let first = g
+            .defer_list_ref()
+            .first()
+            .map(|(key, head)| (key, head.flags(), head.drain_seq()));
+        let Some((key, flags, drain_seq)) = first else {
+            g.ring().set_drain_active(false);
+            return;
+        };
+        if drain_needs_defer(flags, drain_seq, g) {
+            return;
+        }
+        if let Some(head) = g.defer_list().remove(key) {
+            io_queue_sqe(head, g);
+        }
+    }
+}
+
+/// Completes `req` with `res`, failing it first if `fail`.
+pub(crate) fn finish<'id>(req: ReqRef<'id>, res: i32, fail: bool, g: &mut UringGuard<'_, 'id>) {
+    req.set_res(res);
+    if fail {
+        req.set_fail();
+    }
+    io_req_complete(req, g);
+}
+
+/// `io_issue_sqe()` without blocking: runs the opcode's issue handler.
+pub(crate) fn io_issue_sqe<'id>(req: ReqRef<'id>, g: &mut UringGuard<'_, 'id>) -> Issued<'id> {
+    match req.op() {
+        Some(Op::Nop) => Issued::res(req, 0),
+        Some(Op::Timeout { .. }) => timeout::io_timeout(req, g),
+        Some(Op::TimeoutRemove { .. }) => {
+            let res = timeout::io_timeout_remove(&req, g);
+            Issued::res(req, res)
+        }
+        Some(Op::AsyncCancel { .. }) => {
+            let res = cancel::io_async_cancel(&req, g);
+            Issued::res(req, res)
+        }
+        Some(Op::Read { .. }) => channel::io_read(req, g),
+        Some(Op::Write { .. }) => channel::io_write(req),
+        Some(Op::PollAdd { .. }) => channel::io_poll_add(req, g),
+        // A linked timeout is never issued: it is armed for its target.
+        Some(Op::LinkTimeout { .. }) | None => Issued::err(req, EINVAL),
+    }
+}

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Channels: the module's pipes, so that requests can wait.
+//!
+//! A channel holds a count of buffered bytes and the poll-armed requests
+//! waiting for some. Its lock is IRQ-safe and innermost, so it may be taken
+//! in any context (io-wq's cancel callback wakes blocked readers under the
+//! io-wq lock). A channel created with `tracks_inflight` stands for an
+//! io_uring file descriptor: requests on it are `REQ_F_INFLIGHT`.
+
+use super::req::Req;
+use crate::glue::context::TaskCtx;
+use crate::glue::irq_lock::{new_spinlock_irq, SpinLockIrq};
+use kernel::prelude::*;
+use kernel::rbtree::{RBTree, RBTreeNode};
+use kernel::sync::{new_condvar, Arc, CondVar};
+
+/// State protected by the channel's lock.
+struct ChanState {
+    /// Bytes written and not yet read.
+    bytes: u64,
+    /// Poll-armed requests waiting for bytes, by sequence number.
+    waiters: RBTree<u64, Arc<Req>>,
+}
+
+/// A channel.
+#[pin_data]
+pub(crate) struct Channel {
+    #[pin]
+    state: SpinLockIrq<ChanState>,
+    /// Blocked io-wq readers wait here.
+    #[pin]
+    wait: CondVar,
+    /// Requests on this channel are `REQ_F_INFLIGHT`.
+    tracks_inflight: bool,
+}
+
+/// Poll-armed requests a write woke.
+pub(crate) type Woken = RBTree<u64, Arc<Req>>;
+
+impl Channel {
+    /// Creates an empty channel.
+    pub(crate) fn create(tracks_inflight: bool) -> Result<Arc<Self>> {
+        Arc::pin_init(
+            try_pin_init!(Channel {
+                state <- new_spinlock_irq!(
+                    ChanState {
+                        bytes: 0,
+                        waiters: RBTree::new()
+                    },
+                    "Channel::state"
+                ),
+                wait <- new_condvar!("Channel::wait"),
+                tracks_inflight,
+            }? Error),
+            GFP_KERNEL,
+        )
+    }
+
+    /// Whether requests on this channel are `REQ_F_INFLIGHT`.
+    pub(crate) fn tracks_inflight(&self) -> bool {
+        self.tracks_inflight
+    }
+
+    /// Poll-arms `req`: under the channel lock (so no write slips in
+    /// between), `take` looks at the buffered bytes; if it takes nothing,
+    /// `req` joins the waiters. Returns what `take` returned.
+    pub(crate) fn arm(
+        &self,
+        req: &Arc<Req>,
+        take: impl FnOnce(&mut u64) -> Option<i32>,
+    ) -> Result<Option<i32>> {
+        let node = RBTreeNode::new(req.seq(), req.clone(), GFP_KERNEL)?;
+        let mut st = self.state.lock();
+        if let Some(n) = take(&mut st.bytes) {
+            return Ok(Some(n));
+        }
+        drop(st.waiters.insert(node));
+        Ok(None)
+    }
+
+    /// Removes a poll-armed request from the waiters.
+    pub(crate) fn disarm(&self, seq: u64) {
+        drop(self.state.lock().waiters.remove(&seq));
+    }
+
+    /// Buffers `len` bytes (a `write(2)` to a pipe), wakes blocked readers,
+    /// and returns the poll-armed requests to wake.
+    pub(crate) fn write(&self, len: u32) -> Woken {
+        let mut st = self.state.lock();
+        st.bytes += u64::from(len);
+        self.wait.notify_all();
+        core::mem::take(&mut st.waiters)
+    }
+
+    /// Wakes blocked readers (io-wq cancel's signal).
+    pub(crate) fn wake_all(&self) {
+        let _g = self.state.lock();
+        self.wait.notify_all();
+    }
+
+    /// Blocks until `take` takes something from the buffered bytes, or
+    /// `stop` says to stop (io-wq cancel) or a signal arrives: `-EINTR`.
+    pub(crate) fn wait_for(
+        &self,
+        _cx: &mut TaskCtx,
+        stop: impl Fn() -> bool,
+        mut take: impl FnMut(&mut u64) -> Option<i32>,
+    ) -> Result<i32> {
+        let mut st = self.state.lock();
+        loop {
+            if let Some(n) = take(&mut st.bytes) {
+                return Ok(n);
+            }
+            if stop() || self.wait.wait_interruptible(&mut st) {
+                return Err(EINTR);
+            }
+        }
+    }
+}

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The error codes io_uring completes requests with that Linux 6.12's
+//! `kernel::error::code` does not name, made from the kernel's own errno
+//! constants. Everything in the core is `Result<_, Error>`; a completion
+//! carries [`Error::to_errno`].
+
+use kernel::bindings;
+use kernel::error::Error;
+
+macro_rules! errno {
+    ($($(#[$doc:meta])* $fn:ident = $name:ident;)*) => {$(
+        $(#[$doc])*
+        pub(crate) fn $fn() -> Error {
+            Error::from_errno(-(bindings::$name as i32))
+        }
+    )*};
+}
+
+errno! {
+    /// `-ETIME`: a timeout expired.
+    etime = ETIME;
+    /// `-EALREADY`: the target is already running.
+    ealready = EALREADY;
+    /// `-ETIMEDOUT`: a wait for requests to go timed out.
+    etimedout = ETIMEDOUT;
+    /// `-EOPNOTSUPP`: draining after `IOSQE_CQE_SKIP_SUCCESS`.
+    eopnotsupp = EOPNOTSUPP;
+    /// `-ECANCELED`: the request was cancelled.
+    ecanceled = ECANCELED;
+}

@@ -1,0 +1,636 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A request (`struct io_kiocb`), its reference tokens, its branded views,
+//! and the request trees that lists are made of.
+//!
+//! A request is reached through a view that carries its ring's brand:
+//!
+//! * [`ReqRef`]: one reference of the request (`req->refs`), owned. It is
+//!   made only by allocation, by [`ReqPin::get_ref`] from another token,
+//!   and by taking one out of where it was stored (a link, a list, a parked
+//!   slot); [`ReqRef::put`] gives it up, and the last put is the one that
+//!   advances the chain. Not `Clone`.
+//! * [`ReqPin`]: a request borrowed from where a token of it is stored, or
+//!   from a [`ReqRef`]: while it lives the count cannot reach zero.
+//! * [`ReqArc`]: the request's memory only; its count may be zero.
+//!
+//! A chain may be read with `uring_lock` alone only through a pinned view;
+//! a bare one needs `timeout_lock` ([`TimeoutRead`]). Modifying a chain needs
+//! both locks ([`ChainWrite`]). What the linked-timeout timer may do with a
+//! dying request rests on this (see `glue/chain.rs` and `claim.rs`).
+
+mod claim;
+mod tree;
+
+pub(crate) use claim::{
+    io_link_timeout_claim, LinkTimeoutClaim, LiveTarget, LtClaimKind, TimerOutcome,
+};
+pub(crate) use tree::{ArcTree, ArcTreeMut, RefTree, RefTreeMut, RefTreeRef, ReqSlot};
+
+use super::brand::Brand;
+use super::ring::{BothGuard, IoRingCtx, Ring};
+use super::sqe::{Op, Sqe, IOSQE_ASYNC, IOSQE_CQE_SKIP_SUCCESS, IOSQE_IO_HARDLINK, IOSQE_IO_LINK};
+use crate::glue::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, AtomicU8, Ordering};
+use crate::glue::chain::{ChainCell, ChainRead, ChainWrite, Key, Linked, TimeoutCell, TimeoutRead};
+use crate::glue::timer::HrTimer;
+use kernel::prelude::*;
+use kernel::sync::Arc;
+use kernel::workqueue::{new_work, Work};
+
+/// The request failed; its links must be cancelled (`REQ_F_FAIL`).
+pub(crate) const REQ_F_FAIL: u32 = 1 << 0;
+/// The request has (or had) an armed linked timeout (`REQ_F_LINK_TIMEOUT`).
+pub(crate) const REQ_F_LINK_TIMEOUT: u32 = 1 << 1;
+/// A linked timeout follows and is not armed yet (`REQ_F_ARM_LTIMEOUT`).
+pub(crate) const REQ_F_ARM_LTIMEOUT: u32 = 1 << 2;
+/// Task exit must cancel the chain this request is in (`REQ_F_INFLIGHT`).
+pub(crate) const REQ_F_INFLIGHT: u32 = 1 << 3;
+/// Post no completion on success (`REQ_F_CQE_SKIP`).
+pub(crate) const REQ_F_CQE_SKIP: u32 = 1 << 4;
+/// Post no completions for the links cancelled by this failure.
+pub(crate) const REQ_F_SKIP_LINK_CQES: u32 = 1 << 5;
+/// A hard link: a failure does not cancel the rest (`REQ_F_HARDLINK`).
+pub(crate) const REQ_F_HARDLINK: u32 = 1 << 6;
+/// The chain waits for every earlier request (`REQ_F_IO_DRAIN`).
+pub(crate) const REQ_F_IO_DRAIN: u32 = 1 << 7;
+/// `IO_DISARM_MASK`: completing the request must look at its link first.
+pub(crate) const IO_DISARM_MASK: u32 = REQ_F_ARM_LTIMEOUT | REQ_F_LINK_TIMEOUT | REQ_F_FAIL;
+
+/// What a request's task-work item does when it runs.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(u8)]
+pub(crate) enum TwAction {
+    /// Nothing queued.
+    None = 0,
+    /// Issue the request (`io_req_task_submit()`).
+    Submit,
+    /// Complete with the stored result (`io_req_task_complete()`).
+    Complete,
+    /// Cancel this request and the rest of its chain (`io_req_tw_fail_links()`).
+    FailLinks,
+    /// A linked timeout fired (`io_req_task_link_timeout()`).
+    LinkTimeout,
+    /// A poll-armed request's channel became ready: issue again.
+    PollWake,
+}
+
+impl TwAction {
+    fn from_u8(v: u8) -> Self {
+        match v {
+            1 => TwAction::Submit,
+            2 => TwAction::Complete,
+            3 => TwAction::FailLinks,
+            4 => TwAction::LinkTimeout,
+            5 => TwAction::PollWake,
+            _ => TwAction::None,
+        }
+    }
+}
+
+/// Where a request is in io-wq.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(u8)]
+pub(crate) enum IoWqStage {
+    /// Not handed to io-wq.
+    Idle = 0,
+    /// Queued, not started: cancelling it is `IO_WQ_CANCEL_OK`.
+    Pending,
+    /// A worker runs it: cancelling it is `IO_WQ_CANCEL_RUNNING`.
+    Running,
+    /// Cancelled while pending; the worker that picks it up drops it.
+    Cancelled,
+}
+
+/// Linked-timeout state of a request, protected by `timeout_lock`.
+struct TimeoutData {
+    /// LINK_TIMEOUT: the request it guards (`timeout->head`, no reference),
+    /// set when armed and taken exactly once, by the timer or by disarm:
+    /// the claim.
+    head: Option<Arc<Req>>,
+    /// LINK_TIMEOUT: a reference of the live target the timer pinned, for
+    /// task work (`timeout->prev`).
+    prev: Option<Arc<Req>>,
+}
+
+/// A request: the Rust counterpart of `struct io_kiocb`.
+#[pin_data(PinnedDrop)]
+pub(crate) struct Req {
+    /// The ring (`req->ctx`); every request holds a reference.
+    ring: Arc<IoRingCtx>,
+    /// Unique, increasing within the ring: the key in the ring's lists.
+    seq: u64,
+    /// The submitter's `user_data`.
+    user_data: u64,
+    /// The `IOSQE_*` flags it was submitted with.
+    sqe_flags: u8,
+    /// The submitting task, for task cancellation.
+    task: u32,
+    /// The prepared opcode; `None` if preparation failed.
+    op: Option<Op>,
+    /// `REQ_F_*`.
+    flags: AtomicU32,
+    /// The result to post (`req->cqe.res`).
+    res: AtomicI32,
+    /// `req->link` (owning the next request's reference) and `req->refs`.
+    link: ChainCell<Req>,
+    /// Linked-timeout state.
+    timeout: TimeoutCell<TimeoutData>,
+    /// TIMEOUT with a count: the completion count that fires it (written
+    /// once, before the timeout is published on `timeout_list`).
+    target_seq: AtomicU64,
+    /// A drained chain head: how many requests were submitted before it.
+    drain_seq: AtomicU64,
+    /// TIMEOUT and LINK_TIMEOUT: the hrtimer.
+    #[pin]
+    timer: HrTimer<Req>,
+    /// The task-work item (`req->io_task_work`); reachable for the glue's
+    /// `impl_has_work!`, and harmless: queueing needs an `Arc<Req>`.
+    #[pin]
+    pub(crate) tw_work: Work<Req, 0>,
+    tw_action: AtomicU8,
+    /// The io-wq item (`req->work`); reachable as `tw_work` is.
+    #[pin]
+    pub(crate) iowq_work: Work<Req, 1>,
+    iowq_stage: AtomicU8,
+    /// io-wq cancel asked a running request to stop (`IO_WQ_WORK_CANCEL`
+    /// plus the signal to the worker).
+    signalled: AtomicBool,
+    /// The completion was posted (or suppressed): it must happen once.
+    completed: AtomicBool,
+    /// The `IORING_ASYNC_CANCEL_ALL` request that last matched this one
+    /// (`req->work.cancel_seq`): one cancel counts a request once.
+    cancel_seq: AtomicU64,
+}
+
+impl Linked for Req {
+    fn chain(&self, _key: Key) -> &ChainCell<Req> {
+        &self.link
+    }
+}
+
+impl Req {
+    /// Allocates a request of `ring` from `sqe` whose link owns `link`, and
+    /// counts it in the ring's `inflight` until it is freed. Returns the
+    /// request's first reference.
+    pub(crate) fn alloc<'id>(
+        ring: Ring<'_, 'id>,
+        sqe: &Sqe,
+        task: u32,
+        op: Result<Op>,
+        link: Option<ReqRef<'id>>,
+        extra_flags: u32,
+    ) -> Result<ReqRef<'id>> {
+        let link = link.map(|l| l.arc);
+        let arc = Arc::pin_init(
+            Req::new(ring.ctx(), sqe, task, op, link, extra_flags),
+            GFP_KERNEL,
+        )?;
+        ring.request_allocated();
+        Ok(ReqRef {
+            arc,
+            brand: ring.brand(),
+        })
+    }
+
+    fn new(
+        ring: &Arc<IoRingCtx>,
+        sqe: &Sqe,
+        task: u32,
+        op: Result<Op>,
+        link: Option<Arc<Req>>,
+        extra_flags: u32,
+    ) -> impl PinInit<Self, Error> {
+        let mut flags = extra_flags;
+        let res = match &op {
+            Ok(_) => 0,
+            Err(e) => {
+                flags |= REQ_F_FAIL;
+                e.to_errno()
+            }
+        };
+        if sqe.flags & IOSQE_CQE_SKIP_SUCCESS != 0 {
+            flags |= REQ_F_CQE_SKIP;
+        }
+        if sqe.flags & IOSQE_IO_HARDLINK != 0 {
+            flags |= REQ_F_HARDLINK;
+        }
+        let (seq, user_data, sqe_flags) = (ring.next_seq(), sqe.user_data, sqe.flags);
+        let ring = ring.clone();
+        try_pin_init!(Req {
+            ring,
+            seq,
+            user_data,
+            sqe_flags,
+            task,
+            op: op.ok(),
+            flags: AtomicU32::new(flags),
+            res: AtomicI32::new(res),
+            link: ChainCell::new(link),
+            timeout: TimeoutCell::new(TimeoutData {
+                head: None,
+                prev: None
+            }),
+            timer <- HrTimer::new(),
+            tw_work <- new_work!("Req::tw_work"),
+            tw_action: AtomicU8::new(TwAction::None as u8),
+            iowq_work <- new_work!("Req::iowq_work"),
+            iowq_stage: AtomicU8::new(IoWqStage::Idle as u8),
+            signalled: AtomicBool::new(false),
+            completed: AtomicBool::new(false),
+            cancel_seq: AtomicU64::new(0),
+            target_seq: AtomicU64::new(0),
+            drain_seq: AtomicU64::new(0),
+        }? Error)
+    }
+
+    /// The request's sequence number: its key in the ring's lists.
+    pub(crate) fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    /// The submitter's `user_data`.
+    pub(crate) fn user_data(&self) -> u64 {
+        self.user_data
+    }
+
+    /// The submitting task.
+    pub(crate) fn task(&self) -> u32 {
+        self.task
+    }
+
+    /// The prepared opcode; `None` if preparation failed.
+    pub(crate) fn op(&self) -> Option<&Op> {
+        self.op.as_ref()
+    }
+
+    /// The hrtimer of a TIMEOUT or LINK_TIMEOUT.
+    pub(crate) fn timer(&self) -> &HrTimer<Req> {
+        &self.timer
+    }
+
+    /// Whether the submitter linked a next request (`IO_REQ_LINK_FLAGS`).
+    pub(crate) fn has_link_flags(&self) -> bool {
+        self.sqe_flags & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK) != 0
+    }
+
+    /// Whether the link is a hard link.
+    pub(crate) fn is_hardlink(&self) -> bool {
+        self.flags() & REQ_F_HARDLINK != 0
+    }
+
+    /// Whether the submitter forced io-wq (`IOSQE_ASYNC`).
+    pub(crate) fn force_async(&self) -> bool {
+        self.sqe_flags & IOSQE_ASYNC != 0
+    }
+
+    /// The `REQ_F_*` flags.
+    pub(crate) fn flags(&self) -> u32 {
+        self.flags.load(Ordering::Acquire)
+    }
+
+    /// Sets `REQ_F_*` flags.
+    pub(crate) fn set_flags(&self, f: u32) {
+        self.flags.fetch_or(f, Ordering::AcqRel);
+    }
+
+    /// Clears `REQ_F_*` flags.
+    pub(crate) fn clear_flags(&self, f: u32) {
+        self.flags.fetch_and(!f, Ordering::AcqRel);
+    }
+
+    /// The result to post.
+    pub(crate) fn res(&self) -> i32 {
+        self.res.load(Ordering::Acquire)
+    }
+
+    /// Sets the result (`io_req_set_res()`).
+    pub(crate) fn set_res(&self, res: i32) {
+        self.res.store(res, Ordering::Release);
+    }
+
+    /// Marks the request failed (`req_set_fail()`): a request that would
+    /// skip its completion posts it after all, and skips its links' instead.
+    pub(crate) fn set_fail(&self) {
+        let old = self.flags.fetch_or(REQ_F_FAIL, Ordering::AcqRel);
+        if old & REQ_F_CQE_SKIP != 0 {
+            self.clear_flags(REQ_F_CQE_SKIP);
+            self.set_flags(REQ_F_SKIP_LINK_CQES);
+        }
+    }
+
+    /// Marks the completion done; false if it already was (a bug).
+    pub(crate) fn mark_completed(&self) -> bool {
+        !self.completed.swap(true, Ordering::AcqRel)
+    }
+
+    /// Records what task work should do, returning the previous action.
+    pub(crate) fn set_tw_action(&self, a: TwAction) -> TwAction {
+        TwAction::from_u8(self.tw_action.swap(a as u8, Ordering::AcqRel))
+    }
+
+    /// Takes the queued task-work action.
+    pub(crate) fn take_tw_action(&self) -> TwAction {
+        self.set_tw_action(TwAction::None)
+    }
+
+    /// Where the request is in io-wq.
+    pub(crate) fn iowq_stage(&self) -> IoWqStage {
+        match self.iowq_stage.load(Ordering::Acquire) {
+            1 => IoWqStage::Pending,
+            2 => IoWqStage::Running,
+            3 => IoWqStage::Cancelled,
+            _ => IoWqStage::Idle,
+        }
+    }
+
+    /// Moves the io-wq stage from `from` to `to`; false if it was not `from`.
+    pub(crate) fn iowq_transition(&self, from: IoWqStage, to: IoWqStage) -> bool {
+        self.iowq_stage
+            .compare_exchange(from as u8, to as u8, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    /// Whether io-wq cancel asked the running request to stop.
+    pub(crate) fn signalled(&self) -> bool {
+        self.signalled.load(Ordering::Acquire)
+    }
+
+    /// Asks the running request to stop (`IO_WQ_WORK_CANCEL`).
+    pub(crate) fn signal(&self) {
+        self.signalled.store(true, Ordering::Release);
+    }
+
+    /// Records that the `IORING_ASYNC_CANCEL_ALL` request `seq` matched this
+    /// one; returns the previous matcher.
+    pub(crate) fn swap_cancel_seq(&self, seq: u64) -> u64 {
+        self.cancel_seq.swap(seq, Ordering::AcqRel)
+    }
+
+    /// The completion count that fires a counted TIMEOUT (0: none).
+    pub(crate) fn target_seq(&self) -> u64 {
+        self.target_seq.load(Ordering::Relaxed)
+    }
+
+    /// Sets the completion count that fires a counted TIMEOUT.
+    pub(crate) fn set_target_seq(&self, n: u64) {
+        self.target_seq.store(n, Ordering::Relaxed);
+    }
+
+    /// How many requests were submitted before this chain head.
+    pub(crate) fn drain_seq(&self) -> u64 {
+        self.drain_seq.load(Ordering::Relaxed)
+    }
+
+    /// Sets how many requests were submitted before this chain head.
+    pub(crate) fn set_drain_seq(&self, n: u64) {
+        self.drain_seq.store(n, Ordering::Relaxed);
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for Req {
+    fn drop(self: Pin<&mut Self>) {
+        self.ring.request_freed();
+    }
+}
+
+mod sealed {
+    use super::{Arc, Brand, Req};
+
+    /// The parts of a view; not nameable outside the model, so the brand
+    /// never leaves it.
+    pub(crate) trait View<'id> {
+        fn parts(&self) -> (&Arc<Req>, Brand<'id>);
+    }
+}
+
+/// A branded view of a request: [`ReqRef`], [`ReqPin`] or [`ReqArc`].
+/// Sealed: only the model makes views.
+pub(crate) trait ReqView<'id>: sealed::View<'id> + core::ops::Deref<Target = Req> {
+    /// The request's ring, under the same brand.
+    fn ring(&self) -> Ring<'_, 'id> {
+        let (arc, brand) = self.parts();
+        Ring::from_parts(&arc.ring, brand)
+    }
+
+    /// The request's memory, under the same brand.
+    fn to_arc(&self) -> ReqArc<'id> {
+        let (arc, brand) = self.parts();
+        ReqArc {
+            arc: arc.clone(),
+            brand,
+        }
+    }
+
+    /// The request, unbranded: an `Arc` gives access to nothing that a
+    /// brand guards.
+    fn arc(&self) -> &Arc<Req> {
+        self.parts().0
+    }
+
+    /// The next request, with `timeout_lock` held (any view may read then).
+    fn link_locked<'a>(&'a self, proof: &'a TimeoutRead<'_, 'id>) -> Option<ReqPin<'a, 'id>> {
+        let (arc, brand) = self.parts();
+        arc.link.next(proof).map(|arc| ReqPin { arc, brand })
+    }
+
+    /// Takes the link out: the rest of the chain, headed by its reference.
+    fn take_link(&self, proof: &mut ChainWrite<'_, 'id>) -> Option<ReqRef<'id>> {
+        let (arc, brand) = self.parts();
+        arc.link.take(proof).map(|arc| ReqRef { arc, brand })
+    }
+
+    /// Unlinks the next request and links the one after it instead
+    /// (`io_remove_next_linked()`); returns the removed request's reference.
+    fn remove_next_linked(&self, proof: &mut ChainWrite<'_, 'id>) -> Option<ReqRef<'id>> {
+        let (arc, brand) = self.parts();
+        arc.link.remove_next(proof).map(|arc| ReqRef { arc, brand })
+    }
+
+    /// `io_prep_linked_timeout()`'s `timeout->head = req`: makes this linked
+    /// timeout claimable, for `target`. Both chain locks are held.
+    fn set_lt_head(&self, target: &impl ReqView<'id>, b: &mut BothGuard<'_, 'id>) {
+        let mut w = b.timeout().write();
+        self.parts().0.timeout.get_mut(&mut w).head = Some(target.arc().clone());
+    }
+
+    /// Whether this linked timeout is still claimable.
+    fn lt_head_is_set(&self, proof: &TimeoutRead<'_, 'id>) -> bool {
+        self.parts().0.timeout.get(proof).head.is_some()
+    }
+
+    /// The target's completion claims this linked timeout
+    /// (`__io_disarm_linked_timeout()`); false if the timer claimed it
+    /// first. Needs `uring_lock`, which no timer callback can hold.
+    fn claim_for_disarm(&self, b: &mut BothGuard<'_, 'id>) -> bool {
+        let mut w = b.timeout().write();
+        let claimed = self.parts().0.timeout.get_mut(&mut w).head.take().is_some();
+        if claimed {
+            crate::glue::trace::lt_claim(LtClaimKind::Disarm);
+        }
+        claimed
+    }
+
+    /// Task work after the linked timeout fired: takes the live target the
+    /// timer pinned (`timeout->prev`), if any.
+    fn take_live_target(&self, b: &mut BothGuard<'_, 'id>) -> Option<LiveTarget<'id>> {
+        let (arc, brand) = self.parts();
+        let mut w = b.timeout().write();
+        let target = arc.timeout.get_mut(&mut w).prev.take()?;
+        Some(LiveTarget {
+            target: ReqRef { arc: target, brand },
+        })
+    }
+}
+
+/// One reference of a request of ring `'id` (`req->refs`).
+///
+/// Dropping it instead of [`ReqRef::put`] leaks the count: the request is
+/// then never advanced by a last put (memory is still freed with the last
+/// `Arc`). The core always puts.
+pub(crate) struct ReqRef<'id> {
+    arc: Arc<Req>,
+    brand: Brand<'id>,
+}
+
+impl<'id> ReqRef<'id> {
+    /// Borrows the request, pinned by this reference.
+    pub(crate) fn pin(&self) -> ReqPin<'_, 'id> {
+        ReqPin {
+            arc: &self.arc,
+            brand: self.brand,
+        }
+    }
+
+    /// Gives up this reference (`req_ref_put_and_test()`); returns the
+    /// request if it was the last, for the caller to advance its chain.
+    pub(crate) fn put(self) -> Option<ReqArc<'id>> {
+        self.arc.link.ref_put_and_test().then_some(ReqArc {
+            arc: self.arc,
+            brand: self.brand,
+        })
+    }
+
+    /// Parks this reference in the request, for a work item that holds only
+    /// its memory ([`ReqArc::unpark`] takes it back).
+    pub(crate) fn park(self) -> ReqArc<'id> {
+        self.arc.link.park();
+        ReqArc {
+            arc: self.arc,
+            brand: self.brand,
+        }
+    }
+}
+
+impl<'id> sealed::View<'id> for ReqRef<'id> {
+    fn parts(&self) -> (&Arc<Req>, Brand<'id>) {
+        (&self.arc, self.brand)
+    }
+}
+impl<'id> ReqView<'id> for ReqRef<'id> {}
+
+impl core::ops::Deref for ReqRef<'_> {
+    type Target = Req;
+
+    fn deref(&self) -> &Req {
+        &self.arc
+    }
+}
+
+/// A request of ring `'id` borrowed from where one of its references is
+/// stored: its count is not zero while this lives.
+#[derive(Clone, Copy)]
+pub(crate) struct ReqPin<'a, 'id> {
+    arc: &'a Arc<Req>,
+    brand: Brand<'id>,
+}
+
+impl<'a, 'id> ReqPin<'a, 'id> {
+    /// The next request, with `uring_lock` or `timeout_lock` held: the link
+    /// stores the next request's reference, so it is pinned too.
+    pub(crate) fn link<'p>(self, proof: &'p ChainRead<'_, 'id>) -> Option<ReqPin<'p, 'id>>
+    where
+        'a: 'p,
+    {
+        self.arc.link.next(proof).map(|arc| ReqPin {
+            arc,
+            brand: self.brand,
+        })
+    }
+
+    /// Takes one more reference (`req_ref_get()`).
+    pub(crate) fn get_ref(self) -> ReqRef<'id> {
+        self.arc.link.ref_get();
+        ReqRef {
+            arc: self.arc.clone(),
+            brand: self.brand,
+        }
+    }
+}
+
+impl<'id> sealed::View<'id> for ReqPin<'_, 'id> {
+    fn parts(&self) -> (&Arc<Req>, Brand<'id>) {
+        (self.arc, self.brand)
+    }
+}
+impl<'id> ReqView<'id> for ReqPin<'_, 'id> {}
+
+impl core::ops::Deref for ReqPin<'_, '_> {
+    type Target = Req;
+
+    fn deref(&self) -> &Req {
+        self.arc
+    }
+}
+
+/// The memory of a request of ring `'id`; no reference of it.
+#[derive(Clone)]
+pub(crate) struct ReqArc<'id> {
+    arc: Arc<Req>,
+    brand: Brand<'id>,
+}
+
+impl ReqArc<'_> {
+    /// Runs `f` with `req`'s ring opened under a fresh brand, and `req`
+    /// under the same brand: an entry point's activation of a request.
+    pub(crate) fn open<R>(
+        req: Arc<Req>,
+        f: impl for<'r, 'id> FnOnce(Ring<'r, 'id>, ReqArc<'id>) -> R,
+    ) -> R {
+        let ctx = req.ring.clone();
+        Ring::open(&ctx, |ring| {
+            let brand = ring.brand();
+            f(ring, ReqArc { arc: req, brand })
+        })
+    }
+}
+
+impl<'id> ReqArc<'id> {
+    /// Takes back a reference parked by [`ReqRef::park`], if one is.
+    pub(crate) fn unpark(&self) -> Option<ReqRef<'id>> {
+        self.arc.link.unpark().then(|| ReqRef {
+            arc: self.arc.clone(),
+            brand: self.brand,
+        })
+    }
+
+    /// The request, unbranded.
+    pub(crate) fn into_arc(self) -> Arc<Req> {
+        self.arc
+    }
+}
+
+impl<'id> sealed::View<'id> for ReqArc<'id> {
+    fn parts(&self) -> (&Arc<Req>, Brand<'id>) {
+        (&self.arc, self.brand)
+    }
+}
+impl<'id> ReqView<'id> for ReqArc<'id> {}
+
+impl core::ops::Deref for ReqArc<'_> {
+    type Target = Req;
+
+    fn deref(&self) -> &Req {
+        &self.arc
+    }
+}

@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The ring context: `struct io_ring_ctx`, the state behind each of its
+//! locks, and [`Ring`], a branded handle to it.
+//!
+//! Every lock is a private field; the only way to one is a method of
+//! [`Ring`] that takes an execution context, or the guard of an earlier lock
+//! (`locks.rs`). So the lock order `uring_lock` -> (`completion_lock`, io-wq
+//! lock) -> `timeout_lock` holds by construction, `uring_lock` needs a
+//! [`TaskCtx`], and every guard carries the ring's brand.
+
+mod locks;
+
+pub(crate) use locks::{
+    BothGuard, CompletionGuard, CqWaiter, IoWqGuard, ReapGuard, TimeoutGuard, UringGuard,
+};
+
+use super::brand::Brand;
+use super::channel::Channel;
+use super::req::{ArcTree, RefTree};
+use super::sqe::Cqe;
+use crate::glue::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use crate::glue::atomic_lock::{new_atomic_lock, AtomicLock};
+use crate::glue::context::{AnyCtx, AtomicCtx, TaskCtx};
+use crate::glue::irq_lock::{new_spinlock_irq, SpinLockIrq};
+use kernel::prelude::*;
+use kernel::sync::{
+    new_condvar, new_mutex, new_spinlock, Arc, CondVar, CondVarTimeoutResult, Mutex, SpinLock,
+};
+use kernel::time::Jiffies;
+
+/// State protected by `uring_lock`.
+pub(crate) struct UringState {
+    /// Poll-armed requests, by sequence number (C: `cancel_table_locked`);
+    /// each entry holds the request's reference.
+    cancelable: RefTree,
+    /// Chain heads deferred by `IOSQE_IO_DRAIN`, in submission order (keyed
+    /// by their drain sequence); each entry holds the head's reference.
+    defer_list: RefTree,
+    /// The ring's channels, by index.
+    pub(crate) channels: KVec<Arc<Channel>>,
+    /// Requests submitted so far (`cached_sq_head`).
+    pub(crate) submitted: u64,
+    /// The next chain must drain too (`drain_next`).
+    pub(crate) drain_next: bool,
+    /// A `IOSQE_CQE_SKIP_SUCCESS` request was submitted: draining is no
+    /// longer possible (`drain_disabled`).
+    pub(crate) drain_disabled: bool,
+}
+
+/// State protected by `completion_lock`.
+pub(crate) struct CompletionState {
+    /// Posted completions; those before `cq_head` were reaped.
+    pub(crate) cq: KVec<Cqe>,
+    /// The first completion not yet reaped.
+    pub(crate) cq_head: usize,
+    /// How many unreaped completions the waiter needs before it is woken
+    /// (`io_should_wake()`); `usize::MAX` when nobody waits.
+    pub(crate) cq_wait_nr: usize,
+    /// Completions posted since the ring was created (`cq_tail`).
+    pub(crate) cq_tail: u64,
+    /// Requests completed, with or without a posted completion
+    /// (`cq_tail` + `cq_extra`): what a drained request waits for.
+    pub(crate) completed: u64,
+    /// Completions lost because the CQ could not grow (`cq_overflow`).
+    pub(crate) cq_overflow: u64,
+}
+
+/// State protected by `timeout_lock`.
+pub(crate) struct TimeoutState {
+    /// Armed `IORING_OP_TIMEOUT` requests (`timeout_list`); each entry holds
+    /// the request's reference: whoever removes it completes it.
+    timeout_list: RefTree,
+    /// Armed `IORING_OP_LINK_TIMEOUT` requests (`ltimeout_list`); their
+    /// reference is their target's link.
+    ltimeout_list: ArcTree,
+}
+
+/// State protected by the io-wq lock (C: `acct->lock` and `wq->lock`).
+pub(crate) struct IoWqState {
+    /// Requests handed to io-wq and not yet finished, pending or running;
+    /// each entry holds io-wq's reference (`io_req_refcount()` + get).
+    works: RefTree,
+}
+
+/// One ring: the Rust counterpart of `struct io_ring_ctx`.
+#[pin_data]
+pub(crate) struct IoRingCtx {
+    /// `ctx->uring_lock`: submission, task work, cancelable lists.
+    #[pin]
+    uring_lock: Mutex<UringState>,
+    /// `ctx->completion_lock`: the completion queue.
+    #[pin]
+    completion_lock: SpinLock<CompletionState>,
+    /// `ctx->timeout_lock`: timeout lists and linked-timeout claims; taken
+    /// with interrupts disabled because the timer callbacks take it.
+    #[pin]
+    timeout_lock: SpinLockIrq<TimeoutState>,
+    /// The io-wq lock, under which cancel match callbacks run.
+    #[pin]
+    iowq_lock: AtomicLock<IoWqState>,
+    /// Woken when a completion is posted.
+    #[pin]
+    cq_wait: CondVar,
+    /// Serialises reapers: a reaper copies completions out, then consumes
+    /// them, so a failed copy loses none. Taken before any other lock.
+    #[pin]
+    reap_lock: Mutex<()>,
+    /// Counts freed requests; taken (IRQ-safe, innermost) when a request is
+    /// dropped, in any context, so that waiters for frees miss no wake-up.
+    #[pin]
+    exit_lock: SpinLockIrq<u64>,
+    /// Woken when a request is freed.
+    #[pin]
+    exit_wait: CondVar,
+    /// Sequence number of the next request.
+    next_seq: AtomicU64,
+    /// Requests allocated and not yet freed (`ctx->refs` in C).
+    inflight: AtomicUsize,
+    /// Set once ring exit has started; no submission is accepted after.
+    dying: AtomicBool,
+    /// `defer_list` is not empty: completions must flush it
+    /// (`drain_active`).
+    drain_active: AtomicBool,
+}
+
+impl IoRingCtx {
+    /// Returns an initialiser for an empty ring.
+    fn new() -> impl PinInit<Self, Error> {
+        try_pin_init!(IoRingCtx {
+            uring_lock <- new_mutex!(
+                UringState {
+                    cancelable: RefTree::new(),
+                    defer_list: RefTree::new(),
+                    channels: KVec::new(),
+                    submitted: 0,
+                    drain_next: false,
+                    drain_disabled: false,
+                },
+                "IoRingCtx::uring_lock"
+            ),
+            completion_lock <- new_spinlock!(
+                CompletionState {
+                    cq: KVec::new(),
+                    cq_head: 0,
+                    cq_wait_nr: usize::MAX,
+                    cq_tail: 0,
+                    completed: 0,
+                    cq_overflow: 0,
+                },
+                "IoRingCtx::completion_lock"
+            ),
+            timeout_lock <- new_spinlock_irq!(
+                TimeoutState {
+                    timeout_list: RefTree::new(),
+                    ltimeout_list: ArcTree::new(),
+                },
+                "IoRingCtx::timeout_lock"
+            ),
+            iowq_lock <- new_atomic_lock!(
+                IoWqState {
+                    works: RefTree::new()
+                },
+                "IoRingCtx::iowq_lock"
+            ),
+            cq_wait <- new_condvar!("IoRingCtx::cq_wait"),
+            reap_lock <- new_mutex!((), "IoRingCtx::reap_lock"),
+            exit_lock <- new_spinlock_irq!(0, "IoRingCtx::exit_lock"),
+            exit_wait <- new_condvar!("IoRingCtx::exit_wait"),
+            next_seq: AtomicU64::new(1),
+            inflight: AtomicUsize::new(0),
+            dying: AtomicBool::new(false),
+            drain_active: AtomicBool::new(false),
+        }? Error)
+    }
+
+    /// Creates a ring.
+    pub(crate) fn create() -> Result<Arc<Self>> {
+        Arc::pin_init(Self::new(), GFP_KERNEL)
+    }
+
+    /// Returns a fresh request sequence number.
+    pub(super) fn next_seq(&self) -> u64 {
+        self.next_seq.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Accounts a newly allocated request.
+    pub(super) fn request_allocated(&self) {
+        self.inflight.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Returns the number of requests not yet freed.
+    pub(crate) fn inflight(&self) -> usize {
+        self.inflight.load(Ordering::Acquire)
+    }
+
+    /// Accounts a freed request and wakes whoever waits for frees.
+    pub(super) fn request_freed(&self) {
+        self.inflight.fetch_sub(1, Ordering::AcqRel);
+        let mut freed = self.exit_lock.lock();
+        *freed += 1;
+        self.exit_wait.notify_all();
+    }
+
+    /// How many requests were freed so far: read before checking a
+    /// condition, then passed to [`Ring::wait_freed`].
+    pub(crate) fn freed(&self) -> u64 {
+        *self.exit_lock.lock()
+    }
+
+    /// Whether ring exit has started.
+    pub(crate) fn is_dying(&self) -> bool {
+        self.dying.load(Ordering::Acquire)
+    }
+
+    /// Marks the start of ring exit.
+    pub(crate) fn set_dying(&self) {
+        self.dying.store(true, Ordering::Release);
+    }
+
+    /// Whether deferred heads wait for completions (`drain_active`).
+    pub(crate) fn drain_active(&self) -> bool {
+        self.drain_active.load(Ordering::Acquire)
+    }
+
+    /// Sets or clears `drain_active`.
+    pub(crate) fn set_drain_active(&self, on: bool) {
+        self.drain_active.store(on, Ordering::Release);
+    }
+}
+
+/// A ring within one activation: `'id` is its brand (see `brand.rs`).
+#[derive(Clone, Copy)]
+pub(crate) struct Ring<'r, 'id> {
+    ctx: &'r Arc<IoRingCtx>,
+    brand: Brand<'id>,
+}
+
+impl<'r> Ring<'r, '_> {
+    /// Runs `f` with `ctx` under a fresh brand.
+    pub(crate) fn open<R>(
+        ctx: &'r Arc<IoRingCtx>,
+        f: impl for<'id> FnOnce(Ring<'r, 'id>) -> R,
+    ) -> R {
+        Brand::open(|brand| f(Ring { ctx, brand }))
+    }
+}
+
+impl<'r, 'id> Ring<'r, 'id> {
+    /// The ring `ctx` under `brand`: a request's ring under its view's brand.
+    pub(super) fn from_parts(ctx: &'r Arc<IoRingCtx>, brand: Brand<'id>) -> Self {
+        Ring { ctx, brand }
+    }
+
+    /// The ring's brand.
+    pub(super) fn brand(self) -> Brand<'id> {
+        self.brand
+    }
+
+    /// The ring, as the `Arc` that requests hold.
+    pub(crate) fn ctx(self) -> &'r Arc<IoRingCtx> {
+        self.ctx
+    }
+
+    /// Takes `uring_lock`; only a context that may sleep can.
+    pub(crate) fn lock_uring<'a>(self, cx: &'a mut TaskCtx) -> UringGuard<'a, 'id>
+    where
+        'r: 'a,
+    {
+        UringGuard::new(self, self.ctx.uring_lock.lock(), cx)
+    }
+
+    /// Takes `completion_lock` without `uring_lock` (io-wq completions),
+    /// with the right to sleep on the completion queue.
+    pub(crate) fn lock_completion<'a>(self, _cx: &'a mut TaskCtx) -> CqWaiter<'a, 'id>
+    where
+        'r: 'a,
+    {
+        CqWaiter::new(CompletionGuard::new(self, self.ctx.completion_lock.lock()))
+    }
+
+    /// Takes `timeout_lock` alone, from any context.
+    pub(crate) fn lock_timeout<'a>(self, _cx: &'a mut impl AnyCtx) -> TimeoutGuard<'a, 'id>
+    where
+        'r: 'a,
+    {
+        TimeoutGuard::new(self, self.ctx.timeout_lock.lock())
+    }
+
+    /// Takes `timeout_lock`, consuming a timer callback's context: nothing
+    /// else can be locked in that callback afterwards.
+    pub(super) fn lock_timeout_once(self, _cx: AtomicCtx) -> TimeoutGuard<'r, 'id> {
+        TimeoutGuard::new(self, self.ctx.timeout_lock.lock())
+    }
+
+    /// Takes the io-wq lock without `uring_lock`.
+    pub(crate) fn lock_iowq<'a>(self, cx: &'a mut TaskCtx) -> IoWqGuard<'a, 'id>
+    where
+        'r: 'a,
+    {
+        IoWqGuard::new(self, self.ctx.iowq_lock.lock(cx))
+    }
+
+    /// Takes the reaper lock; the context is lent back through the guard.
+    pub(crate) fn lock_reap<'a>(self, cx: &'a mut TaskCtx) -> ReapGuard<'a>
+    where
+        'r: 'a,
+    {
+        ReapGuard::new(self.ctx.reap_lock.lock(), cx)
+    }
+
+    /// Sleeps until a request is freed after `seen` was read, or for at most
+    /// `jiffies`; returns the jiffies left, or `-EINTR` if a signal is
+    /// pending (also `TIF_NOTIFY_SIGNAL`, which io_uring's own task work sets
+    /// on a task that uses a real ring too).
+    pub(crate) fn wait_freed(
+        self,
+        _cx: &mut TaskCtx,
+        seen: u64,
+        jiffies: Jiffies,
+    ) -> Result<Jiffies> {
+        let mut freed = self.ctx.exit_lock.lock();
+        if *freed != seen {
+            return Ok(jiffies);
+        }
+        match self
+            .ctx
+            .exit_wait
+            .wait_interruptible_timeout(&mut freed, jiffies)
+        {
+            CondVarTimeoutResult::Woken { jiffies } => Ok(jiffies),
+            CondVarTimeoutResult::Timeout => Ok(0),
+            CondVarTimeoutResult::Signal { .. } => Err(EINTR),
+        }
+    }
+}
+
+impl core::ops::Deref for Ring<'_, '_> {
+    type Target = IoRingCtx;
+
+    fn deref(&self) -> &IoRingCtx {
+        self.ctx
+    }
+}

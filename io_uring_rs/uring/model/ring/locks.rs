@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Ring lock guards, in lock order: `uring_lock` -> (`completion_lock`,
+//! io-wq lock) -> `timeout_lock`.
+//!
+//! A guard for a later lock is obtained through the guard of the earlier one
+//! wherever C nests them, so no code path can take them the other way round.
+//! Guards carry the ring's brand and hand out the zero-sized chain proofs
+//! ([`ChainRead`], [`TimeoutRead`], [`ChainWrite`], [`TimeoutWrite`]),
+//! which borrow them: no chain reference outlives the lock that protects it,
+//! and none reaches another ring's request.
+
+use super::{CompletionState, IoWqState, Ring, TimeoutState, UringState};
+use crate::glue::atomic_lock::AtomicGuard;
+use crate::glue::chain::{ChainRead, ChainWrite, TimeoutRead, TimeoutWrite};
+use crate::glue::context::{AtomicCtx, TaskCtx};
+use crate::glue::irq_lock::SpinLockIrqBackend;
+use crate::uring::model::req::{ArcTreeMut, RefTreeMut, RefTreeRef};
+use kernel::sync::lock::{mutex::MutexBackend, spinlock::SpinLockBackend, Guard};
+use kernel::sync::CondVarTimeoutResult;
+use kernel::time::Jiffies;
+
+/// `uring_lock` of ring `'id` held. Holds the task context it was taken
+/// with, and lends it only to the io-wq lock's guard.
+pub(crate) struct UringGuard<'a, 'id> {
+    ring: Ring<'a, 'id>,
+    guard: Guard<'a, UringState, MutexBackend>,
+    cx: &'a mut TaskCtx,
+}
+
+impl<'a, 'id> UringGuard<'a, 'id> {
+    pub(super) fn new(
+        ring: Ring<'a, 'id>,
+        guard: Guard<'a, UringState, MutexBackend>,
+        cx: &'a mut TaskCtx,
+    ) -> Self {
+        UringGuard { ring, guard, cx }
+    }
+
+    /// The ring this guard locks.
+    pub(crate) fn ring(&self) -> Ring<'a, 'id> {
+        self.ring
+    }
+
+    /// The plain state `uring_lock` protects.
+    pub(crate) fn state(&mut self) -> &mut UringState {
+        &mut self.guard
+    }
+
+    /// The poll-armed requests.
+    pub(crate) fn cancelable(&mut self) -> RefTreeMut<'_, 'id> {
+        self.guard.cancelable.view(self.ring.brand())
+    }
+
+    /// The poll-armed requests, shared (to walk beside a chain proof).
+    pub(crate) fn cancelable_ref(&self) -> RefTreeRef<'_, 'id> {
+        self.guard.cancelable.view_ref(self.ring.brand())
+    }
+
+    /// The deferred chain heads.
+    pub(crate) fn defer_list(&mut self) -> RefTreeMut<'_, 'id> {
+        self.guard.defer_list.view(self.ring.brand())
+    }
+
+    /// The deferred chain heads, shared.
+    pub(crate) fn defer_list_ref(&self) -> RefTreeRef<'_, 'id> {
+        self.guard.defer_list.view_ref(self.ring.brand())
+    }
+
+    /// Proof that this ring's chains may be read.
+    pub(crate) fn chain_read(&self) -> ChainRead<'_, 'id> {
+        ChainRead::of_uring(&self.guard, self.ring.brand())
+    }
+
+    /// Takes `completion_lock` inside `uring_lock`.
+    pub(crate) fn lock_completion(&mut self) -> CompletionGuard<'_, 'id> {
+        CompletionGuard::new(self.ring, self.ring.ctx.completion_lock.lock())
+    }
+
+    /// Takes `timeout_lock` inside `uring_lock`.
+    pub(crate) fn lock_timeout(&mut self) -> TimeoutGuard<'_, 'id> {
+        TimeoutGuard::new(self.ring, self.ring.ctx.timeout_lock.lock())
+    }
+
+    /// Takes the io-wq lock inside `uring_lock`.
+    pub(crate) fn lock_iowq(&mut self) -> IoWqGuard<'_, 'id> {
+        IoWqGuard::new(self.ring, self.ring.ctx.iowq_lock.lock(self.cx))
+    }
+
+    /// Takes `timeout_lock` too: both chain locks, so chains may be modified.
+    pub(crate) fn lock_both(&mut self) -> BothGuard<'_, 'id> {
+        let timeout = TimeoutGuard::new(self.ring, self.ring.ctx.timeout_lock.lock());
+        BothGuard {
+            uring: &mut self.guard,
+            timeout,
+        }
+    }
+}
+
+/// `uring_lock` and `timeout_lock` of ring `'id` held: its link chains may be
+/// modified.
+pub(crate) struct BothGuard<'b, 'id> {
+    uring: &'b mut UringState,
+    timeout: TimeoutGuard<'b, 'id>,
+}
+
+impl<'b, 'id> BothGuard<'b, 'id> {
+    /// Proof that this ring's chains may be modified.
+    pub(crate) fn chain_write(&mut self) -> ChainWrite<'_, 'id> {
+        ChainWrite::of_both(
+            self.uring,
+            &mut self.timeout.guard,
+            self.timeout.ring.brand(),
+        )
+    }
+
+    /// Proof that this ring's chains may be read.
+    pub(crate) fn chain_read(&self) -> TimeoutRead<'_, 'id> {
+        self.timeout.chain_read()
+    }
+
+    /// The `timeout_lock` part.
+    pub(crate) fn timeout(&mut self) -> &mut TimeoutGuard<'b, 'id> {
+        &mut self.timeout
+    }
+}
+
+/// `completion_lock` of ring `'id` held.
+pub(crate) struct CompletionGuard<'a, 'id> {
+    ring: Ring<'a, 'id>,
+    guard: Guard<'a, CompletionState, SpinLockBackend>,
+}
+
+impl<'a, 'id> CompletionGuard<'a, 'id> {
+    pub(super) fn new(
+        ring: Ring<'a, 'id>,
+        guard: Guard<'a, CompletionState, SpinLockBackend>,
+    ) -> Self {
+        CompletionGuard { ring, guard }
+    }
+
+    /// The state `completion_lock` protects.
+    pub(crate) fn state(&mut self) -> &mut CompletionState {
+        &mut self.guard
+    }
+
+    /// Wakes the waiters for completions.
+    pub(crate) fn wake_cq(&self) {
+        self.ring.ctx.cq_wait.notify_all();
+    }
+
+    /// Takes `timeout_lock` inside `completion_lock`.
+    pub(crate) fn lock_timeout(&mut self) -> TimeoutGuard<'_, 'id> {
+        TimeoutGuard::new(self.ring, self.ring.ctx.timeout_lock.lock())
+    }
+}
+
+/// `completion_lock` taken alone from task context: the only guard that may
+/// sleep on the completion queue (never with `uring_lock` held).
+pub(crate) struct CqWaiter<'a, 'id> {
+    c: CompletionGuard<'a, 'id>,
+}
+
+impl<'a, 'id> CqWaiter<'a, 'id> {
+    pub(super) fn new(c: CompletionGuard<'a, 'id>) -> Self {
+        CqWaiter { c }
+    }
+
+    /// Sleeps on the ring's completion wait queue, releasing the lock, for at
+    /// most `jiffies`; returns what is left (0 on timeout or signal).
+    pub(crate) fn wait_cq(&mut self, jiffies: Jiffies) -> Jiffies {
+        match self
+            .c
+            .ring
+            .ctx
+            .cq_wait
+            .wait_interruptible_timeout(&mut self.c.guard, jiffies)
+        {
+            CondVarTimeoutResult::Woken { jiffies } => jiffies,
+            CondVarTimeoutResult::Timeout | CondVarTimeoutResult::Signal { .. } => 0,
+        }
+    }
+}
+
+impl<'a, 'id> core::ops::Deref for CqWaiter<'a, 'id> {
+    type Target = CompletionGuard<'a, 'id>;
+
+    fn deref(&self) -> &CompletionGuard<'a, 'id> {
+        &self.c
+    }
+}
+
+impl<'a, 'id> core::ops::DerefMut for CqWaiter<'a, 'id> {
+    fn deref_mut(&mut self) -> &mut CompletionGuard<'a, 'id> {
+        &mut self.c
+    }
+}
+
+/// `timeout_lock` of ring `'id` held.
+pub(crate) struct TimeoutGuard<'a, 'id> {
+    ring: Ring<'a, 'id>,
+    guard: Guard<'a, TimeoutState, SpinLockIrqBackend>,
+}
+
+impl<'a, 'id> TimeoutGuard<'a, 'id> {
+    pub(super) fn new(
+        ring: Ring<'a, 'id>,
+        guard: Guard<'a, TimeoutState, SpinLockIrqBackend>,
+    ) -> Self {
+        TimeoutGuard { ring, guard }
+    }
+
+    /// The ring this guard locks.
+    pub(crate) fn ring(&self) -> Ring<'a, 'id> {
+        self.ring
+    }
+
+    /// Proof that this ring's chains may be read (any request's).
+    pub(crate) fn chain_read(&self) -> TimeoutRead<'_, 'id> {
+        TimeoutRead::of_timeout(&self.guard, self.ring.brand())
+    }
+
+    /// Proof that the timeout state of this ring's requests may be modified.
+    pub(crate) fn write(&mut self) -> TimeoutWrite<'_, 'id> {
+        TimeoutWrite::of_timeout(&mut self.guard, self.ring.brand())
+    }
+
+    /// The armed timeouts.
+    pub(crate) fn timeout_list(&mut self) -> RefTreeMut<'_, 'id> {
+        self.guard.timeout_list.view(self.ring.brand())
+    }
+
+    /// The armed timeouts, shared (to walk beside a chain proof).
+    pub(crate) fn timeout_list_ref(&self) -> RefTreeRef<'_, 'id> {
+        self.guard.timeout_list.view_ref(self.ring.brand())
+    }
+
+    /// The armed linked timeouts.
+    pub(crate) fn ltimeout_list(&mut self) -> ArcTreeMut<'_, 'id> {
+        self.guard.ltimeout_list.view(self.ring.brand())
+    }
+}
+
+/// The io-wq lock of ring `'id` held. Cancel match callbacks run under it in
+/// atomic context, as `io_wq_cancel_cb()` runs them under io-wq's raw
+/// spinlocks.
+pub(crate) struct IoWqGuard<'a, 'id> {
+    ring: Ring<'a, 'id>,
+    guard: AtomicGuard<'a, IoWqState>,
+}
+
+impl<'a, 'id> IoWqGuard<'a, 'id> {
+    pub(super) fn new(ring: Ring<'a, 'id>, guard: AtomicGuard<'a, IoWqState>) -> Self {
+        IoWqGuard { ring, guard }
+    }
+
+    /// The work io-wq holds, and the atomic context match callbacks run in.
+    pub(crate) fn split(&mut self) -> (RefTreeMut<'_, 'id>, &mut AtomicCtx) {
+        let brand = self.ring.brand();
+        let (st, cx) = self.guard.split();
+        (st.works.view(brand), cx)
+    }
+}
+
+/// The reaper lock held; lends the task context on (the reaper lock comes
+/// before every other lock).
+pub(crate) struct ReapGuard<'a> {
+    _guard: Guard<'a, (), MutexBackend>,
+    cx: &'a mut TaskCtx,
+}
+
+impl<'a> ReapGuard<'a> {
+    pub(super) fn new(guard: Guard<'a, (), MutexBackend>, cx: &'a mut TaskCtx) -> Self {
+        ReapGuard { _guard: guard, cx }
+    }
+
+    /// The task context, for the locks taken after the reaper lock.
+    pub(crate) fn cx(&mut self) -> &mut TaskCtx {
+        self.cx
+    }
+}

@@ -17,6 +17,7 @@ use super::sqe::{Op, IORING_ASYNC_CANCEL_ALL, IORING_ASYNC_CANCEL_ANY};
 use super::timeout::{io_kill_timeouts, io_timeout_cancel};
 use crate::glue::atomic::Ordering;
 use kernel::prelude::*;
+use kernel::rbtree::RBTree;
 use kernel::sync::Arc;
 use kernel::time::msecs_to_jiffies;
 
@@ -145,7 +146,10 @@ pub(crate) fn io_uring_try_cancel_requests(
 
 /// `io_cancel_defer_files()`: cancels deferred chains up to and including
 /// the last one that matches (C cuts the list there, so that what stays
-/// deferred keeps its order behind nothing cancelled).
+/// deferred keeps its order behind nothing cancelled). The cut is taken
+/// off the list before any chain is failed: failing one completes it, and
+/// a completion with `drain_active` set runs `io_queue_deferred()`, which
+/// would issue the next chain of the cut instead of cancelling it.
 fn io_cancel_defer_files(g: &mut UringGuard<'_>, task: Option<u32>, cancel_all: bool) -> bool {
     let mut last = None;
     {
@@ -159,21 +163,23 @@ fn io_cancel_defer_files(g: &mut UringGuard<'_>, task: Option<u32>, cancel_all: 
     let Some(last) = last else {
         return false;
     };
+    let mut cut = RBTree::new();
     loop {
-        let first = g
-            .state()
-            .defer_list
-            .iter()
-            .next()
-            .map(|(k, r)| (*k, r.clone()));
-        let Some((k, head)) = first.filter(|(k, _)| *k <= last) else {
+        let first = g.state().defer_list.iter().next().map(|(k, _)| *k);
+        let Some(k) = first.filter(|k| *k <= last) else {
             break;
         };
-        g.state().defer_list.remove(&k);
-        finish(head, ECANCELED.to_errno(), true, g);
+        if let Some(node) = g.state().defer_list.remove_node(&k) {
+            cut.insert(node);
+        }
     }
     if g.state().defer_list.iter().next().is_none() {
         g.ring().drain_active.store(false, Ordering::Release);
+    }
+    while let Some(k) = cut.iter().next().map(|(k, _)| *k) {
+        if let Some(head) = cut.remove(&k) {
+            finish(head, ECANCELED.to_errno(), true, g);
+        }
     }
     true
 }

@@ -459,6 +459,34 @@ pub(crate) const CASES: &[Case] = &[
             expect_any_order(ring, cx, &[(1, ECANCELED), (2, ECANCELED)])
         })
     }),
+    // S20 with drained chains: exec cancels every deferred chain. The
+    // chains are detached before any is failed, so the completion of one
+    // does not issue the next (`io_cancel_defer_files()`); the ring
+    // drains normally afterwards.
+    ("s20_exec_cancels_deferred_chains", |cx| {
+        with_ring(cx, |ring, cx| {
+            submit(
+                ring,
+                cx,
+                &[timeout(0, 1, 10_000, 0, 0), nop(D, 2), nop(0, 3), nop(0, 4)],
+            )?;
+            expect_none(ring, cx, 20)?;
+            Ring::open(ring, |r| io_uring_cancel_generic(r, cx, TASK, true, 2000))
+                .map_err(|_| "task cancel hung")?;
+            expect_any_order(
+                ring,
+                cx,
+                &[
+                    (1, ECANCELED),
+                    (2, ECANCELED),
+                    (3, ECANCELED),
+                    (4, ECANCELED),
+                ],
+            )?;
+            submit(ring, cx, &[nop(D, 5), nop(0, 6)])?;
+            expect_in_order(ring, cx, &[(5, 0), (6, 0)])
+        })
+    }),
     // S22: ring exit with pending linked work and timeouts.
     ("s22_ring_exit_with_pending_work", |cx| {
         with_ring(cx, |ring, cx| {

@@ -70,6 +70,7 @@ self_test_cases!(
     s3_short_read_fails_link,
     s21_task_exit_cancels_inflight_only,
     s20_exec_cancels_all,
+    s20_exec_cancels_deferred_chains,
     s22_ring_exit_with_pending_work,
     s23_drain_waits_for_earlier,
     s23_drain_in_link,

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 fn open(i: usize) -> Result<Box<dyn Backend>, String> {
     Ok(if i == 0 {
-        Box::new(UringBackend::open(&[]).map_err(|e| e.to_string())?)
+        Box::new(UringBackend::open(&[], false).map_err(|e| e.to_string())?)
     } else {
         Box::new(ModuleBackend::open(&[]).map_err(|e| e.to_string())?)
     })

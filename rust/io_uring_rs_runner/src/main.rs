@@ -9,6 +9,7 @@
 //! io_uring_rs_scenarios demo FILE     one scenario, both backends, as a table
 //! io_uring_rs_scenarios stress [SEED SECS PROCS THREADS FUZZ_ITERATIONS]
 //! io_uring_rs_scenarios bench [REPS P1_REQUESTS P2_LARGEST]
+//! io_uring_rs_scenarios exec-target   exits 0: what a task execs
 //! ```
 //!
 //! Exit status as kselftest wants: 0 all passed, 1 a failure, 4 skipped
@@ -37,8 +38,14 @@ type Cqes = Vec<(u64, i32)>;
 const WAIT_LIMIT: Duration = Duration::from_secs(5);
 
 fn backends(sc: &Scenario) -> Result<Vec<Box<dyn Backend>>, String> {
-    let u =
-        uring::UringBackend::open(&sc.inflight_channels).map_err(|e| format!("io_uring: {e}"))?;
+    // Only exec cancels with cancel_all in real io_uring: the task must be
+    // a process of its own to exec.
+    let exec = sc
+        .steps
+        .iter()
+        .any(|s| s.cancel_task.as_deref() == Some("all"));
+    let u = uring::UringBackend::open(&sc.inflight_channels, exec)
+        .map_err(|e| format!("io_uring: {e}"))?;
     let m = module::ModuleBackend::open(&sc.inflight_channels)
         .map_err(|e| format!("io_uring_rs: {e}"))?;
     Ok(vec![Box::new(u), Box::new(m)])
@@ -408,6 +415,8 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let code = match args.first().map(String::as_str) {
         Some("run") => cmd_run(&args[1..]),
+        // What a scenario's task execs to leave its rings (cancel_all).
+        Some(a) if a.as_bytes() == task::EXEC_TARGET.to_bytes() => 0,
         Some("demo") if args.len() == 2 => cmd_demo(&args[1]),
         Some("stress") => cmd_stress_fuzz(&args[1..]),
         Some("bench") => {

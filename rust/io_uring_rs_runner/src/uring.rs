@@ -60,14 +60,19 @@ fn patch(e: squeue::Entry, f: impl FnOnce(&mut [u8; 64])) -> squeue::Entry {
 
 impl UringBackend {
     /// Sets up a ring; `inflight` names the channels that stand for an
-    /// io_uring file descriptor.
-    pub(crate) fn open(inflight: &[String]) -> io::Result<Self> {
+    /// io_uring file descriptor; with `exec` the task is a process that
+    /// can exec (see [`Task::start_process`]).
+    pub(crate) fn open(inflight: &[String], exec: bool) -> io::Result<Self> {
         Ok(UringBackend {
             ring: Some(Arc::new(Ring {
                 uring: IoUring::new(256)?,
                 queues: Mutex::new(()),
             })),
-            task: Task::start(),
+            task: if exec {
+                Task::start_process()
+            } else {
+                Task::start()
+            },
             pipes: HashMap::new(),
             inflight: inflight.to_vec(),
             inflight_rings: HashMap::new(),
@@ -234,10 +239,9 @@ impl Backend for UringBackend {
 
     fn cancel_task(&mut self, all: bool) -> io::Result<()> {
         if all {
-            return Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                "exec-time cancellation needs exec(); not mapped",
-            ));
+            // Exec: io_uring_task_cancel() cancels everything the task has
+            // in flight before the new program starts.
+            return self.task.exec();
         }
         // Task exit: io_uring_files_cancel() cancels the task's inflight
         // requests as the thread exits.

@@ -67,6 +67,13 @@ impl<K: Ord + Clone, V> RBTree<K, V> {
         self.0.remove(key)
     }
 
+    /// Removes and returns the node under `key`, to insert it elsewhere
+    /// without allocating.
+    pub fn remove_node(&mut self, key: &K) -> Option<RBTreeNode<K, V>> {
+        let (key, value) = self.0.remove_entry(key)?;
+        Some(RBTreeNode { key, value })
+    }
+
     /// The value under `key`.
     pub fn get(&self, key: &K) -> Option<&V> {
         self.0.get(key)

@@ -27,11 +27,16 @@
 //!   restoring 447c19f3b507). See `Documentation/locking.rst`.
 
 use crate::glue::atomic::{AtomicU32, Ordering};
-use crate::uring::model::brand::Brand;
-use crate::uring::model::ring::{TimeoutState, UringState};
+use crate::glue::brand::Brand;
 use core::cell::UnsafeCell;
 use core::marker::PhantomData;
 use kernel::sync::Arc;
+
+/// The state `uring_lock` protects: what a [`ChainRead`] is made from.
+pub(crate) trait UringLockState {}
+
+/// The state `timeout_lock` protects: what a [`TimeoutRead`] is made from.
+pub(crate) trait TimeoutLockState {}
 
 /// The key to a [`Linked`] type's cell: only this module can make one, so
 /// only this module can reach a request's cell through [`Linked::chain`].
@@ -52,7 +57,7 @@ pub(crate) struct ChainRead<'a, 'id> {
 
 impl<'a, 'id> ChainRead<'a, 'id> {
     /// The read proof of a `uring_lock` guard of ring `'id`.
-    pub(crate) fn of_uring(_g: &'a UringState, brand: Brand<'id>) -> Self {
+    pub(crate) fn of_uring(_g: &'a impl UringLockState, brand: Brand<'id>) -> Self {
         ChainRead {
             _guard: PhantomData,
             _brand: brand,
@@ -68,7 +73,7 @@ pub(crate) struct TimeoutRead<'a, 'id> {
 
 impl<'a, 'id> TimeoutRead<'a, 'id> {
     /// The read proof of a `timeout_lock` guard of ring `'id`.
-    pub(crate) fn of_timeout(_g: &'a TimeoutState, brand: Brand<'id>) -> Self {
+    pub(crate) fn of_timeout(_g: &'a impl TimeoutLockState, brand: Brand<'id>) -> Self {
         TimeoutRead {
             read: ChainRead {
                 _guard: PhantomData,
@@ -95,7 +100,7 @@ pub(crate) struct TimeoutWrite<'a, 'id> {
 
 impl<'a, 'id> TimeoutWrite<'a, 'id> {
     /// The write proof of an exclusively borrowed `timeout_lock` guard.
-    pub(crate) fn of_timeout(_g: &'a mut TimeoutState, brand: Brand<'id>) -> Self {
+    pub(crate) fn of_timeout(_g: &'a mut impl TimeoutLockState, brand: Brand<'id>) -> Self {
         TimeoutWrite {
             _guard: PhantomData,
             _brand: brand,
@@ -113,8 +118,8 @@ pub(crate) struct ChainWrite<'a, 'id> {
 impl<'a, 'id> ChainWrite<'a, 'id> {
     /// The write proof of exclusively borrowed guards of both chain locks.
     pub(crate) fn of_both(
-        _u: &'a mut UringState,
-        _t: &'a mut TimeoutState,
+        _u: &'a mut impl UringLockState,
+        _t: &'a mut impl TimeoutLockState,
         brand: Brand<'id>,
     ) -> Self {
         ChainWrite {

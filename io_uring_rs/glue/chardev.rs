@@ -82,9 +82,24 @@ unsafe extern "C" fn io_uring_rs_release(file: *mut bindings::file) -> core::ffi
     // SAFETY: `private_data` was set by `io_uring_rs_open` from
     // `Arc::into_raw` and is released exactly once, here.
     let ring = unsafe { Arc::from_raw((*file).private_data as *const IoRingCtx) };
-    // SAFETY: `release()` runs in process context with no lock held.
-    let mut cx = unsafe { TaskCtx::enter() };
-    dev::release(ring, &mut cx);
+    // Exit the ring in a kernel worker, as `io_ring_ctx_wait_and_kill()`
+    // queues `io_ring_exit_work()`: the closing task may have a signal
+    // pending (or `TIF_NOTIFY_SIGNAL` from a real io_uring ring it also
+    // uses), which would cut every wait short; a worker has none. Module
+    // unload drains the queue, so no exit is left behind.
+    let queued = ring.clone();
+    let spawned = crate::glue::wq::exit().try_spawn(GFP_KERNEL, move || {
+        // SAFETY: A work item runs in a kernel worker: process context, no
+        // lock held.
+        let mut cx = unsafe { TaskCtx::enter() };
+        dev::io_ring_exit_work(&queued, &mut cx);
+    });
+    if spawned.is_err() {
+        // No memory for the work item: exit in the closing task instead.
+        // SAFETY: `release()` runs in process context with no lock held.
+        let mut cx = unsafe { TaskCtx::enter() };
+        dev::io_ring_exit_work(&ring, &mut cx);
+    }
     0
 }
 

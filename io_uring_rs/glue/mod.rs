@@ -10,6 +10,7 @@
 
 pub(crate) mod atomic;
 pub(crate) mod atomic_lock;
+pub(crate) mod brand;
 pub(crate) mod chain;
 pub(crate) mod chardev;
 pub(crate) mod context;
@@ -17,5 +18,6 @@ pub(crate) mod irq_lock;
 pub(crate) mod timer;
 pub(crate) mod timer_api;
 pub(crate) mod trace;
+pub(crate) mod trace_kind;
 pub(crate) mod work;
 pub(crate) mod wq;

@@ -4,7 +4,7 @@
 //! nothing; the host mirror counts them (its loom models check that every
 //! linked-timeout claim outcome was reached).
 
-use crate::uring::model::req::LtClaimKind;
+pub(crate) use super::trace_kind::LtClaimKind;
 
 /// A linked timeout's target was claimed.
 #[inline(always)]

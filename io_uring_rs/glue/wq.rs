@@ -15,13 +15,9 @@
 //!   while only the exit would cancel it, nor `tw`, whose items the exit
 //!   waits for.
 
-use crate::glue::context::TaskCtx;
-use crate::uring::entry::dev::io_ring_exit_work;
-use crate::uring::model::ring::IoRingCtx;
 use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::bindings;
 use kernel::prelude::*;
-use kernel::sync::Arc;
 use kernel::workqueue::Queue;
 
 static TW: AtomicPtr<bindings::workqueue_struct> = AtomicPtr::new(core::ptr::null_mut());
@@ -112,16 +108,7 @@ pub(crate) fn iowq() -> &'static Queue {
     queue(&IOWQ)
 }
 
-/// Queues the exit of `ring` (`io_ring_exit_work()`) on the ring-exit queue;
-/// gives `ring` back if there is no memory for the work item.
-pub(crate) fn queue_exit(ring: Arc<IoRingCtx>) -> core::result::Result<(), Arc<IoRingCtx>> {
-    let queued = ring.clone();
+/// The ring-exit queue (unbound).
+pub(crate) fn exit() -> &'static Queue {
     queue(&EXIT)
-        .try_spawn(GFP_KERNEL, move || {
-            // SAFETY: A work item runs in a kernel worker: process context,
-            // no lock held.
-            let mut cx = unsafe { TaskCtx::enter() };
-            io_ring_exit_work(&queued, &mut cx);
-        })
-        .map_err(|_| ring)
 }

@@ -33,23 +33,11 @@ pub(crate) fn open() -> Result<Arc<IoRingCtx>> {
     IoRingCtx::create()
 }
 
-/// `io_ring_exit_work()`: exits `ring` in a kernel worker, where no signal
-/// can cut a wait short (the glue's exit work item calls it).
+/// `io_ring_exit_work()`: exits `ring` after its last file is closed; the
+/// glue's `release()` runs it in a kernel worker.
 pub(crate) fn io_ring_exit_work(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx) {
     if Ring::open(ring, |r| io_ring_exit(r, cx, EXIT_TIMEOUT_MS)).is_err() {
         pr_err!("BUG: ring exit did not finish in {} ms\n", EXIT_TIMEOUT_MS);
-    }
-}
-
-/// `release()`: queues the ring's exit on a kernel worker, as
-/// `io_ring_ctx_wait_and_kill()` queues `io_ring_exit_work()`. The closing
-/// task may have a signal pending (or `TIF_NOTIFY_SIGNAL` from a real
-/// io_uring ring it also uses), which would cut every wait short; a worker
-/// has none. Module unload drains the queue, so no exit is left behind.
-pub(crate) fn release(ring: Arc<IoRingCtx>, cx: &mut TaskCtx) {
-    if let Err(ring) = crate::glue::wq::queue_exit(ring) {
-        // No memory for the work item: exit in the closing task instead.
-        io_ring_exit_work(&ring, cx);
     }
 }
 

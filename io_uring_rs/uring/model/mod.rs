@@ -7,7 +7,6 @@
 //! `glue/chain.rs`, the one primitive with `unsafe`) are the trusted base
 //! that `Documentation/locking.rst` reviews line by line.
 
-pub(crate) mod brand;
 pub(crate) mod channel;
 pub(crate) mod error;
 pub(crate) mod req;

@@ -22,15 +22,13 @@
 mod claim;
 mod tree;
 
-pub(crate) use claim::{
-    io_link_timeout_claim, LinkTimeoutClaim, LiveTarget, LtClaimKind, TimerOutcome,
-};
+pub(crate) use claim::{io_link_timeout_claim, LinkTimeoutClaim, LiveTarget, TimerOutcome};
 pub(crate) use tree::{ArcTree, ArcTreeMut, RefTree, RefTreeMut, RefTreeRef, ReqSlot};
 
-use super::brand::Brand;
 use super::ring::{BothGuard, IoRingCtx, Ring};
 use super::sqe::{Op, Sqe, IOSQE_ASYNC, IOSQE_CQE_SKIP_SUCCESS, IOSQE_IO_HARDLINK, IOSQE_IO_LINK};
 use crate::glue::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, AtomicU8, Ordering};
+use crate::glue::brand::Brand;
 use crate::glue::chain::{ChainCell, ChainRead, ChainWrite, Key, Linked, TimeoutCell, TimeoutRead};
 use crate::glue::timer::HrTimer;
 use kernel::prelude::*;
@@ -466,7 +464,7 @@ pub(crate) trait ReqView<'id>: sealed::View<'id> + core::ops::Deref<Target = Req
         let mut w = b.timeout().write();
         let claimed = self.parts().0.timeout.get_mut(&mut w).head.take().is_some();
         if claimed {
-            crate::glue::trace::lt_claim(LtClaimKind::Disarm);
+            crate::glue::trace::lt_claim(crate::glue::trace::LtClaimKind::Disarm);
         }
         claimed
     }

@@ -15,12 +15,13 @@ pub(crate) use locks::{
     BothGuard, CompletionGuard, CqWaiter, IoWqGuard, ReapGuard, TimeoutGuard, UringGuard,
 };
 
-use super::brand::Brand;
 use super::channel::Channel;
 use super::req::{ArcTree, RefTree};
 use super::sqe::Cqe;
 use crate::glue::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use crate::glue::atomic_lock::{new_atomic_lock, AtomicLock};
+use crate::glue::brand::Brand;
+use crate::glue::chain::{TimeoutLockState, UringLockState};
 use crate::glue::context::{AnyCtx, AtomicCtx, TaskCtx};
 use crate::glue::irq_lock::{new_spinlock_irq, SpinLockIrq};
 use kernel::prelude::*;
@@ -47,6 +48,8 @@ pub(crate) struct UringState {
     /// longer possible (`drain_disabled`).
     pub(crate) drain_disabled: bool,
 }
+
+impl UringLockState for UringState {}
 
 /// State protected by `completion_lock`.
 pub(crate) struct CompletionState {
@@ -75,6 +78,8 @@ pub(crate) struct TimeoutState {
     /// reference is their target's link.
     ltimeout_list: ArcTree,
 }
+
+impl TimeoutLockState for TimeoutState {}
 
 /// State protected by the io-wq lock (C: `acct->lock` and `wq->lock`).
 pub(crate) struct IoWqState {

@@ -14,7 +14,7 @@
 //! bounds the exploration.
 
 use crate::glue::context::TaskCtx;
-use crate::glue::trace::lt_claims;
+use crate::glue::trace::{lt_claims, LtClaimKind};
 use crate::glue::wq::Runtime;
 use crate::selftest::{cancel, link_timeout, nop, read, timeout, write};
 use crate::uring::entry::submit::io_submit_sqes;
@@ -22,7 +22,6 @@ use crate::uring::lifecycle::cancel::io_ring_exit;
 use crate::uring::lifecycle::channel::io_channel_create;
 use crate::uring::lifecycle::complete::io_cqring_wait;
 use crate::uring::model::error::{ealready, ecanceled, etime};
-use crate::uring::model::req::LtClaimKind;
 use crate::uring::model::ring::{IoRingCtx, Ring};
 use crate::uring::model::sqe::{IOSQE_ASYNC, IOSQE_IO_LINK};
 use kernel::sync::Arc;

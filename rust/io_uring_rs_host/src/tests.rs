@@ -83,8 +83,9 @@ self_test_cases!(
 mod pure {
     use super::*;
     use crate::glue::context::AtomicCtx;
+    use crate::glue::trace::LtClaimKind;
     use crate::uring::model::req::{
-        io_link_timeout_claim, LinkTimeoutClaim, LtClaimKind, ReqArc, ReqRef, ReqView,
+        io_link_timeout_claim, LinkTimeoutClaim, ReqArc, ReqRef, ReqView,
     };
     use crate::uring::model::ring::Ring;
     use crate::uring::model::sqe::Op;

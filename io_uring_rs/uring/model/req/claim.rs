@@ -24,19 +24,8 @@
 
 use super::{Brand, ReqArc, ReqRef, ReqView};
 use crate::glue::context::AtomicCtx;
-use crate::glue::trace::lt_claim;
+use crate::glue::trace::{lt_claim, LtClaimKind};
 use crate::uring::model::ring::{BothGuard, Ring, TimeoutGuard};
-
-/// Which party claimed a linked timeout's target, for tracing.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum LtClaimKind {
-    /// The timer pinned a live target.
-    TimerLive,
-    /// The timer found the target dying and spliced it.
-    TimerDying,
-    /// The target's completion claimed first.
-    Disarm,
-}
 
 /// What the linked-timeout timer found when it claimed `timeout->head`.
 pub(crate) enum LinkTimeoutClaim<'r, 'id> {

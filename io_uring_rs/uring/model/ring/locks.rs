@@ -69,7 +69,7 @@ impl<'a, 'id> UringGuard<'a, 'id> {
 
     /// Proof that this ring's chains may be read.
     pub(crate) fn chain_read(&self) -> ChainRead<'_, 'id> {
-        ChainRead::of_uring(&self.guard, self.ring.brand())
+        ChainRead::of_uring(&*self.guard, self.ring.brand())
     }
 
     /// Takes `completion_lock` inside `uring_lock`.
@@ -109,7 +109,7 @@ impl<'b, 'id> BothGuard<'b, 'id> {
     pub(crate) fn chain_write(&mut self) -> ChainWrite<'_, 'id> {
         ChainWrite::of_both(
             self.uring,
-            &mut self.timeout.guard,
+            &mut *self.timeout.guard,
             self.timeout.ring.brand(),
         )
     }
@@ -217,12 +217,12 @@ impl<'a, 'id> TimeoutGuard<'a, 'id> {
 
     /// Proof that this ring's chains may be read (any request's).
     pub(crate) fn chain_read(&self) -> TimeoutRead<'_, 'id> {
-        TimeoutRead::of_timeout(&self.guard, self.ring.brand())
+        TimeoutRead::of_timeout(&*self.guard, self.ring.brand())
     }
 
     /// Proof that the timeout state of this ring's requests may be modified.
     pub(crate) fn write(&mut self) -> TimeoutWrite<'_, 'id> {
-        TimeoutWrite::of_timeout(&mut self.guard, self.ring.brand())
+        TimeoutWrite::of_timeout(&mut *self.guard, self.ring.brand())
     }
 
     /// The armed timeouts.

@@ -7,6 +7,8 @@
 pub(crate) mod atomic;
 #[path = "../../../../io_uring_rs/glue/atomic_lock.rs"]
 pub(crate) mod atomic_lock;
+#[path = "../../../../io_uring_rs/glue/brand.rs"]
+pub(crate) mod brand;
 #[path = "../../../../io_uring_rs/glue/chain.rs"]
 pub(crate) mod chain;
 #[path = "../../../../io_uring_rs/glue/context.rs"]
@@ -16,6 +18,8 @@ pub(crate) mod timer;
 #[path = "../../../../io_uring_rs/glue/timer_api.rs"]
 pub(crate) mod timer_api;
 pub(crate) mod trace;
+#[path = "../../../../io_uring_rs/glue/trace_kind.rs"]
+pub(crate) mod trace_kind;
 #[path = "../../../../io_uring_rs/glue/work.rs"]
 pub(crate) mod work;
 pub(crate) mod wq;

@@ -3,7 +3,7 @@
 //! The core's trace events, counted on the host (the module's `trace.rs`
 //! compiles them away). Plain `core` atomics: statics in the loom build too.
 
-use crate::uring::model::req::LtClaimKind;
+pub(crate) use super::trace_kind::LtClaimKind;
 use core::sync::atomic::{AtomicU32, Ordering};
 
 static TIMER_LIVE: AtomicU32 = AtomicU32::new(0);

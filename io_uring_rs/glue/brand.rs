@@ -2,10 +2,12 @@
 
 //! Ring brands: a generative lifetime for each activation of a ring.
 //!
+//! Zero-sized and safe; in the glue because the chain proofs
+//! (`chain.rs`) carry it.
+//!
 //! A ring cannot carry a lifetime of its own (requests and files hold it by
 //! `Arc`), but an activation can: an entry point opens its ring with
-//! [`Ring::open`](super::ring::Ring::open) or
-//! [`ReqArc::open`](super::req::ReqArc::open), which run a closure that
+//! `Ring::open` or `ReqArc::open` (the model), which run a closure that
 //! must work for every lifetime `'id`. Inside, `'id` names that ring and no
 //! other: guards, chain proofs and request views carry it, so a proof of
 //! one ring used on another ring's request is a type error, at no run-time
@@ -21,8 +23,10 @@ pub(crate) struct Brand<'id> {
 }
 
 impl Brand<'_> {
-    /// Runs `f` with a fresh brand. Only the model binds a brand to a ring.
-    pub(super) fn open<R>(f: impl for<'id> FnOnce(Brand<'id>) -> R) -> R {
+    /// Runs `f` with a fresh brand. A brand alone names nothing: only the
+    /// model binds one to a ring (`Ring::open`), and no view, guard or proof
+    /// of a real ring is ever made with a brand from here.
+    pub(crate) fn open<R>(f: impl for<'id> FnOnce(Brand<'id>) -> R) -> R {
         f(Brand {
             _invariant: PhantomData,
         })

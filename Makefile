@@ -11,7 +11,7 @@
 #   make rust-analyzer   write rust-project.json for editors
 #   make host-test  cargo test of the host mirror (rust/)
 #   make loom       the loom models (--cfg loom)
-#   make miri       the host tests under miri (nightly)
+#   make miri       the host tests under miri, Stacked and Tree Borrows (nightly)
 #   make compile-fail    the series' bugs must not compile (host and Kbuild)
 #   make bench      benchmarks on the timing kernel and the host (results in out/)
 #   make htmldocs   Documentation/ as HTML in out/htmldocs; any Sphinx warning fails
@@ -64,7 +64,9 @@ loom:
 		--target-dir target/loom -- --test-threads=1 --nocapture
 
 miri:
-	cd rust && MIRIFLAGS=-Zmiri-disable-isolation cargo +nightly miri test -p io_uring_rs_host
+	cd rust && MIRIFLAGS=-Zmiri-disable-isolation cargo +nightly miri test -p io_uring_rs_host --lib
+	cd rust && MIRIFLAGS="-Zmiri-disable-isolation -Zmiri-tree-borrows" \
+		cargo +nightly miri test -p io_uring_rs_host --lib --target-dir target/miri-tree
 
 compile-fail: module
 	@$(SCRIPTS)/compile-fail.sh host

@@ -9,7 +9,9 @@
 #   pipeline  unit tests of the VM log/KTAP checker (scripts/tests)
 #   host      cargo test of the host mirror (rust/)
 #   loom      the loom models of the host mirror (--cfg loom)
-#   miri      the host tests under miri (skipped without a nightly miri)
+#   miri-stacked, miri-tree
+#             the host tests under miri, Stacked and Tree Borrows (skipped
+#             without a nightly miri)
 #   compile-fail-host, compile-fail-kbuild
 #             the lock-rule bugs written against the real API must be
 #             rejected, with the expected compiler message (host mirror and
@@ -46,6 +48,7 @@ lint() { # name command...
 	fi
 }
 lint fmt-check make -s fmt-check
+lint tiers scripts/check-tiers.sh
 lint clippy-module make -s clippy
 lint clippy-host bash -c 'cd rust && cargo clippy -q --all-targets -- -D warnings'
 lint clippy-host-loom bash -c 'cd rust && RUSTFLAGS="--cfg loom" cargo clippy -q --all-targets --target-dir target/loom -- -D warnings'
@@ -83,12 +86,15 @@ cargo_suite host cargo test --quiet --workspace
 cargo_suite loom RUSTFLAGS="--cfg loom" cargo test --quiet --release -p io_uring_rs_host \
 	--target-dir target/loom -- --test-threads=1 --nocapture
 
+# Miri under both aliasing models: Stacked Borrows and Tree Borrows.
 if cargo +nightly miri --version >/dev/null 2>&1; then
-	cargo_suite miri MIRIFLAGS=-Zmiri-disable-isolation cargo +nightly miri test --quiet \
-		-p io_uring_rs_host
+	cargo_suite miri-stacked MIRIFLAGS=-Zmiri-disable-isolation cargo +nightly miri test \
+		--quiet -p io_uring_rs_host --lib
+	cargo_suite miri-tree MIRIFLAGS="-Zmiri-disable-isolation -Zmiri-tree-borrows" \
+		cargo +nightly miri test --quiet -p io_uring_rs_host --lib --target-dir target/miri-tree
 else
 	echo "check: miri: no nightly toolchain with miri on this machine; skipped"
-	add miri 0 0 1
+	add miri 0 0 2
 fi
 
 # --- compile-fail: the series' bugs must not compile ------------------------

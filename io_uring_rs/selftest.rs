@@ -36,7 +36,7 @@ fn with_ring(
     cx: &mut TaskCtx,
     body: impl FnOnce(&Arc<IoRingCtx>, &mut TaskCtx) -> CaseResult,
 ) -> CaseResult {
-    let ring = IoRingCtx::create().map_err(|_| "ring allocation failed")?;
+    let ring = IoRingCtx::create(cx).map_err(|_| "ring allocation failed")?;
     let res = body(&ring, cx);
     Ring::open(&ring, |r| io_ring_exit(r, cx, 5000)).map_err(|_| "ring exit did not finish")?;
     if ring.inflight() != 0 {

@@ -44,6 +44,11 @@ pub(crate) struct Key(());
 
 /// A type with a [`ChainCell`] linking it to the next of its kind.
 pub(crate) trait Linked: Sized {
+    /// What it takes to make a cell of this type: a type only the code that
+    /// defines `Self` can make a value of, so no other code can make a cell
+    /// whose link points at one of its objects.
+    type Witness;
+
     /// The object's cell; callable only with a [`Key`].
     fn chain(&self, key: Key) -> &ChainCell<Self>;
 }
@@ -156,8 +161,9 @@ unsafe impl<R: Send + Sync> Sync for ChainCell<R> {}
 
 impl<R: Linked> ChainCell<R> {
     /// Creates the cell of a request whose link owns `next`'s token, with one
-    /// reference: the token the creator receives.
-    pub(crate) fn new(next: Option<Arc<R>>) -> Self {
+    /// reference: the token the creator receives. Only the owner of `R`'s
+    /// witness can.
+    pub(crate) fn new(_witness: &R::Witness, next: Option<Arc<R>>) -> Self {
         ChainCell {
             refs: AtomicU32::new(1),
             parked: AtomicU32::new(0),

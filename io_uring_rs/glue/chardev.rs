@@ -61,7 +61,9 @@ fn current_task() -> u32 {
 /// Called by `io_uring_rs_dev.c` with a valid `file`.
 #[no_mangle]
 unsafe extern "C" fn io_uring_rs_open(file: *mut bindings::file) -> core::ffi::c_int {
-    match dev::open() {
+    // SAFETY: `open()` runs in process context with no lock held.
+    let cx = unsafe { TaskCtx::enter() };
+    match dev::open(&cx) {
         Ok(ring) => {
             // SAFETY: `file` is valid (function safety); the pointer stored
             // here is taken back by `io_uring_rs_release`.

@@ -17,7 +17,7 @@ use kernel::prelude::*;
 use kernel::sync::Arc;
 use kernel::types::Opaque;
 
-pub(crate) use super::timer_api::{TimerOwner, TryCancel};
+pub(crate) use super::timer_api::{TimerDone, TimerOwner, TryCancel};
 
 /// A one-shot `CLOCK_MONOTONIC` hrtimer in hard-IRQ mode.
 ///
@@ -138,7 +138,7 @@ impl<T: TimerOwner> HrTimer<T> {
             // SAFETY: An hrtimer callback runs in hard-IRQ context and holds
             // no lock of the module; this is its only context.
             let cx = unsafe { AtomicCtx::enter() };
-            T::timer_fired(this, cx);
+            let _done = T::timer_fired(this, cx);
         }
         bindings::hrtimer_restart_HRTIMER_NORESTART
     }

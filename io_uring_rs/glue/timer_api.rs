@@ -15,8 +15,23 @@ pub(crate) trait TimerOwner: Send + Sync + Sized + 'static {
 
     /// The callback: atomic context (hard IRQ in the kernel), with the
     /// reference the armed timer held. The context is the callback's own,
-    /// by value: whatever consumes it happens once per expiry.
-    fn timer_fired(this: Arc<Self>, cx: AtomicCtx);
+    /// by value: whatever consumes it happens once per expiry, and the
+    /// callback can only return by consuming it ([`TimerDone::new`]).
+    fn timer_fired(this: Arc<Self>, cx: AtomicCtx) -> TimerDone;
+}
+
+/// Evidence that a timer callback used up its context: the only way to
+/// return from [`TimerOwner::timer_fired`].
+#[must_use = "a timer callback returns it"]
+pub(crate) struct TimerDone {
+    _private: (),
+}
+
+impl TimerDone {
+    /// Ends a timer callback, consuming its context.
+    pub(crate) fn new(_cx: AtomicCtx) -> Self {
+        TimerDone { _private: () }
+    }
 }
 
 /// The result of `HrTimer::try_to_cancel` (`hrtimer_try_to_cancel()`).

@@ -29,8 +29,8 @@ const EXIT_TIMEOUT_MS: u32 = 20_000;
 const CANCEL_TIMEOUT_MS: u32 = 20_000;
 
 /// `open()`: a new ring.
-pub(crate) fn open() -> Result<Arc<IoRingCtx>> {
-    IoRingCtx::create()
+pub(crate) fn open(cx: &TaskCtx) -> Result<Arc<IoRingCtx>> {
+    IoRingCtx::create(cx)
 }
 
 /// `io_ring_exit_work()`: exits `ring` after its last file is closed; the

@@ -40,7 +40,7 @@ pub(crate) fn io_wq_worker(req: Arc<Req>, cx: &mut TaskCtx) {
             };
             // Continue with the next request of the chain here, as io-wq
             // does; without memory for its node, issue it from task work.
-            match ReqSlot::new(GFP_KERNEL) {
+            match ReqSlot::new(cx) {
                 Ok(slot) => work = Some(io_wq_enqueue(next, slot, &mut ring.lock_iowq(cx))),
                 Err(_) => tw::queue(next, TwAction::Submit),
             }

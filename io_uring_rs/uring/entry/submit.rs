@@ -98,12 +98,20 @@ impl<'s> PreppedChain<'s> {
     }
 
     /// Creates the requests back to front and returns the head.
-    fn publish<'id>(mut self, ring: Ring<'_, 'id>, task: u32) -> Result<ReqRef<'id>> {
+    fn publish<'id>(mut self, ring: Ring<'_, 'id>, cx: &TaskCtx, task: u32) -> Result<ReqRef<'id>> {
         let mut next: Option<ReqRef<'id>> = None;
         for i in (0..self.sqes.len()).rev() {
             let op = self.ops[i].take().unwrap_or(Err(EINVAL));
             let head_of_failed = i == 0 && self.failed && op.is_ok();
-            let req = Req::alloc(ring, &self.sqes[i], task, op, next.take(), self.flags[i])?;
+            let req = Req::alloc(
+                ring,
+                cx,
+                &self.sqes[i],
+                task,
+                op,
+                next.take(),
+                self.flags[i],
+            )?;
             if self.failed && i == 0 {
                 // A failed chain is cancelled whole, hard links included.
                 req.clear_flags(REQ_F_HARDLINK);
@@ -147,7 +155,7 @@ pub(crate) fn io_submit_sqes(
                 j += 1;
             }
             let head = match PreppedChain::prep(ring, cx, &sqes[i..=j])
-                .and_then(|chain| chain.publish(ring, task))
+                .and_then(|chain| chain.publish(ring, cx, task))
             {
                 Ok(head) => head,
                 Err(e) if i == 0 => return Err(e),

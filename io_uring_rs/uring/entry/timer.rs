@@ -4,10 +4,10 @@
 //! (`io_link_timeout_fn()`), in atomic context.
 
 use crate::glue::context::AtomicCtx;
-use crate::glue::timer::{HrTimer, TimerOwner};
+use crate::glue::timer::{HrTimer, TimerDone, TimerOwner};
 use crate::uring::lifecycle::timeout::{io_link_timeout_fn, io_timeout_fn};
-use crate::uring::lifecycle::tw;
-use crate::uring::model::req::{Req, ReqArc, TwAction};
+use crate::uring::lifecycle::tw::{self, BareTw};
+use crate::uring::model::req::{Req, ReqArc};
 use crate::uring::model::sqe::Op;
 use kernel::sync::Arc;
 
@@ -16,14 +16,14 @@ impl TimerOwner for Req {
         self.timer()
     }
 
-    fn timer_fired(this: Arc<Self>, mut cx: AtomicCtx) {
+    fn timer_fired(this: Arc<Self>, cx: AtomicCtx) -> TimerDone {
         ReqArc::open(this, |ring, req| match req.op() {
-            Some(Op::Timeout { .. }) => io_timeout_fn(ring, req, &mut cx),
             Some(Op::LinkTimeout { .. }) => {
-                let outcome = io_link_timeout_fn(ring, req, cx);
-                tw::queue_bare(outcome.into_lt().into_arc(), TwAction::LinkTimeout);
+                let (lt, done) = io_link_timeout_fn(ring, req, cx).finish();
+                tw::queue_bare(lt.into_arc(), BareTw::LinkTimeout);
+                done
             }
-            _ => {}
+            _ => io_timeout_fn(ring, req, cx),
         })
     }
 }

@@ -13,16 +13,17 @@
 use super::cancel::CancelData;
 use super::issue::{finish, io_issue_sqe, Issued};
 use super::link::io_match_task_safe;
-use super::tw;
+use super::tw::{self, BareTw};
 use crate::glue::context::TaskCtx;
-use crate::uring::model::channel::Channel;
+use crate::uring::model::channel::{Channel, Take};
 use crate::uring::model::error::ecanceled;
-use crate::uring::model::req::{ReqArc, ReqRef, ReqSlot, ReqView, TwAction};
+use crate::uring::model::req::{ReqArc, ReqRef, ReqSlot, ReqView};
 use crate::uring::model::ring::{Ring, UringGuard};
 use crate::uring::model::sqe::{Op, POLLIN};
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
+/// READ: takes up to `len` bytes.
 fn take_bytes(bytes: &mut u64, len: u32) -> Option<i32> {
     if *bytes == 0 {
         return None;
@@ -40,14 +41,14 @@ fn arm_poll<'id>(
     req: ReqRef<'id>,
     chan: &Channel,
     g: &mut UringGuard<'_, 'id>,
-    take: impl FnOnce(&mut u64) -> Option<i32>,
+    (take, arg): (Take, u32),
     ready: impl FnOnce(ReqRef<'id>, i32) -> Issued<'id>,
 ) -> Issued<'id> {
-    let slot = match ReqSlot::new(GFP_KERNEL) {
+    let slot = match ReqSlot::new(g.task()) {
         Ok(slot) => slot,
         Err(e) => return Issued::err(req, e),
     };
-    match chan.arm(req.arc(), take) {
+    match chan.arm(g.task(), req.arc(), take, arg) {
         Ok(Some(n)) => ready(req, n),
         Ok(None) => {
             g.cancelable().insert(slot, req.seq(), req);
@@ -63,13 +64,14 @@ pub(crate) fn io_read<'id>(req: ReqRef<'id>, g: &mut UringGuard<'_, 'id>) -> Iss
         return Issued::err(req, EINVAL);
     };
     let (chan, len) = (chan.clone(), *len);
-    arm_poll(
-        req,
-        &chan,
-        g,
-        |b| take_bytes(b, len),
-        |req, n| read_done(req, n, len),
-    )
+    arm_poll(req, &chan, g, (take_bytes, len), |req, n| {
+        read_done(req, n, len)
+    })
+}
+
+/// POLL_ADD: reports `mask`'s `POLLIN` once bytes are buffered.
+fn take_readiness(bytes: &mut u64, mask: u32) -> Option<i32> {
+    (*bytes > 0).then_some((mask & POLLIN) as i32)
 }
 
 /// A short read fails the link, as in `io_rw_done()`.
@@ -87,7 +89,7 @@ pub(crate) fn io_read_blocking<'id>(req: ReqRef<'id>, cx: &mut TaskCtx) -> Issue
         return Issued::err(req, EINVAL);
     };
     let len = *len;
-    match chan.wait_for(cx, || req.signalled(), |b| take_bytes(b, len)) {
+    match chan.wait_for(cx, &req, take_bytes, len) {
         Ok(n) => read_done(req, n, len),
         Err(e) => Issued::err(req, e),
     }
@@ -98,8 +100,8 @@ pub(crate) fn io_poll_add<'id>(req: ReqRef<'id>, g: &mut UringGuard<'_, 'id>) ->
     let Some(Op::PollAdd { chan, mask }) = req.op() else {
         return Issued::err(req, EINVAL);
     };
-    let (chan, revents) = (chan.clone(), (*mask & POLLIN) as i32);
-    arm_poll(req, &chan, g, |b| (*b > 0).then_some(revents), Issued::res)
+    let (chan, mask) = (chan.clone(), *mask);
+    arm_poll(req, &chan, g, (take_readiness, mask), Issued::res)
 }
 
 /// POLL_ADD in io-wq.
@@ -107,8 +109,8 @@ pub(crate) fn io_poll_blocking<'id>(req: ReqRef<'id>, cx: &mut TaskCtx) -> Issue
     let Some(Op::PollAdd { chan, mask }) = req.op() else {
         return Issued::err(req, EINVAL);
     };
-    let revents = (*mask & POLLIN) as i32;
-    match chan.wait_for(cx, || req.signalled(), |b| (*b > 0).then_some(revents)) {
+    let mask = *mask;
+    match chan.wait_for(cx, &req, take_readiness, mask) {
         Ok(mask) => Issued::res(req, mask),
         Err(e) => Issued::err(req, e),
     }
@@ -118,7 +120,7 @@ pub(crate) fn io_poll_blocking<'id>(req: ReqRef<'id>, cx: &mut TaskCtx) -> Issue
 /// poll-armed request (a `write(2)` to a pipe).
 fn channel_write(chan: &Channel, len: u32) {
     for (_, w) in chan.write(len).iter() {
-        tw::queue_bare(w.clone(), TwAction::PollWake);
+        tw::queue_bare(w.clone(), BareTw::PollWake);
     }
 }
 
@@ -209,7 +211,7 @@ pub(crate) fn io_channel_create(
     cx: &mut TaskCtx,
     tracks_inflight: bool,
 ) -> Result<i32> {
-    let chan: Arc<Channel> = Channel::create(tracks_inflight)?;
+    let chan: Arc<Channel> = Channel::create(cx, tracks_inflight)?;
     let mut g = ring.lock_uring(cx);
     let chans = &mut g.state().channels;
     chans.push(chan, GFP_KERNEL)?;

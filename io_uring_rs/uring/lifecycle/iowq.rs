@@ -81,7 +81,7 @@ pub(crate) fn io_wq_queue_work(req: Arc<Req>) {
 
 /// `io_queue_iowq()`: hands `req` to io-wq.
 pub(crate) fn io_queue_iowq<'id>(req: ReqRef<'id>, g: &mut UringGuard<'_, 'id>) {
-    let slot = match ReqSlot::new(GFP_KERNEL) {
+    let slot = match ReqSlot::new(g.task()) {
         Ok(slot) => slot,
         Err(e) => {
             req.set_res(e.to_errno());
@@ -98,7 +98,7 @@ pub(crate) fn io_queue_iowq<'id>(req: ReqRef<'id>, g: &mut UringGuard<'_, 'id>) 
 pub(crate) fn io_wq_submit_work<'id>(req: ReqRef<'id>, ring: Ring<'_, 'id>, cx: &mut TaskCtx) {
     let lt = io_prep_linked_timeout(&req, &mut ring.lock_uring(cx));
     if let Some(lt) = lt {
-        let slot = ReqSlot::new(GFP_KERNEL).ok();
+        let slot = ReqSlot::new(cx).ok();
         io_queue_linked_timeout(lt, slot, &mut ring.lock_timeout(cx));
     }
     let issued = match req.op() {

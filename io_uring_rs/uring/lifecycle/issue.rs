@@ -67,7 +67,7 @@ pub(crate) fn io_queue_sqe<'id>(req: ReqRef<'id>, g: &mut UringGuard<'_, 'id>) {
     if let Some(lt) = lt {
         // Without a node the timer is not armed; the target's completion
         // then finds the claim and cancels the timeout as never armed.
-        let slot = ReqSlot::new(GFP_KERNEL).ok();
+        let slot = ReqSlot::new(g.task()).ok();
         io_queue_linked_timeout(lt, slot, &mut g.lock_timeout());
     }
 }
@@ -81,7 +81,7 @@ pub(crate) fn io_submit_head<'id>(req: ReqRef<'id>, g: &mut UringGuard<'_, 'id>)
         io_queue_sqe(req, g);
         return;
     }
-    let slot = match ReqSlot::new(GFP_KERNEL) {
+    let slot = match ReqSlot::new(g.task()) {
         Ok(slot) => slot,
         Err(e) => {
             finish(req, e.to_errno(), true, g);

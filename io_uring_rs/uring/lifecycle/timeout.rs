@@ -15,7 +15,7 @@ use super::link::{io_match_task_safe, next_link_timeout};
 use super::tw;
 use crate::glue::chain::ChainRead;
 use crate::glue::context::AtomicCtx;
-use crate::glue::timer::{HrTimer, TryCancel};
+use crate::glue::timer::{HrTimer, TimerDone, TryCancel};
 use crate::uring::model::error::{ealready, ecanceled, etime};
 use crate::uring::model::req::{
     io_link_timeout_claim, LinkTimeoutClaim, Req, ReqArc, ReqPin, ReqRef, ReqSlot, ReqView,
@@ -39,7 +39,7 @@ pub(crate) fn io_timeout<'id>(req: ReqRef<'id>, g: &mut UringGuard<'_, 'id>) -> 
         return Issued::err(req, EINVAL);
     };
     let (ns, count) = (*ns, *count);
-    let slot = match ReqSlot::new(GFP_KERNEL) {
+    let slot = match ReqSlot::new(g.task()) {
         Ok(slot) => slot,
         Err(e) => return Issued::err(req, e),
     };
@@ -58,10 +58,14 @@ pub(crate) fn io_timeout<'id>(req: ReqRef<'id>, g: &mut UringGuard<'_, 'id>) -> 
 }
 
 /// `io_timeout_fn()`: an `IORING_OP_TIMEOUT` expired (hard IRQ).
-pub(crate) fn io_timeout_fn<'id>(ring: Ring<'_, 'id>, req: ReqArc<'id>, cx: &mut AtomicCtx) {
-    let Some(req) = ring.lock_timeout(cx).timeout_list().remove(req.seq()) else {
+pub(crate) fn io_timeout_fn<'id>(
+    ring: Ring<'_, 'id>,
+    req: ReqArc<'id>,
+    mut cx: AtomicCtx,
+) -> TimerDone {
+    let Some(req) = ring.lock_timeout(&mut cx).timeout_list().remove(req.seq()) else {
         // A cancellation took it (and failed to cancel this callback).
-        return;
+        return TimerDone::new(cx);
     };
     let etime_success = matches!(req.op(), Some(Op::Timeout { flags, .. }) if flags & IORING_TIMEOUT_ETIME_SUCCESS != 0);
     req.set_res(etime().to_errno());
@@ -69,6 +73,7 @@ pub(crate) fn io_timeout_fn<'id>(ring: Ring<'_, 'id>, req: ReqArc<'id>, cx: &mut
         req.set_fail();
     }
     tw::queue(req, TwAction::Complete);
+    TimerDone::new(cx)
 }
 
 /// `io_timeout_extract()`: takes the first armed timeout after key `*after`

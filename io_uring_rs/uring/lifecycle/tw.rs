@@ -20,9 +20,22 @@ pub(crate) fn queue(req: ReqRef<'_>, action: TwAction) {
     enqueue(req.park().into_arc(), action);
 }
 
-/// Queues `action` for `req` with no reference (a poll wake-up, a linked
-/// timeout's expiry: the task work finds the reference where it is kept).
-pub(crate) fn queue_bare(req: Arc<Req>, action: TwAction) {
+/// Task work that needs no reference of the request: it finds the one it
+/// completes where it is kept.
+#[derive(Clone, Copy)]
+pub(crate) enum BareTw {
+    /// A linked timeout's expiry: `timeout->prev`, the link, or parked.
+    LinkTimeout,
+    /// A poll wake-up: the cancelable list.
+    PollWake,
+}
+
+/// Queues `action` for `req` with no reference.
+pub(crate) fn queue_bare(req: Arc<Req>, action: BareTw) {
+    let action = match action {
+        BareTw::LinkTimeout => TwAction::LinkTimeout,
+        BareTw::PollWake => TwAction::PollWake,
+    };
     enqueue(req, action);
 }
 

@@ -35,12 +35,16 @@ pub(crate) struct Channel {
     tracks_inflight: bool,
 }
 
+/// What a reader takes from a channel's buffered bytes, given an argument
+/// (a READ's length, a POLL_ADD's mask).
+pub(crate) type Take = fn(&mut u64, u32) -> Option<i32>;
+
 /// Poll-armed requests a write woke.
 pub(crate) type Woken = RBTree<u64, Arc<Req>>;
 
 impl Channel {
-    /// Creates an empty channel.
-    pub(crate) fn create(tracks_inflight: bool) -> Result<Arc<Self>> {
+    /// Creates an empty channel (task context: it allocates).
+    pub(crate) fn create(_cx: &TaskCtx, tracks_inflight: bool) -> Result<Arc<Self>> {
         Arc::pin_init(
             try_pin_init!(Channel {
                 state <- new_spinlock_irq!(
@@ -62,17 +66,21 @@ impl Channel {
         self.tracks_inflight
     }
 
-    /// Poll-arms `req`: under the channel lock (so no write slips in
-    /// between), `take` looks at the buffered bytes; if it takes nothing,
-    /// `req` joins the waiters. Returns what `take` returned.
+    /// Poll-arms `req` (task context: it allocates): under the channel lock
+    /// (so no write slips in between), `take(bytes, arg)` looks at the
+    /// buffered bytes; if it takes nothing, `req` joins the waiters. Returns
+    /// what `take` returned. `take` is a plain function: it runs under the
+    /// channel's spinlock and can capture nothing that locks or sleeps.
     pub(crate) fn arm(
         &self,
+        _cx: &TaskCtx,
         req: &Arc<Req>,
-        take: impl FnOnce(&mut u64) -> Option<i32>,
+        take: Take,
+        arg: u32,
     ) -> Result<Option<i32>> {
         let node = RBTreeNode::new(req.seq(), req.clone(), GFP_KERNEL)?;
         let mut st = self.state.lock();
-        if let Some(n) = take(&mut st.bytes) {
+        if let Some(n) = take(&mut st.bytes, arg) {
             return Ok(Some(n));
         }
         drop(st.waiters.insert(node));
@@ -99,20 +107,21 @@ impl Channel {
         self.wait.notify_all();
     }
 
-    /// Blocks until `take` takes something from the buffered bytes, or
-    /// `stop` says to stop (io-wq cancel) or a signal arrives: `-EINTR`.
+    /// Blocks until `take(bytes, arg)` takes something from the buffered
+    /// bytes, or io-wq cancel signals `req`, or a signal arrives: `-EINTR`.
     pub(crate) fn wait_for(
         &self,
         _cx: &mut TaskCtx,
-        stop: impl Fn() -> bool,
-        mut take: impl FnMut(&mut u64) -> Option<i32>,
+        req: &Req,
+        take: Take,
+        arg: u32,
     ) -> Result<i32> {
         let mut st = self.state.lock();
         loop {
-            if let Some(n) = take(&mut st.bytes) {
+            if let Some(n) = take(&mut st.bytes, arg) {
                 return Ok(n);
             }
-            if stop() || self.wait.wait_interruptible(&mut st) {
+            if req.signalled() || self.wait.wait_interruptible(&mut st) {
                 return Err(EINTR);
             }
         }

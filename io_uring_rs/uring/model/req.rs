@@ -30,6 +30,7 @@ use super::sqe::{Op, Sqe, IOSQE_ASYNC, IOSQE_CQE_SKIP_SUCCESS, IOSQE_IO_HARDLINK
 use crate::glue::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, AtomicU8, Ordering};
 use crate::glue::brand::Brand;
 use crate::glue::chain::{ChainCell, ChainRead, ChainWrite, Key, Linked, TimeoutCell, TimeoutRead};
+use crate::glue::context::TaskCtx;
 use crate::glue::timer::HrTimer;
 use kernel::prelude::*;
 use kernel::sync::Arc;
@@ -160,7 +161,13 @@ pub(crate) struct Req {
     cancel_seq: AtomicU64,
 }
 
+/// The witness of [`Req`]'s chain cells: only this module makes one, so only
+/// a request's own constructor makes a cell that links requests.
+pub(crate) struct CellWitness(());
+
 impl Linked for Req {
+    type Witness = CellWitness;
+
     fn chain(&self, _key: Key) -> &ChainCell<Req> {
         &self.link
     }
@@ -169,9 +176,10 @@ impl Linked for Req {
 impl Req {
     /// Allocates a request of `ring` from `sqe` whose link owns `link`, and
     /// counts it in the ring's `inflight` until it is freed. Returns the
-    /// request's first reference.
+    /// request's first reference. Task context: it may sleep.
     pub(crate) fn alloc<'id>(
         ring: Ring<'_, 'id>,
+        _cx: &TaskCtx,
         sqe: &Sqe,
         task: u32,
         op: Result<Op>,
@@ -223,7 +231,7 @@ impl Req {
             op: op.ok(),
             flags: AtomicU32::new(flags),
             res: AtomicI32::new(res),
-            link: ChainCell::new(link),
+            link: ChainCell::new(&CellWitness(()), link),
             timeout: TimeoutCell::new(TimeoutData {
                 head: None,
                 prev: None
@@ -395,11 +403,22 @@ impl PinnedDrop for Req {
 mod sealed {
     use super::{Arc, Brand, Req};
 
-    /// The parts of a view; not nameable outside the model, so the brand
-    /// never leaves it.
+    /// The key to [`View::parts`]: only this module makes one. A bound
+    /// `V: ReqView<'id>` lets any code call the supertrait's methods, so the
+    /// method must need what only the model has, or the brand would leak.
+    pub(crate) struct ViewKey(pub(super) ());
+
+    /// The parts of a view, for the model only.
     pub(crate) trait View<'id> {
-        fn parts(&self) -> (&Arc<Req>, Brand<'id>);
+        fn parts(&self, key: ViewKey) -> (&Arc<Req>, Brand<'id>);
     }
+}
+
+use sealed::ViewKey;
+
+/// A view's parts, for the model's own methods.
+fn parts<'v, 'id>(v: &'v (impl sealed::View<'id> + ?Sized)) -> (&'v Arc<Req>, Brand<'id>) {
+    v.parts(ViewKey(()))
 }
 
 /// A branded view of a request: [`ReqRef`], [`ReqPin`] or [`ReqArc`].
@@ -407,13 +426,13 @@ mod sealed {
 pub(crate) trait ReqView<'id>: sealed::View<'id> + core::ops::Deref<Target = Req> {
     /// The request's ring, under the same brand.
     fn ring(&self) -> Ring<'_, 'id> {
-        let (arc, brand) = self.parts();
+        let (arc, brand) = parts(self);
         Ring::from_parts(&arc.ring, brand)
     }
 
     /// The request's memory, under the same brand.
     fn to_arc(&self) -> ReqArc<'id> {
-        let (arc, brand) = self.parts();
+        let (arc, brand) = parts(self);
         ReqArc {
             arc: arc.clone(),
             brand,
@@ -423,25 +442,25 @@ pub(crate) trait ReqView<'id>: sealed::View<'id> + core::ops::Deref<Target = Req
     /// The request, unbranded: an `Arc` gives access to nothing that a
     /// brand guards.
     fn arc(&self) -> &Arc<Req> {
-        self.parts().0
+        parts(self).0
     }
 
     /// The next request, with `timeout_lock` held (any view may read then).
     fn link_locked<'a>(&'a self, proof: &'a TimeoutRead<'_, 'id>) -> Option<ReqPin<'a, 'id>> {
-        let (arc, brand) = self.parts();
+        let (arc, brand) = parts(self);
         arc.link.next(proof).map(|arc| ReqPin { arc, brand })
     }
 
     /// Takes the link out: the rest of the chain, headed by its reference.
     fn take_link(&self, proof: &mut ChainWrite<'_, 'id>) -> Option<ReqRef<'id>> {
-        let (arc, brand) = self.parts();
+        let (arc, brand) = parts(self);
         arc.link.take(proof).map(|arc| ReqRef { arc, brand })
     }
 
     /// Unlinks the next request and links the one after it instead
     /// (`io_remove_next_linked()`); returns the removed request's reference.
     fn remove_next_linked(&self, proof: &mut ChainWrite<'_, 'id>) -> Option<ReqRef<'id>> {
-        let (arc, brand) = self.parts();
+        let (arc, brand) = parts(self);
         arc.link.remove_next(proof).map(|arc| ReqRef { arc, brand })
     }
 
@@ -449,12 +468,12 @@ pub(crate) trait ReqView<'id>: sealed::View<'id> + core::ops::Deref<Target = Req
     /// timeout claimable, for `target`. Both chain locks are held.
     fn set_lt_head(&self, target: &impl ReqView<'id>, b: &mut BothGuard<'_, 'id>) {
         let mut w = b.timeout().write();
-        self.parts().0.timeout.get_mut(&mut w).head = Some(target.arc().clone());
+        parts(self).0.timeout.get_mut(&mut w).head = Some(target.arc().clone());
     }
 
     /// Whether this linked timeout is still claimable.
     fn lt_head_is_set(&self, proof: &TimeoutRead<'_, 'id>) -> bool {
-        self.parts().0.timeout.get(proof).head.is_some()
+        parts(self).0.timeout.get(proof).head.is_some()
     }
 
     /// The target's completion claims this linked timeout
@@ -462,7 +481,7 @@ pub(crate) trait ReqView<'id>: sealed::View<'id> + core::ops::Deref<Target = Req
     /// first. Needs `uring_lock`, which no timer callback can hold.
     fn claim_for_disarm(&self, b: &mut BothGuard<'_, 'id>) -> bool {
         let mut w = b.timeout().write();
-        let claimed = self.parts().0.timeout.get_mut(&mut w).head.take().is_some();
+        let claimed = parts(self).0.timeout.get_mut(&mut w).head.take().is_some();
         if claimed {
             crate::glue::trace::lt_claim(crate::glue::trace::LtClaimKind::Disarm);
         }
@@ -472,7 +491,7 @@ pub(crate) trait ReqView<'id>: sealed::View<'id> + core::ops::Deref<Target = Req
     /// Task work after the linked timeout fired: takes the live target the
     /// timer pinned (`timeout->prev`), if any.
     fn take_live_target(&self, b: &mut BothGuard<'_, 'id>) -> Option<LiveTarget<'id>> {
-        let (arc, brand) = self.parts();
+        let (arc, brand) = parts(self);
         let mut w = b.timeout().write();
         let target = arc.timeout.get_mut(&mut w).prev.take()?;
         Some(LiveTarget {
@@ -521,7 +540,7 @@ impl<'id> ReqRef<'id> {
 }
 
 impl<'id> sealed::View<'id> for ReqRef<'id> {
-    fn parts(&self) -> (&Arc<Req>, Brand<'id>) {
+    fn parts(&self, _key: ViewKey) -> (&Arc<Req>, Brand<'id>) {
         (&self.arc, self.brand)
     }
 }
@@ -567,7 +586,7 @@ impl<'a, 'id> ReqPin<'a, 'id> {
 }
 
 impl<'id> sealed::View<'id> for ReqPin<'_, 'id> {
-    fn parts(&self) -> (&Arc<Req>, Brand<'id>) {
+    fn parts(&self, _key: ViewKey) -> (&Arc<Req>, Brand<'id>) {
         (self.arc, self.brand)
     }
 }
@@ -619,7 +638,7 @@ impl<'id> ReqArc<'id> {
 }
 
 impl<'id> sealed::View<'id> for ReqArc<'id> {
-    fn parts(&self) -> (&Arc<Req>, Brand<'id>) {
+    fn parts(&self, _key: ViewKey) -> (&Arc<Req>, Brand<'id>) {
         (&self.arc, self.brand)
     }
 }

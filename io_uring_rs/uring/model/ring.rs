@@ -179,8 +179,8 @@ impl IoRingCtx {
         }? Error)
     }
 
-    /// Creates a ring.
-    pub(crate) fn create() -> Result<Arc<Self>> {
+    /// Creates a ring, in task context (it may sleep).
+    pub(crate) fn create(_cx: &TaskCtx) -> Result<Arc<Self>> {
         Arc::pin_init(Self::new(), GFP_KERNEL)
     }
 
@@ -292,9 +292,9 @@ impl<'r, 'id> Ring<'r, 'id> {
         TimeoutGuard::new(self, self.ctx.timeout_lock.lock())
     }
 
-    /// Takes `timeout_lock`, consuming a timer callback's context: nothing
-    /// else can be locked in that callback afterwards.
-    pub(super) fn lock_timeout_once(self, _cx: AtomicCtx) -> TimeoutGuard<'r, 'id> {
+    /// Takes `timeout_lock` for the linked-timeout claim, which keeps the
+    /// timer callback's context (by value) for as long as the guard.
+    pub(super) fn lock_timeout_for_claim(self, _cx: &AtomicCtx) -> TimeoutGuard<'r, 'id> {
         TimeoutGuard::new(self, self.ctx.timeout_lock.lock())
     }
 

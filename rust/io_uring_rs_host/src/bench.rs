@@ -23,7 +23,7 @@ fn req<'id>(ring: Ring<'_, 'id>, flags: u8, link: Option<ReqRef<'id>>) -> ReqRef
         flags,
         ..Sqe::default()
     };
-    Req::alloc(ring, &sqe, 1, Ok(Op::Nop), link, 0).expect("alloc")
+    Req::alloc(ring, &task_ctx(), &sqe, 1, Ok(Op::Nop), link, 0).expect("alloc")
 }
 
 /// A ring with a chain of linked requests; the head's reference is parked.
@@ -34,7 +34,7 @@ pub struct Chain {
 
 /// A ring with a chain of `n` linked requests.
 pub fn chain(n: usize) -> Chain {
-    let ring = IoRingCtx::create().expect("ring");
+    let ring = IoRingCtx::create(&task_ctx()).expect("ring");
     let head = Ring::open(&ring, |r| {
         let mut next = None;
         for _ in 0..n {
@@ -102,7 +102,7 @@ fn walk_unchecked(head: &Arc<Req>) -> usize {
 /// whose caller already holds `uring_lock` (`FreeWorkLock::Locked`).
 pub fn free_work_lock_counts() -> [(&'static str, u64); 4] {
     let mut cx = task_ctx();
-    let ring = IoRingCtx::create().expect("ring");
+    let ring = IoRingCtx::create(&task_ctx()).expect("ring");
     Ring::open(&ring, |r| {
         // The requests' memory is kept alive past each measurement: freeing
         // a request takes `exit_lock`, which is not free_work's.

@@ -58,7 +58,7 @@ fn model(name: &str, f: impl Fn() + Sync + Send + 'static) {
 fn run(reap: usize, body: impl FnOnce(&Arc<IoRingCtx>, &mut TaskCtx)) -> Vec<(u64, i32)> {
     let rt = Runtime::start();
     let mut cx = task_ctx();
-    let ring = IoRingCtx::create().unwrap();
+    let ring = IoRingCtx::create(&task_ctx()).unwrap();
     body(&ring, &mut cx);
     let mut out: Vec<(u64, i32)> = Vec::new();
     while out.len() < reap {

@@ -100,7 +100,7 @@ mod pure {
             opcode: OP_NOP,
             ..Sqe::default()
         };
-        Req::alloc(ring, &sqe, 1, Ok(op), link, 0).expect("alloc")
+        Req::alloc(ring, &task_ctx(), &sqe, 1, Ok(op), link, 0).expect("alloc")
     }
 
     /// A target linked to a linked timeout, the timeout made claimable.
@@ -115,7 +115,7 @@ mod pure {
     #[test]
     fn chain_read_and_write_on_the_own_ring() {
         let mut cx = task_ctx();
-        let ctx = IoRingCtx::create().unwrap();
+        let ctx = IoRingCtx::create(&task_ctx()).unwrap();
         Ring::open(&ctx, |ring| {
             let tail = req(ring, Op::Nop, None);
             let tail_arc = tail.to_arc();
@@ -132,7 +132,7 @@ mod pure {
 
     #[test]
     fn the_last_put_returns_the_request() {
-        let ctx = IoRingCtx::create().unwrap();
+        let ctx = IoRingCtx::create(&task_ctx()).unwrap();
         Ring::open(&ctx, |ring| {
             let r = req(ring, Op::Nop, None);
             let second = r.pin().get_ref();
@@ -143,7 +143,7 @@ mod pure {
 
     #[test]
     fn a_parked_reference_is_taken_back_once() {
-        let ctx = IoRingCtx::create().unwrap();
+        let ctx = IoRingCtx::create(&task_ctx()).unwrap();
         Ring::open(&ctx, |ring| {
             let bare = req(ring, Op::Nop, None).park();
             let r = bare.unpark().expect("parked");
@@ -158,7 +158,7 @@ mod pure {
     #[test]
     fn the_timer_splices_a_dying_target() {
         let mut cx = task_ctx();
-        let ctx = IoRingCtx::create().unwrap();
+        let ctx = IoRingCtx::create(&task_ctx()).unwrap();
         let before = trace::lt_claims(LtClaimKind::TimerDying);
         Ring::open(&ctx, |ring| {
             let (lt_arc, target) = lt_chain(ring, &mut cx);
@@ -169,7 +169,7 @@ mod pure {
             else {
                 panic!("the target's count is zero");
             };
-            let lt_arc = dying.splice().into_lt();
+            let (lt_arc, _done) = dying.splice().finish();
             let t = ring.lock_timeout(&mut cx);
             assert!(target.link_locked(&t.chain_read()).is_none(), "spliced");
             drop(t);
@@ -185,7 +185,7 @@ mod pure {
     #[test]
     fn task_work_splices_a_live_target() {
         let mut cx = task_ctx();
-        let ctx = IoRingCtx::create().unwrap();
+        let ctx = IoRingCtx::create(&task_ctx()).unwrap();
         Ring::open(&ctx, |ring| {
             let (lt_arc, target) = lt_chain(ring, &mut cx);
             // SAFETY: As above.
@@ -194,7 +194,7 @@ mod pure {
             else {
                 panic!("the target holds a reference");
             };
-            let lt_arc = live.defer_to_task_work().into_lt();
+            let (lt_arc, _done) = live.defer_to_task_work().finish();
             let mut g = ring.lock_uring(&mut cx);
             let mut b = g.lock_both();
             let live = lt_arc.take_live_target(&mut b).expect("timeout->prev");
@@ -214,7 +214,7 @@ mod pure {
     #[test]
     fn disarm_claims_before_the_timer() {
         let mut cx = task_ctx();
-        let ctx = IoRingCtx::create().unwrap();
+        let ctx = IoRingCtx::create(&task_ctx()).unwrap();
         Ring::open(&ctx, |ring| {
             let (lt_arc, _target) = lt_chain(ring, &mut cx);
             let mut g = ring.lock_uring(&mut cx);

@@ -18,12 +18,15 @@
 //!   it now with `timeout_lock` only ([`DyingClaim::splice`]), as the
 //!   follow-up 3d879647fb03 (restoring 447c19f3b507) requires.
 //!
-//! Each is consumed by the only function that makes a [`TimerOutcome`], which
-//! the callback must return: a dying claim dropped unspliced leaves the
-//! callback with nothing to return and no context to claim again.
+//! Each owns the callback's context and the timeout guard, and is consumed by
+//! the only function that makes a [`TimerOutcome`], which alone gives the
+//! context back as the [`TimerDone`] the callback must return: a dying claim
+//! dropped unspliced leaves the callback with no context, so nothing to
+//! return and nothing to claim again with.
 
 use super::{Brand, ReqArc, ReqRef, ReqView};
 use crate::glue::context::AtomicCtx;
+use crate::glue::timer::TimerDone;
 use crate::glue::trace::{lt_claim, LtClaimKind};
 use crate::uring::model::ring::{BothGuard, Ring, TimeoutGuard};
 
@@ -41,6 +44,7 @@ pub(crate) enum LinkTimeoutClaim<'r, 'id> {
 pub(crate) struct NoClaim<'r, 'id> {
     _t: TimeoutGuard<'r, 'id>,
     lt: ReqArc<'id>,
+    cx: AtomicCtx,
 }
 
 /// The timer pinned a live target.
@@ -48,6 +52,7 @@ pub(crate) struct LiveClaim<'r, 'id> {
     t: TimeoutGuard<'r, 'id>,
     lt: ReqArc<'id>,
     target: ReqRef<'id>,
+    cx: AtomicCtx,
 }
 
 /// The timer found the target dying.
@@ -56,6 +61,7 @@ pub(crate) struct DyingClaim<'r, 'id> {
     t: TimeoutGuard<'r, 'id>,
     lt: ReqArc<'id>,
     target: ReqArc<'id>,
+    cx: AtomicCtx,
 }
 
 /// A live target the timer pinned, handed to task work (`timeout->prev`).
@@ -68,12 +74,14 @@ pub(crate) struct LiveTarget<'id> {
 #[must_use = "the linked timeout must be completed from task work"]
 pub(crate) struct TimerOutcome<'id> {
     lt: ReqArc<'id>,
+    cx: AtomicCtx,
 }
 
 impl<'id> TimerOutcome<'id> {
-    /// The linked timeout whose task work must run.
-    pub(crate) fn into_lt(self) -> ReqArc<'id> {
-        self.lt
+    /// The linked timeout whose task work must run, and the end of the
+    /// callback.
+    pub(crate) fn finish(self) -> (ReqArc<'id>, TimerDone) {
+        (self.lt, TimerDone::new(self.cx))
     }
 }
 
@@ -84,27 +92,30 @@ pub(crate) fn io_link_timeout_claim<'r, 'id>(
     lt: ReqArc<'id>,
     cx: AtomicCtx,
 ) -> LinkTimeoutClaim<'r, 'id> {
-    let mut t = ring.lock_timeout_once(cx);
+    let mut t = ring.lock_timeout_for_claim(&cx);
     drop(t.ltimeout_list().remove(lt.seq()));
     let head = lt.arc.timeout.get_mut(&mut t.write()).head.take();
     let Some(head) = head else {
-        return LinkTimeoutClaim::Unclaimed(NoClaim { _t: t, lt });
+        return LinkTimeoutClaim::Unclaimed(NoClaim { _t: t, lt, cx });
     };
     let brand: Brand<'id> = ring.brand();
     let live = head.link.ref_inc_not_zero(&t.chain_read()).is_ok();
     if live {
         let target = ReqRef { arc: head, brand };
-        LinkTimeoutClaim::Live(LiveClaim { t, lt, target })
+        LinkTimeoutClaim::Live(LiveClaim { t, lt, target, cx })
     } else {
         let target = ReqArc { arc: head, brand };
-        LinkTimeoutClaim::Dying(DyingClaim { t, lt, target })
+        LinkTimeoutClaim::Dying(DyingClaim { t, lt, target, cx })
     }
 }
 
 impl<'id> NoClaim<'_, 'id> {
     /// Nothing to splice: task work completes the timeout with `-ETIME`.
     pub(crate) fn outcome(self) -> TimerOutcome<'id> {
-        TimerOutcome { lt: self.lt }
+        TimerOutcome {
+            lt: self.lt,
+            cx: self.cx,
+        }
     }
 }
 
@@ -113,7 +124,10 @@ impl<'id> LiveClaim<'_, 'id> {
     pub(crate) fn defer_to_task_work(mut self) -> TimerOutcome<'id> {
         lt_claim(LtClaimKind::TimerLive);
         self.lt.arc.timeout.get_mut(&mut self.t.write()).prev = Some(self.target.arc);
-        TimerOutcome { lt: self.lt }
+        TimerOutcome {
+            lt: self.lt,
+            cx: self.cx,
+        }
     }
 }
 
@@ -144,7 +158,10 @@ impl<'id> DyingClaim<'_, 'id> {
                 self.lt.arc.timeout.get_mut(&mut self.t.write()).prev = Some(target);
             }
         }
-        TimerOutcome { lt: self.lt }
+        TimerOutcome {
+            lt: self.lt,
+            cx: self.cx,
+        }
     }
 }
 

@@ -11,7 +11,7 @@
 //! and cannot lose a reference.
 
 use super::{Brand, Req, ReqArc, ReqPin, ReqRef};
-use kernel::alloc::Flags;
+use crate::glue::context::TaskCtx;
 use kernel::prelude::*;
 use kernel::rbtree::{RBTree, RBTreeNodeReservation};
 use kernel::sync::Arc;
@@ -20,9 +20,9 @@ use kernel::sync::Arc;
 pub(crate) struct ReqSlot(RBTreeNodeReservation<u64, Arc<Req>>);
 
 impl ReqSlot {
-    /// Allocates a node.
-    pub(crate) fn new(flags: Flags) -> Result<Self> {
-        Ok(ReqSlot(RBTreeNodeReservation::new(flags)?))
+    /// Allocates a node, in task context (it may sleep).
+    pub(crate) fn new(_cx: &TaskCtx) -> Result<Self> {
+        Ok(ReqSlot(RBTreeNodeReservation::new(GFP_KERNEL)?))
     }
 }
 

@@ -42,6 +42,14 @@ impl<'a, 'id> UringGuard<'a, 'id> {
         self.ring
     }
 
+    /// The task context this guard was taken in, shared: evidence for what
+    /// may sleep (allocation), and useless for locking, which needs it
+    /// exclusively. A spinlock guard taken from this guard borrows it, so
+    /// no such evidence exists while one is held.
+    pub(crate) fn task(&self) -> &TaskCtx {
+        self.cx
+    }
+
     /// The plain state `uring_lock` protects.
     pub(crate) fn state(&mut self) -> &mut UringState {
         &mut self.guard

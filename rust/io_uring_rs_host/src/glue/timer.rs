@@ -17,7 +17,7 @@ use loom::sync::{Condvar, Mutex, MutexGuard};
 #[cfg(not(loom))]
 use std::sync::{Condvar, Mutex, MutexGuard};
 
-pub(crate) use super::timer_api::{TimerOwner, TryCancel};
+pub(crate) use super::timer_api::{TimerDone, TimerOwner, TryCancel};
 
 struct State<T> {
     armed: Option<Arc<T>>,
@@ -106,7 +106,7 @@ impl<T: TimerOwner> HrTimer<T> {
         drop(st);
         // SAFETY: The timer thread holds no lock of the core: it stands for
         // the hard-IRQ callback, whose only context this is.
-        T::timer_fired(owner, unsafe { AtomicCtx::enter() });
+        let _done = T::timer_fired(owner, unsafe { AtomicCtx::enter() });
         lock(&shared.state).running = false;
     }
 

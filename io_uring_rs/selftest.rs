@@ -202,9 +202,9 @@ const ECANCELED: i32 = -(kernel::bindings::ECANCELED as i32);
 const ETIME: i32 = -(kernel::bindings::ETIME as i32);
 const EALREADY: i32 = -(kernel::bindings::EALREADY as i32);
 const EOPNOTSUPP: i32 = -(kernel::bindings::EOPNOTSUPP as i32);
-const EINVAL_: i32 = -22;
-const ENOENT_: i32 = -2;
-const EINTR_: i32 = -4;
+const EINVAL_: i32 = -(kernel::bindings::EINVAL as i32);
+const ENOENT_: i32 = -(kernel::bindings::ENOENT as i32);
+const EINTR_: i32 = -(kernel::bindings::EINTR as i32);
 
 /// A self-test case: its KTAP name and its body.
 pub(crate) type Case = (&'static str, fn(&mut TaskCtx) -> CaseResult);

@@ -13,3 +13,9 @@ pub const EOPNOTSUPP: u32 = 95;
 pub const EALREADY: u32 = 114;
 /// Operation canceled.
 pub const ECANCELED: u32 = 125;
+/// No such file or directory.
+pub const ENOENT: u32 = 2;
+/// Interrupted system call.
+pub const EINTR: u32 = 4;
+/// Invalid argument.
+pub const EINVAL: u32 = 22;

@@ -8,7 +8,7 @@
 # the core (io_uring_rs/uring/mod.rs includes it), so it has exactly the
 # core's rights: pub(crate) items and no unsafe (forbid(unsafe_code)).
 # The bug must be rejected with every "// expect-error:" text of the file,
-# and the fixed shape must compile.
+# and the fixed shape must compile (all fixed shapes are built together).
 #
 #   scripts/compile-fail.sh host     against the host mirror (every case)
 #   KDIR=... scripts/compile-fail.sh kbuild
@@ -28,13 +28,20 @@ pass=0 fail=0 n=0
 trap 'rm -rf "$root/rust/target/compile-fail"' EXIT
 
 # build VARIANT CASE-FILE LOG: compile CASE-FILE, the bug (VARIANT=bug) or
-# the fixed shape; returns the compiler's exit status.
+# the fixed shape; returns the compiler's exit status. CASE-FILE "all"
+# compiles every case's fixed shape at once, one module each.
 build() {
 	local variant=$1 case=$2 log=$3 cfg=
 	[ "$variant" = bug ] && cfg="--cfg bug"
 	# The core includes the case as one of its modules (uring/mod.rs).
 	mkdir -p "$root/rust/target/compile-fail"
-	cp "$case" "$root/rust/target/compile-fail/case.rs"
+	if [ "$case" = all ]; then
+		for c in "$root"/rust/compile_fail/*.rs; do
+			printf '#[path = "%s"]\nmod %s;\n' "$c" "$(basename "$c" .rs)"
+		done >"$root/rust/target/compile-fail/case.rs"
+	else
+		cp "$case" "$root/rust/target/compile-fail/case.rs"
+	fi
 	case $mode in
 	host)
 		(cd "$root/rust" && RUSTFLAGS="--cfg io_uring_rs_compile_fail $cfg" \
@@ -76,12 +83,22 @@ build() {
 	esac
 }
 
-echo "KTAP version 1"
+cases=()
 for case in "$root"/rust/compile_fail/*.rs; do
-	name=$(basename "$case" .rs)
 	if [ "$mode" = kbuild ] && ! grep -q '^// kbuild$' "$case"; then
 		continue
 	fi
+	cases+=("$case")
+done
+
+# Every fixed shape in one build; only if that fails, one build per case
+# tells which.
+all_fixed=0
+build fixed all "$out/all.fixed.txt" && all_fixed=1
+
+echo "KTAP version 1"
+for case in "${cases[@]}"; do
+	name=$(basename "$case" .rs)
 	n=$((n + 1))
 	why=
 	if build bug "$case" "$out/$name.bug.txt"; then
@@ -91,7 +108,7 @@ for case in "$root"/rust/compile_fail/*.rs; do
 			grep -qF -- "$want" "$out/$name.bug.txt" || why="missing compiler message: $want"
 		done < <(sed -n 's|^// expect-error: ||p' "$case")
 	fi
-	if [ -z "$why" ] && ! build fixed "$case" "$out/$name.fixed.txt"; then
+	if [ -z "$why" ] && [ $all_fixed -eq 0 ] && ! build fixed "$case" "$out/$name.fixed.txt"; then
 		why="the fixed shape did not compile (see $out/$name.fixed.txt)"
 	fi
 	if [ -z "$why" ]; then

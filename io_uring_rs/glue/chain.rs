@@ -8,12 +8,15 @@
 //! owner compare; [`ChainCell`] expresses the two-lock rule with no run-time
 //! check at all:
 //!
+//! * Only the model can use any of it: every constructor and method takes a
+//!   witness (`Linked::Witness`) of which only the model can make a value,
+//!   and the one `Linked` type is the model's request (an `unsafe` trait:
+//!   the core cannot implement it).
 //! * The proofs ([`ChainRead`], [`TimeoutRead`], [`ChainWrite`],
-//!   [`TimeoutWrite`]) are zero-sized. They are built from a borrow of the
-//!   locked state (`UringState`, `TimeoutState`) and the ring's brand `'id`,
-//!   which only the model has: only its lock guards build them. The
-//!   model hands a cell out only through a request view of the same brand,
-//!   so a proof of ring A never meets a cell of ring B.
+//!   [`TimeoutWrite`]) are zero-sized. The model's lock guards build them
+//!   from a borrow of the locked state and the ring's brand `'id`, and hand
+//!   a cell out only through a request view of the same brand, so a proof
+//!   of ring A never meets a cell of ring B.
 //! * The link owns one reference (`req->refs`) of the next request: the
 //!   chain is a list of reference tokens. The cell offers no way to store an
 //!   arbitrary value: a link is set at construction (to an older request)
@@ -32,25 +35,22 @@ use core::cell::UnsafeCell;
 use core::marker::PhantomData;
 use kernel::sync::Arc;
 
-/// The state `uring_lock` protects: what a [`ChainRead`] is made from.
-pub(crate) trait UringLockState {}
-
-/// The state `timeout_lock` protects: what a [`TimeoutRead`] is made from.
-pub(crate) trait TimeoutLockState {}
-
-/// The key to a [`Linked`] type's cell: only this module can make one, so
-/// only this module can reach a request's cell through [`Linked::chain`].
-pub(crate) struct Key(());
-
-/// A type with a [`ChainCell`] linking it to the next of its kind.
-pub(crate) trait Linked: Sized {
-    /// What it takes to make a cell of this type: a type only the code that
-    /// defines `Self` can make a value of, so no other code can make a cell
-    /// whose link points at one of its objects.
+/// A type linked by [`ChainCell`]s, and what it takes to use them.
+///
+/// Every method of the cells and every constructor of the proofs takes a
+/// `&Self::Witness`, so only the code that can make a witness can use them.
+///
+/// # Safety
+///
+/// Implemented once, by the glue, for the model's request type: its
+/// `Witness` is a type of which only the model can make a value, and
+/// [`Linked::chain`] returns the object's own cell.
+pub(crate) unsafe trait Linked: Sized {
+    /// The type of the witness.
     type Witness;
 
-    /// The object's cell; callable only with a [`Key`].
-    fn chain(&self, key: Key) -> &ChainCell<Self>;
+    /// The object's cell.
+    fn chain(&self) -> &ChainCell<Self>;
 }
 
 /// Evidence that `uring_lock` or `timeout_lock` of ring `'id` is held for
@@ -61,8 +61,13 @@ pub(crate) struct ChainRead<'a, 'id> {
 }
 
 impl<'a, 'id> ChainRead<'a, 'id> {
-    /// The read proof of a `uring_lock` guard of ring `'id`.
-    pub(crate) fn of_uring(_g: &'a impl UringLockState, brand: Brand<'id>) -> Self {
+    /// The read proof of a `uring_lock` guard of ring `'id`: `_g` is the
+    /// state it locks. Only the holder of `R`'s witness can make one.
+    pub(crate) fn of_uring<R: Linked>(
+        _w: &R::Witness,
+        _g: &'a impl Sized,
+        brand: Brand<'id>,
+    ) -> Self {
         ChainRead {
             _guard: PhantomData,
             _brand: brand,
@@ -78,7 +83,11 @@ pub(crate) struct TimeoutRead<'a, 'id> {
 
 impl<'a, 'id> TimeoutRead<'a, 'id> {
     /// The read proof of a `timeout_lock` guard of ring `'id`.
-    pub(crate) fn of_timeout(_g: &'a impl TimeoutLockState, brand: Brand<'id>) -> Self {
+    pub(crate) fn of_timeout<R: Linked>(
+        _w: &R::Witness,
+        _g: &'a impl Sized,
+        brand: Brand<'id>,
+    ) -> Self {
         TimeoutRead {
             read: ChainRead {
                 _guard: PhantomData,
@@ -105,7 +114,11 @@ pub(crate) struct TimeoutWrite<'a, 'id> {
 
 impl<'a, 'id> TimeoutWrite<'a, 'id> {
     /// The write proof of an exclusively borrowed `timeout_lock` guard.
-    pub(crate) fn of_timeout(_g: &'a mut impl TimeoutLockState, brand: Brand<'id>) -> Self {
+    pub(crate) fn of_timeout<R: Linked>(
+        _w: &R::Witness,
+        _g: &'a mut impl Sized,
+        brand: Brand<'id>,
+    ) -> Self {
         TimeoutWrite {
             _guard: PhantomData,
             _brand: brand,
@@ -122,9 +135,10 @@ pub(crate) struct ChainWrite<'a, 'id> {
 
 impl<'a, 'id> ChainWrite<'a, 'id> {
     /// The write proof of exclusively borrowed guards of both chain locks.
-    pub(crate) fn of_both(
-        _u: &'a mut impl UringLockState,
-        _t: &'a mut impl TimeoutLockState,
+    pub(crate) fn of_both<R: Linked>(
+        _w: &R::Witness,
+        _u: &'a mut impl Sized,
+        _t: &'a mut impl Sized,
         brand: Brand<'id>,
     ) -> Self {
         ChainWrite {
@@ -161,9 +175,8 @@ unsafe impl<R: Send + Sync> Sync for ChainCell<R> {}
 
 impl<R: Linked> ChainCell<R> {
     /// Creates the cell of a request whose link owns `next`'s token, with one
-    /// reference: the token the creator receives. Only the owner of `R`'s
-    /// witness can.
-    pub(crate) fn new(_witness: &R::Witness, next: Option<Arc<R>>) -> Self {
+    /// reference: the token the creator receives.
+    pub(crate) fn new(_w: &R::Witness, next: Option<Arc<R>>) -> Self {
         ChainCell {
             refs: AtomicU32::new(1),
             parked: AtomicU32::new(0),
@@ -172,7 +185,11 @@ impl<R: Linked> ChainCell<R> {
     }
 
     /// The next request.
-    pub(crate) fn next<'a>(&'a self, _proof: &'a ChainRead<'_, '_>) -> Option<&'a Arc<R>> {
+    pub(crate) fn next<'a>(
+        &'a self,
+        _w: &R::Witness,
+        _proof: &'a ChainRead<'_, '_>,
+    ) -> Option<&'a Arc<R>> {
         // SAFETY: One of the owning locks is held while `_proof` lives, and
         // writers need both (type invariant), so no `&mut` exists meanwhile.
         // The dying splice excludes this read: see `DyingTarget`.
@@ -186,28 +203,32 @@ impl<R: Linked> ChainCell<R> {
     }
 
     /// Takes the link (and the next request's token) out.
-    pub(crate) fn take(&self, proof: &mut ChainWrite<'_, '_>) -> Option<Arc<R>> {
+    pub(crate) fn take(&self, _w: &R::Witness, proof: &mut ChainWrite<'_, '_>) -> Option<Arc<R>> {
         self.next_mut(proof).take()
     }
 
     /// Unlinks the next request and links the one after it instead
     /// (`io_remove_next_linked()`); returns the removed request's token.
-    pub(crate) fn remove_next(&self, proof: &mut ChainWrite<'_, '_>) -> Option<Arc<R>> {
+    pub(crate) fn remove_next(
+        &self,
+        _w: &R::Witness,
+        proof: &mut ChainWrite<'_, '_>,
+    ) -> Option<Arc<R>> {
         let nxt = self.next_mut(proof).take()?;
-        let after = nxt.chain(Key(())).next_mut(proof).take();
+        let after = nxt.chain().next_mut(proof).take();
         *self.next_mut(proof) = after;
         Some(nxt)
     }
 
     /// Takes one more reference (`req_ref_get()`). The caller holds a token.
-    pub(crate) fn ref_get(&self) {
+    pub(crate) fn ref_get(&self, _w: &R::Witness) {
         let old = self.refs.fetch_add(1, Ordering::Relaxed);
         debug_assert!(old != 0, "request reference taken after the last put");
     }
 
     /// Drops a reference; returns whether it was the last
     /// (`req_ref_put_and_test()`). The caller gives up a token.
-    pub(crate) fn ref_put_and_test(&self) -> bool {
+    pub(crate) fn ref_put_and_test(&self, _w: &R::Witness) -> bool {
         let old = self.refs.fetch_sub(1, Ordering::AcqRel);
         debug_assert!(old != 0, "request reference put below zero");
         old == 1
@@ -218,6 +239,7 @@ impl<R: Linked> ChainCell<R> {
     /// evidence that the request is dying.
     pub(crate) fn ref_inc_not_zero<'c>(
         &'c self,
+        _w: &R::Witness,
         _t: &TimeoutRead<'_, '_>,
     ) -> Result<(), DyingTarget<'c, R>> {
         let mut cur = self.refs.load(Ordering::Relaxed);
@@ -239,12 +261,12 @@ impl<R: Linked> ChainCell<R> {
 
     /// Parks a token in the request itself (for a work item that holds only
     /// the request's memory); the count does not change.
-    pub(crate) fn park(&self) {
+    pub(crate) fn park(&self, _w: &R::Witness) {
         self.parked.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Takes a parked token back; false if none is parked.
-    pub(crate) fn unpark(&self) -> bool {
+    pub(crate) fn unpark(&self, _w: &R::Witness) -> bool {
         self.parked
             .fetch_update(Ordering::Acquire, Ordering::Relaxed, |n| n.checked_sub(1))
             .is_ok()
@@ -265,7 +287,7 @@ impl<R: Linked> ChainCell<R> {
 #[cfg(not(any(MODULE, loom)))]
 pub(crate) unsafe fn next_unchecked<R: Linked>(r: &R) -> Option<&Arc<R>> {
     // SAFETY: The caller guarantees there is no writer.
-    unsafe { (*r.chain(Key(())).next.get()).as_ref() }
+    unsafe { (*r.chain().next.get()).as_ref() }
 }
 
 /// Evidence that a request's reference count was found at zero under
@@ -294,7 +316,12 @@ impl<R: Linked> DyingTarget<'_, R> {
     /// which needs the dying request; then `lt`'s link is spliced too.
     /// Otherwise (no path of the core makes one) `lt` keeps the rest of the
     /// chain.
-    pub(crate) fn splice(self, lt: &R, _t: &TimeoutRead<'_, '_>) -> Option<Arc<R>> {
+    pub(crate) fn splice(
+        self,
+        _w: &R::Witness,
+        lt: &R,
+        _t: &TimeoutRead<'_, '_>,
+    ) -> Option<Arc<R>> {
         // SAFETY: See above: with `timeout_lock` held and the count at zero,
         // this is the only access to the dying request's link.
         let slot = unsafe { &mut *self.cell.next.get() };
@@ -302,7 +329,7 @@ impl<R: Linked> DyingTarget<'_, R> {
             return None;
         }
         let next = slot.take()?;
-        let next_cell = next.chain(Key(()));
+        let next_cell = next.chain();
         if next_cell.sole_ref() {
             // SAFETY: See above: the only token of `lt` is `next`, held here.
             *slot = unsafe { &mut *next_cell.next.get() }.take();
@@ -334,15 +361,23 @@ impl<T> TimeoutCell<T> {
         }
     }
 
-    /// Shared access.
-    pub(crate) fn get<'a>(&'a self, _proof: &'a TimeoutRead<'_, '_>) -> &'a T {
+    /// Shared access, for the holder of `R`'s witness.
+    pub(crate) fn get<'a, R: Linked>(
+        &'a self,
+        _w: &R::Witness,
+        _proof: &'a TimeoutRead<'_, '_>,
+    ) -> &'a T {
         // SAFETY: `timeout_lock` is held and no `TimeoutWrite` exists while
         // a `TimeoutRead` of the same guard does.
         unsafe { &*self.value.get() }
     }
 
-    /// Exclusive access.
-    pub(crate) fn get_mut<'a>(&'a self, _proof: &'a mut TimeoutWrite<'_, '_>) -> &'a mut T {
+    /// Exclusive access, for the holder of `R`'s witness.
+    pub(crate) fn get_mut<'a, R: Linked>(
+        &'a self,
+        _w: &R::Witness,
+        _proof: &'a mut TimeoutWrite<'_, '_>,
+    ) -> &'a mut T {
         // SAFETY: `timeout_lock` is held and its write proof is exclusively
         // borrowed for as long as the returned reference lives.
         unsafe { &mut *self.value.get() }

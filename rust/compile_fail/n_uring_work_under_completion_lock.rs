@@ -17,10 +17,9 @@ use crate::uring::model::ring::Ring;
 /// The violation: completion_lock -> uring_lock, twice.
 #[cfg(bug)]
 pub(crate) fn complete<'id>(ring: Ring<'_, 'id>, req: ReqRef<'id>, cx: &mut TaskCtx) {
-    use crate::uring::lifecycle::complete::io_fill_cqe_req;
     let mut c = ring.lock_completion(cx);
     let g = ring.lock_uring(cx);
-    io_fill_cqe_req(&mut c, &req);
+    c.state().completed += 1;
     drop(g);
     drop(c);
     let mut g = ring.lock_uring(cx);

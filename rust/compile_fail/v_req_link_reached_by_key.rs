@@ -2,8 +2,8 @@
 
 //! Class 5, spellings: a request's link cell reached directly, to read or
 //! splice it without a view and a proof: as the field `Req::link`, or
-//! through `Linked::chain` with a forged `Key`. The field is private to the
-//! model, and `Key`'s to `glue/chain.rs`.
+//! through `Linked::chain`, whose cell needs the model's witness for every
+//! use. The field is private to the model, and so is the witness.
 // kbuild
 // expect-error: error[E0616]: field `link` of struct `Req` is private
 // expect-error: error[E0423]: cannot initialize a tuple struct which contains private fields
@@ -14,10 +14,11 @@ use crate::uring::model::ring::TimeoutGuard;
 /// The violation: the cell without the model.
 #[cfg(bug)]
 pub(crate) fn forge<'id>(lt: ReqArc<'id>, t: &mut TimeoutGuard<'_, 'id>) -> bool {
-    use crate::glue::chain::{Key, Linked};
+    use crate::glue::chain::Linked;
+    use crate::uring::model::req::CellWitness;
     let read = t.chain_read();
-    let linked = lt.link.next(&read).is_some();
-    let next = lt.chain(Key(())).next(&read).is_some();
+    let linked = lt.link.next(&CellWitness(()), &read).is_some();
+    let next = lt.chain().next(&CellWitness(()), &read).is_some();
     linked && next
 }
 

@@ -23,7 +23,9 @@ pub(crate) fn forge<'id>(lt: ReqArc<'id>, t: &mut TimeoutGuard<'_, 'id>) -> bool
     let dying: DyingTarget<'_, Req> = DyingTarget {
         cell: todo!("a cell"),
     };
-    let spliced = dying.splice(&*lt, &t.chain_read()).is_some();
+    let spliced = dying
+        .splice(todo!("the model's witness"), &*lt, &t.chain_read())
+        .is_some();
     drop(own.put());
     spliced
 }

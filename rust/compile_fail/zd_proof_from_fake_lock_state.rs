@@ -1,29 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Class 3, spelling found by the attack review: the lock-state markers of
-//! `glue/chain.rs` can be implemented by any type, and `Brand::open` is
-//! callable anywhere, so a `ChainWrite` can be made with no lock held. It
-//! carries a fresh brand, which no request of a real ring has: it cannot
-//! take a real request's link.
+//! Class 3, spelling found by the attack review: a chain proof made with no
+//! lock held, from any borrowed value and a fresh brand (`Brand::open` is
+//! callable anywhere). Making a proof needs the witness of the `Linked`
+//! type (`CellWitness`), which only the model can make.
 // kbuild
-// expect-error: error[E0521]: borrowed data escapes outside of closure
+// expect-error: error[E0423]: cannot initialize a tuple struct which contains private fields
 
 use crate::glue::brand::Brand;
-use crate::glue::chain::{ChainWrite, TimeoutLockState, UringLockState};
+use crate::glue::chain::ChainWrite;
 use crate::glue::context::TaskCtx;
-use crate::uring::model::req::{ReqRef, ReqView};
+use crate::uring::model::req::{CellWitness, Req, ReqRef, ReqView};
 use crate::uring::model::ring::Ring;
-
-struct Fake;
-impl UringLockState for Fake {}
-impl TimeoutLockState for Fake {}
 
 /// The violation: empty a request's link holding no lock.
 #[cfg(bug)]
-pub(crate) fn unlink<'id>(req: &ReqRef<'id>) -> bool {
+pub(crate) fn unlink(req: &ReqRef<'_>) -> bool {
     Brand::open(|brand| {
-        let (mut u, mut t) = (Fake, Fake);
-        let mut w = ChainWrite::of_both(&mut u, &mut t, brand);
+        let (mut u, mut t) = (0u8, 0u8);
+        let mut w = ChainWrite::of_both::<Req>(&CellWitness(()), &mut u, &mut t, brand);
         req.take_link(&mut w).is_some()
     })
 }

@@ -1,52 +1,38 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Class 5, spelling found by the attack review: a `DyingTarget` minted
-//! outside the model (put a cell's count to zero, then fail
-//! `ref_inc_not_zero`) and spliced against a real request. Core code can
-//! only make cells of its own types, and a `DyingTarget` of such a type
-//! splices only that type: never a request.
+//! Class 5 and 7, spellings found by the attack reviews: a linked type of
+//! the core's own, to mint a `DyingTarget` (count to zero, then a failed
+//! `ref_inc_not_zero`) and splice with it, or to be handed the glue's key
+//! to every cell by `remove_next` and keep it. `Linked` is an `unsafe`
+//! trait: the core, `forbid(unsafe_code)`, cannot implement it, and the
+//! request's impl is in the glue.
 // kbuild
-// expect-error: error[E0308]: mismatched types
+// expect-error: error[E0200]: the trait `Linked` requires an `unsafe impl` declaration
 
-use crate::glue::chain::{ChainCell, Key, Linked};
+use crate::glue::chain::{ChainCell, Linked};
 use crate::uring::model::req::{ReqRef, ReqView};
 use crate::uring::model::ring::TimeoutGuard;
 
 /// A linked type of the attacker's own.
+#[cfg(bug)]
 pub(crate) struct Fake {
     link: ChainCell<Fake>,
 }
 
+#[cfg(bug)]
 impl Linked for Fake {
     type Witness = ();
 
-    fn chain(&self, _key: Key) -> &ChainCell<Fake> {
+    fn chain(&self) -> &ChainCell<Fake> {
         &self.link
     }
 }
 
-/// The violation: splice a real request's link with a fake dying target.
-#[cfg(bug)]
-pub(crate) fn splice<'id>(fake: &Fake, victim: &ReqRef<'id>, t: &TimeoutGuard<'_, 'id>) {
-    let read = t.chain_read();
-    assert!(fake.link.ref_put_and_test());
-    if let Err(dying) = fake.link.ref_inc_not_zero(&read) {
-        drop(dying.splice(victim, &read));
-    }
-}
-
-/// The honest shape: the fake type's cells splice only the fake type.
+/// The honest shape: a request's chain, read under its ring's lock.
 #[cfg(not(bug))]
-pub(crate) fn splice<'id>(
-    fake: &Fake,
-    other: &Fake,
-    victim: &ReqRef<'id>,
-    t: &TimeoutGuard<'_, 'id>,
-) {
-    let read = t.chain_read();
-    assert!(fake.link.ref_put_and_test());
-    if let Err(dying) = fake.link.ref_inc_not_zero(&read) {
-        drop(dying.splice(other, &read));
-    }
-    let _ = victim.link_locked(&read);
+pub(crate) fn read<'id>(victim: &ReqRef<'id>, t: &TimeoutGuard<'_, 'id>) -> bool {
+    let _: Option<&ChainCell<crate::uring::model::req::Req>> = None;
+    fn linked<T: Linked>() {}
+    linked::<crate::uring::model::req::Req>();
+    victim.link_locked(&t.chain_read()).is_some()
 }

@@ -20,8 +20,8 @@ pub(crate) fn fired<'id>(ring: Ring<'_, 'id>, lt: ReqArc<'id>, cx: AtomicCtx) ->
             drop(dying);
             TimerDone::new(cx)
         }
-        LinkTimeoutClaim::Unclaimed(none) => none.outcome().finish().1,
-        LinkTimeoutClaim::Live(live) => live.defer_to_task_work().finish().1,
+        LinkTimeoutClaim::Unclaimed(none) => none.outcome().finish(),
+        LinkTimeoutClaim::Live(live) => live.defer_to_task_work().finish(),
     }
 }
 
@@ -33,5 +33,5 @@ pub(crate) fn fired<'id>(ring: Ring<'_, 'id>, lt: ReqArc<'id>, cx: AtomicCtx) ->
         LinkTimeoutClaim::Unclaimed(none) => none.outcome(),
         LinkTimeoutClaim::Live(live) => live.defer_to_task_work(),
     };
-    outcome.finish().1
+    outcome.finish()
 }

@@ -132,8 +132,7 @@ fn wait(ring: Ring<'_, '_>, cx: &mut TaskCtx, w: IoUringRsWait) -> Result<isize>
     let mut writer = UserSlice::new(w.cqes as usize, len).writer();
     let mut reaper = ring.lock_reap(cx);
     let cqes = io_cqring_peek(
-        ring,
-        reaper.cx(),
+        &mut reaper,
         w.min_complete as usize,
         w.nr as usize,
         w.timeout_ms,
@@ -146,6 +145,6 @@ fn wait(ring: Ring<'_, '_>, cx: &mut TaskCtx, w: IoUringRsWait) -> Result<isize>
         })?;
     }
     // Only what reached user space is consumed: a bad pointer loses nothing.
-    io_cqring_advance(ring, reaper.cx(), cqes.len());
+    io_cqring_advance(&mut reaper, cqes.len());
     Ok(cqes.len() as isize)
 }

@@ -6,7 +6,6 @@
 use crate::glue::context::AtomicCtx;
 use crate::glue::timer::{HrTimer, TimerDone, TimerOwner};
 use crate::uring::lifecycle::timeout::{io_link_timeout_fn, io_timeout_fn};
-use crate::uring::lifecycle::tw::{self, BareTw};
 use crate::uring::model::req::{Req, ReqArc};
 use crate::uring::model::sqe::Op;
 use kernel::sync::Arc;
@@ -18,11 +17,7 @@ impl TimerOwner for Req {
 
     fn timer_fired(this: Arc<Self>, cx: AtomicCtx) -> TimerDone {
         ReqArc::open(this, |ring, req| match req.op() {
-            Some(Op::LinkTimeout { .. }) => {
-                let (lt, done) = io_link_timeout_fn(ring, req, cx).finish();
-                tw::queue_bare(lt.into_arc(), BareTw::LinkTimeout);
-                done
-            }
+            Some(Op::LinkTimeout { .. }) => io_link_timeout_fn(ring, req, cx).finish(),
             _ => io_timeout_fn(ring, req, cx),
         })
     }

@@ -162,7 +162,7 @@ pub(crate) fn io_poll_task_func<'id>(req: ReqArc<'id>, g: &mut UringGuard<'_, 'i
 /// Takes a poll-armed request off its channel and completes it cancelled.
 fn poll_cancel_one<'id>(req: ReqRef<'id>, g: &mut UringGuard<'_, 'id>) {
     if let Some(Op::Read { chan, .. } | Op::PollAdd { chan, .. }) = req.op() {
-        chan.disarm(req.seq());
+        chan.disarm(&req);
     }
     finish(req, ecanceled().to_errno(), true, g);
 }

@@ -9,15 +9,15 @@ use super::link::io_req_find_next;
 use super::timeout::io_flush_timeouts;
 use super::tw;
 use crate::glue::context::TaskCtx;
-use crate::uring::model::req::{Req, ReqArc, ReqRef, TwAction, REQ_F_CQE_SKIP};
-use crate::uring::model::ring::{CompletionGuard, Ring, UringGuard};
+use crate::uring::model::req::{ReqArc, ReqRef, ReqView, TwAction, REQ_F_CQE_SKIP};
+use crate::uring::model::ring::{CompletionGuard, ReapGuard, Ring, UringGuard};
 use crate::uring::model::sqe::Cqe;
 use kernel::prelude::*;
 use kernel::time::{msecs_to_jiffies, Jiffies};
 
-/// Posts `req`'s completion unless it is skipped (`io_fill_cqe_req()`), and
-/// fires the count-based timeouts it satisfies.
-pub(crate) fn io_fill_cqe_req(c: &mut CompletionGuard<'_, '_>, req: &Req) {
+/// Posts `req`'s completion on its own ring unless it is skipped
+/// (`io_fill_cqe_req()`), and fires the count-based timeouts it satisfies.
+fn io_fill_cqe_req<'id>(c: &mut CompletionGuard<'_, 'id>, req: &impl ReqView<'id>) {
     if !req.mark_completed() {
         pr_err!("BUG: request {:#x} completed twice\n", req.user_data());
         return;
@@ -99,14 +99,13 @@ pub(crate) fn io_req_queue_tw_complete(req: ReqRef<'_>, res: i32) {
 /// passed, then copies up to `max` of them without consuming them
 /// (`io_cqring_wait()` and a look at the CQ ring).
 pub(crate) fn io_cqring_peek(
-    ring: Ring<'_, '_>,
-    cx: &mut TaskCtx,
+    reaper: &mut ReapGuard<'_, '_>,
     min: usize,
     max: usize,
     timeout_ms: u32,
 ) -> Result<KVec<Cqe>> {
     let mut out = KVec::with_capacity(max, GFP_KERNEL)?;
-    let mut c = ring.lock_completion(cx);
+    let mut c = reaper.lock_completion();
     let mut left: Jiffies = msecs_to_jiffies(timeout_ms);
     let ready = |c: &mut CompletionGuard<'_, '_>| {
         let st = c.state();
@@ -126,8 +125,8 @@ pub(crate) fn io_cqring_peek(
 }
 
 /// Consumes `n` completions that [`io_cqring_peek`] returned.
-pub(crate) fn io_cqring_advance(ring: Ring<'_, '_>, cx: &mut TaskCtx, n: usize) {
-    let mut c = ring.lock_completion(cx);
+pub(crate) fn io_cqring_advance(reaper: &mut ReapGuard<'_, '_>, n: usize) {
+    let mut c = reaper.lock_completion();
     let st = c.state();
     st.cq_head = (st.cq_head + n).min(st.cq.len());
     if st.cq_head == st.cq.len() {
@@ -145,9 +144,9 @@ pub(crate) fn io_cqring_wait(
     timeout_ms: u32,
 ) -> KVec<Cqe> {
     let mut reaper = ring.lock_reap(cx);
-    match io_cqring_peek(ring, reaper.cx(), min, 1 << 16, timeout_ms) {
+    match io_cqring_peek(&mut reaper, min, 1 << 16, timeout_ms) {
         Ok(cqes) => {
-            io_cqring_advance(ring, reaper.cx(), cqes.len());
+            io_cqring_advance(&mut reaper, cqes.len());
             cqes
         }
         Err(_) => KVec::new(),

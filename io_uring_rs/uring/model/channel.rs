@@ -19,7 +19,8 @@ use kernel::sync::{new_condvar, Arc, CondVar};
 struct ChanState {
     /// Bytes written and not yet read.
     bytes: u64,
-    /// Poll-armed requests waiting for bytes, by sequence number.
+    /// Poll-armed requests waiting for bytes, by address (a channel may be
+    /// used by requests of several rings, whose sequence numbers collide).
     waiters: RBTree<u64, Arc<Req>>,
 }
 
@@ -33,6 +34,11 @@ pub(crate) struct Channel {
     wait: CondVar,
     /// Requests on this channel are `REQ_F_INFLIGHT`.
     tracks_inflight: bool,
+}
+
+/// A waiter's key: the request's address, unique while the waiter holds it.
+fn waiter_key(req: &Req) -> u64 {
+    core::ptr::from_ref(req) as usize as u64
 }
 
 /// What a reader takes from a channel's buffered bytes, given an argument
@@ -78,7 +84,7 @@ impl Channel {
         take: Take,
         arg: u32,
     ) -> Result<Option<i32>> {
-        let node = RBTreeNode::new(req.seq(), req.clone(), GFP_KERNEL)?;
+        let node = RBTreeNode::new(waiter_key(req), req.clone(), GFP_KERNEL)?;
         let mut st = self.state.lock();
         if let Some(n) = take(&mut st.bytes, arg) {
             return Ok(Some(n));
@@ -88,8 +94,8 @@ impl Channel {
     }
 
     /// Removes a poll-armed request from the waiters.
-    pub(crate) fn disarm(&self, seq: u64) {
-        drop(self.state.lock().waiters.remove(&seq));
+    pub(crate) fn disarm(&self, req: &Req) {
+        drop(self.state.lock().waiters.remove(&waiter_key(req)));
     }
 
     /// Buffers `len` bytes (a `write(2)` to a pipe), wakes blocked readers,

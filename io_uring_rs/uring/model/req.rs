@@ -29,9 +29,10 @@ use super::ring::{BothGuard, IoRingCtx, Ring};
 use super::sqe::{Op, Sqe, IOSQE_ASYNC, IOSQE_CQE_SKIP_SUCCESS, IOSQE_IO_HARDLINK, IOSQE_IO_LINK};
 use crate::glue::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, AtomicU8, Ordering};
 use crate::glue::brand::Brand;
-use crate::glue::chain::{ChainCell, ChainRead, ChainWrite, Key, Linked, TimeoutCell, TimeoutRead};
+use crate::glue::chain::{ChainCell, ChainRead, ChainWrite, TimeoutCell, TimeoutRead};
 use crate::glue::context::TaskCtx;
 use crate::glue::timer::HrTimer;
+use crate::glue::wq;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 use kernel::workqueue::{new_work, Work};
@@ -84,6 +85,42 @@ impl TwAction {
             _ => TwAction::None,
         }
     }
+}
+
+/// Task work that needs no reference of the request: it finds the one it
+/// completes where it is kept.
+#[derive(Clone, Copy)]
+pub(crate) enum BareTw {
+    /// A linked timeout's expiry: `timeout->prev`, the link, or parked.
+    LinkTimeout,
+    /// A poll wake-up: the cancelable list.
+    PollWake,
+}
+
+/// Queues task work `action` for `req` (`io_req_task_work_add()`). Any
+/// context: it allocates nothing.
+fn task_work_add(req: Arc<Req>, action: TwAction) {
+    let prev = req.set_tw_action(action);
+    if prev != TwAction::None {
+        pr_err!(
+            "BUG: task work {:?} queued on {:#x} over pending {:?}\n",
+            action,
+            req.user_data(),
+            prev
+        );
+    }
+    if wq::tw().enqueue::<Arc<Req>, 0>(req).is_err() {
+        pr_err!("BUG: task work already queued\n");
+    }
+}
+
+/// Queues `action` for `req` with no reference (`io_req_task_work_add()`).
+pub(crate) fn task_work_add_bare(req: Arc<Req>, action: BareTw) {
+    let action = match action {
+        BareTw::LinkTimeout => TwAction::LinkTimeout,
+        BareTw::PollWake => TwAction::PollWake,
+    };
+    task_work_add(req, action);
 }
 
 /// Where a request is in io-wq.
@@ -161,17 +198,12 @@ pub(crate) struct Req {
     cancel_seq: AtomicU64,
 }
 
-/// The witness of [`Req`]'s chain cells: only this module makes one, so only
-/// a request's own constructor makes a cell that links requests.
-pub(crate) struct CellWitness(());
+/// The witness of [`Req`]'s cells (`Linked::Witness`): only the model makes
+/// one, so only the model uses the chain cells and makes chain proofs.
+pub(crate) struct CellWitness(pub(in crate::uring::model) ());
 
-impl Linked for Req {
-    type Witness = CellWitness;
-
-    fn chain(&self, _key: Key) -> &ChainCell<Req> {
-        &self.link
-    }
-}
+/// The model's witness.
+pub(in crate::uring::model) const W: &CellWitness = &CellWitness(());
 
 impl Req {
     /// Allocates a request of `ring` from `sqe` whose link owns `link`, and
@@ -231,7 +263,7 @@ impl Req {
             op: op.ok(),
             flags: AtomicU32::new(flags),
             res: AtomicI32::new(res),
-            link: ChainCell::new(&CellWitness(()), link),
+            link: ChainCell::new(W, link),
             timeout: TimeoutCell::new(TimeoutData {
                 head: None,
                 prev: None
@@ -267,6 +299,12 @@ impl Req {
     /// The prepared opcode; `None` if preparation failed.
     pub(crate) fn op(&self) -> Option<&Op> {
         self.op.as_ref()
+    }
+
+    /// The chain cell, for the glue's `Linked` impl; every use of it needs
+    /// the model's witness.
+    pub(crate) fn link_cell(&self) -> &ChainCell<Req> {
+        &self.link
     }
 
     /// The hrtimer of a TIMEOUT or LINK_TIMEOUT.
@@ -448,32 +486,34 @@ pub(crate) trait ReqView<'id>: sealed::View<'id> + core::ops::Deref<Target = Req
     /// The next request, with `timeout_lock` held (any view may read then).
     fn link_locked<'a>(&'a self, proof: &'a TimeoutRead<'_, 'id>) -> Option<ReqPin<'a, 'id>> {
         let (arc, brand) = parts(self);
-        arc.link.next(proof).map(|arc| ReqPin { arc, brand })
+        arc.link.next(W, proof).map(|arc| ReqPin { arc, brand })
     }
 
     /// Takes the link out: the rest of the chain, headed by its reference.
     fn take_link(&self, proof: &mut ChainWrite<'_, 'id>) -> Option<ReqRef<'id>> {
         let (arc, brand) = parts(self);
-        arc.link.take(proof).map(|arc| ReqRef { arc, brand })
+        arc.link.take(W, proof).map(|arc| ReqRef { arc, brand })
     }
 
     /// Unlinks the next request and links the one after it instead
     /// (`io_remove_next_linked()`); returns the removed request's reference.
     fn remove_next_linked(&self, proof: &mut ChainWrite<'_, 'id>) -> Option<ReqRef<'id>> {
         let (arc, brand) = parts(self);
-        arc.link.remove_next(proof).map(|arc| ReqRef { arc, brand })
+        arc.link
+            .remove_next(W, proof)
+            .map(|arc| ReqRef { arc, brand })
     }
 
     /// `io_prep_linked_timeout()`'s `timeout->head = req`: makes this linked
     /// timeout claimable, for `target`. Both chain locks are held.
     fn set_lt_head(&self, target: &impl ReqView<'id>, b: &mut BothGuard<'_, 'id>) {
         let mut w = b.timeout().write();
-        parts(self).0.timeout.get_mut(&mut w).head = Some(target.arc().clone());
+        parts(self).0.timeout.get_mut::<Req>(W, &mut w).head = Some(target.arc().clone());
     }
 
     /// Whether this linked timeout is still claimable.
     fn lt_head_is_set(&self, proof: &TimeoutRead<'_, 'id>) -> bool {
-        parts(self).0.timeout.get(proof).head.is_some()
+        parts(self).0.timeout.get::<Req>(W, proof).head.is_some()
     }
 
     /// The target's completion claims this linked timeout
@@ -481,7 +521,13 @@ pub(crate) trait ReqView<'id>: sealed::View<'id> + core::ops::Deref<Target = Req
     /// first. Needs `uring_lock`, which no timer callback can hold.
     fn claim_for_disarm(&self, b: &mut BothGuard<'_, 'id>) -> bool {
         let mut w = b.timeout().write();
-        let claimed = parts(self).0.timeout.get_mut(&mut w).head.take().is_some();
+        let claimed = parts(self)
+            .0
+            .timeout
+            .get_mut::<Req>(W, &mut w)
+            .head
+            .take()
+            .is_some();
         if claimed {
             crate::glue::trace::lt_claim(crate::glue::trace::LtClaimKind::Disarm);
         }
@@ -493,7 +539,7 @@ pub(crate) trait ReqView<'id>: sealed::View<'id> + core::ops::Deref<Target = Req
     fn take_live_target(&self, b: &mut BothGuard<'_, 'id>) -> Option<LiveTarget<'id>> {
         let (arc, brand) = parts(self);
         let mut w = b.timeout().write();
-        let target = arc.timeout.get_mut(&mut w).prev.take()?;
+        let target = arc.timeout.get_mut::<Req>(W, &mut w).prev.take()?;
         Some(LiveTarget {
             target: ReqRef { arc: target, brand },
         })
@@ -522,16 +568,22 @@ impl<'id> ReqRef<'id> {
     /// Gives up this reference (`req_ref_put_and_test()`); returns the
     /// request if it was the last, for the caller to advance its chain.
     pub(crate) fn put(self) -> Option<ReqArc<'id>> {
-        self.arc.link.ref_put_and_test().then_some(ReqArc {
+        self.arc.link.ref_put_and_test(W).then_some(ReqArc {
             arc: self.arc,
             brand: self.brand,
         })
     }
 
+    /// Queues `action` for the request with this reference, parked in it
+    /// until the task work takes it back (`io_req_task_work_add()`).
+    pub(crate) fn task_work_add(self, action: TwAction) {
+        task_work_add(self.park().arc, action);
+    }
+
     /// Parks this reference in the request, for a work item that holds only
     /// its memory ([`ReqArc::unpark`] takes it back).
     pub(crate) fn park(self) -> ReqArc<'id> {
-        self.arc.link.park();
+        self.arc.link.park(W);
         ReqArc {
             arc: self.arc,
             brand: self.brand,
@@ -569,7 +621,7 @@ impl<'a, 'id> ReqPin<'a, 'id> {
     where
         'a: 'p,
     {
-        self.arc.link.next(proof).map(|arc| ReqPin {
+        self.arc.link.next(W, proof).map(|arc| ReqPin {
             arc,
             brand: self.brand,
         })
@@ -577,7 +629,7 @@ impl<'a, 'id> ReqPin<'a, 'id> {
 
     /// Takes one more reference (`req_ref_get()`).
     pub(crate) fn get_ref(self) -> ReqRef<'id> {
-        self.arc.link.ref_get();
+        self.arc.link.ref_get(W);
         ReqRef {
             arc: self.arc.clone(),
             brand: self.brand,
@@ -625,7 +677,7 @@ impl ReqArc<'_> {
 impl<'id> ReqArc<'id> {
     /// Takes back a reference parked by [`ReqRef::park`], if one is.
     pub(crate) fn unpark(&self) -> Option<ReqRef<'id>> {
-        self.arc.link.unpark().then(|| ReqRef {
+        self.arc.link.unpark(W).then(|| ReqRef {
             arc: self.arc.clone(),
             brand: self.brand,
         })

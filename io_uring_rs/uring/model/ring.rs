@@ -21,7 +21,6 @@ use super::sqe::Cqe;
 use crate::glue::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use crate::glue::atomic_lock::{new_atomic_lock, AtomicLock};
 use crate::glue::brand::Brand;
-use crate::glue::chain::{TimeoutLockState, UringLockState};
 use crate::glue::context::{AnyCtx, AtomicCtx, TaskCtx};
 use crate::glue::irq_lock::{new_spinlock_irq, SpinLockIrq};
 use kernel::prelude::*;
@@ -48,8 +47,6 @@ pub(crate) struct UringState {
     /// longer possible (`drain_disabled`).
     pub(crate) drain_disabled: bool,
 }
-
-impl UringLockState for UringState {}
 
 /// State protected by `completion_lock`.
 pub(crate) struct CompletionState {
@@ -78,8 +75,6 @@ pub(crate) struct TimeoutState {
     /// reference is their target's link.
     ltimeout_list: ArcTree,
 }
-
-impl TimeoutLockState for TimeoutState {}
 
 /// State protected by the io-wq lock (C: `acct->lock` and `wq->lock`).
 pub(crate) struct IoWqState {
@@ -306,12 +301,12 @@ impl<'r, 'id> Ring<'r, 'id> {
         IoWqGuard::new(self, self.ctx.iowq_lock.lock(cx))
     }
 
-    /// Takes the reaper lock; the context is lent back through the guard.
-    pub(crate) fn lock_reap<'a>(self, cx: &'a mut TaskCtx) -> ReapGuard<'a>
+    /// Takes the reaper lock (before `completion_lock`).
+    pub(crate) fn lock_reap<'a>(self, cx: &'a mut TaskCtx) -> ReapGuard<'a, 'id>
     where
         'r: 'a,
     {
-        ReapGuard::new(self.ctx.reap_lock.lock(), cx)
+        ReapGuard::new(self, self.ctx.reap_lock.lock(), cx)
     }
 
     /// Sleeps until a request is freed after `seen` was read, or for at most

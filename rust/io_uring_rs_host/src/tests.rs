@@ -169,7 +169,8 @@ mod pure {
             else {
                 panic!("the target's count is zero");
             };
-            let (lt_arc, _done) = dying.splice().finish();
+            // Not finished: that would queue the task work, which needs a runtime.
+            drop(dying.splice());
             let t = ring.lock_timeout(&mut cx);
             assert!(target.link_locked(&t.chain_read()).is_none(), "spliced");
             drop(t);
@@ -194,7 +195,7 @@ mod pure {
             else {
                 panic!("the target holds a reference");
             };
-            let (lt_arc, _done) = live.defer_to_task_work().finish();
+            drop(live.defer_to_task_work());
             let mut g = ring.lock_uring(&mut cx);
             let mut b = g.lock_both();
             let live = lt_arc.take_live_target(&mut b).expect("timeout->prev");

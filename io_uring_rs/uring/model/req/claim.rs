@@ -24,7 +24,7 @@
 //! dropped unspliced leaves the callback with no context, so nothing to
 //! return and nothing to claim again with.
 
-use super::{Brand, ReqArc, ReqRef, ReqView};
+use super::{task_work_add_bare, BareTw, Brand, Req, ReqArc, ReqRef, ReqView, W};
 use crate::glue::context::AtomicCtx;
 use crate::glue::timer::TimerDone;
 use crate::glue::trace::{lt_claim, LtClaimKind};
@@ -77,11 +77,12 @@ pub(crate) struct TimerOutcome<'id> {
     cx: AtomicCtx,
 }
 
-impl<'id> TimerOutcome<'id> {
-    /// The linked timeout whose task work must run, and the end of the
-    /// callback.
-    pub(crate) fn finish(self) -> (ReqArc<'id>, TimerDone) {
-        (self.lt, TimerDone::new(self.cx))
+impl TimerOutcome<'_> {
+    /// Queues the linked timeout's task work (`io_req_task_link_timeout()`)
+    /// and ends the callback: the only way from a claim to a [`TimerDone`].
+    pub(crate) fn finish(self) -> TimerDone {
+        task_work_add_bare(self.lt.arc, BareTw::LinkTimeout);
+        TimerDone::new(self.cx)
     }
 }
 
@@ -94,12 +95,12 @@ pub(crate) fn io_link_timeout_claim<'r, 'id>(
 ) -> LinkTimeoutClaim<'r, 'id> {
     let mut t = ring.lock_timeout_for_claim(&cx);
     drop(t.ltimeout_list().remove(lt.seq()));
-    let head = lt.arc.timeout.get_mut(&mut t.write()).head.take();
+    let head = lt.arc.timeout.get_mut::<Req>(W, &mut t.write()).head.take();
     let Some(head) = head else {
         return LinkTimeoutClaim::Unclaimed(NoClaim { _t: t, lt, cx });
     };
     let brand: Brand<'id> = ring.brand();
-    let live = head.link.ref_inc_not_zero(&t.chain_read()).is_ok();
+    let live = head.link.ref_inc_not_zero(W, &t.chain_read()).is_ok();
     if live {
         let target = ReqRef { arc: head, brand };
         LinkTimeoutClaim::Live(LiveClaim { t, lt, target, cx })
@@ -123,7 +124,11 @@ impl<'id> LiveClaim<'_, 'id> {
     /// Hands the pinned target to task work (`timeout->prev`).
     pub(crate) fn defer_to_task_work(mut self) -> TimerOutcome<'id> {
         lt_claim(LtClaimKind::TimerLive);
-        self.lt.arc.timeout.get_mut(&mut self.t.write()).prev = Some(self.target.arc);
+        self.lt
+            .arc
+            .timeout
+            .get_mut::<Req>(W, &mut self.t.write())
+            .prev = Some(self.target.arc);
         TimerOutcome {
             lt: self.lt,
             cx: self.cx,
@@ -140,8 +145,8 @@ impl<'id> DyingClaim<'_, 'id> {
         let brand = self.t.ring().brand();
         let spliced = {
             let read = self.t.chain_read();
-            match self.target.arc.link.ref_inc_not_zero(&read) {
-                Err(dying) => Some(dying.splice(&self.lt, &read)),
+            match self.target.arc.link.ref_inc_not_zero(W, &read) {
+                Err(dying) => Some(dying.splice(W, &self.lt, &read)),
                 // A count at zero stays at zero: unreachable, but a pinned
                 // target is a live one.
                 Ok(()) => None,
@@ -155,7 +160,11 @@ impl<'id> DyingClaim<'_, 'id> {
             }
             None => {
                 let target = self.target.arc.clone();
-                self.lt.arc.timeout.get_mut(&mut self.t.write()).prev = Some(target);
+                self.lt
+                    .arc
+                    .timeout
+                    .get_mut::<Req>(W, &mut self.t.write())
+                    .prev = Some(target);
             }
         }
         TimerOutcome {

@@ -15,7 +15,7 @@ use crate::glue::atomic_lock::AtomicGuard;
 use crate::glue::chain::{ChainRead, ChainWrite, TimeoutRead, TimeoutWrite};
 use crate::glue::context::{AtomicCtx, TaskCtx};
 use crate::glue::irq_lock::SpinLockIrqBackend;
-use crate::uring::model::req::{ArcTreeMut, RefTreeMut, RefTreeRef};
+use crate::uring::model::req::{ArcTreeMut, RefTreeMut, RefTreeRef, Req, W};
 use kernel::sync::lock::{mutex::MutexBackend, spinlock::SpinLockBackend, Guard};
 use kernel::sync::CondVarTimeoutResult;
 use kernel::time::Jiffies;
@@ -77,7 +77,7 @@ impl<'a, 'id> UringGuard<'a, 'id> {
 
     /// Proof that this ring's chains may be read.
     pub(crate) fn chain_read(&self) -> ChainRead<'_, 'id> {
-        ChainRead::of_uring(&*self.guard, self.ring.brand())
+        ChainRead::of_uring::<Req>(W, &*self.guard, self.ring.brand())
     }
 
     /// Takes `completion_lock` inside `uring_lock`.
@@ -115,7 +115,8 @@ pub(crate) struct BothGuard<'b, 'id> {
 impl<'b, 'id> BothGuard<'b, 'id> {
     /// Proof that this ring's chains may be modified.
     pub(crate) fn chain_write(&mut self) -> ChainWrite<'_, 'id> {
-        ChainWrite::of_both(
+        ChainWrite::of_both::<Req>(
+            W,
             self.uring,
             &mut *self.timeout.guard,
             self.timeout.ring.brand(),
@@ -225,12 +226,12 @@ impl<'a, 'id> TimeoutGuard<'a, 'id> {
 
     /// Proof that this ring's chains may be read (any request's).
     pub(crate) fn chain_read(&self) -> TimeoutRead<'_, 'id> {
-        TimeoutRead::of_timeout(&*self.guard, self.ring.brand())
+        TimeoutRead::of_timeout::<Req>(W, &*self.guard, self.ring.brand())
     }
 
     /// Proof that the timeout state of this ring's requests may be modified.
     pub(crate) fn write(&mut self) -> TimeoutWrite<'_, 'id> {
-        TimeoutWrite::of_timeout(&mut *self.guard, self.ring.brand())
+        TimeoutWrite::of_timeout::<Req>(W, &mut *self.guard, self.ring.brand())
     }
 
     /// The armed timeouts.
@@ -270,20 +271,34 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
     }
 }
 
-/// The reaper lock held; lends the task context on (the reaper lock comes
-/// before every other lock).
-pub(crate) struct ReapGuard<'a> {
+/// The reaper lock of ring `'id` held. It comes before `completion_lock`,
+/// the one lock a reaper takes next; the guard holds the task context and
+/// lends it to nothing else (not to another reaper lock).
+pub(crate) struct ReapGuard<'a, 'id> {
+    ring: Ring<'a, 'id>,
     _guard: Guard<'a, (), MutexBackend>,
-    cx: &'a mut TaskCtx,
+    _cx: &'a mut TaskCtx,
 }
 
-impl<'a> ReapGuard<'a> {
-    pub(super) fn new(guard: Guard<'a, (), MutexBackend>, cx: &'a mut TaskCtx) -> Self {
-        ReapGuard { _guard: guard, cx }
+impl<'a, 'id> ReapGuard<'a, 'id> {
+    pub(super) fn new(
+        ring: Ring<'a, 'id>,
+        guard: Guard<'a, (), MutexBackend>,
+        cx: &'a mut TaskCtx,
+    ) -> Self {
+        ReapGuard {
+            ring,
+            _guard: guard,
+            _cx: cx,
+        }
     }
 
-    /// The task context, for the locks taken after the reaper lock.
-    pub(crate) fn cx(&mut self) -> &mut TaskCtx {
-        self.cx
+    /// Takes `completion_lock` inside the reaper lock, with the right to
+    /// sleep on the completion queue.
+    pub(crate) fn lock_completion(&mut self) -> CqWaiter<'_, 'id> {
+        CqWaiter::new(CompletionGuard::new(
+            self.ring,
+            self.ring.ctx.completion_lock.lock(),
+        ))
     }
 }

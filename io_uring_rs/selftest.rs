@@ -37,7 +37,9 @@ fn with_ring(body: impl FnOnce(&Arc<IoRingCtx>, &mut TaskCtx) -> CaseResult) -> 
     let mut cx = TaskCtx::enter();
     let ring = IoRingCtx::create().map_err(|_| "ring allocation failed")?;
     let res = body(&ring, &mut cx);
-    io_ring_exit(&ring, &mut cx, 5000).map_err(|_| "ring exit did not finish")?;
+    if io_ring_exit(&ring, &mut cx, 5000) {
+        return Err("ring exit took longer than 5 s");
+    }
     if ring.inflight() != 0 {
         return Err("requests leaked at ring exit");
     }

@@ -99,18 +99,29 @@ pub(crate) fn io_wq_worker(req: Arc<Req>) {
         ring.lock_iowq(&mut cx).split().0.works.remove(&req.seq);
         req.iowq_transition(IoWqState::Running, IoWqState::Idle);
         work = io_wq_free_work(req, FreeWorkLock::Unlocked(&mut cx));
-        if let Some(next) = &work {
-            match RBTreeNode::new(next.seq, next.clone(), GFP_KERNEL) {
-                Ok(node) => register(next, &mut next.ring.lock_iowq(&mut cx), node),
-                Err(_) => {
-                    // Issue it from task work instead.
-                    if let Some(next) = work.take() {
-                        tw::queue(next, TwAction::Submit);
-                    }
-                }
-            }
+        if let Some(next) = work.take() {
+            work = continue_chain(next, &mut cx);
         }
     }
+}
+
+/// Registers the next request of a chain with io-wq, to run it in the same
+/// worker, unless ring exit has begun: then (or without memory) it goes to
+/// task work, whose `io_queue_sqe()` fails it with `-ECANCELED` on a dying
+/// ring. `dying` is read under the io-wq lock, which exit's cancel pass takes
+/// after setting it: a request registered here is seen by that pass, or
+/// this sees `dying`.
+fn continue_chain(next: Arc<Req>, cx: &mut TaskCtx) -> Option<Arc<Req>> {
+    if let Ok(node) = RBTreeNode::new(next.seq, next.clone(), GFP_KERNEL) {
+        let ring = next.ring.clone();
+        let mut w = ring.lock_iowq(cx);
+        if !ring.dying.load(Ordering::Acquire) {
+            register(&next, &mut w, node);
+            return Some(next);
+        }
+    }
+    tw::queue(next, TwAction::Submit);
+    None
 }
 
 /// `io_wq_submit_work()`: issues `req` in a worker, where it may block.

@@ -4,6 +4,7 @@
 //! `->issue()` in task context with `uring_lock` held.
 
 use super::complete::io_req_complete;
+use super::errno::ECANCELED;
 use super::iowq::io_queue_iowq;
 use super::locks::UringGuard;
 use super::req::{Req, REQ_F_FAIL, REQ_F_IO_DRAIN};
@@ -41,10 +42,21 @@ impl Issued {
 
 /// `io_queue_sqe()`: issues a published request (the head of a chain, or the
 /// next request of one) from task context.
+///
+/// Once ring exit has begun, nothing is issued any more: the request fails
+/// with `-ECANCELED` and its links are cancelled (C's task work fails it
+/// when `io_should_terminate_tw()`, with `-EFAULT`; io-wq work of an exiting
+/// io-wq fails with `-ECANCELED`). `dying` is set before exit's first cancel
+/// pass, which takes `uring_lock`, held here: either this request is issued
+/// before that pass, which then finds it, or it sees `dying`.
 pub(crate) fn io_queue_sqe(req: Arc<Req>, g: &mut UringGuard<'_>) {
     if req.op.is_none() || req.flags() & REQ_F_FAIL != 0 {
         // Failed at preparation (`io_req_defer_failed()`): its result is set.
         io_req_complete(req, g);
+        return;
+    }
+    if g.ring().dying.load(Ordering::Acquire) {
+        finish(req, ECANCELED.to_errno(), true, g);
         return;
     }
     let lt = io_prep_linked_timeout(&req, g);

@@ -14,11 +14,19 @@
 //!   cannot share `iowq`, whose active slots blocked io-wq work may fill
 //!   while only the exit would cancel it, nor `tw`, whose items the exit
 //!   waits for.
+//!
+//! [`iowq_cancel`] takes a pending io-wq item back off its queue
+//! (`cancel_work()`), so that a cancelled request that has not started is
+//! freed by its canceller and never needs one of `iowq`'s active slots,
+//! which blocked io-wq work of other rings may hold (C's io-wq removes
+//! pending work from its list the same way: `io_wq_remove_pending()`).
 
+use crate::uring::req::Req;
 use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::bindings;
 use kernel::prelude::*;
-use kernel::workqueue::Queue;
+use kernel::sync::Arc;
+use kernel::workqueue::{HasWork, Queue, Work};
 
 static TW: AtomicPtr<bindings::workqueue_struct> = AtomicPtr::new(core::ptr::null_mut());
 static IOWQ: AtomicPtr<bindings::workqueue_struct> = AtomicPtr::new(core::ptr::null_mut());
@@ -111,4 +119,29 @@ pub(crate) fn iowq() -> &'static Queue {
 /// The ring-exit queue (unbound).
 pub(crate) fn exit() -> &'static Queue {
     queue(&EXIT)
+}
+
+/// Takes `req`'s io-wq item (ID 1) off its queue if it is queued and has not
+/// started, dropping the reference the queue held; returns whether it did.
+/// Then the item never runs. If it did not (never queued, already started),
+/// nothing changes: the worker that picks it up drops that reference.
+/// Called in task context (`io_run_cancel()`).
+pub(crate) fn iowq_cancel(req: &Arc<Req>) -> bool {
+    let ptr: *const Req = &**req;
+    // SAFETY: `ptr` points to a live `Req`: `req` keeps it alive.
+    let work = unsafe { <Req as HasWork<Req, 1>>::raw_get_work(ptr.cast_mut()) };
+    // SAFETY: `work` points to the initialised, pinned `Work` field of that
+    // live `Req`.
+    let raw = unsafe { Work::raw_get(work) };
+    // SAFETY: `raw` is an initialised `work_struct` that outlives the call.
+    if !unsafe { bindings::cancel_work(raw) } {
+        return false;
+    }
+    // SAFETY: `cancel_work()` returned true: the item was pending and now
+    // never runs. While pending, the queue owned the reference that
+    // `Arc::into_raw` leaked when the item was enqueued (the `Arc<T>`
+    // `RawWorkItem` impl), with the pointer `ptr` (the `Arc`'s data, as
+    // `Arc::into_raw` returns it); it is reclaimed here, once.
+    drop(unsafe { Arc::from_raw(ptr) });
+    true
 }

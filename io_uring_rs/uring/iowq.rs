@@ -198,7 +198,14 @@ pub(crate) fn io_wq_cancel_cb(
 
 /// `io_run_cancel()`: fails a pending request that was taken off io-wq, then
 /// drops io-wq's reference.
+///
+/// The request's work item is taken off the workqueue first, if it has not
+/// started: its reference then goes with it, and the request is freed here
+/// without ever needing one of the workqueue's active slots. Without that,
+/// a cancelled request waits in the queue behind up to `max_active` io-wq
+/// items of other rings blocked in reads, and its ring's exit with it.
 pub(crate) fn io_run_cancel(req: Arc<Req>, lock: FreeWorkLock<'_, '_>) {
+    wq::iowq_cancel(&req);
     req.set_res(ECANCELED.to_errno());
     req.set_fail();
     match lock {

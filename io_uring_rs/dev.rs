@@ -19,41 +19,79 @@ use crate::uring::ring::IoRingCtx;
 use crate::uring::sqe::Sqe;
 use crate::uring::submit::io_submit_sqes;
 use core::mem::size_of;
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use kernel::prelude::*;
 use kernel::sync::Arc;
+use kernel::time::{ktime_ms_delta, Ktime};
 use kernel::types::{AsBytes, FromBytes};
 use kernel::uaccess::UserSlice;
 
 /// A ring exit still waiting for requests after this long prints the
-/// slow-exit warning (once); it goes on cancelling until every request is
-/// freed.
+/// slow-exit warning (once) and is counted in `slow_exits`; it goes on
+/// cancelling until every request is freed.
 const EXIT_WARN_MS: u32 = 30_000;
 /// How long the cancel ioctl waits for the task's requests to go.
 const CANCEL_TIMEOUT_MS: u32 = 20_000;
 
+/// Module-wide ring accounting, read by `IO_URING_RS_IOC_STATS`. Each
+/// counter changes on its own, so a reader sees a consistent value of each,
+/// not a snapshot of all: `rings` and `exiting` are decremented last, after
+/// the exit's other counters and after the exit dropped its reference to
+/// the ring, so `exiting == 0` means every closed ring's requests are freed.
+static RINGS: AtomicU32 = AtomicU32::new(0);
+static EXITING: AtomicU32 = AtomicU32::new(0);
+static EXITS: AtomicU64 = AtomicU64::new(0);
+static SLOW_EXITS: AtomicU32 = AtomicU32::new(0);
+static MAX_EXIT_MS: AtomicU32 = AtomicU32::new(0);
+
 /// `open()`: a new ring.
 pub(crate) fn open() -> Result<Arc<IoRingCtx>> {
-    IoRingCtx::create()
+    let ring = IoRingCtx::create()?;
+    RINGS.fetch_add(1, Ordering::Relaxed);
+    Ok(ring)
 }
 
 /// `release()`: queues the ring's exit on a kernel worker, as
 /// `io_ring_ctx_wait_and_kill()` queues `io_ring_exit_work()`. The closing
 /// task may have a signal pending (or `TIF_NOTIFY_SIGNAL` from a real
 /// io_uring ring it also uses), which would cut every wait short; a worker
-/// has none. The exit never gives up (`io_ring_exit()`); module unload
-/// drains the queue, so no exit is left behind.
+/// has none. The exit never gives up (`io_ring_exit()`), and module unload
+/// drains the queue after the last file is closed: unload waits for every
+/// exit, which waits for nothing but its own ring's requests.
 pub(crate) fn release(ring: Arc<IoRingCtx>) {
-    fn exit(ring: &Arc<IoRingCtx>) {
+    fn exit(ring: Arc<IoRingCtx>) {
         let mut cx = TaskCtx::enter();
-        io_ring_exit(ring, &mut cx, EXIT_WARN_MS);
+        let start = Ktime::ktime_get();
+        let slow = io_ring_exit(&ring, &mut cx, EXIT_WARN_MS);
+        drop(ring);
+        let ms = ktime_ms_delta(Ktime::ktime_get(), start);
+        MAX_EXIT_MS.fetch_max(u32::try_from(ms).unwrap_or(u32::MAX), Ordering::Relaxed);
+        if slow {
+            SLOW_EXITS.fetch_add(1, Ordering::Relaxed);
+        }
+        EXITS.fetch_add(1, Ordering::Relaxed);
+        EXITING.fetch_sub(1, Ordering::Release);
+        RINGS.fetch_sub(1, Ordering::Release);
     }
+    EXITING.fetch_add(1, Ordering::Relaxed);
     let queued = ring.clone();
     if crate::glue::wq::exit()
-        .try_spawn(GFP_KERNEL, move || exit(&queued))
+        .try_spawn(GFP_KERNEL, move || exit(queued))
         .is_err()
     {
         // No memory for the work item: exit in the closing task instead.
-        exit(&ring);
+        exit(ring);
+    }
+}
+
+/// The module-wide ring accounting.
+fn stats() -> IoUringRsStats {
+    IoUringRsStats {
+        rings: RINGS.load(Ordering::Acquire),
+        exiting: EXITING.load(Ordering::Acquire),
+        exits: EXITS.load(Ordering::Relaxed),
+        slow_exits: SLOW_EXITS.load(Ordering::Relaxed),
+        max_exit_ms: MAX_EXIT_MS.load(Ordering::Relaxed),
     }
 }
 
@@ -109,6 +147,10 @@ pub(crate) fn ioctl(ring: &Arc<IoRingCtx>, task: u32, cmd: u32, arg: usize) -> R
             let w: IoUringRsChannelWrite = read_arg(arg)?;
             io_channel_write(ring, &mut cx, w.fd, w.len)?;
             Ok(w.len as isize)
+        }
+        IO_URING_RS_IOC_STATS => {
+            write_arg(arg, &stats())?;
+            Ok(0)
         }
         _ => Err(ENOTTY),
     }

@@ -127,3 +127,6 @@ unsafe impl kernel::types::AsBytes for crate::uapi::IoUringRsChannel {}
 unsafe impl kernel::types::FromBytes for crate::uapi::IoUringRsChannelWrite {}
 // SAFETY: `repr(C)` integers, no padding (eight u32).
 unsafe impl kernel::types::AsBytes for crate::uapi::IoUringRsVersion {}
+// SAFETY: `repr(C)` integers, no padding (two u32, a u64 at offset 8, two
+// u32).
+unsafe impl kernel::types::AsBytes for crate::uapi::IoUringRsStats {}

@@ -2,8 +2,9 @@
 
 //! Loom models of the races the typed locking is about: io-wq `free_work`
 //! against cancellation, the linked-timeout timer's claim against the
-//! target's completion, and timeout expiry against ring exit, on chains of
-//! up to three requests.
+//! target's completion, timeout expiry against ring exit, on chains of up to
+//! three requests, and ring exit against an io-wq chain's continuation and
+//! against work pending behind another ring's blocked io-wq work.
 //!
 //! Every model runs the real core against loom's locks, condition variables
 //! and atomics, on the host runtime's three workers (task work, io-wq,
@@ -23,6 +24,7 @@ use crate::uring::errno::{EALREADY, ECANCELED, ETIME};
 use crate::uring::ring::IoRingCtx;
 use crate::uring::sqe::{IOSQE_ASYNC, IOSQE_IO_LINK};
 use crate::uring::submit::io_submit_sqes;
+use kernel::error::code::EINTR;
 use kernel::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 
@@ -172,5 +174,71 @@ fn timeout_expiry_races_ring_exit() {
         assert!(t == ETIME.to_errno() || t == ECANCELED.to_errno(), "{cq:?}");
         let c = ECANCELED.to_errno();
         assert_eq!((res(&cq, 2), res(&cq, 3)), (c, c), "{cq:?}");
+    });
+}
+
+/// Ring exit against an io-wq chain continuing and against work waiting
+/// behind another ring's blocked io-wq work (issue 14).
+///
+/// The runtime has one io-wq worker, so it stands for a workqueue whose
+/// every active slot is taken. Ring A queues a chain whose head (a NOP)
+/// completes in the worker, which then runs the next request, a read nobody
+/// feeds, if the ring still lives; ring B queues a read nobody feeds, which
+/// blocks the worker until B exits; A queues a NOP behind it. A exits while
+/// its chain runs: the exit must finish with B still blocking the worker, so
+/// the NOP must be freed by the cancel itself, and the chain's next request
+/// must be cancelled, or refused on the dying ring, not left blocking
+/// unseen. Before the fix, the NOP's work item kept the request until B
+/// exited, after A's exit, which waited for it: a deadlock in every
+/// interleaving; and a continuation registered after exit's last pass
+/// blocked with nobody left to cancel it.
+#[test]
+fn ring_exit_races_chain_continuation_and_iowq_cancel() {
+    model("ring_exit_races_chain_continuation_and_iowq_cancel", || {
+        let rt = Runtime::start();
+        let mut cx = TaskCtx::enter();
+        let a = IoRingCtx::create().unwrap();
+        let b = IoRingCtx::create().unwrap();
+        let fa = io_channel_create(&a, &mut cx, false).unwrap();
+        let fb = io_channel_create(&b, &mut cx, false).unwrap();
+        let chain = [nop(L | A, 1), read(A, 2, fa, 1)];
+        io_submit_sqes(&a, &mut cx, &chain, 1).unwrap();
+        io_submit_sqes(&b, &mut cx, &[read(A, 10, fb, 1)], 1).unwrap();
+        io_submit_sqes(&a, &mut cx, &[nop(A, 3)], 1).unwrap();
+        assert!(!io_ring_exit(&a, &mut cx, 60_000), "ring A's exit was slow");
+        assert_eq!(a.inflight(), 0, "ring A's exit left a request");
+        // B's read still holds the only io-wq worker, or waits for it.
+        assert_eq!(b.inflight(), 1, "ring B's read did not wait");
+        assert!(!io_ring_exit(&b, &mut cx, 60_000), "ring B's exit was slow");
+        assert_eq!(b.inflight(), 0, "ring B's exit left a request");
+        rt.shutdown();
+        let take = |r: &Arc<IoRingCtx>, cx: &mut TaskCtx| {
+            let mut cq: Vec<(u64, i32)> = core::mem::take(&mut r.lock_completion(cx).state().cq)
+                .iter()
+                .map(|c| (c.user_data, c.res))
+                .collect();
+            cq.sort();
+            cq
+        };
+        let (cqa, cqb) = (take(&a, &mut cx), take(&b, &mut cx));
+        assert_eq!(cqa.len(), 3, "{cqa:?}");
+        let (c, i) = (ECANCELED.to_errno(), EINTR.to_errno());
+        let head = res(&cqa, 1);
+        assert!([0, c].contains(&head), "{cqa:?}");
+        // Nothing feeds the read: cancelled while pending, refused on the
+        // dying ring, or signalled while blocked; never left behind.
+        assert!([i, c].contains(&res(&cqa, 2)), "{cqa:?}");
+        if head == c {
+            assert_eq!(res(&cqa, 2), c, "a failed head cancels the chain: {cqa:?}");
+        }
+        // Queued behind B's blocked read: only its cancel can free it.
+        assert_eq!(res(&cqa, 3), c, "{cqa:?}");
+        assert_eq!(cqb.len(), 1, "{cqb:?}");
+        assert!([i, c].contains(&res(&cqb, 10)), "{cqb:?}");
+        assert_eq!(
+            kernel::print::error_count(),
+            0,
+            "the core reported an internal error"
+        );
     });
 }

@@ -15,6 +15,13 @@
 //!   while only the exit would cancel it, nor `tw`, whose items the exit
 //!   waits for.
 //!
+//! `tw` and `exit` are `WQ_HIGHPRI`, so that their items run in another
+//! worker pool than `iowq`'s. Unbound workqueues with the same attributes
+//! share one pool, with one FIFO worklist: there a task-work item waited
+//! behind every active io-wq item, each of which first needed a new worker
+//! (a blocked read keeps its worker), and with hundreds of io-wq reads
+//! blocked every completion and every ring exit crawled (issue 14).
+//!
 //! [`iowq_cancel`] takes a pending io-wq item back off its queue
 //! (`cancel_work()`), so that a cancelled request that has not started is
 //! freed by its canceller and never needs one of `iowq`'s active slots,
@@ -44,7 +51,9 @@ impl Queues {
         let tw = unsafe {
             bindings::alloc_workqueue(
                 c"io_uring_rs_tw".as_ptr().cast(),
-                bindings::wq_flags_WQ_UNBOUND | bindings::wq_flags___WQ_ORDERED,
+                bindings::wq_flags_WQ_UNBOUND
+                    | bindings::wq_flags___WQ_ORDERED
+                    | bindings::wq_flags_WQ_HIGHPRI,
                 1,
             )
         };
@@ -63,7 +72,7 @@ impl Queues {
         let exit = unsafe {
             bindings::alloc_workqueue(
                 c"io_uring_rs_exit".as_ptr().cast(),
-                bindings::wq_flags_WQ_UNBOUND,
+                bindings::wq_flags_WQ_UNBOUND | bindings::wq_flags_WQ_HIGHPRI,
                 0,
             )
         };

@@ -38,7 +38,9 @@ fn with_ring(
 ) -> CaseResult {
     let ring = IoRingCtx::create(cx).map_err(|_| "ring allocation failed")?;
     let res = body(&ring, cx);
-    Ring::open(&ring, |r| io_ring_exit(r, cx, 5000)).map_err(|_| "ring exit did not finish")?;
+    if Ring::open(&ring, |r| io_ring_exit(r, cx, 5000)) {
+        return Err("ring exit took longer than 5 s");
+    }
     if ring.inflight() != 0 {
         return Err("requests leaked at ring exit");
     }

@@ -152,6 +152,24 @@ pub(crate) struct IoUringRsVersion {
     pub(crate) resv: [u32; 2],
 }
 
+/// [`IO_URING_RS_IOC_STATS`]: module-wide ring accounting, so that user
+/// space can tell when every ring's exit has finished.
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub(crate) struct IoUringRsStats {
+    /// Rings whose exit has not finished: open ones (the caller's too) and
+    /// closed ones still exiting.
+    pub(crate) rings: u32,
+    /// Closed rings whose exit has not finished.
+    pub(crate) exiting: u32,
+    /// Ring exits finished since the module was loaded.
+    pub(crate) exits: u64,
+    /// Exits that printed the slow-exit warning.
+    pub(crate) slow_exits: u32,
+    /// The longest ring exit so far, in milliseconds.
+    pub(crate) max_exit_ms: u32,
+}
+
 /// Most entries one submit may carry (`IORING_MAX_ENTRIES`).
 pub(crate) const IO_URING_RS_MAX_SUBMIT: u32 = 32768;
 /// Most completions one wait may return.
@@ -197,3 +215,6 @@ pub(crate) const IO_URING_RS_IOC_CHANNEL: u32 = ioc(
 /// `_IOW('U', 5, struct io_uring_rs_channel_write)`.
 pub(crate) const IO_URING_RS_IOC_CHANNEL_WRITE: u32 =
     ioc(IOC_WRITE, 5, core::mem::size_of::<IoUringRsChannelWrite>());
+/// `_IOR('U', 6, struct io_uring_rs_stats)`.
+pub(crate) const IO_URING_RS_IOC_STATS: u32 =
+    ioc(IOC_READ, 6, core::mem::size_of::<IoUringRsStats>());

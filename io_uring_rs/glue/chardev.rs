@@ -89,18 +89,19 @@ unsafe extern "C" fn io_uring_rs_release(file: *mut bindings::file) -> core::ffi
     // pending (or `TIF_NOTIFY_SIGNAL` from a real io_uring ring it also
     // uses), which would cut every wait short; a worker has none. Module
     // unload drains the queue, so no exit is left behind.
+    dev::exit_queued();
     let queued = ring.clone();
     let spawned = crate::glue::wq::exit().try_spawn(GFP_KERNEL, move || {
         // SAFETY: A work item runs in a kernel worker: process context, no
         // lock held.
         let mut cx = unsafe { TaskCtx::enter() };
-        dev::io_ring_exit_work(&queued, &mut cx);
+        dev::io_ring_exit_work(queued, &mut cx);
     });
     if spawned.is_err() {
         // No memory for the work item: exit in the closing task instead.
         // SAFETY: `release()` runs in process context with no lock held.
         let mut cx = unsafe { TaskCtx::enter() };
-        dev::io_ring_exit_work(&ring, &mut cx);
+        dev::io_ring_exit_work(ring, &mut cx);
     }
     0
 }
@@ -149,3 +150,6 @@ unsafe impl kernel::types::AsBytes for crate::uapi::IoUringRsChannel {}
 unsafe impl kernel::types::FromBytes for crate::uapi::IoUringRsChannelWrite {}
 // SAFETY: `repr(C)` integers, no padding (eight u32).
 unsafe impl kernel::types::AsBytes for crate::uapi::IoUringRsVersion {}
+// SAFETY: `repr(C)` integers, no padding (two u32, a u64 at offset 8, two
+// u32).
+unsafe impl kernel::types::AsBytes for crate::uapi::IoUringRsStats {}

@@ -14,11 +14,25 @@
 //!   cannot share `iowq`, whose active slots blocked io-wq work may fill
 //!   while only the exit would cancel it, nor `tw`, whose items the exit
 //!   waits for.
+//!
+//! `tw` and `exit` are `WQ_HIGHPRI`, so that their items run in another
+//! worker pool than `iowq`'s. Unbound workqueues with the same attributes
+//! share one pool, with one FIFO worklist: there a task-work item waited
+//! behind every active io-wq item, each of which first needed a new worker
+//! (a blocked read keeps its worker), and with hundreds of io-wq reads
+//! blocked every completion and every ring exit crawled (issue 14).
+//!
+//! [`iowq_cancel`] takes a pending io-wq item back off its queue
+//! (`cancel_work()`), so that a cancelled request that has not started is
+//! freed by its canceller and never needs one of `iowq`'s active slots,
+//! which blocked io-wq work of other rings may hold (C's io-wq removes
+//! pending work from its list the same way: `io_wq_remove_pending()`).
 
 use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::bindings;
 use kernel::prelude::*;
-use kernel::workqueue::Queue;
+use kernel::sync::Arc;
+use kernel::workqueue::{HasWork, Queue, Work};
 
 static TW: AtomicPtr<bindings::workqueue_struct> = AtomicPtr::new(core::ptr::null_mut());
 static IOWQ: AtomicPtr<bindings::workqueue_struct> = AtomicPtr::new(core::ptr::null_mut());
@@ -36,7 +50,9 @@ impl Queues {
         let tw = unsafe {
             bindings::alloc_workqueue(
                 c"io_uring_rs_tw".as_ptr().cast(),
-                bindings::wq_flags_WQ_UNBOUND | bindings::wq_flags___WQ_ORDERED,
+                bindings::wq_flags_WQ_UNBOUND
+                    | bindings::wq_flags___WQ_ORDERED
+                    | bindings::wq_flags_WQ_HIGHPRI,
                 1,
             )
         };
@@ -55,7 +71,7 @@ impl Queues {
         let exit = unsafe {
             bindings::alloc_workqueue(
                 c"io_uring_rs_exit".as_ptr().cast(),
-                bindings::wq_flags_WQ_UNBOUND,
+                bindings::wq_flags_WQ_UNBOUND | bindings::wq_flags_WQ_HIGHPRI,
                 0,
             )
         };
@@ -111,4 +127,29 @@ pub(crate) fn iowq() -> &'static Queue {
 /// The ring-exit queue (unbound).
 pub(crate) fn exit() -> &'static Queue {
     queue(&EXIT)
+}
+
+/// Takes `req`'s io-wq item (ID 1) off its queue if it is queued and has not
+/// started, dropping the reference the queue held; returns whether it did.
+/// Then the item never runs. If it did not (never queued, already started),
+/// nothing changes: the worker that picks it up drops that reference.
+/// Called in task context (`io_run_cancel()`).
+pub(crate) fn iowq_cancel<T: HasWork<T, 1>>(req: &Arc<T>) -> bool {
+    let ptr: *const T = &**req;
+    // SAFETY: `ptr` points to a live `T`: `req` keeps it alive.
+    let work = unsafe { <T as HasWork<T, 1>>::raw_get_work(ptr.cast_mut()) };
+    // SAFETY: `work` points to the initialised, pinned `Work` field of that
+    // live `Req`.
+    let raw = unsafe { Work::raw_get(work) };
+    // SAFETY: `raw` is an initialised `work_struct` that outlives the call.
+    if !unsafe { bindings::cancel_work(raw) } {
+        return false;
+    }
+    // SAFETY: `cancel_work()` returned true: the item was pending and now
+    // never runs. While pending, the queue owned the reference that
+    // `Arc::into_raw` leaked when the item was enqueued (the `Arc<T>`
+    // `RawWorkItem` impl), with the pointer `ptr` (the `Arc`'s data, as
+    // `Arc::into_raw` returns it); it is reclaimed here, once.
+    drop(unsafe { Arc::from_raw(ptr) });
+    true
 }

@@ -85,11 +85,21 @@ struct io_uring_rs_version {
 	__u32	resv[2];
 };
 
+/* Module-wide ring accounting; read-only, on any file of the device. */
+struct io_uring_rs_stats {
+	__u32	rings;		/* rings whose exit has not finished, the caller's included */
+	__u32	exiting;	/* closed rings whose exit has not finished */
+	__u64	exits;		/* ring exits finished since the module was loaded */
+	__u32	slow_exits;	/* exits that printed the slow-exit warning */
+	__u32	max_exit_ms;	/* the longest ring exit so far, in ms */
+};
+
 #define IO_URING_RS_IOC_VERSION		_IOR('U', 0, struct io_uring_rs_version)
 #define IO_URING_RS_IOC_SUBMIT		_IOW('U', 1, struct io_uring_rs_submit)
 #define IO_URING_RS_IOC_WAIT		_IOW('U', 2, struct io_uring_rs_wait)
 #define IO_URING_RS_IOC_CANCEL		_IOW('U', 3, struct io_uring_rs_cancel)
 #define IO_URING_RS_IOC_CHANNEL		_IOWR('U', 4, struct io_uring_rs_channel)
 #define IO_URING_RS_IOC_CHANNEL_WRITE	_IOW('U', 5, struct io_uring_rs_channel_write)
+#define IO_URING_RS_IOC_STATS		_IOR('U', 6, struct io_uring_rs_stats)
 
 #endif /* _UAPI_IO_URING_RS_H */

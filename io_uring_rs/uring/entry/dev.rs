@@ -18,26 +18,70 @@ use crate::uring::lifecycle::complete::{io_cqring_advance, io_cqring_peek};
 use crate::uring::model::ring::{IoRingCtx, Ring};
 use crate::uring::model::sqe::Sqe;
 use core::mem::size_of;
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use kernel::prelude::*;
 use kernel::sync::Arc;
+use kernel::time::{ktime_ms_delta, Ktime};
 use kernel::types::{AsBytes, FromBytes};
 use kernel::uaccess::UserSlice;
 
-/// How long closing a ring may take before it is reported as a bug.
-const EXIT_TIMEOUT_MS: u32 = 20_000;
+/// A ring exit still waiting for requests after this long prints the
+/// slow-exit warning (once) and is counted in `slow_exits`; it goes on
+/// cancelling until every request is freed.
+const EXIT_WARN_MS: u32 = 30_000;
 /// How long the cancel ioctl waits for the task's requests to go.
 const CANCEL_TIMEOUT_MS: u32 = 20_000;
 
+/// Module-wide ring accounting, read by `IO_URING_RS_IOC_STATS`. Each
+/// counter changes on its own, so a reader sees a consistent value of each,
+/// not a snapshot of all: `rings` and `exiting` are decremented last, after
+/// the exit's other counters and after the exit dropped its reference to
+/// the ring, so `exiting == 0` means every closed ring's requests are freed.
+static RINGS: AtomicU32 = AtomicU32::new(0);
+static EXITING: AtomicU32 = AtomicU32::new(0);
+static EXITS: AtomicU64 = AtomicU64::new(0);
+static SLOW_EXITS: AtomicU32 = AtomicU32::new(0);
+static MAX_EXIT_MS: AtomicU32 = AtomicU32::new(0);
+
 /// `open()`: a new ring.
 pub(crate) fn open(cx: &TaskCtx) -> Result<Arc<IoRingCtx>> {
-    IoRingCtx::create(cx)
+    let ring = IoRingCtx::create(cx)?;
+    RINGS.fetch_add(1, Ordering::Relaxed);
+    Ok(ring)
+}
+
+/// `release()` is about to queue the exit of a ring (`exiting` counts it).
+pub(crate) fn exit_queued() {
+    EXITING.fetch_add(1, Ordering::Relaxed);
 }
 
 /// `io_ring_exit_work()`: exits `ring` after its last file is closed; the
-/// glue's `release()` runs it in a kernel worker.
-pub(crate) fn io_ring_exit_work(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx) {
-    if Ring::open(ring, |r| io_ring_exit(r, cx, EXIT_TIMEOUT_MS)).is_err() {
-        pr_err!("BUG: ring exit did not finish in {} ms\n", EXIT_TIMEOUT_MS);
+/// glue's `release()` runs it in a kernel worker, where no signal can cut a
+/// wait short. The exit never gives up (`io_ring_exit()`), and module unload
+/// drains the queue after the last file is closed: unload waits for every
+/// exit, which waits for nothing but its own ring's requests.
+pub(crate) fn io_ring_exit_work(ring: Arc<IoRingCtx>, cx: &mut TaskCtx) {
+    let start = Ktime::ktime_get();
+    let slow = Ring::open(&ring, |r| io_ring_exit(r, cx, EXIT_WARN_MS));
+    drop(ring);
+    let ms = ktime_ms_delta(Ktime::ktime_get(), start);
+    MAX_EXIT_MS.fetch_max(u32::try_from(ms).unwrap_or(u32::MAX), Ordering::Relaxed);
+    if slow {
+        SLOW_EXITS.fetch_add(1, Ordering::Relaxed);
+    }
+    EXITS.fetch_add(1, Ordering::Relaxed);
+    EXITING.fetch_sub(1, Ordering::Release);
+    RINGS.fetch_sub(1, Ordering::Release);
+}
+
+/// The module-wide ring accounting.
+fn stats() -> IoUringRsStats {
+    IoUringRsStats {
+        rings: RINGS.load(Ordering::Acquire),
+        exiting: EXITING.load(Ordering::Acquire),
+        exits: EXITS.load(Ordering::Relaxed),
+        slow_exits: SLOW_EXITS.load(Ordering::Relaxed),
+        max_exit_ms: MAX_EXIT_MS.load(Ordering::Relaxed),
     }
 }
 
@@ -100,6 +144,10 @@ pub(crate) fn ioctl(
             let w: IoUringRsChannelWrite = read_arg(arg)?;
             Ring::open(ring, |r| io_channel_write(r, cx, w.fd, w.len))?;
             Ok(w.len as isize)
+        }
+        IO_URING_RS_IOC_STATS => {
+            write_arg(arg, &stats())?;
+            Ok(0)
         }
         _ => Err(ENOTTY),
     }

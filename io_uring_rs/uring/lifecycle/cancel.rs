@@ -214,32 +214,58 @@ pub(crate) fn io_uring_cancel_generic(
         if left == 0 {
             return Err(etimedout());
         }
-        left = ring.wait_freed(cx, seen, left)?;
+        // Cancel again at least every `EXIT_RETRY_MS`: a chain's next
+        // request may have become cancelable after this pass.
+        let step = left.min(msecs_to_jiffies(EXIT_RETRY_MS).max(1));
+        left -= step - ring.wait_freed(cx, seen, step)?.min(step);
     }
 }
 
+/// How often ring exit cancels again while requests are left (C's
+/// `io_ring_exit_work()` retries every `HZ/20`).
+pub(crate) const EXIT_RETRY_MS: u32 = 50;
+
 /// `io_ring_exit_work()`: the last reference to the ring is gone; cancel
-/// everything and wait until every request is freed. Returns `-ETIMEDOUT`
-/// (C warns) if that takes longer than `timeout_ms`. Runs where no signal
-/// can arrive (a kernel worker, as in C); a signal only ends one wait.
-pub(crate) fn io_ring_exit(ring: Ring<'_, '_>, cx: &mut TaskCtx, timeout_ms: u32) -> Result {
+/// everything and wait until every request is freed.
+///
+/// Never gives up, as C never does: every [`EXIT_RETRY_MS`] (or at once when
+/// a request is freed) it cancels again, so a request that became cancelable
+/// after a pass (a chain's next request, a re-armed poll) is taken by the
+/// next one. Terminates because no new request can enter the ring once
+/// `dying` is set (submission refuses, `io_queue_sqe()` and io-wq fail a
+/// chain's next request instead of issuing it), a pending io-wq request is
+/// freed by the cancel itself (`io_run_cancel()` takes the work item back),
+/// and a running one is signalled and its blocking wait returns.
+///
+/// If requests are still left after `warn_ms` of waiting, prints one
+/// warning (a plain `pr_warn!`, as C's is a `WARN_ON_ONCE`) and goes on.
+/// Returns whether it did. Runs where no signal can arrive (a kernel worker,
+/// as in C); a pending signal only makes a wait return early.
+pub(crate) fn io_ring_exit(ring: Ring<'_, '_>, cx: &mut TaskCtx, warn_ms: u32) -> bool {
     ring.set_dying();
-    let mut left = msecs_to_jiffies(timeout_ms);
+    let interval = msecs_to_jiffies(EXIT_RETRY_MS).max(1);
+    let warn_after = msecs_to_jiffies(warn_ms);
+    let mut waited = 0;
+    let mut slow = false;
     loop {
         let seen = ring.freed();
         io_uring_try_cancel_requests(ring, cx, None, true);
         if ring.inflight() == 0 {
             break;
         }
-        if left == 0 {
-            return Err(etimedout());
+        let left = ring.wait_freed(cx, seen, interval).unwrap_or(0);
+        waited += interval - left.min(interval);
+        if !slow && waited >= warn_after {
+            slow = true;
+            pr_warn!(
+                "ring exit slow: {} requests left after {} ms, still cancelling\n",
+                ring.inflight(),
+                warn_ms
+            );
         }
-        left = ring
-            .wait_freed(cx, seen, left)
-            .unwrap_or(left.saturating_sub(1));
     }
     // Nothing references the channels' waiters any more.
     let mut g = ring.lock_uring(cx);
     g.state().channels = KVec::new();
-    Ok(())
+    slow
 }

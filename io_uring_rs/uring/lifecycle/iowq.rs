@@ -164,7 +164,15 @@ pub(crate) fn io_wq_cancel_cb<'id>(
 /// `io_run_cancel()`: fails a pending request that was taken off io-wq, then
 /// drops io-wq's reference; a request the chain continues with is failed
 /// too, as C runs it with `IO_WQ_WORK_CANCEL`.
+///
+/// The request's work item is taken off the workqueue first, if it has not
+/// started: the request's memory then goes with it here, and it never needs
+/// one of the workqueue's active slots. Without that, a cancelled request
+/// waits in the queue behind up to `max_active` io-wq items of other rings
+/// blocked in reads, and its ring's exit with it (C's io-wq unlinks pending
+/// work, `io_wq_remove_pending()`).
 pub(crate) fn io_run_cancel<'id>(iowq_ref: ReqRef<'id>, g: &mut UringGuard<'_, 'id>) {
+    wq::iowq_cancel(iowq_ref.arc());
     let own = iowq_ref.to_arc().unpark();
     let fail = |req: ReqRef<'id>, g: &mut UringGuard<'_, 'id>| {
         req.set_res(ecanceled().to_errno());

@@ -8,6 +8,7 @@ use super::complete::io_req_complete;
 use super::iowq::io_queue_iowq;
 use super::timeout::{io_prep_linked_timeout, io_queue_linked_timeout};
 use super::{cancel, channel, timeout};
+use crate::uring::model::error::ecanceled;
 use crate::uring::model::req::{ReqRef, ReqSlot, REQ_F_FAIL, REQ_F_IO_DRAIN};
 use crate::uring::model::ring::UringGuard;
 use crate::uring::model::sqe::Op;
@@ -49,10 +50,21 @@ impl<'id> Issued<'id> {
 
 /// `io_queue_sqe()`: issues a published request (the head of a chain, or the
 /// next request of one) from task context.
+///
+/// Once ring exit has begun, nothing is issued any more: the request fails
+/// with `-ECANCELED` and its links are cancelled (C's task work fails it
+/// when `io_should_terminate_tw()`, with `-EFAULT`; io-wq work of an exiting
+/// io-wq fails with `-ECANCELED`). `dying` is set before exit's first cancel
+/// pass, which takes `uring_lock`, held here: either this request is issued
+/// before that pass, which then finds it, or it sees `dying`.
 pub(crate) fn io_queue_sqe<'id>(req: ReqRef<'id>, g: &mut UringGuard<'_, 'id>) {
     if req.op().is_none() || req.flags() & REQ_F_FAIL != 0 {
         // Failed at preparation (`io_req_defer_failed()`): its result is set.
         io_req_complete(req, g);
+        return;
+    }
+    if g.ring().is_dying() {
+        finish(req, ecanceled().to_errno(), true, g);
         return;
     }
     let lt = io_prep_linked_timeout(&req, g);

@@ -2,8 +2,9 @@
 
 //! Loom models of the races the typed locking is about: io-wq `free_work`
 //! against cancellation, the linked-timeout timer's claim against the
-//! target's completion, and timeout expiry against ring exit, on chains of
-//! up to three requests.
+//! target's completion, timeout expiry against ring exit, on chains of up to
+//! three requests, and ring exit against an io-wq chain's continuation and
+//! against work pending behind another ring's blocked io-wq work.
 //!
 //! Every model runs the real core against loom's locks, condition variables
 //! and atomics, on the host runtime's three workers (task work, io-wq,
@@ -24,6 +25,7 @@ use crate::uring::lifecycle::complete::io_cqring_wait;
 use crate::uring::model::error::{ealready, ecanceled, etime};
 use crate::uring::model::ring::{IoRingCtx, Ring};
 use crate::uring::model::sqe::{IOSQE_ASYNC, IOSQE_IO_LINK};
+use kernel::error::code::EINTR;
 use kernel::sync::Arc;
 
 fn task_ctx() -> TaskCtx {
@@ -67,7 +69,10 @@ fn run(reap: usize, body: impl FnOnce(&Arc<IoRingCtx>, &mut TaskCtx)) -> Vec<(u6
         });
         out.extend(cq.iter().map(|c| (c.user_data, c.res)));
     }
-    Ring::open(&ring, |r| io_ring_exit(r, &mut cx, 60_000)).expect("ring exit finished");
+    assert!(
+        !Ring::open(&ring, |r| io_ring_exit(r, &mut cx, 60_000)),
+        "ring exit was slow"
+    );
     assert_eq!(ring.inflight(), 0, "a request leaked");
     rt.shutdown();
     let cq = Ring::open(&ring, |r| {
@@ -185,5 +190,75 @@ fn timeout_expiry_races_ring_exit() {
         );
         let c = ecanceled().to_errno();
         assert_eq!((res(&cq, 2), res(&cq, 3)), (c, c), "{cq:?}");
+    });
+}
+
+/// Ring exit against an io-wq chain continuing and against work waiting
+/// behind another ring's blocked io-wq work (issue 14).
+///
+/// The runtime has one io-wq worker, so it stands for a workqueue whose
+/// every active slot is taken. Ring A queues a chain whose head (a NOP)
+/// completes in the worker, which then runs the next request, a read nobody
+/// feeds, if the ring still lives; ring B queues a read nobody feeds, which
+/// blocks the worker until B exits; A queues a NOP behind it. A exits while
+/// its chain runs: the exit must finish with B still blocking the worker, so
+/// the NOP must be freed by the cancel itself, and the chain's next request
+/// must be cancelled, or refused on the dying ring, not left blocking
+/// unseen. Before the fix, the NOP's work item kept the request until B
+/// exited, after A's exit, which waited for it: a deadlock in every
+/// interleaving; and a continuation registered after exit's last pass
+/// blocked with nobody left to cancel it.
+#[test]
+fn ring_exit_races_chain_continuation_and_iowq_cancel() {
+    model("ring_exit_races_chain_continuation_and_iowq_cancel", || {
+        let rt = Runtime::start();
+        let mut cx = task_ctx();
+        let a = IoRingCtx::create(&cx).unwrap();
+        let b = IoRingCtx::create(&cx).unwrap();
+        let fa = Ring::open(&a, |r| io_channel_create(r, &mut cx, false)).unwrap();
+        let fb = Ring::open(&b, |r| io_channel_create(r, &mut cx, false)).unwrap();
+        let chain = [nop(L | A, 1), read(A, 2, fa, 1)];
+        io_submit_sqes(&a, &mut cx, &chain, 1).unwrap();
+        io_submit_sqes(&b, &mut cx, &[read(A, 10, fb, 1)], 1).unwrap();
+        io_submit_sqes(&a, &mut cx, &[nop(A, 3)], 1).unwrap();
+        let exit =
+            |r: &Arc<IoRingCtx>, cx: &mut TaskCtx| Ring::open(r, |r| io_ring_exit(r, cx, 60_000));
+        assert!(!exit(&a, &mut cx), "ring A's exit was slow");
+        assert_eq!(a.inflight(), 0, "ring A's exit left a request");
+        // B's read still holds the only io-wq worker, or waits for it.
+        assert_eq!(b.inflight(), 1, "ring B's read did not wait");
+        assert!(!exit(&b, &mut cx), "ring B's exit was slow");
+        assert_eq!(b.inflight(), 0, "ring B's exit left a request");
+        rt.shutdown();
+        let take = |r: &Arc<IoRingCtx>, cx: &mut TaskCtx| {
+            let mut cq: Vec<(u64, i32)> = Ring::open(r, |r| {
+                core::mem::take(&mut r.lock_completion(cx).state().cq)
+            })
+            .iter()
+            .map(|c| (c.user_data, c.res))
+            .collect();
+            cq.sort();
+            cq
+        };
+        let (cqa, cqb) = (take(&a, &mut cx), take(&b, &mut cx));
+        assert_eq!(cqa.len(), 3, "{cqa:?}");
+        let (c, i) = (ecanceled().to_errno(), EINTR.to_errno());
+        let head = res(&cqa, 1);
+        assert!([0, c].contains(&head), "{cqa:?}");
+        // Nothing feeds the read: cancelled while pending, refused on the
+        // dying ring, or signalled while blocked; never left behind.
+        assert!([i, c].contains(&res(&cqa, 2)), "{cqa:?}");
+        if head == c {
+            assert_eq!(res(&cqa, 2), c, "a failed head cancels the chain: {cqa:?}");
+        }
+        // Queued behind B's blocked read: only its cancel can free it.
+        assert_eq!(res(&cqa, 3), c, "{cqa:?}");
+        assert_eq!(cqb.len(), 1, "{cqb:?}");
+        assert!([i, c].contains(&res(&cqb, 10)), "{cqb:?}");
+        assert_eq!(
+            kernel::print::error_count(),
+            0,
+            "the core reported an internal error"
+        );
     });
 }

@@ -30,6 +30,7 @@ fn layout() -> Vec<(&'static str, u64)> {
         size!("io_uring_rs_channel", IoUringRsChannel),
         size!("io_uring_rs_channel_write", IoUringRsChannelWrite),
         size!("io_uring_rs_version", IoUringRsVersion),
+        size!("io_uring_rs_stats", IoUringRsStats),
         (
             "IO_URING_RS_IOC_VERSION",
             u64::from(IO_URING_RS_IOC_VERSION),
@@ -45,6 +46,7 @@ fn layout() -> Vec<(&'static str, u64)> {
             "IO_URING_RS_IOC_CHANNEL_WRITE",
             u64::from(IO_URING_RS_IOC_CHANNEL_WRITE),
         ),
+        ("IO_URING_RS_IOC_STATS", u64::from(IO_URING_RS_IOC_STATS)),
         ("IO_URING_RS_VERSION", u64::from(IO_URING_RS_VERSION)),
         ("IO_URING_RS_MAX_SUBMIT", u64::from(IO_URING_RS_MAX_SUBMIT)),
         ("IO_URING_RS_MAX_CQES", u64::from(IO_URING_RS_MAX_CQES)),
@@ -101,6 +103,15 @@ fn layout() -> Vec<(&'static str, u64)> {
         max_submit,
         max_cqes,
         resv
+    ));
+    v.extend(off!(
+        "io_uring_rs_stats",
+        IoUringRsStats,
+        rings,
+        exiting,
+        exits,
+        slow_exits,
+        max_exit_ms
     ));
     v
 }

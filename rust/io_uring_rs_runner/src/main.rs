@@ -7,7 +7,7 @@
 //! ```text
 //! io_uring_rs_scenarios run PATH...   every *.toml under each PATH (KTAP)
 //! io_uring_rs_scenarios demo FILE     one scenario, both backends, as a table
-//! io_uring_rs_scenarios stress [SEED SECS PROCS THREADS FUZZ_ITERATIONS]
+//! io_uring_rs_scenarios stress [SEED SECS PROCS THREADS FUZZ_ITERATIONS] [--unload]
 //! io_uring_rs_scenarios bench [REPS P1_REQUESTS P2_LARGEST]
 //! io_uring_rs_scenarios exec-target   exits 0: what a task execs
 //! ```
@@ -369,8 +369,17 @@ fn cmd_demo(file: &str) -> i32 {
     }
 }
 
-/// Runs stress and fuzz as two KTAP cases, with their counts.
+/// How long `rmmod` may take after the run (`--unload`).
+const UNLOAD_LIMIT: Duration = Duration::from_secs(20);
+
+/// Runs stress and fuzz as two KTAP cases, with their counts; each waits
+/// for every ring's exit to finish after its run. With `--unload`, a third
+/// case unloads the module and fails if `rmmod` does not return within
+/// [`UNLOAD_LIMIT`] (it may never: then it is left blocked, and the run's
+/// hung-task check reports it too).
 fn cmd_stress_fuzz(args: &[String]) -> i32 {
+    let unload = args.iter().any(|a| a == "--unload");
+    let args: Vec<&String> = args.iter().filter(|a| *a != "--unload").collect();
     let num = |i: usize, d: u64| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(d);
     let seed = num(0, 0x10_0b1e);
     println!("KTAP version 1");
@@ -378,7 +387,7 @@ fn cmd_stress_fuzz(args: &[String]) -> i32 {
         println!("1..0 # SKIP {}: {e}", module::DEVICE);
         return 4;
     }
-    println!("1..2");
+    println!("1..{}", if unload { 3 } else { 2 });
     let (secs, procs, threads, iters) = (
         num(1, 10),
         num(2, 3) as usize,
@@ -387,10 +396,17 @@ fn cmd_stress_fuzz(args: &[String]) -> i32 {
     );
     let mut failed = 0;
     println!("# stress: seed {seed:#x}, {secs} s, {procs} processes x {threads} threads");
-    match stress::cmd_stress(seed, secs, procs, threads) {
-        Ok(c) => println!(
-            "# stress (first process; the others report above): {} ops, {} SQEs, {} CQEs checked, {} torn down at ring exit\nok 1 stress",
-            c.ops, c.sqes, c.cqes, c.torn_down
+    let started = Instant::now();
+    let res = stress::stats_now().and_then(|before| {
+        let c = stress::cmd_stress(seed, secs, procs, threads)?;
+        Ok((c, stress::settle(&before)?))
+    });
+    match res {
+        Ok((c, s)) => println!(
+            "# stress (first process; the others report above): {} ops, {} SQEs, {} CQEs checked, {} torn down at ring exit, {} rings closed ({} with chains mid-flight)\n\
+             # stress: {} ring exits finished, the last {} ms after the run; longest exit {} ms; {:.1} s in all\nok 1 stress",
+            c.ops, c.sqes, c.cqes, c.torn_down, c.rings, c.undrained,
+            s.exits, s.waited.as_millis(), s.max_exit_ms, started.elapsed().as_secs_f64()
         ),
         Err(e) => {
             failed += 1;
@@ -398,17 +414,66 @@ fn cmd_stress_fuzz(args: &[String]) -> i32 {
         }
     }
     println!("# fuzz: seed {seed:#x}, {iters} ioctls");
-    match stress::cmd_fuzz(seed, iters) {
-        Ok(c) => println!(
-            "# fuzz: {} ioctls, {} SQEs accepted, {} CQEs checked, {} torn down at ring exit\nok 2 fuzz",
-            c.ops, c.sqes, c.cqes, c.torn_down
+    let res = stress::stats_now().and_then(|before| {
+        let c = stress::cmd_fuzz(seed, iters)?;
+        Ok((c, stress::settle(&before)?))
+    });
+    match res {
+        Ok((c, s)) => println!(
+            "# fuzz: {} ioctls, {} SQEs accepted, {} CQEs checked, {} torn down at ring exit\n\
+             # fuzz: {} ring exits finished, the last {} ms after the run\nok 2 fuzz",
+            c.ops,
+            c.sqes,
+            c.cqes,
+            c.torn_down,
+            s.exits,
+            s.waited.as_millis()
         ),
         Err(e) => {
             failed += 1;
             println!("# fuzz: {e}\nnot ok 2 fuzz");
         }
     }
+    if unload {
+        match rmmod() {
+            Ok(t) => println!("# rmmod returned after {} ms\nok 3 rmmod", t.as_millis()),
+            Err(e) => {
+                failed += 1;
+                println!("# rmmod: {e}\nnot ok 3 rmmod");
+            }
+        }
+    }
     i32::from(failed != 0)
+}
+
+/// Unloads the module; fails unless `rmmod` succeeds within
+/// [`UNLOAD_LIMIT`] and the module is gone.
+fn rmmod() -> Result<Duration, String> {
+    let start = Instant::now();
+    let mut child = std::process::Command::new("rmmod")
+        .arg("io_uring_rs")
+        .spawn()
+        .map_err(|e| format!("cannot run rmmod: {e}"))?;
+    let status = loop {
+        if let Some(st) = child.try_wait().map_err(|e| e.to_string())? {
+            break st;
+        }
+        if start.elapsed() > UNLOAD_LIMIT {
+            return Err(format!(
+                "did not return within {UNLOAD_LIMIT:?} (left blocked)"
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let took = start.elapsed();
+    if !status.success() {
+        return Err(format!("failed: {status}"));
+    }
+    let modules = std::fs::read_to_string("/proc/modules").unwrap_or_default();
+    if modules.lines().any(|l| l.starts_with("io_uring_rs ")) {
+        return Err("returned, but the module is still loaded".into());
+    }
+    Ok(took)
 }
 
 fn main() {
@@ -431,7 +496,7 @@ fn main() {
             }
         }
         _ => {
-            eprintln!("usage: io_uring_rs_scenarios run PATH... | demo FILE | stress [SEED SECS PROCS THREADS ITERS]");
+            eprintln!("usage: io_uring_rs_scenarios run PATH... | demo FILE | stress [SEED SECS PROCS THREADS ITERS] [--unload]");
             2
         }
     };

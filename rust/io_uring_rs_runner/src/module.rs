@@ -183,3 +183,16 @@ pub(crate) fn probe() -> io::Result<IoUringRsVersion> {
     }
     Ok(v)
 }
+
+/// Opens the device to read the module-wide ring accounting; the file's
+/// own ring counts in `rings` while it is open.
+pub(crate) fn stats_file() -> io::Result<File> {
+    OpenOptions::new().read(true).write(true).open(DEVICE)
+}
+
+/// The module-wide ring accounting (`IO_URING_RS_IOC_STATS`).
+pub(crate) fn stats(dev: &File) -> io::Result<IoUringRsStats> {
+    let mut s = IoUringRsStats::default();
+    ioctl(dev, IO_URING_RS_IOC_STATS, &mut s)?;
+    Ok(s)
+}

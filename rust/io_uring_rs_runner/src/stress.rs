@@ -4,22 +4,47 @@
 //! the seed printed so that a failure can be replayed.
 //!
 //! Stress: several processes, each with rings shared by several threads,
-//! submit chains with linked timeouts, io-wq reads, cancels by `user_data`
-//! and ALL, task cancels, channel writes and ring closes, all at once.
-//! Accounting is exact: every entry submitted gets exactly one completion,
-//! or is torn down when its ring closes; no completion is duplicated or
-//! unknown.
+//! submit chains with linked and hard-linked requests, linked timeouts,
+//! io-wq reads, cancels by `user_data` and ALL, task cancels, channel writes
+//! and ring closes, all at once. Every thread also keeps io-wq reads of a
+//! channel nobody writes to blocked (chains of them, hard-linked, so that
+//! ring exit's signal makes the chain continue), together more than the
+//! io-wq workqueue's concurrency limit ([`IOWQ_MAX_ACTIVE`]), and half the
+//! rings are closed without draining, with chains mid-flight. Accounting is
+//! exact: every entry submitted gets exactly one completion, or is torn down
+//! when its ring closes; no completion is duplicated or unknown.
+//!
+//! Ring exit is accounted too: it runs in the kernel after `close()`
+//! returns, so after the run [`settle`] waits, through
+//! `IO_URING_RS_IOC_STATS`, until every ring's exit has finished (every
+//! request freed), and fails if that takes longer than [`SETTLE_LIMIT`] or
+//! if any exit was slow enough to print the slow-exit warning.
 //!
 //! Fuzz: random ioctl numbers, random argument structures, random entries
 //! and bad pointers. Every call must return (a result or an errno) and
 //! every entry that was accepted must complete or be torn down.
 
-use crate::module::{ioctl, DEVICE};
+use crate::module::{ioctl, stats, stats_file, DEVICE};
 use crate::uapi::*;
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// The io-wq workqueue's concurrency limit (`max_active` 0 is
+/// `WQ_DFL_ACTIVE`, 256): the stress keeps more reads blocked than this.
+pub(crate) const IOWQ_MAX_ACTIVE: usize = 256;
+
+/// Blocked io-wq reads the stress keeps, over all its threads.
+const BLOCKED_TOTAL: usize = IOWQ_MAX_ACTIVE * 5 / 4;
+
+/// How long every ring's exit may take to finish after a run.
+pub(crate) const SETTLE_LIMIT: Duration = Duration::from_secs(60);
+
+/// `IOSQE_IO_LINK`, `IOSQE_IO_HARDLINK`, `IOSQE_ASYNC`.
+const LINK: u8 = 1 << 2;
+const HARDLINK: u8 = 1 << 3;
+const ASYNC: u8 = 1 << 4;
 
 /// A small, seedable PRNG (xorshift64*): reproducible everywhere.
 pub(crate) struct Rng(u64);
@@ -48,6 +73,10 @@ pub(crate) struct Counts {
     pub(crate) sqes: u64,
     pub(crate) cqes: u64,
     pub(crate) torn_down: u64,
+    /// Rings closed.
+    pub(crate) rings: u64,
+    /// Of those, closed without draining, chains mid-flight.
+    pub(crate) undrained: u64,
 }
 
 impl std::ops::AddAssign for Counts {
@@ -56,12 +85,15 @@ impl std::ops::AddAssign for Counts {
         self.sqes += o.sqes;
         self.cqes += o.cqes;
         self.torn_down += o.torn_down;
+        self.rings += o.rings;
+        self.undrained += o.undrained;
     }
 }
 
 /// A ring shared by threads, with what it owes.
 struct Shared {
     dev: File,
+    /// Three channels the threads write to, then one nobody writes to.
     chans: Vec<u32>,
     /// `user_data` -> completions seen (must end at 1, or 0 if torn down).
     owed: Mutex<HashMap<u64, u32>>,
@@ -74,7 +106,7 @@ fn open_ring(rng: &mut Rng) -> Result<Arc<Shared>, String> {
         .open(DEVICE)
         .map_err(|e| format!("open: {e}"))?;
     let mut chans = Vec::new();
-    for i in 0..3 {
+    for i in 0..4 {
         let mut c = IoUringRsChannel {
             flags: if i == 0 && rng.below(2) == 0 {
                 IO_URING_RS_CHANNEL_INFLIGHT
@@ -131,9 +163,10 @@ fn step(r: &Shared, rng: &mut Rng, next_ud: &mut u64, c: &mut Counts) -> Result<
             let mut sqes = Vec::new();
             for i in 0..len {
                 let last = i + 1 == len;
+                let link = if rng.below(4) == 0 { HARDLINK } else { LINK };
                 let mut s = IoUringRsSqe {
                     user_data: *next_ud,
-                    flags: if last { 0 } else { 1 << 2 },
+                    flags: if last { 0 } else { link },
                     ..Default::default()
                 };
                 *next_ud += 1;
@@ -144,7 +177,7 @@ fn step(r: &Shared, rng: &mut Rng, next_ud: &mut u64, c: &mut Counts) -> Result<
                         s.fd = r.chans[rng.below(3) as usize] as i32;
                         s.len = 1 + rng.below(4) as u32;
                         if rng.below(3) == 0 {
-                            s.flags |= 1 << 4;
+                            s.flags |= ASYNC;
                         }
                     }
                     _ => {
@@ -154,14 +187,14 @@ fn step(r: &Shared, rng: &mut Rng, next_ud: &mut u64, c: &mut Counts) -> Result<
                 }
                 let with_lt = rng.below(3) == 0;
                 if with_lt {
-                    s.flags |= 1 << 2;
+                    s.flags |= LINK;
                 }
                 sqes.push(s);
                 if with_lt {
                     sqes.push(IoUringRsSqe {
                         opcode: 15,
                         addr: rng.below(2_000_000),
-                        flags: if last { 0 } else { 1 << 2 },
+                        flags: if last { 0 } else { link },
                         user_data: *next_ud,
                         ..Default::default()
                     });
@@ -232,18 +265,55 @@ fn submit(r: &Shared, sqes: &[IoUringRsSqe], c: &mut Counts) -> Result<(), Strin
     Ok(())
 }
 
-/// Drains a ring and closes it; returns the counts with what was torn down.
-fn finish(r: Arc<Shared>, mut c: Counts) -> Result<Counts, String> {
+/// Keeps `n` io-wq reads of the ring's unwritten channel blocked: chains
+/// of two hard-linked reads and a NOP, so that when ring exit signals the
+/// head (`-EINTR`), the chain goes on in the same io-wq worker, on a ring
+/// whose exit has begun.
+fn block_reads(r: &Shared, n: usize, next_ud: &mut u64, c: &mut Counts) -> Result<(), String> {
+    let dead = r.chans[3] as i32;
+    let mut left = n;
+    while left > 0 {
+        let mut sqes = Vec::new();
+        for i in 0..left.min(2) {
+            sqes.push(IoUringRsSqe {
+                opcode: 22,
+                flags: ASYNC | HARDLINK,
+                fd: dead,
+                len: 1,
+                user_data: *next_ud + i as u64,
+                ..Default::default()
+            });
+        }
+        let len = sqes.len() as u64;
+        sqes.push(IoUringRsSqe {
+            opcode: 0,
+            user_data: *next_ud + len,
+            ..Default::default()
+        });
+        *next_ud += len + 1;
+        left -= len as usize;
+        submit(r, &sqes, c)?;
+    }
+    Ok(())
+}
+
+/// Drains a ring (unless `drain` is false: chains are closed mid-flight)
+/// and closes it; returns the counts with what was torn down.
+fn finish(r: Arc<Shared>, mut c: Counts, drain: bool) -> Result<Counts, String> {
     // Whatever can still complete soon does (a wait ends after 50 ms with
     // none); the rest, reads nobody writes to and long timeouts, is torn
     // down when the ring closes.
-    loop {
-        let n = reap(&r, 1, 50)?;
-        c.cqes += n;
-        if n == 0 {
-            break;
+    if drain {
+        loop {
+            let n = reap(&r, 1, 50)?;
+            c.cqes += n;
+            if n == 0 {
+                break;
+            }
         }
     }
+    c.rings += 1;
+    c.undrained += u64::from(!drain);
     let owed = r.owed.lock().unwrap();
     c.torn_down = owed.values().filter(|v| **v == 0).count() as u64;
     drop(owed);
@@ -253,8 +323,9 @@ fn finish(r: Arc<Shared>, mut c: Counts) -> Result<Counts, String> {
 }
 
 /// Runs `threads` threads for `secs` on rings of this process, closing and
-/// reopening rings as it goes.
-fn stress_process(seed: u64, secs: u64, threads: usize) -> Result<Counts, String> {
+/// reopening rings as it goes; each thread keeps `blocked` io-wq reads
+/// blocked on its ring.
+fn stress_process(seed: u64, secs: u64, threads: usize, blocked: usize) -> Result<Counts, String> {
     let deadline = Instant::now() + Duration::from_secs(secs);
     let mut rng = Rng::new(seed);
     let mut total = Counts::default();
@@ -272,6 +343,7 @@ fn stress_process(seed: u64, secs: u64, threads: usize) -> Result<Counts, String
                 let mut rng = Rng::new(tseed);
                 let mut ud = (t as u64 + 1) << 48 | round << 24;
                 let mut c = Counts::default();
+                block_reads(&ring, blocked, &mut ud, &mut c)?;
                 while Instant::now() < round_end {
                     step(&ring, &mut rng, &mut ud, &mut c)?;
                 }
@@ -284,7 +356,7 @@ fn stress_process(seed: u64, secs: u64, threads: usize) -> Result<Counts, String
                 .join()
                 .map_err(|_| "a stress thread panicked".to_string())??;
         }
-        total += finish(ring, c)?;
+        total += finish(ring, c, rng.below(2) == 0)?;
     }
     Ok(total)
 }
@@ -296,6 +368,7 @@ pub(crate) fn cmd_stress(
     procs: usize,
     threads: usize,
 ) -> Result<Counts, String> {
+    let blocked = BLOCKED_TOTAL.div_ceil(procs.max(1) * threads.max(1));
     let mut children = Vec::new();
     for p in 1..procs {
         // SAFETY: the child only runs `stress_process` and exits; the
@@ -305,7 +378,8 @@ pub(crate) fn cmd_stress(
             return Err("fork failed".into());
         }
         if pid == 0 {
-            let code = match stress_process(seed.wrapping_add(p as u64 * 7919), secs, threads) {
+            let pseed = seed.wrapping_add(p as u64 * 7919);
+            let code = match stress_process(pseed, secs, threads, blocked) {
                 Ok(c) => {
                     println!("# stress child {p}: {c:?}");
                     0
@@ -321,7 +395,7 @@ pub(crate) fn cmd_stress(
         }
         children.push(pid);
     }
-    let mine = stress_process(seed, secs, threads);
+    let mine = stress_process(seed, secs, threads, blocked);
     let mut bad = 0;
     for pid in children {
         let mut status = 0;
@@ -349,13 +423,14 @@ pub(crate) fn cmd_fuzz(seed: u64, iters: u64) -> Result<Counts, String> {
         IO_URING_RS_IOC_CANCEL,
         IO_URING_RS_IOC_CHANNEL,
         IO_URING_RS_IOC_CHANNEL_WRITE,
+        IO_URING_RS_IOC_STATS,
     ];
     let mut ring = open_ring(&mut rng)?;
     let mut next_ud = 1u64;
     let buf = vec![0u64; 1 << 14];
     for i in 0..iters {
         if i % 500 == 499 {
-            c += finish(ring, Counts::default())?;
+            c += finish(ring, Counts::default(), rng.below(2) == 0)?;
             ring = open_ring(&mut rng)?;
         }
         c.ops += 1;
@@ -483,7 +558,7 @@ pub(crate) fn cmd_fuzz(seed: u64, iters: u64) -> Result<Counts, String> {
                 }
             }
             cmd => {
-                // VERSION, CANCEL, CHANNEL, CHANNEL_WRITE with random
+                // VERSION, CANCEL, CHANNEL, CHANNEL_WRITE, STATS with random
                 // contents or a bad pointer.
                 let r = if rng.below(3) == 0 {
                     // SAFETY: the device only reads or writes the few
@@ -506,8 +581,59 @@ pub(crate) fn cmd_fuzz(seed: u64, iters: u64) -> Result<Counts, String> {
             }
         }
     }
-    c += finish(ring, Counts::default())?;
+    c += finish(ring, Counts::default(), true)?;
     Ok(c)
+}
+
+/// The accounting before a run, for [`settle`].
+pub(crate) fn stats_now() -> Result<IoUringRsStats, String> {
+    stats_file()
+        .and_then(|dev| stats(&dev))
+        .map_err(|e| format!("stats: {e}"))
+}
+
+/// What [`settle`] saw.
+pub(crate) struct Settled {
+    /// Ring exits finished during the run and the wait.
+    pub(crate) exits: u64,
+    /// How long the last exits took to finish after the run.
+    pub(crate) waited: Duration,
+    /// The longest exit since the module was loaded, in milliseconds.
+    pub(crate) max_exit_ms: u32,
+}
+
+/// Waits until every ring's exit has finished (every request of every
+/// closed ring freed), at most [`SETTLE_LIMIT`]; fails if it did not, or if
+/// an exit printed the slow-exit warning since `before` was read.
+pub(crate) fn settle(before: &IoUringRsStats) -> Result<Settled, String> {
+    let start = Instant::now();
+    let dev = stats_file().map_err(|e| format!("stats: {e}"))?;
+    loop {
+        let s = stats(&dev).map_err(|e| format!("stats: {e}"))?;
+        if s.slow_exits != before.slow_exits {
+            return Err(format!(
+                "{} ring exit(s) printed the slow-exit warning ({s:?})",
+                s.slow_exits - before.slow_exits
+            ));
+        }
+        // The stats file's own ring is the only one left.
+        if s.exiting == 0 && s.rings == 1 {
+            return Ok(Settled {
+                exits: s.exits - before.exits,
+                waited: start.elapsed(),
+                max_exit_ms: s.max_exit_ms,
+            });
+        }
+        if start.elapsed() > SETTLE_LIMIT {
+            return Err(format!(
+                "ring exits not finished {:?} after the run: {} ring(s) left, {} exiting ({s:?})",
+                SETTLE_LIMIT,
+                s.rings - 1,
+                s.exiting
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// A refused call must say why with one of the documented errors.

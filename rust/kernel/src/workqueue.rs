@@ -72,10 +72,25 @@ macro_rules! impl_has_work {
 }
 pub use impl_has_work;
 
+impl<T: ?Sized, const ID: u64> Work<T, ID> {
+    /// Clears pending: the host glue's `cancel_work()` took the item off
+    /// its queue.
+    pub fn clear_pending(&self) {
+        self.pending.store(false, Ordering::Release);
+    }
+
+    /// The item's identity on a queue: its address.
+    pub fn key(&self) -> usize {
+        core::ptr::from_ref(self) as *const u8 as usize
+    }
+}
+
 /// A pointer to a work item that a queue can hold (`RawWorkItem`).
 pub trait RawWorkItem<const ID: u64>: Send + 'static {
     /// Marks the item pending; false if it already was.
     fn mark_pending(&self) -> bool;
+    /// The item's [`Work::key`].
+    fn key(&self) -> usize;
     /// Clears pending and runs the item.
     fn run(self);
 }
@@ -86,6 +101,10 @@ where
 {
     fn mark_pending(&self) -> bool {
         !self.work().pending.swap(true, Ordering::AcqRel)
+    }
+
+    fn key(&self) -> usize {
+        self.work().key()
     }
 
     fn run(self) {

@@ -8,9 +8,14 @@
 //!
 //! Under loom, which allows five threads, a test starts a [`Runtime`]: one
 //! thread each for task work, io-wq and timers, which run what is queued in
-//! order until the test shuts it down.
+//! order until the test shuts it down. [`iowq_cancel`] takes a queued io-wq
+//! item back, as the kernel's `cancel_work()` does, so loom explores a
+//! cancelled request that never needs the (single) io-wq worker; with
+//! `std`, where every item has a thread of its own and none waits for
+//! another, it takes nothing back.
 
-use kernel::workqueue::RawWorkItem;
+use kernel::sync::Arc;
+use kernel::workqueue::{HasWork, RawWorkItem};
 
 /// A queued job.
 pub(crate) type Job = Box<dyn FnOnce() + Send>;
@@ -46,14 +51,31 @@ impl Queue {
         if !w.mark_pending() {
             return Err(w);
         }
-        submit(self.kind, Box::new(move || w.run()));
+        submit(self.kind, w.key(), Box::new(move || w.run()));
         Ok(())
     }
 }
 
 /// Runs a timer's wait-and-fire job.
 pub(crate) fn spawn_timer(job: Job) {
-    submit(Kind::Timer, job);
+    submit(Kind::Timer, 0, job);
+}
+
+/// Takes `req`'s io-wq item off its queue if it has not started, dropping
+/// the reference the queue held (the kernel's `cancel_work()`); returns
+/// whether it did.
+pub(crate) fn iowq_cancel<T: HasWork<T, 1>>(req: &Arc<T>) -> bool {
+    let work = <T as HasWork<T, 1>>::work(req);
+    match imp::take(Kind::IoWq, work.key()) {
+        Some(job) => {
+            // The job will never run: the item is idle again, as after
+            // `cancel_work()`. Dropping the job drops the queue's reference.
+            work.clear_pending();
+            drop(job);
+            true
+        }
+        None => false,
+    }
 }
 
 #[cfg(not(loom))]
@@ -76,7 +98,12 @@ mod imp {
         ORDERED.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub(super) fn submit(kind: Kind, job: Job) {
+    /// Every io-wq item has a thread of its own: none is ever taken back.
+    pub(super) fn take(_kind: Kind, _key: usize) -> Option<Job> {
+        None
+    }
+
+    pub(super) fn submit(kind: Kind, _key: usize, job: Job) {
         if kind != Kind::Tw {
             std::thread::spawn(job);
             return;
@@ -115,7 +142,8 @@ mod imp {
     }
 
     pub(super) struct RtState {
-        pub(super) queues: [VecDeque<Job>; 3],
+        /// Queued jobs with their work item's key (0 for timers).
+        pub(super) queues: [VecDeque<(usize, Job)>; 3],
         #[cfg_attr(not(test), allow(dead_code))]
         pub(super) closed: bool,
     }
@@ -130,10 +158,18 @@ mod imp {
         };
     }
 
-    pub(super) fn submit(kind: Kind, job: Job) {
+    pub(super) fn submit(kind: Kind, key: usize, job: Job) {
         let mut st = RT.state.lock().unwrap();
-        st.queues[kind as usize].push_back(job);
+        st.queues[kind as usize].push_back((key, job));
         RT.cv.notify_all();
+    }
+
+    /// Removes the queued job of the work item `key`, if it has not started.
+    pub(super) fn take(kind: Kind, key: usize) -> Option<Job> {
+        let mut st = RT.state.lock().unwrap();
+        let q = &mut st.queues[kind as usize];
+        let pos = q.iter().position(|(k, _)| *k == key)?;
+        q.remove(pos).map(|(_, job)| job)
     }
 
     #[cfg(test)]
@@ -142,7 +178,7 @@ mod imp {
             let job = {
                 let mut st = RT.state.lock().unwrap();
                 loop {
-                    if let Some(job) = st.queues[kind as usize].pop_front() {
+                    if let Some((_, job)) = st.queues[kind as usize].pop_front() {
                         break job;
                     }
                     if st.closed {

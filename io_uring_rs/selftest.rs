@@ -300,6 +300,54 @@ pub(crate) const CASES: &[Case] = &[
             expect_in_order(ring, cx, &[(1, EINVAL_)])
         })
     }),
+    // S11: whether a linked timeout may follow is decided by the previous
+    // entry's opcode, which an entry that failed preparation still has
+    // (liburing link-timeout.c: test_fail_two_link_timeouts).
+    ("s11_link_timeout_after_failed_link_timeout", |cx| {
+        with_ring(cx, |ring, cx| {
+            submit(
+                ring,
+                cx,
+                &[
+                    nop(L, 1),
+                    link_timeout(L, 2, 10_000),
+                    link_timeout(L, 3, 10_000),
+                    link_timeout(0, 4, 10_000),
+                ],
+            )?;
+            expect_any_order(
+                ring,
+                cx,
+                &[(1, ECANCELED), (2, ECANCELED), (3, EINVAL_), (4, EINVAL_)],
+            )
+        })
+    }),
+    // S11: the same after a linked timeout that failed for its own reason
+    // (`ioprio`); a linked timeout after another opcode that failed
+    // preparation is valid and only cancelled with its chain.
+    ("s11_link_timeout_after_failed_prep", |cx| {
+        with_ring(cx, |ring, cx| {
+            let fd = chan(ring, cx, false)?;
+            let bad_lt = Sqe {
+                ioprio: 1,
+                ..link_timeout(L, 2, 10_000)
+            };
+            submit(
+                ring,
+                cx,
+                &[read(L, 1, fd, 8), bad_lt, link_timeout(0, 3, 10_000)],
+            )?;
+            expect_any_order(ring, cx, &[(1, ECANCELED), (2, EINVAL_), (3, EINVAL_)])?;
+            let bad_nop = Sqe {
+                ioprio: 1,
+                ..nop(L, 4)
+            };
+            submit(ring, cx, &[bad_nop, link_timeout(0, 5, 10_000)])?;
+            expect_any_order(ring, cx, &[(4, EINVAL_), (5, ECANCELED)])?;
+            submit(ring, cx, &[sqe(200, L, 6), link_timeout(0, 7, 10_000)])?;
+            expect_any_order(ring, cx, &[(6, EINVAL_), (7, ECANCELED)])
+        })
+    }),
     // S13
     ("s13_cqe_skip_success", |cx| {
         with_ring(cx, |ring, cx| {

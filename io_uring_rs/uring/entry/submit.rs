@@ -17,6 +17,7 @@ use crate::uring::model::req::{
 use crate::uring::model::ring::{IoRingCtx, Ring};
 use crate::uring::model::sqe::{
     prep, Op, Sqe, IOSQE_CQE_SKIP_SUCCESS, IOSQE_IO_DRAIN, IOSQE_IO_HARDLINK, IOSQE_IO_LINK,
+    OP_LINK_TIMEOUT,
 };
 use kernel::prelude::*;
 use kernel::sync::Arc;
@@ -66,10 +67,12 @@ impl<'s> PreppedChain<'s> {
             }
             let mut f = 0;
             if let Ok(Op::LinkTimeout { .. }) = op {
-                // A linked timeout needs a request before it that is not
-                // itself a linked timeout.
-                let prev_ok = i > 0 && !matches!(ops[i - 1], Some(Ok(Op::LinkTimeout { .. })));
-                if !prev_ok {
+                // A linked timeout needs a request before it in the chain
+                // (`link->head`) whose opcode is not LINK_TIMEOUT
+                // (`link->last->opcode`). The opcode is the entry's, whether
+                // or not its preparation succeeded: a failed entry stays in
+                // the chain as `link->last` (`io_submit_fail_init()`).
+                if i == 0 || sqes[i - 1].opcode == OP_LINK_TIMEOUT {
                     op = Err(EINVAL);
                 }
             }

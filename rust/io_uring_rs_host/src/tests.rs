@@ -57,6 +57,8 @@ self_test_cases!(
     s9_target_completes_first,
     s8b_link_timeout_on_iowq_target,
     s11_lone_link_timeout_einval,
+    s11_link_timeout_after_failed_link_timeout,
+    s11_link_timeout_after_failed_prep,
     s13_cqe_skip_success,
     iowq_free_work_runs_linked_next,
     s14_s15_cancel_by_user_data,

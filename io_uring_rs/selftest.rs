@@ -498,6 +498,18 @@ pub(crate) const CASES: &[Case] = &[
             expect_any_order(ring, cx, &[(1, ECANCELED), (2, ECANCELED), (3, ETIME)])
         })
     }),
+    // S21: REQ_F_INFLIGHT is set when the request is issued, so task exit
+    // does not cancel a chain whose inflight request still waits behind a
+    // timeout; the timeout then fails the link as usual.
+    ("s21_task_exit_spares_unissued_inflight", |cx| {
+        with_ring(cx, |ring, cx| {
+            let ringfd = chan(ring, cx, true)?;
+            submit(ring, cx, &[timeout(L, 1, 50, 0, 0), poll(0, 2, ringfd)])?;
+            Ring::open(ring, |r| io_uring_cancel_generic(r, cx, TASK, false, 2000))
+                .map_err(|_| "task cancel hung")?;
+            expect_in_order(ring, cx, &[(1, ETIME), (2, ECANCELED)])
+        })
+    }),
     // S20: exec cancels everything of the task.
     ("s20_exec_cancels_all", |cx| {
         with_ring(cx, |ring, cx| {

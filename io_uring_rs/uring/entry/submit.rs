@@ -12,7 +12,7 @@ use crate::glue::context::TaskCtx;
 use crate::uring::lifecycle::issue::io_submit_head;
 use crate::uring::model::error::{ecanceled, eopnotsupp};
 use crate::uring::model::req::{
-    Req, ReqRef, REQ_F_ARM_LTIMEOUT, REQ_F_HARDLINK, REQ_F_INFLIGHT, REQ_F_IO_DRAIN,
+    Req, ReqRef, REQ_F_ARM_LTIMEOUT, REQ_F_HARDLINK, REQ_F_IO_DRAIN,
 };
 use crate::uring::model::ring::{IoRingCtx, Ring};
 use crate::uring::model::sqe::{
@@ -65,7 +65,6 @@ impl<'s> PreppedChain<'s> {
             if sqe.flags & IOSQE_CQE_SKIP_SUCCESS != 0 {
                 st.drain_disabled = true;
             }
-            let mut f = 0;
             if let Ok(Op::LinkTimeout { .. }) = op {
                 // A linked timeout needs a request before it in the chain
                 // (`link->head`) whose opcode is not LINK_TIMEOUT
@@ -76,14 +75,9 @@ impl<'s> PreppedChain<'s> {
                     op = Err(EINVAL);
                 }
             }
-            if let Ok(Op::Read { chan, .. } | Op::PollAdd { chan, .. }) = &op {
-                if chan.tracks_inflight() {
-                    f |= REQ_F_INFLIGHT;
-                }
-            }
             failed |= op.is_err();
             ops.push(Some(op), GFP_KERNEL)?;
-            flags.push(f, GFP_KERNEL)?;
+            flags.push(0, GFP_KERNEL)?;
         }
         for i in 1..sqes.len() {
             if let Some(Ok(Op::LinkTimeout { .. })) = ops[i] {

@@ -71,6 +71,7 @@ self_test_cases!(
     timeout_update_rearms,
     s3_short_read_fails_link,
     s21_task_exit_cancels_inflight_only,
+    s21_task_exit_spares_unissued_inflight,
     s20_exec_cancels_all,
     s20_exec_cancels_deferred_chains,
     s22_ring_exit_with_pending_work,

@@ -185,6 +185,13 @@ fn expect_none(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, ms: u32) -> CaseResult {
     Ok(())
 }
 
+/// Cancels the task's requests as task exit (`all` false: the inflight
+/// ones, then the task is gone) or exec (`all` true) does.
+fn task_cancel(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, all: bool) -> CaseResult {
+    Ring::open(ring, |r| io_uring_cancel_generic(r, cx, TASK, all, 2000))
+        .map_err(|_| "task cancel hung")
+}
+
 fn chan(
     ring: &Arc<IoRingCtx>,
     cx: &mut TaskCtx,
@@ -205,6 +212,7 @@ const EOPNOTSUPP: i32 = -(kernel::bindings::EOPNOTSUPP as i32);
 const EINVAL_: i32 = -22;
 const ENOENT_: i32 = -2;
 const EINTR_: i32 = -4;
+const EFAULT_: i32 = -14;
 
 /// A self-test case: its KTAP name and its body.
 pub(crate) type Case = (&'static str, fn(&mut TaskCtx) -> CaseResult);
@@ -493,8 +501,7 @@ pub(crate) const CASES: &[Case] = &[
             let ringfd = chan(ring, cx, true)?;
             submit(ring, cx, &[poll(L, 1, ringfd), timeout(0, 2, 10_000, 0, 0)])?;
             submit(ring, cx, &[timeout(0, 3, 50, 0, 0)])?;
-            Ring::open(ring, |r| io_uring_cancel_generic(r, cx, TASK, false, 2000))
-                .map_err(|_| "task cancel hung")?;
+            task_cancel(ring, cx, false)?;
             expect_any_order(ring, cx, &[(1, ECANCELED), (2, ECANCELED), (3, ETIME)])
         })
     }),
@@ -505,17 +512,84 @@ pub(crate) const CASES: &[Case] = &[
         with_ring(cx, |ring, cx| {
             let ringfd = chan(ring, cx, true)?;
             submit(ring, cx, &[timeout(L, 1, 50, 0, 0), poll(0, 2, ringfd)])?;
-            Ring::open(ring, |r| io_uring_cancel_generic(r, cx, TASK, false, 2000))
-                .map_err(|_| "task cancel hung")?;
+            task_cancel(ring, cx, false)?;
             expect_in_order(ring, cx, &[(1, ETIME), (2, ECANCELED)])
+        })
+    }),
+    // S21 after the exit: C runs a dead task's task work in its fallback
+    // worker, where `io_should_terminate_tw()` holds. A linked timeout
+    // firing then does not cancel its target (-ENOENT; the target waits for
+    // ring exit).
+    ("s21_exit_link_timeout_leaves_target", |cx| {
+        with_ring(cx, |ring, cx| {
+            let fd = chan(ring, cx, false)?;
+            submit(ring, cx, &[poll(L, 1, fd), link_timeout(0, 2, 30)])?;
+            task_cancel(ring, cx, false)?;
+            expect_in_order(ring, cx, &[(2, ENOENT_)])?;
+            expect_none(ring, cx, 50)
+        })
+    }),
+    // The next request of a chain is issued from task work: terminated with
+    // -EFAULT (`io_req_task_submit()`), which fails the chain, or goes on
+    // to the next issue, terminated too, after a hard link.
+    ("s21_exit_next_issue_efault", |cx| {
+        with_ring(cx, |ring, cx| {
+            let et = IORING_TIMEOUT_ETIME_SUCCESS;
+            submit(ring, cx, &[timeout(L, 1, 30, 0, et), nop(L, 2), nop(0, 3)])?;
+            submit(ring, cx, &[timeout(H, 4, 30, 0, 0), nop(H, 5), nop(0, 6)])?;
+            task_cancel(ring, cx, false)?;
+            expect_any_order(
+                ring,
+                cx,
+                &[
+                    (1, ETIME),
+                    (2, EFAULT_),
+                    (3, ECANCELED),
+                    (4, ETIME),
+                    (5, EFAULT_),
+                    (6, EFAULT_),
+                ],
+            )?;
+            // A later submission under the same id is a new task's.
+            submit(ring, cx, &[timeout(L, 7, 10, 0, et), nop(0, 8)])?;
+            expect_in_order(ring, cx, &[(7, ETIME), (8, 0)])
+        })
+    }),
+    // A poll-armed request woken after the exit is cancelled
+    // (`io_poll_check_events()`), and so are its links; a drained request
+    // issued after the exit fails with -EFAULT. Being deferred, it was not
+    // issued, so not inflight, and the exit did not cancel it.
+    ("s21_exit_poll_wake_and_deferred_issue", |cx| {
+        with_ring(cx, |ring, cx| {
+            let p = chan(ring, cx, false)?;
+            let q = chan(ring, cx, false)?;
+            let ringfd = chan(ring, cx, true)?;
+            submit(ring, cx, &[poll(0, 1, p)])?;
+            submit(ring, cx, &[read(L, 2, q, 8), nop(0, 3)])?;
+            submit(ring, cx, &[timeout(0, 4, 30, 0, 0), poll(D, 5, ringfd)])?;
+            task_cancel(ring, cx, false)?;
+            for (fd, len) in [(p, 1), (q, 8)] {
+                Ring::open(ring, |r| io_channel_write(r, cx, fd as u32, len))
+                    .map_err(|_| "channel write failed")?;
+            }
+            expect_any_order(
+                ring,
+                cx,
+                &[
+                    (1, ECANCELED),
+                    (2, ECANCELED),
+                    (3, ECANCELED),
+                    (4, ETIME),
+                    (5, EFAULT_),
+                ],
+            )
         })
     }),
     // S20: exec cancels everything of the task.
     ("s20_exec_cancels_all", |cx| {
         with_ring(cx, |ring, cx| {
             submit(ring, cx, &[timeout(L, 1, 10_000, 0, 0), nop(0, 2)])?;
-            Ring::open(ring, |r| io_uring_cancel_generic(r, cx, TASK, true, 2000))
-                .map_err(|_| "task cancel hung")?;
+            task_cancel(ring, cx, true)?;
             expect_any_order(ring, cx, &[(1, ECANCELED), (2, ECANCELED)])
         })
     }),
@@ -531,8 +605,7 @@ pub(crate) const CASES: &[Case] = &[
                 &[timeout(0, 1, 10_000, 0, 0), nop(D, 2), nop(0, 3), nop(0, 4)],
             )?;
             expect_none(ring, cx, 20)?;
-            Ring::open(ring, |r| io_uring_cancel_generic(r, cx, TASK, true, 2000))
-                .map_err(|_| "task cancel hung")?;
+            task_cancel(ring, cx, true)?;
             expect_any_order(
                 ring,
                 cx,

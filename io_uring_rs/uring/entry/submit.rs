@@ -11,9 +11,7 @@
 use crate::glue::context::TaskCtx;
 use crate::uring::lifecycle::issue::io_submit_head;
 use crate::uring::model::error::{ecanceled, eopnotsupp};
-use crate::uring::model::req::{
-    Req, ReqRef, REQ_F_ARM_LTIMEOUT, REQ_F_HARDLINK, REQ_F_IO_DRAIN,
-};
+use crate::uring::model::req::{Req, ReqRef, REQ_F_ARM_LTIMEOUT, REQ_F_HARDLINK, REQ_F_IO_DRAIN};
 use crate::uring::model::ring::{IoRingCtx, Ring};
 use crate::uring::model::sqe::{
     prep, Op, Sqe, IOSQE_CQE_SKIP_SUCCESS, IOSQE_IO_DRAIN, IOSQE_IO_HARDLINK, IOSQE_IO_LINK,

@@ -7,6 +7,7 @@
 use super::complete::io_req_complete;
 use super::iowq::io_queue_iowq;
 use super::timeout::{io_prep_linked_timeout, io_queue_linked_timeout};
+use super::tw::io_should_terminate_tw;
 use super::{cancel, channel, timeout};
 use crate::uring::model::req::{Req, ReqRef, ReqSlot, REQ_F_FAIL, REQ_F_INFLIGHT, REQ_F_IO_DRAIN};
 use crate::uring::model::ring::UringGuard;
@@ -72,6 +73,22 @@ pub(crate) fn io_queue_sqe<'id>(req: ReqRef<'id>, g: &mut UringGuard<'_, 'id>) {
     }
 }
 
+/// `io_req_task_submit()`: issues `req` from task work, or, if the task
+/// work is terminated (`terminate`: its task exited, or the ring exits),
+/// fails it with `-EFAULT` (`io_req_defer_failed()`), which cancels its
+/// links unless it is a hard link.
+pub(crate) fn io_req_task_submit<'id>(
+    req: ReqRef<'id>,
+    terminate: bool,
+    g: &mut UringGuard<'_, 'id>,
+) {
+    if terminate {
+        finish(req, EFAULT.to_errno(), true, g);
+    } else {
+        io_queue_sqe(req, g);
+    }
+}
+
 /// Submits a published chain head (`io_queue_sqe()` at submission): a
 /// drained head, or any head while drained ones wait, is deferred
 /// (`io_drain_req()`).
@@ -115,7 +132,10 @@ pub(crate) fn io_queue_deferred(g: &mut UringGuard<'_, '_>) {
             return;
         }
         if let Some(head) = g.defer_list().remove(key) {
-            io_queue_sqe(head, g);
+            // C queues the head's issue as task work (`io_req_task_queue()`),
+            // which is terminated once its task has exited.
+            let terminate = io_should_terminate_tw(&head, g);
+            io_req_task_submit(head, terminate, g);
         }
     }
 }

@@ -9,9 +9,11 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/sched.h>
 
 int io_uring_rs_open(struct file *file);
 int io_uring_rs_release(struct file *file);
+int io_uring_rs_flush_exit(struct file *file);
 long io_uring_rs_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 int io_uring_rs_dev_register(void);
 void io_uring_rs_dev_unregister(void);
@@ -26,10 +28,24 @@ static int io_uring_rs_fop_release(struct inode *inode, struct file *file)
 	return io_uring_rs_release(file);
 }
 
+/*
+ * flush() runs on every close of a descriptor, and for each one the task
+ * still holds when it exits (exit_files()). Only the exit matters: there
+ * the task cancels its inflight requests and is recorded as exited, as
+ * io_uring_files_cancel() and PF_EXITING do for a real ring.
+ */
+static int io_uring_rs_fop_flush(struct file *file, fl_owner_t id)
+{
+	if (!(current->flags & PF_EXITING))
+		return 0;
+	return io_uring_rs_flush_exit(file);
+}
+
 static const struct file_operations io_uring_rs_fops = {
 	.owner		= THIS_MODULE,
 	.open		= io_uring_rs_fop_open,
 	.release	= io_uring_rs_fop_release,
+	.flush		= io_uring_rs_fop_flush,
 	.unlocked_ioctl	= io_uring_rs_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= noop_llseek,

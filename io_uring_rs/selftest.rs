@@ -187,6 +187,13 @@ fn expect_none(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, ms: u32) -> CaseResult {
     Ok(())
 }
 
+/// Cancels the task's requests as task exit (`all` false: the inflight
+/// ones, then the task is gone) or exec (`all` true) does.
+fn task_cancel(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, all: bool) -> CaseResult {
+    Ring::open(ring, |r| io_uring_cancel_generic(r, cx, TASK, all, 2000))
+        .map_err(|_| "task cancel hung")
+}
+
 fn chan(
     ring: &Arc<IoRingCtx>,
     cx: &mut TaskCtx,
@@ -207,6 +214,7 @@ const EOPNOTSUPP: i32 = -(kernel::bindings::EOPNOTSUPP as i32);
 const EINVAL_: i32 = -(kernel::bindings::EINVAL as i32);
 const ENOENT_: i32 = -(kernel::bindings::ENOENT as i32);
 const EINTR_: i32 = -(kernel::bindings::EINTR as i32);
+const EFAULT_: i32 = -(kernel::bindings::EFAULT as i32);
 
 /// A self-test case: its KTAP name and its body.
 pub(crate) type Case = (&'static str, fn(&mut TaskCtx) -> CaseResult);
@@ -300,6 +308,54 @@ pub(crate) const CASES: &[Case] = &[
         with_ring(cx, |ring, cx| {
             submit(ring, cx, &[link_timeout(0, 1, 10)])?;
             expect_in_order(ring, cx, &[(1, EINVAL_)])
+        })
+    }),
+    // S11: whether a linked timeout may follow is decided by the previous
+    // entry's opcode, which an entry that failed preparation still has
+    // (liburing link-timeout.c: test_fail_two_link_timeouts).
+    ("s11_link_timeout_after_failed_link_timeout", |cx| {
+        with_ring(cx, |ring, cx| {
+            submit(
+                ring,
+                cx,
+                &[
+                    nop(L, 1),
+                    link_timeout(L, 2, 10_000),
+                    link_timeout(L, 3, 10_000),
+                    link_timeout(0, 4, 10_000),
+                ],
+            )?;
+            expect_any_order(
+                ring,
+                cx,
+                &[(1, ECANCELED), (2, ECANCELED), (3, EINVAL_), (4, EINVAL_)],
+            )
+        })
+    }),
+    // S11: the same after a linked timeout that failed for its own reason
+    // (`ioprio`); a linked timeout after another opcode that failed
+    // preparation is valid and only cancelled with its chain.
+    ("s11_link_timeout_after_failed_prep", |cx| {
+        with_ring(cx, |ring, cx| {
+            let fd = chan(ring, cx, false)?;
+            let bad_lt = Sqe {
+                ioprio: 1,
+                ..link_timeout(L, 2, 10_000)
+            };
+            submit(
+                ring,
+                cx,
+                &[read(L, 1, fd, 8), bad_lt, link_timeout(0, 3, 10_000)],
+            )?;
+            expect_any_order(ring, cx, &[(1, ECANCELED), (2, EINVAL_), (3, EINVAL_)])?;
+            let bad_nop = Sqe {
+                ioprio: 1,
+                ..nop(L, 4)
+            };
+            submit(ring, cx, &[bad_nop, link_timeout(0, 5, 10_000)])?;
+            expect_any_order(ring, cx, &[(4, EINVAL_), (5, ECANCELED)])?;
+            submit(ring, cx, &[sqe(200, L, 6), link_timeout(0, 7, 10_000)])?;
+            expect_any_order(ring, cx, &[(6, EINVAL_), (7, ECANCELED)])
         })
     }),
     // S13
@@ -447,17 +503,115 @@ pub(crate) const CASES: &[Case] = &[
             let ringfd = chan(ring, cx, true)?;
             submit(ring, cx, &[poll(L, 1, ringfd), timeout(0, 2, 10_000, 0, 0)])?;
             submit(ring, cx, &[timeout(0, 3, 50, 0, 0)])?;
-            Ring::open(ring, |r| io_uring_cancel_generic(r, cx, TASK, false, 2000))
-                .map_err(|_| "task cancel hung")?;
+            task_cancel(ring, cx, false)?;
             expect_any_order(ring, cx, &[(1, ECANCELED), (2, ECANCELED), (3, ETIME)])
+        })
+    }),
+    // S21: REQ_F_INFLIGHT is set when the request is issued, so task exit
+    // does not cancel a chain whose inflight request still waits behind a
+    // timeout; the timeout then fails the link as usual.
+    ("s21_task_exit_spares_unissued_inflight", |cx| {
+        with_ring(cx, |ring, cx| {
+            let ringfd = chan(ring, cx, true)?;
+            submit(ring, cx, &[timeout(L, 1, 50, 0, 0), poll(0, 2, ringfd)])?;
+            task_cancel(ring, cx, false)?;
+            expect_in_order(ring, cx, &[(1, ETIME), (2, ECANCELED)])
+        })
+    }),
+    // S21 after the exit: C runs a dead task's task work in its fallback
+    // worker, where `io_should_terminate_tw()` holds. Nothing here waits
+    // for a clock to beat the exit: what fires after it is started after
+    // it, by a request of a new task (a later one under the same id).
+    //
+    // A linked timeout firing after the exit does not cancel its target
+    // (-ENOENT; the target waits for ring exit).
+    ("s21_exit_link_timeout_leaves_target", |cx| {
+        with_ring(cx, |ring, cx| {
+            let fd = chan(ring, cx, false)?;
+            submit(ring, cx, &[poll(L, 1, fd), link_timeout(0, 2, 10_000)])?;
+            task_cancel(ring, cx, false)?;
+            submit(
+                ring,
+                cx,
+                &[timeout_update(3, 2, 1, IORING_LINK_TIMEOUT_UPDATE)],
+            )?;
+            expect_any_order(ring, cx, &[(2, ENOENT_), (3, 0)])?;
+            expect_none(ring, cx, 50)
+        })
+    }),
+    // The next request of a chain is issued from task work: terminated with
+    // -EFAULT (`io_req_task_submit()`), which fails the chain, or goes on
+    // to the next issue, terminated too, after a hard link. The timeouts
+    // expire on the completion of the new task's NOP.
+    ("s21_exit_next_issue_efault", |cx| {
+        with_ring(cx, |ring, cx| {
+            submit(
+                ring,
+                cx,
+                &[timeout(L, 1, 10_000, 1, 0), nop(L, 2), nop(0, 3)],
+            )?;
+            submit(
+                ring,
+                cx,
+                &[timeout(H, 4, 10_000, 1, 0), nop(H, 5), nop(0, 6)],
+            )?;
+            task_cancel(ring, cx, false)?;
+            submit(ring, cx, &[nop(0, 7)])?;
+            expect_any_order(
+                ring,
+                cx,
+                &[
+                    (1, 0),
+                    (2, EFAULT_),
+                    (3, ECANCELED),
+                    (4, 0),
+                    (5, EFAULT_),
+                    (6, EFAULT_),
+                    (7, 0),
+                ],
+            )?;
+            // The new task's chains run.
+            let et = IORING_TIMEOUT_ETIME_SUCCESS;
+            submit(ring, cx, &[timeout(L, 8, 10, 0, et), nop(0, 9)])?;
+            expect_in_order(ring, cx, &[(8, ETIME), (9, 0)])
+        })
+    }),
+    // A poll-armed request woken after the exit is cancelled
+    // (`io_poll_check_events()`), and so are its links; a drained request
+    // issued after the exit fails with -EFAULT. Being deferred, it was not
+    // issued, so not inflight, and the exit did not cancel it.
+    ("s21_exit_poll_wake_and_deferred_issue", |cx| {
+        with_ring(cx, |ring, cx| {
+            let p = chan(ring, cx, false)?;
+            let q = chan(ring, cx, false)?;
+            let r = chan(ring, cx, false)?;
+            let ringfd = chan(ring, cx, true)?;
+            submit(ring, cx, &[poll(0, 1, p)])?;
+            submit(ring, cx, &[read(L, 2, q, 8), nop(0, 3)])?;
+            submit(ring, cx, &[poll(0, 4, r), poll(D, 5, ringfd)])?;
+            task_cancel(ring, cx, false)?;
+            for (fd, len) in [(p, 1), (q, 8), (r, 1)] {
+                Ring::open(ring, |ring| io_channel_write(ring, cx, fd as u32, len))
+                    .map_err(|_| "channel write failed")?;
+            }
+            expect_any_order(
+                ring,
+                cx,
+                &[
+                    (1, ECANCELED),
+                    (2, ECANCELED),
+                    (3, ECANCELED),
+                    (4, ECANCELED),
+                    (5, EFAULT_),
+                ],
+            )
         })
     }),
     // S20: exec cancels everything of the task.
     ("s20_exec_cancels_all", |cx| {
         with_ring(cx, |ring, cx| {
             submit(ring, cx, &[timeout(L, 1, 10_000, 0, 0), nop(0, 2)])?;
-            Ring::open(ring, |r| io_uring_cancel_generic(r, cx, TASK, true, 2000))
-                .map_err(|_| "task cancel hung")?;
+            task_cancel(ring, cx, true)?;
             expect_any_order(ring, cx, &[(1, ECANCELED), (2, ECANCELED)])
         })
     }),
@@ -473,8 +627,7 @@ pub(crate) const CASES: &[Case] = &[
                 &[timeout(0, 1, 10_000, 0, 0), nop(D, 2), nop(0, 3), nop(0, 4)],
             )?;
             expect_none(ring, cx, 20)?;
-            Ring::open(ring, |r| io_uring_cancel_generic(r, cx, TASK, true, 2000))
-                .map_err(|_| "task cancel hung")?;
+            task_cancel(ring, cx, true)?;
             expect_any_order(
                 ring,
                 cx,

@@ -47,7 +47,7 @@ impl Drop for Device {
 /// The calling task's thread-group id.
 fn current_task() -> u32 {
     // SAFETY: `current!()` is valid in a system call's task context, where
-    // `open` and `ioctl` run.
+    // `open`, `ioctl` and `flush` run.
     let pid = unsafe { &kernel::task::Task::current() }
         .group_leader()
         .pid();
@@ -102,6 +102,27 @@ unsafe extern "C" fn io_uring_rs_release(file: *mut bindings::file) -> core::ffi
         // SAFETY: `release()` runs in process context with no lock held.
         let mut cx = unsafe { TaskCtx::enter() };
         dev::io_ring_exit_work(ring, &mut cx);
+    }
+    0
+}
+
+/// `flush()` of a task that exits (`PF_EXITING`, checked by the C shim):
+/// the task cancels its inflight requests and is recorded as exited. A
+/// plain `close()` does nothing: io_uring does not cancel on close.
+///
+/// # Safety
+///
+/// Called by `io_uring_rs_dev.c` with an open `file` of this device.
+#[no_mangle]
+unsafe extern "C" fn io_uring_rs_flush_exit(file: *mut bindings::file) -> core::ffi::c_int {
+    // SAFETY: `private_data` holds the `Arc` stored by `io_uring_rs_open`,
+    // alive until `release`, which cannot run while the file is flushed.
+    let ring = unsafe { ArcBorrow::from_raw((*file).private_data as *const IoRingCtx) };
+    let ring: Arc<IoRingCtx> = ring.into();
+    // SAFETY: `flush()` runs in process context with no lock held.
+    let mut cx = unsafe { TaskCtx::enter() };
+    if dev::task_exit(&ring, &mut cx, current_task()).is_err() {
+        pr_err!("BUG: task exit did not cancel its inflight requests\n");
     }
     0
 }

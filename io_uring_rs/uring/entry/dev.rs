@@ -85,6 +85,15 @@ fn stats() -> IoUringRsStats {
     }
 }
 
+/// The task `task` exits with `ring` open (the file's `flush()` at exit):
+/// cancel its inflight requests and record it as exited, as
+/// `io_uring_files_cancel()` and then `PF_EXITING` do.
+pub(crate) fn task_exit(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, task: u32) -> Result {
+    Ring::open(ring, |r| {
+        io_uring_cancel_generic(r, cx, task, false, CANCEL_TIMEOUT_MS)
+    })
+}
+
 fn read_arg<T: FromBytes>(arg: usize) -> Result<T> {
     UserSlice::new(arg, size_of::<T>()).reader().read::<T>()
 }

@@ -11,12 +11,11 @@
 use crate::glue::context::TaskCtx;
 use crate::uring::lifecycle::issue::io_submit_head;
 use crate::uring::model::error::{ecanceled, eopnotsupp};
-use crate::uring::model::req::{
-    Req, ReqRef, REQ_F_ARM_LTIMEOUT, REQ_F_HARDLINK, REQ_F_INFLIGHT, REQ_F_IO_DRAIN,
-};
+use crate::uring::model::req::{Req, ReqRef, REQ_F_ARM_LTIMEOUT, REQ_F_HARDLINK, REQ_F_IO_DRAIN};
 use crate::uring::model::ring::{IoRingCtx, Ring};
 use crate::uring::model::sqe::{
     prep, Op, Sqe, IOSQE_CQE_SKIP_SUCCESS, IOSQE_IO_DRAIN, IOSQE_IO_HARDLINK, IOSQE_IO_LINK,
+    OP_LINK_TIMEOUT,
 };
 use kernel::prelude::*;
 use kernel::sync::Arc;
@@ -64,23 +63,19 @@ impl<'s> PreppedChain<'s> {
             if sqe.flags & IOSQE_CQE_SKIP_SUCCESS != 0 {
                 st.drain_disabled = true;
             }
-            let mut f = 0;
             if let Ok(Op::LinkTimeout { .. }) = op {
-                // A linked timeout needs a request before it that is not
-                // itself a linked timeout.
-                let prev_ok = i > 0 && !matches!(ops[i - 1], Some(Ok(Op::LinkTimeout { .. })));
-                if !prev_ok {
+                // A linked timeout needs a request before it in the chain
+                // (`link->head`) whose opcode is not LINK_TIMEOUT
+                // (`link->last->opcode`). The opcode is the entry's, whether
+                // or not its preparation succeeded: a failed entry stays in
+                // the chain as `link->last` (`io_submit_fail_init()`).
+                if i == 0 || sqes[i - 1].opcode == OP_LINK_TIMEOUT {
                     op = Err(EINVAL);
-                }
-            }
-            if let Ok(Op::Read { chan, .. } | Op::PollAdd { chan, .. }) = &op {
-                if chan.tracks_inflight() {
-                    f |= REQ_F_INFLIGHT;
                 }
             }
             failed |= op.is_err();
             ops.push(Some(op), GFP_KERNEL)?;
-            flags.push(f, GFP_KERNEL)?;
+            flags.push(0, GFP_KERNEL)?;
         }
         for i in 1..sqes.len() {
             if let Some(Ok(Op::LinkTimeout { .. })) = ops[i] {

@@ -2,9 +2,11 @@
 
 //! The task-work runner: runs one request's queued task work in task
 //! context with `uring_lock` held (C: `io_fallback_req_func()` or the
-//! task's `task_work` list).
+//! task's `task_work` list), terminated as C's fallback worker terminates
+//! it once the request's task has exited (`io_should_terminate_tw()`).
 
 use crate::glue::context::TaskCtx;
+use crate::uring::lifecycle::tw::io_should_terminate_tw;
 use crate::uring::lifecycle::{channel, complete, issue, link, timeout};
 use crate::uring::model::req::{Req, ReqArc, TwAction};
 use kernel::prelude::*;
@@ -16,10 +18,11 @@ pub(crate) fn run(req: Arc<Req>, cx: &mut TaskCtx) {
     ReqArc::open(req, |ring, req| {
         let mut g = ring.lock_uring(cx);
         let action = req.take_tw_action();
+        let terminate = io_should_terminate_tw(&req, &mut g);
         match action {
             TwAction::None => {}
-            TwAction::LinkTimeout => timeout::io_req_task_link_timeout(req, &mut g),
-            TwAction::PollWake => channel::io_poll_task_func(req, &mut g),
+            TwAction::LinkTimeout => timeout::io_req_task_link_timeout(req, terminate, &mut g),
+            TwAction::PollWake => channel::io_poll_task_func(req, terminate, &mut g),
             TwAction::Submit | TwAction::Complete | TwAction::FailLinks => {
                 let Some(r) = req.unpark() else {
                     pr_err!(
@@ -30,7 +33,7 @@ pub(crate) fn run(req: Arc<Req>, cx: &mut TaskCtx) {
                     return;
                 };
                 match action {
-                    TwAction::Submit => issue::io_queue_sqe(r, &mut g),
+                    TwAction::Submit => issue::io_req_task_submit(r, terminate, &mut g),
                     TwAction::Complete => complete::io_req_complete(r, &mut g),
                     _ => link::io_req_tw_fail_links(r, &mut g),
                 }

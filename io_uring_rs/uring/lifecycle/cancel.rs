@@ -197,7 +197,28 @@ fn task_inflight(ring: Ring<'_, '_>, cx: &mut TaskCtx, task: u32, tracked: bool)
 /// exit (`cancel_all` false: only `REQ_F_INFLIGHT` chains) or exec
 /// (`cancel_all` true) does, until none is left. Returns `-ETIMEDOUT` if
 /// that takes longer than `timeout_ms`.
+///
+/// Task exit then records the task as exited (C sets `PF_EXITING` right
+/// after `io_uring_files_cancel()`): task work for the requests it
+/// submitted is terminated from now on (`tw::io_should_terminate_tw()`).
+/// Exec leaves the task alive.
 pub(crate) fn io_uring_cancel_generic(
+    ring: Ring<'_, '_>,
+    cx: &mut TaskCtx,
+    task: u32,
+    cancel_all: bool,
+    timeout_ms: u32,
+) -> Result {
+    let ret = cancel_until_gone(ring, cx, task, cancel_all, timeout_ms);
+    if !cancel_all {
+        let before = ring.seq_horizon();
+        ring.lock_uring(cx).state().set_task_exited(task, before)?;
+    }
+    ret
+}
+
+/// The loop of `io_uring_cancel_generic()`.
+fn cancel_until_gone(
     ring: Ring<'_, '_>,
     cx: &mut TaskCtx,
     task: u32,

@@ -150,10 +150,20 @@ pub(crate) fn io_channel_write(ring: Ring<'_, '_>, cx: &mut TaskCtx, fd: u32, le
 
 /// Task work for a poll-armed request whose channel became ready
 /// (`io_poll_task_func()`): issue it again unless cancellation took it.
-pub(crate) fn io_poll_task_func<'id>(req: ReqArc<'id>, g: &mut UringGuard<'_, 'id>) {
+/// Terminated task work (`terminate`: its task exited) cancels it instead,
+/// as `io_poll_check_events()` returns `-ECANCELED`, links included.
+pub(crate) fn io_poll_task_func<'id>(
+    req: ReqArc<'id>,
+    terminate: bool,
+    g: &mut UringGuard<'_, 'id>,
+) {
     let Some(req) = g.cancelable().remove(req.seq()) else {
         return;
     };
+    if terminate {
+        poll_cancel_one(req, g);
+        return;
+    }
     if let Issued::Done { req, res, fail } = io_issue_sqe(req, g) {
         finish(req, res, fail, g);
     }

@@ -13,7 +13,7 @@
 
 use super::channel;
 use super::complete::{io_req_complete, io_req_complete_post};
-use super::issue::{io_issue_sqe, Issued};
+use super::issue::{io_assign_file, io_issue_sqe, Issued};
 use super::link::io_req_find_next;
 use super::timeout::{io_prep_linked_timeout, io_queue_linked_timeout};
 use crate::glue::context::{AtomicCtx, TaskCtx};
@@ -101,6 +101,7 @@ pub(crate) fn io_wq_submit_work<'id>(req: ReqRef<'id>, ring: Ring<'_, 'id>, cx: 
         let slot = ReqSlot::new(cx).ok();
         io_queue_linked_timeout(lt, slot, &mut ring.lock_timeout(cx));
     }
+    io_assign_file(&req);
     let issued = match req.op() {
         Some(Op::Read { .. }) => channel::io_read_blocking(req, cx),
         Some(Op::PollAdd { .. }) => channel::io_poll_blocking(req, cx),

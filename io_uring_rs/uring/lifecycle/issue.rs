@@ -7,9 +7,10 @@
 use super::complete::io_req_complete;
 use super::iowq::io_queue_iowq;
 use super::timeout::{io_prep_linked_timeout, io_queue_linked_timeout};
+use super::tw::io_should_terminate_tw;
 use super::{cancel, channel, timeout};
 use crate::uring::model::error::ecanceled;
-use crate::uring::model::req::{ReqRef, ReqSlot, REQ_F_FAIL, REQ_F_IO_DRAIN};
+use crate::uring::model::req::{Req, ReqRef, ReqSlot, REQ_F_FAIL, REQ_F_INFLIGHT, REQ_F_IO_DRAIN};
 use crate::uring::model::ring::UringGuard;
 use crate::uring::model::sqe::Op;
 use kernel::prelude::*;
@@ -84,6 +85,22 @@ pub(crate) fn io_queue_sqe<'id>(req: ReqRef<'id>, g: &mut UringGuard<'_, 'id>) {
     }
 }
 
+/// `io_req_task_submit()`: issues `req` from task work, or, if the task
+/// work is terminated (`terminate`: its task exited, or the ring exits),
+/// fails it with `-EFAULT` (`io_req_defer_failed()`), which cancels its
+/// links unless it is a hard link.
+pub(crate) fn io_req_task_submit<'id>(
+    req: ReqRef<'id>,
+    terminate: bool,
+    g: &mut UringGuard<'_, 'id>,
+) {
+    if terminate {
+        finish(req, EFAULT.to_errno(), true, g);
+    } else {
+        io_queue_sqe(req, g);
+    }
+}
+
 /// Submits a published chain head (`io_queue_sqe()` at submission): a
 /// drained head, or any head while drained ones wait, is deferred
 /// (`io_drain_req()`).
@@ -127,7 +144,10 @@ pub(crate) fn io_queue_deferred(g: &mut UringGuard<'_, '_>) {
             return;
         }
         if let Some(head) = g.defer_list().remove(key) {
-            io_queue_sqe(head, g);
+            // C queues the head's issue as task work (`io_req_task_queue()`),
+            // which is terminated once its task has exited.
+            let terminate = io_should_terminate_tw(&head, g);
+            io_req_task_submit(head, terminate, g);
         }
     }
 }
@@ -141,8 +161,24 @@ pub(crate) fn finish<'id>(req: ReqRef<'id>, res: i32, fail: bool, g: &mut UringG
     io_req_complete(req, g);
 }
 
+/// `io_assign_file()`: resolves the request's file as it is issued, inline
+/// or in io-wq. A channel that stands for an io_uring file descriptor makes
+/// the request `REQ_F_INFLIGHT` here (`io_file_get_normal()`), not at
+/// preparation: task exit does not cancel a chain whose inflight request
+/// was never issued (still behind its link, or deferred by a drain).
+pub(crate) fn io_assign_file(req: &Req) {
+    if let Some(Op::Read { chan, .. } | Op::Write { chan, .. } | Op::PollAdd { chan, .. }) =
+        req.op()
+    {
+        if chan.tracks_inflight() {
+            req.set_flags(REQ_F_INFLIGHT);
+        }
+    }
+}
+
 /// `io_issue_sqe()` without blocking: runs the opcode's issue handler.
 pub(crate) fn io_issue_sqe<'id>(req: ReqRef<'id>, g: &mut UringGuard<'_, 'id>) -> Issued<'id> {
+    io_assign_file(&req);
     match req.op() {
         Some(Op::Nop) => Issued::res(req, 0),
         Some(Op::Timeout { .. }) => timeout::io_timeout(req, g),

@@ -255,8 +255,14 @@ pub(crate) fn io_link_timeout_fn<'id>(
     }
 }
 
-/// `io_req_task_link_timeout()`: task work after the linked timeout fired.
-pub(crate) fn io_req_task_link_timeout<'id>(lt: ReqArc<'id>, g: &mut UringGuard<'_, 'id>) {
+/// `io_req_task_link_timeout()`: task work after the linked timeout fired:
+/// cancels the live target, unless the task work is terminated
+/// (`terminate`, see `tw::io_should_terminate_tw()`).
+pub(crate) fn io_req_task_link_timeout<'id>(
+    lt: ReqArc<'id>,
+    terminate: bool,
+    g: &mut UringGuard<'_, 'id>,
+) {
     let (target, lt_ref) = {
         let mut b = g.lock_both();
         match lt.take_live_target(&mut b) {
@@ -283,9 +289,15 @@ pub(crate) fn io_req_task_link_timeout<'id>(lt: ReqArc<'id>, g: &mut UringGuard<
         io_req_complete(lt_ref, g);
         return;
     };
-    let res = match io_try_cancel(g, &CancelData::request(&target)) {
-        Ok(()) => etime().to_errno(),
-        Err(e) => e.to_errno(),
+    // Terminated task work (its task exited) leaves the target alone and
+    // reports `-ENOENT`, the value C starts from.
+    let res = if terminate {
+        ENOENT.to_errno()
+    } else {
+        match io_try_cancel(g, &CancelData::request(&target)) {
+            Ok(()) => etime().to_errno(),
+            Err(e) => e.to_errno(),
+        }
     };
     lt_ref.set_res(res);
     io_req_complete(lt_ref, g);

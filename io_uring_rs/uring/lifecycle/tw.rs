@@ -8,11 +8,26 @@
 //! kernel worker that takes `uring_lock`. The queue is ordered, so items run
 //! one at a time and in the order they were queued, as a task's list does.
 //! Both functions allocate nothing and may be called in any context.
+//!
+//! Once the submitting task has exited, C runs its task work in the
+//! fallback worker, where `io_should_terminate_tw()` is true: issuing is
+//! terminated (`-EFAULT`), a poll wake-up cancels, a linked timeout no
+//! longer cancels its target. [`io_should_terminate_tw`] tells the task-work
+//! handlers when that is the case here.
 
 use crate::uring::model::req::{task_work_add_bare, Req, ReqRef, TwAction};
+use crate::uring::model::ring::UringGuard;
 use kernel::sync::Arc;
 
 pub(crate) use crate::uring::model::req::BareTw;
+
+/// `io_should_terminate_tw()`: whether task work for `req` runs after its
+/// task exited (C: `PF_EXITING`, or `PF_KTHREAD` in the fallback worker
+/// that runs a dead task's work) or while its ring exits
+/// (`percpu_ref_is_dying(&ctx->refs)`).
+pub(crate) fn io_should_terminate_tw(req: &Req, g: &mut UringGuard<'_, '_>) -> bool {
+    g.ring().is_dying() || g.state().task_exited(req.task(), req.seq())
+}
 
 /// Queues `action` for `req`, with the reference the caller gives up: it is
 /// parked in the request until the task work takes it back.

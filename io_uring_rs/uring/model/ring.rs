@@ -46,6 +46,38 @@ pub(crate) struct UringState {
     /// A `IOSQE_CQE_SKIP_SUCCESS` request was submitted: draining is no
     /// longer possible (`drain_disabled`).
     pub(crate) drain_disabled: bool,
+    /// Tasks that exited, each with the first sequence number allocated
+    /// after its exit: its requests below that are a dead task's, whose
+    /// task work C runs in the fallback worker (`PF_EXITING`). A later
+    /// request with the same task id is a new task's.
+    exited: KVec<TaskExit>,
+}
+
+/// A task that exited: requests of `task` with a sequence number below
+/// `before` were submitted by it.
+#[derive(Clone, Copy)]
+struct TaskExit {
+    task: u32,
+    before: u64,
+}
+
+impl UringState {
+    /// Records that `task` exited after submitting every request numbered
+    /// below `before`. One record per task id: a later exit moves it.
+    pub(crate) fn set_task_exited(&mut self, task: u32, before: u64) -> Result {
+        if let Some(e) = self.exited.iter_mut().find(|e| e.task == task) {
+            e.before = e.before.max(before);
+            return Ok(());
+        }
+        self.exited.push(TaskExit { task, before }, GFP_KERNEL)?;
+        Ok(())
+    }
+
+    /// Whether request `seq` of `task` was submitted by a task that has
+    /// exited since.
+    pub(crate) fn task_exited(&self, task: u32, seq: u64) -> bool {
+        self.exited.iter().any(|e| e.task == task && seq < e.before)
+    }
 }
 
 /// State protected by `completion_lock`.
@@ -136,6 +168,7 @@ impl IoRingCtx {
                     submitted: 0,
                     drain_next: false,
                     drain_disabled: false,
+                    exited: KVec::new(),
                 },
                 "IoRingCtx::uring_lock"
             ),
@@ -182,6 +215,12 @@ impl IoRingCtx {
     /// Returns a fresh request sequence number.
     pub(super) fn next_seq(&self) -> u64 {
         self.next_seq.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// The sequence number the next request will get: every request
+    /// allocated so far has a smaller one.
+    pub(crate) fn seq_horizon(&self) -> u64 {
+        self.next_seq.load(Ordering::Relaxed)
     }
 
     /// Accounts a newly allocated request.

@@ -19,3 +19,5 @@ pub const ENOENT: u32 = 2;
 pub const EINTR: u32 = 4;
 /// Invalid argument.
 pub const EINVAL: u32 = 22;
+/// Bad address.
+pub const EFAULT: u32 = 14;

@@ -265,6 +265,9 @@ fn submit(r: &Shared, sqes: &[IoUringRsSqe], c: &mut Counts) -> Result<(), Strin
     Ok(())
 }
 
+/// Random operations each thread makes in each round at the least.
+const MIN_STEPS: usize = 8;
+
 /// Keeps `n` io-wq reads of the ring's unwritten channel blocked: chains
 /// of two hard-linked reads and a NOP, so that when ring exit signals the
 /// head (`-EINTR`), the chain goes on in the same io-wq worker, on a ring
@@ -333,8 +336,7 @@ fn stress_process(seed: u64, secs: u64, threads: usize, blocked: usize) -> Resul
     while Instant::now() < deadline {
         round += 1;
         let ring = open_ring(&mut rng)?;
-        let round_end =
-            (Instant::now() + Duration::from_millis(200 + rng.below(600))).min(deadline);
+        let round_len = Duration::from_millis(200 + rng.below(600));
         let mut handles = Vec::new();
         for t in 0..threads {
             let ring = ring.clone();
@@ -344,8 +346,14 @@ fn stress_process(seed: u64, secs: u64, threads: usize, blocked: usize) -> Resul
                 let mut ud = (t as u64 + 1) << 48 | round << 24;
                 let mut c = Counts::default();
                 block_reads(&ring, blocked, &mut ud, &mut c)?;
-                while Instant::now() < round_end {
+                // The round's random operations start once the reads are
+                // blocked (under TCG that alone can take a round's length),
+                // and each thread makes a few even past the deadline.
+                let round_end = (Instant::now() + round_len).min(deadline);
+                let mut steps = 0;
+                while steps < MIN_STEPS || Instant::now() < round_end {
                     step(&ring, &mut rng, &mut ud, &mut c)?;
+                    steps += 1;
                 }
                 Ok(c)
             }));

@@ -37,13 +37,14 @@ impl<T> AtomicLock<T> {
 
     /// Takes the lock, lending the caller's task context to the guard.
     pub(crate) fn lock<'a>(&'a self, _cx: &'a mut TaskCtx) -> AtomicGuard<'a, T> {
+        let guard = self.lock.lock();
+        // The caller's only other context is lent to the guard for as long,
+        // and the io-wq lock comes before `timeout_lock` in the lock order.
+        // SAFETY: A spinlock is held until the guard drops: atomic context.
+        let cx = unsafe { AtomicCtx::enter() };
         AtomicGuard {
-            guard: self.lock.lock(),
-            // SAFETY: A spinlock is held until the guard is dropped, so this
-            // is atomic context; the caller's only other context is lent to
-            // the guard for as long, and it held no ring lock whose order
-            // forbids `timeout_lock` (the io-wq lock comes before it).
-            cx: unsafe { AtomicCtx::enter() },
+            guard,
+            cx,
             _task: PhantomData,
         }
     }

@@ -145,11 +145,10 @@ pub(crate) fn iowq_cancel<T: HasWork<T, 1>>(req: &Arc<T>) -> bool {
     if !unsafe { bindings::cancel_work(raw) } {
         return false;
     }
-    // SAFETY: `cancel_work()` returned true: the item was pending and now
-    // never runs. While pending, the queue owned the reference that
-    // `Arc::into_raw` leaked when the item was enqueued (the `Arc<T>`
-    // `RawWorkItem` impl), with the pointer `ptr` (the `Arc`'s data, as
-    // `Arc::into_raw` returns it); it is reclaimed here, once.
+    // `cancel_work()` returned true: the item was pending and now never
+    // runs. While pending, the queue owned the reference that `Arc::into_raw`
+    // leaked when the item was enqueued (the `Arc<T>` `RawWorkItem` impl).
+    // SAFETY: `ptr` is that reference's pointer; it is reclaimed once, here.
     drop(unsafe { Arc::from_raw(ptr) });
     true
 }

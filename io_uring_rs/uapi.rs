@@ -218,3 +218,58 @@ pub(crate) const IO_URING_RS_IOC_CHANNEL_WRITE: u32 =
 /// `_IOR('U', 6, struct io_uring_rs_stats)`.
 pub(crate) const IO_URING_RS_IOC_STATS: u32 =
     ioc(IOC_READ, 6, core::mem::size_of::<IoUringRsStats>());
+
+/// [`IO_URING_RS_IOC_SETUP`]: `io_uring_setup(entries, params)` on the
+/// opened file, which becomes the ring; once per file.
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub(crate) struct IoUringRsSetup {
+    /// The SQ size asked for, as `io_uring_setup()`'s first argument.
+    pub(crate) entries: u32,
+    /// Must be 0.
+    pub(crate) resv: u32,
+    /// User address of a `struct io_uring_params`, read and written back.
+    pub(crate) params: u64,
+}
+
+/// [`IO_URING_RS_IOC_ENTER`]: `io_uring_enter()`'s arguments after the fd.
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub(crate) struct IoUringRsEnter {
+    /// Entries to submit from the SQ ring.
+    pub(crate) to_submit: u32,
+    /// Completions to wait for with `IORING_ENTER_GETEVENTS`.
+    pub(crate) min_complete: u32,
+    /// `IORING_ENTER_*`.
+    pub(crate) flags: u32,
+    /// Must be 0.
+    pub(crate) resv: u32,
+    /// A `sigset_t` or, with `IORING_ENTER_EXT_ARG`, a `struct
+    /// io_uring_getevents_arg`.
+    pub(crate) arg: u64,
+    /// The size of what `arg` points to.
+    pub(crate) argsz: u64,
+}
+
+/// [`IO_URING_RS_IOC_REGISTER`]: `io_uring_register()`'s arguments after
+/// the fd.
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub(crate) struct IoUringRsRegister {
+    /// `IORING_REGISTER_*`.
+    pub(crate) opcode: u32,
+    /// Number of arguments at `arg`.
+    pub(crate) nr_args: u32,
+    /// User address of the arguments.
+    pub(crate) arg: u64,
+}
+
+/// `_IOW('U', 16, struct io_uring_rs_setup)`.
+pub(crate) const IO_URING_RS_IOC_SETUP: u32 =
+    ioc(IOC_WRITE, 16, core::mem::size_of::<IoUringRsSetup>());
+/// `_IOW('U', 17, struct io_uring_rs_enter)`.
+pub(crate) const IO_URING_RS_IOC_ENTER: u32 =
+    ioc(IOC_WRITE, 17, core::mem::size_of::<IoUringRsEnter>());
+/// `_IOW('U', 18, struct io_uring_rs_register)`.
+pub(crate) const IO_URING_RS_IOC_REGISTER: u32 =
+    ioc(IOC_WRITE, 18, core::mem::size_of::<IoUringRsRegister>());

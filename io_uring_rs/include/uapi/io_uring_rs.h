@@ -102,4 +102,44 @@ struct io_uring_rs_stats {
 #define IO_URING_RS_IOC_CHANNEL_WRITE	_IOW('U', 5, struct io_uring_rs_channel_write)
 #define IO_URING_RS_IOC_STATS		_IOR('U', 6, struct io_uring_rs_stats)
 
+/*
+ * The ring ABI is io_uring's own (<linux/io_uring.h>: struct
+ * io_uring_params, the SQ and CQ rings mapped with mmap() at
+ * IORING_OFF_SQ_RING, IORING_OFF_CQ_RING and IORING_OFF_SQES, struct
+ * io_uring_sqe and io_uring_cqe). These three ioctls stand for the three
+ * system calls; each returns what the system call returns.
+ *
+ *   io_uring_setup(entries, p)  ->  fd = open("/dev/io_uring_rs", O_RDWR);
+ *                                   ioctl(fd, IO_URING_RS_IOC_SETUP, &s)
+ *   io_uring_enter(fd, ...)     ->  ioctl(fd, IO_URING_RS_IOC_ENTER, &e)
+ *   io_uring_register(fd, ...)  ->  ioctl(fd, IO_URING_RS_IOC_REGISTER, &r)
+ *
+ * SETUP succeeds once per open file (-EBUSY after) and returns 0: the
+ * opened file is the ring.
+ */
+struct io_uring_rs_setup {
+	__u32	entries;
+	__u32	resv;		/* must be 0 */
+	__u64	params;		/* user pointer to struct io_uring_params */
+};
+
+struct io_uring_rs_enter {
+	__u32	to_submit;
+	__u32	min_complete;
+	__u32	flags;		/* IORING_ENTER_* */
+	__u32	resv;		/* must be 0 */
+	__u64	arg;		/* sigset_t * or struct io_uring_getevents_arg * */
+	__u64	argsz;
+};
+
+struct io_uring_rs_register {
+	__u32	opcode;		/* IORING_REGISTER_* */
+	__u32	nr_args;
+	__u64	arg;
+};
+
+#define IO_URING_RS_IOC_SETUP		_IOW('U', 16, struct io_uring_rs_setup)
+#define IO_URING_RS_IOC_ENTER		_IOW('U', 17, struct io_uring_rs_enter)
+#define IO_URING_RS_IOC_REGISTER	_IOW('U', 18, struct io_uring_rs_register)
+
 #endif /* _UAPI_IO_URING_RS_H */

@@ -31,6 +31,15 @@ fn layout() -> Vec<(&'static str, u64)> {
         size!("io_uring_rs_channel_write", IoUringRsChannelWrite),
         size!("io_uring_rs_version", IoUringRsVersion),
         size!("io_uring_rs_stats", IoUringRsStats),
+        size!("io_uring_rs_setup", IoUringRsSetup),
+        size!("io_uring_rs_enter", IoUringRsEnter),
+        size!("io_uring_rs_register", IoUringRsRegister),
+        ("IO_URING_RS_IOC_SETUP", u64::from(IO_URING_RS_IOC_SETUP)),
+        ("IO_URING_RS_IOC_ENTER", u64::from(IO_URING_RS_IOC_ENTER)),
+        (
+            "IO_URING_RS_IOC_REGISTER",
+            u64::from(IO_URING_RS_IOC_REGISTER),
+        ),
         (
             "IO_URING_RS_IOC_VERSION",
             u64::from(IO_URING_RS_IOC_VERSION),
@@ -76,6 +85,18 @@ fn layout() -> Vec<(&'static str, u64)> {
         resv
     ));
     v.extend(off!("io_uring_rs_cqe", IoUringRsCqe, user_data, res, flags));
+    v.extend(off!("io_uring_rs_setup", IoUringRsSetup, entries, resv, params));
+    v.extend(off!(
+        "io_uring_rs_enter",
+        IoUringRsEnter,
+        to_submit,
+        min_complete,
+        flags,
+        resv,
+        arg,
+        argsz
+    ));
+    v.extend(off!("io_uring_rs_register", IoUringRsRegister, opcode, nr_args, arg));
     v.extend(off!("io_uring_rs_submit", IoUringRsSubmit, sqes, nr, resv));
     v.extend(off!(
         "io_uring_rs_wait",

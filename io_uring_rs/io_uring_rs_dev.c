@@ -6,10 +6,16 @@
  * the one piece of C, as in Rust Binder's binderfs.
  */
 #include <linux/compat.h>
+#include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <uapi/linux/io_uring.h>
 
 int io_uring_rs_open(struct file *file);
 int io_uring_rs_release(struct file *file);
@@ -17,6 +23,109 @@ int io_uring_rs_flush_exit(struct file *file);
 long io_uring_rs_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 int io_uring_rs_dev_register(void);
 void io_uring_rs_dev_unregister(void);
+void *io_uring_rs_mmap_region(struct file *file, unsigned long offset);
+int io_uring_rs_task_sigpending(void);
+struct io_uring_rs_region;
+struct io_uring_rs_region *io_uring_rs_region_alloc(size_t size);
+void io_uring_rs_region_free(struct io_uring_rs_region *r);
+void *io_uring_rs_region_ptr(struct io_uring_rs_region *r);
+
+/* A signal to deliver, not only TIF_NOTIFY_SIGNAL (see glue/context.rs). */
+int io_uring_rs_task_sigpending(void)
+{
+	return task_sigpending(current);
+}
+
+/*
+ * Memory shared with user space, as io_uring's io_pages_map(): zeroed pages
+ * charged to the caller's memory cgroup, mapped contiguously in the kernel
+ * (vmap) and into the process by mmap() (vm_insert_pages, which takes a
+ * reference on each page: a mapping outlives the ring safely).
+ */
+struct io_uring_rs_region {
+	struct page **pages;
+	unsigned int nr_pages;
+	void *ptr;
+};
+
+void io_uring_rs_region_free(struct io_uring_rs_region *r)
+{
+	unsigned int i;
+
+	if (r->ptr)
+		vunmap(r->ptr);
+	for (i = 0; i < r->nr_pages; i++)
+		put_page(r->pages[i]);
+	kvfree(r->pages);
+	kfree(r);
+}
+
+struct io_uring_rs_region *io_uring_rs_region_alloc(size_t size)
+{
+	struct io_uring_rs_region *r;
+	unsigned long nr = DIV_ROUND_UP(size, PAGE_SIZE);
+
+	if (!size || nr > UINT_MAX)
+		return NULL;
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+	if (!r)
+		return NULL;
+	r->pages = kvcalloc(nr, sizeof(*r->pages), GFP_KERNEL_ACCOUNT);
+	if (!r->pages)
+		goto err;
+	for (; r->nr_pages < nr; r->nr_pages++) {
+		struct page *page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO |
+					       __GFP_NOWARN);
+
+		if (!page)
+			goto err;
+		r->pages[r->nr_pages] = page;
+	}
+	r->ptr = vmap(r->pages, nr, VM_MAP, PAGE_KERNEL);
+	if (!r->ptr)
+		goto err;
+	return r;
+err:
+	io_uring_rs_region_free(r);
+	return NULL;
+}
+
+void *io_uring_rs_region_ptr(struct io_uring_rs_region *r)
+{
+	return r->ptr;
+}
+
+/*
+ * io_uring_mmap() and io_uring_mmap_pages() of 6.12: the rings are mapped
+ * up to the size asked for, the SQE array whole; what the mapping has
+ * beyond the region stays unpopulated (SIGBUS on access), and it can never
+ * grow (VM_DONTEXPAND).
+ */
+static int io_uring_rs_region_mmap(struct io_uring_rs_region *r,
+				   struct vm_area_struct *vma)
+{
+	unsigned long nr = r->nr_pages;
+	unsigned long off = vma->vm_pgoff << PAGE_SHIFT;
+
+	if ((off & IORING_OFF_MMAP_MASK) != IORING_OFF_SQES)
+		nr = min(nr, vma_pages(vma));
+	vm_flags_set(vma, VM_DONTEXPAND);
+	return vm_insert_pages(vma, vma->vm_start, r->pages, &nr);
+}
+
+/*
+ * mmap() at IORING_OFF_SQ_RING, IORING_OFF_CQ_RING or IORING_OFF_SQES of a
+ * set-up ring; Rust finds the region (or an ERR_PTR). The ring cannot go
+ * away: the file being mapped holds it.
+ */
+static int io_uring_rs_fop_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	void *r = io_uring_rs_mmap_region(file, vma->vm_pgoff << PAGE_SHIFT);
+
+	if (IS_ERR(r))
+		return PTR_ERR(r);
+	return io_uring_rs_region_mmap(r, vma);
+}
 
 static int io_uring_rs_fop_open(struct inode *inode, struct file *file)
 {
@@ -46,6 +155,7 @@ static const struct file_operations io_uring_rs_fops = {
 	.open		= io_uring_rs_fop_open,
 	.release	= io_uring_rs_fop_release,
 	.flush		= io_uring_rs_fop_flush,
+	.mmap		= io_uring_rs_fop_mmap,
 	.unlocked_ioctl	= io_uring_rs_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= noop_llseek,

@@ -5,11 +5,12 @@
 
 use crate::glue::context::TaskCtx;
 use crate::ktap::{Ktap, Report};
-use crate::uring::entry::submit::io_submit_sqes;
+use crate::uapi::IORING_SQ_CQ_OVERFLOW;
+use crate::uring::entry::submit::{io_submit_from_sq, io_submit_sqes};
 use crate::uring::lifecycle::cancel::{io_ring_exit, io_uring_cancel_generic};
 use crate::uring::lifecycle::channel::{io_channel_create, io_channel_write};
 use crate::uring::lifecycle::complete::io_cqring_wait;
-use crate::uring::model::ring::{IoRingCtx, Ring};
+use crate::uring::model::ring::{IoRingCtx, Ring, RingParams};
 use crate::uring::model::sqe::*;
 use kernel::prelude::*;
 use kernel::sync::Arc;
@@ -37,8 +38,17 @@ fn with_ring(
     body: impl FnOnce(&Arc<IoRingCtx>, &mut TaskCtx) -> CaseResult,
 ) -> CaseResult {
     let ring = IoRingCtx::create(cx).map_err(|_| "ring allocation failed")?;
-    let res = body(&ring, cx);
-    if Ring::open(&ring, |r| io_ring_exit(r, cx, 5000)) {
+    run_and_exit(&ring, cx, body)
+}
+
+/// Runs `body` on `ring`, then exits the ring and checks nothing leaked.
+fn run_and_exit(
+    ring: &Arc<IoRingCtx>,
+    cx: &mut TaskCtx,
+    body: impl FnOnce(&Arc<IoRingCtx>, &mut TaskCtx) -> CaseResult,
+) -> CaseResult {
+    let res = body(ring, cx);
+    if Ring::open(ring, |r| io_ring_exit(r, cx, 5000)) {
         return Err("ring exit took longer than 5 s");
     }
     if ring.inflight() != 0 {
@@ -48,7 +58,7 @@ fn with_ring(
 }
 
 fn submit(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, sqes: &[Sqe]) -> CaseResult {
-    match io_submit_sqes(ring, cx, sqes, TASK) {
+    match io_submit_sqes(ring, cx, sqes, TASK, &InlineNs, false) {
         Ok(n) if n == sqes.len() => Ok(()),
         _ => Err("submission failed"),
     }
@@ -115,7 +125,7 @@ pub(crate) fn write(flags: u8, ud: u64, fd: i32, len: u32) -> Sqe {
 pub(crate) fn poll(flags: u8, ud: u64, fd: i32) -> Sqe {
     Sqe {
         fd,
-        len: POLLIN,
+        op_flags: POLLIN,
         ..sqe(OP_POLL_ADD, flags, ud)
     }
 }
@@ -123,6 +133,7 @@ pub(crate) fn poll(flags: u8, ud: u64, fd: i32) -> Sqe {
 pub(crate) fn timeout(flags: u8, ud: u64, ms: u64, count: u64, tflags: u32) -> Sqe {
     Sqe {
         addr: ms * 1_000_000,
+        len: 1,
         off: count,
         op_flags: tflags,
         ..sqe(OP_TIMEOUT, flags, ud)
@@ -132,6 +143,7 @@ pub(crate) fn timeout(flags: u8, ud: u64, ms: u64, count: u64, tflags: u32) -> S
 pub(crate) fn link_timeout(flags: u8, ud: u64, ms: u64) -> Sqe {
     Sqe {
         addr: ms * 1_000_000,
+        len: 1,
         ..sqe(OP_LINK_TIMEOUT, flags, ud)
     }
 }
@@ -147,7 +159,7 @@ pub(crate) fn cancel(flags: u8, ud: u64, target: u64, cflags: u32) -> Sqe {
 fn timeout_update(ud: u64, target: u64, ms: u64, flags: u32) -> Sqe {
     Sqe {
         addr: target,
-        addr2: ms * 1_000_000,
+        off: ms * 1_000_000,
         op_flags: flags,
         ..sqe(OP_TIMEOUT_REMOVE, 0, ud)
     }
@@ -693,7 +705,73 @@ pub(crate) const CASES: &[Case] = &[
             expect_none(ring, cx, 20)
         })
     }),
+    // The CQ ring: a flood into 4 entries overflows and loses nothing.
+    ("r1_cq_overflow_loses_nothing", |cx| {
+        with_small_ring(cx, 4, 4, |ring, cx| {
+            let mut sqes = KVec::new();
+            for ud in 0..64 {
+                sqes.push(nop(0, ud), GFP_KERNEL).map_err(|_| "oom")?;
+            }
+            submit(ring, cx, &sqes)?;
+            if ring.rings().sq_flags() & IORING_SQ_CQ_OVERFLOW == 0 {
+                return Err("IORING_SQ_CQ_OVERFLOW not set");
+            }
+            let got = reap(ring, cx, 64)?;
+            for (i, c) in got.iter().enumerate() {
+                if c.user_data != i as u64 || c.res != 0 {
+                    return Err("overflowed completions out of order");
+                }
+            }
+            if ring.rings().sq_flags() & IORING_SQ_CQ_OVERFLOW != 0 {
+                return Err("IORING_SQ_CQ_OVERFLOW still set");
+            }
+            if ring.rings().cq_tail() != 64 {
+                return Err("CQ tail is not 64");
+            }
+            expect_none(ring, cx, 10)
+        })
+    }),
+    // The SQ ring: entries taken between head and tail through the SQ
+    // array; a slot naming no entry is dropped and ends the batch.
+    ("r2_sq_ring_submission_and_dropped", |cx| {
+        with_small_ring(cx, 4, 8, |ring, cx| {
+            let r = ring.rings();
+            for (pos, ud) in [(0u32, 10u64), (1, 11)] {
+                r.set_sqe(pos, &nop(0, ud));
+                r.set_sq_array(pos, pos);
+            }
+            r.set_sq_array(2, 7);
+            r.set_sqe(3, &nop(0, 13));
+            r.set_sq_array(3, 3);
+            r.set_sq_tail(4);
+            let n = io_submit_from_sq(ring, cx, 8, TASK, &InlineNs).map_err(|_| "enter failed")?;
+            if n != 2 || r.sq_head() != 3 || r.sq_dropped() != 1 {
+                return Err("wrong count, head or sq_dropped after a bad slot");
+            }
+            let n = io_submit_from_sq(ring, cx, 8, TASK, &InlineNs).map_err(|_| "enter failed")?;
+            if n != 1 || r.sq_head() != 4 {
+                return Err("the entry after the bad slot was not submitted");
+            }
+            expect_in_order(ring, cx, &[(10, 0), (11, 0), (13, 0)])
+        })
+    }),
 ];
+
+/// As [`with_ring`], with `sq` and `cq` entries.
+fn with_small_ring(
+    cx: &mut TaskCtx,
+    sq: u32,
+    cq: u32,
+    body: impl FnOnce(&Arc<IoRingCtx>, &mut TaskCtx) -> CaseResult,
+) -> CaseResult {
+    let params = RingParams {
+        sq_entries: sq,
+        cq_entries: cq,
+        ..RingParams::DEFAULT
+    };
+    let ring = IoRingCtx::create_with(cx, params).map_err(|_| "ring allocation failed")?;
+    run_and_exit(&ring, cx, body)
+}
 
 /// Runs every self-test case.
 pub(crate) fn run(cx: &mut TaskCtx) -> Report {

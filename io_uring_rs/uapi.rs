@@ -157,8 +157,9 @@ pub(crate) struct IoUringRsVersion {
 #[repr(C)]
 #[derive(Clone, Copy, Default, Debug)]
 pub(crate) struct IoUringRsStats {
-    /// Rings whose exit has not finished: open ones (the caller's too) and
-    /// closed ones still exiting.
+    /// Rings whose exit has not finished: those of open files (a file has
+    /// one once set up or used by a legacy ioctl) and closed ones still
+    /// exiting.
     pub(crate) rings: u32,
     /// Closed rings whose exit has not finished.
     pub(crate) exiting: u32,
@@ -273,3 +274,195 @@ pub(crate) const IO_URING_RS_IOC_ENTER: u32 =
 /// `_IOW('U', 18, struct io_uring_rs_register)`.
 pub(crate) const IO_URING_RS_IOC_REGISTER: u32 =
     ioc(IOC_WRITE, 18, core::mem::size_of::<IoUringRsRegister>());
+
+/// `struct io_uring_sqe` of `<linux/io_uring.h>`: the ring ABI's submission
+/// entry (64 bytes), with the union members the core reads named by their
+/// first meaning (`off` is also `addr2`, `op_flags` every `*_flags`).
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
+pub(crate) struct IoUringSqe {
+    /// `IORING_OP_*`.
+    pub(crate) opcode: u8,
+    /// `IOSQE_*`.
+    pub(crate) flags: u8,
+    /// `ioprio`.
+    pub(crate) ioprio: u16,
+    /// The file descriptor.
+    pub(crate) fd: i32,
+    /// `off`, or `addr2`.
+    pub(crate) off: u64,
+    /// `addr`.
+    pub(crate) addr: u64,
+    /// `len`.
+    pub(crate) len: u32,
+    /// `rw_flags`, `poll32_events`, `timeout_flags`, `cancel_flags`, ...
+    pub(crate) op_flags: u32,
+    /// Returned in the completion.
+    pub(crate) user_data: u64,
+    /// `buf_index`.
+    pub(crate) buf_index: u16,
+    /// `personality`.
+    pub(crate) personality: u16,
+    /// `splice_fd_in`, `file_index`.
+    pub(crate) splice_fd_in: u32,
+    /// `addr3`.
+    pub(crate) addr3: u64,
+    /// `__pad2[0]`.
+    pub(crate) pad2: u64,
+}
+
+/// `struct io_uring_cqe` (16 bytes).
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
+pub(crate) struct IoUringCqe {
+    /// The request's `user_data`.
+    pub(crate) user_data: u64,
+    /// Result or negative errno.
+    pub(crate) res: i32,
+    /// `IORING_CQE_F_*`.
+    pub(crate) flags: u32,
+}
+
+/// `struct io_sqring_offsets`.
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub(crate) struct IoSqringOffsets {
+    pub(crate) head: u32,
+    pub(crate) tail: u32,
+    pub(crate) ring_mask: u32,
+    pub(crate) ring_entries: u32,
+    pub(crate) flags: u32,
+    pub(crate) dropped: u32,
+    pub(crate) array: u32,
+    pub(crate) resv1: u32,
+    pub(crate) user_addr: u64,
+}
+
+/// `struct io_cqring_offsets`.
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub(crate) struct IoCqringOffsets {
+    pub(crate) head: u32,
+    pub(crate) tail: u32,
+    pub(crate) ring_mask: u32,
+    pub(crate) ring_entries: u32,
+    pub(crate) overflow: u32,
+    pub(crate) cqes: u32,
+    pub(crate) flags: u32,
+    pub(crate) resv1: u32,
+    pub(crate) user_addr: u64,
+}
+
+/// `struct io_uring_params` (120 bytes).
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub(crate) struct IoUringParams {
+    pub(crate) sq_entries: u32,
+    pub(crate) cq_entries: u32,
+    pub(crate) flags: u32,
+    pub(crate) sq_thread_cpu: u32,
+    pub(crate) sq_thread_idle: u32,
+    pub(crate) features: u32,
+    pub(crate) wq_fd: u32,
+    pub(crate) resv: [u32; 3],
+    pub(crate) sq_off: IoSqringOffsets,
+    pub(crate) cq_off: IoCqringOffsets,
+}
+
+/// `struct io_uring_getevents_arg` (`IORING_ENTER_EXT_ARG`).
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub(crate) struct IoUringGeteventsArg {
+    pub(crate) sigmask: u64,
+    pub(crate) sigmask_sz: u32,
+    pub(crate) min_wait_usec: u32,
+    pub(crate) ts: u64,
+}
+
+/// `struct __kernel_timespec`.
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub(crate) struct KernelTimespec {
+    pub(crate) tv_sec: i64,
+    pub(crate) tv_nsec: i64,
+}
+
+/// `struct io_uring_probe` without its trailing ops (16 bytes).
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub(crate) struct IoUringProbe {
+    pub(crate) last_op: u8,
+    pub(crate) ops_len: u8,
+    pub(crate) resv: u16,
+    pub(crate) resv2: [u32; 3],
+}
+
+/// `struct io_uring_probe_op` (8 bytes).
+#[repr(C)]
+#[derive(Clone, Copy, Default, Debug)]
+pub(crate) struct IoUringProbeOp {
+    pub(crate) op: u8,
+    pub(crate) resv: u8,
+    pub(crate) flags: u16,
+    pub(crate) resv2: u32,
+}
+
+/// `IO_URING_OP_SUPPORTED`.
+pub(crate) const IO_URING_OP_SUPPORTED: u16 = 1 << 0;
+
+/// `IORING_OFF_SQ_RING`.
+pub(crate) const IORING_OFF_SQ_RING: u64 = 0;
+/// `IORING_OFF_CQ_RING`.
+pub(crate) const IORING_OFF_CQ_RING: u64 = 0x800_0000;
+/// `IORING_OFF_SQES`.
+pub(crate) const IORING_OFF_SQES: u64 = 0x1000_0000;
+/// `IORING_OFF_MMAP_MASK`: the bits of an `mmap()` offset that select the
+/// region.
+pub(crate) const IORING_OFF_MMAP_MASK: u64 = 0xf800_0000;
+
+/// `IORING_SETUP_*` of Linux 6.12.
+pub(crate) const IORING_SETUP_IOPOLL: u32 = 1 << 0;
+pub(crate) const IORING_SETUP_SQPOLL: u32 = 1 << 1;
+pub(crate) const IORING_SETUP_SQ_AFF: u32 = 1 << 2;
+pub(crate) const IORING_SETUP_CQSIZE: u32 = 1 << 3;
+pub(crate) const IORING_SETUP_CLAMP: u32 = 1 << 4;
+pub(crate) const IORING_SETUP_ATTACH_WQ: u32 = 1 << 5;
+pub(crate) const IORING_SETUP_R_DISABLED: u32 = 1 << 6;
+pub(crate) const IORING_SETUP_SUBMIT_ALL: u32 = 1 << 7;
+pub(crate) const IORING_SETUP_COOP_TASKRUN: u32 = 1 << 8;
+pub(crate) const IORING_SETUP_TASKRUN_FLAG: u32 = 1 << 9;
+pub(crate) const IORING_SETUP_SQE128: u32 = 1 << 10;
+pub(crate) const IORING_SETUP_CQE32: u32 = 1 << 11;
+pub(crate) const IORING_SETUP_SINGLE_ISSUER: u32 = 1 << 12;
+pub(crate) const IORING_SETUP_DEFER_TASKRUN: u32 = 1 << 13;
+pub(crate) const IORING_SETUP_NO_MMAP: u32 = 1 << 14;
+pub(crate) const IORING_SETUP_REGISTERED_FD_ONLY: u32 = 1 << 15;
+pub(crate) const IORING_SETUP_NO_SQARRAY: u32 = 1 << 16;
+
+/// `IORING_ENTER_*` of Linux 6.12.
+pub(crate) const IORING_ENTER_GETEVENTS: u32 = 1 << 0;
+pub(crate) const IORING_ENTER_SQ_WAKEUP: u32 = 1 << 1;
+pub(crate) const IORING_ENTER_SQ_WAIT: u32 = 1 << 2;
+pub(crate) const IORING_ENTER_EXT_ARG: u32 = 1 << 3;
+pub(crate) const IORING_ENTER_REGISTERED_RING: u32 = 1 << 4;
+pub(crate) const IORING_ENTER_ABS_TIMER: u32 = 1 << 5;
+
+/// `IORING_SQ_*` (the SQ ring's `flags`).
+pub(crate) const IORING_SQ_NEED_WAKEUP: u32 = 1 << 0;
+pub(crate) const IORING_SQ_CQ_OVERFLOW: u32 = 1 << 1;
+
+/// `IORING_FEAT_*` this module implements.
+pub(crate) const IORING_FEAT_SINGLE_MMAP: u32 = 1 << 0;
+pub(crate) const IORING_FEAT_NODROP: u32 = 1 << 1;
+pub(crate) const IORING_FEAT_SUBMIT_STABLE: u32 = 1 << 2;
+pub(crate) const IORING_FEAT_POLL_32BITS: u32 = 1 << 6;
+pub(crate) const IORING_FEAT_EXT_ARG: u32 = 1 << 8;
+pub(crate) const IORING_FEAT_CQE_SKIP: u32 = 1 << 11;
+
+/// `IORING_REGISTER_PROBE`.
+pub(crate) const IORING_REGISTER_PROBE: u32 = 8;
+
+/// `IORING_MAX_ENTRIES`.
+pub(crate) const IORING_MAX_ENTRIES: u32 = 32768;
+/// `IORING_MAX_CQ_ENTRIES`.
+pub(crate) const IORING_MAX_CQ_ENTRIES: u32 = 2 * IORING_MAX_ENTRIES;

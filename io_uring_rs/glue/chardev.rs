@@ -7,8 +7,12 @@
 //! `ioctl` borrows it. Everything else is `uring::entry::dev`, in safe Rust.
 
 use crate::glue::context::TaskCtx;
+use crate::uapi::{
+    IO_URING_RS_IOC_ENTER, IO_URING_RS_IOC_REGISTER, IO_URING_RS_IOC_SETUP, IO_URING_RS_IOC_STATS,
+};
 use crate::uring::entry::dev;
 use crate::uring::model::ring::IoRingCtx;
+use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::bindings;
 use kernel::prelude::*;
 use kernel::sync::{Arc, ArcBorrow};
@@ -54,24 +58,74 @@ fn current_task() -> u32 {
     pid as u32
 }
 
-/// `open()`: a new ring.
+/// The ring of `file`: `private_data`, null until the file is set up (or
+/// first used by a legacy ioctl), then an `Arc` from `Arc::into_raw` that
+/// stays until `release`.
+///
+/// # Safety
+///
+/// `file` is an open file of this device.
+unsafe fn ring_slot<'a>(file: *mut bindings::file) -> &'a AtomicPtr<core::ffi::c_void> {
+    // SAFETY: `private_data` is valid for the file's lifetime (function
+    // safety); it is only accessed atomically, through this function.
+    unsafe { AtomicPtr::from_ptr(&raw mut (*file).private_data) }
+}
+
+/// Borrows the ring of `file`, if it has one.
+///
+/// # Safety
+///
+/// As [`ring_slot`]; the borrow must end before `release`.
+unsafe fn file_ring(file: *mut bindings::file) -> Option<Arc<IoRingCtx>> {
+    // SAFETY: Function safety.
+    let p = unsafe { ring_slot(file) }.load(Ordering::Acquire);
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: A non-null `private_data` came from `Arc::into_raw` and is
+    // only released by `release`, which cannot run while the file is in a
+    // system call.
+    let ring = unsafe { ArcBorrow::from_raw(p as *const IoRingCtx) };
+    Some(ring.into())
+}
+
+/// Makes `ring` the ring of `file` unless another thread did first; the
+/// winner's ring is returned.
+///
+/// # Safety
+///
+/// As [`ring_slot`].
+unsafe fn install_ring(file: *mut bindings::file, ring: Arc<IoRingCtx>) -> Result<Arc<IoRingCtx>> {
+    let raw = Arc::into_raw(ring) as *mut core::ffi::c_void;
+    // SAFETY: Function safety.
+    let slot = unsafe { ring_slot(file) };
+    match slot.compare_exchange(
+        core::ptr::null_mut(),
+        raw,
+        Ordering::AcqRel,
+        Ordering::Acquire,
+    ) {
+        // SAFETY: Function safety; the ring just stored is the file's.
+        Ok(_) => Ok(unsafe { file_ring(file) }.ok_or(EINVAL)?),
+        Err(_) => {
+            // SAFETY: `raw` came from `Arc::into_raw` above and was not
+            // stored.
+            dev::discard(unsafe { Arc::from_raw(raw as *const IoRingCtx) });
+            Err(EBUSY)
+        }
+    }
+}
+
+/// `open()`: the file has no ring until it is set up.
 ///
 /// # Safety
 ///
 /// Called by `io_uring_rs_dev.c` with a valid `file`.
 #[no_mangle]
 unsafe extern "C" fn io_uring_rs_open(file: *mut bindings::file) -> core::ffi::c_int {
-    // SAFETY: `open()` runs in process context with no lock held.
-    let cx = unsafe { TaskCtx::enter() };
-    match dev::open(&cx) {
-        Ok(ring) => {
-            // SAFETY: `file` is valid (function safety); the pointer stored
-            // here is taken back by `io_uring_rs_release`.
-            unsafe { (*file).private_data = Arc::into_raw(ring) as *mut core::ffi::c_void };
-            0
-        }
-        Err(e) => e.to_errno(),
-    }
+    // SAFETY: `file` is valid (function safety).
+    unsafe { (*file).private_data = core::ptr::null_mut() };
+    0
 }
 
 /// `release()`: the last file descriptor is gone; exit the ring.
@@ -81,9 +135,14 @@ unsafe extern "C" fn io_uring_rs_open(file: *mut bindings::file) -> core::ffi::c
 /// Called by `io_uring_rs_dev.c` once per successful open, with its `file`.
 #[no_mangle]
 unsafe extern "C" fn io_uring_rs_release(file: *mut bindings::file) -> core::ffi::c_int {
-    // SAFETY: `private_data` was set by `io_uring_rs_open` from
-    // `Arc::into_raw` and is released exactly once, here.
-    let ring = unsafe { Arc::from_raw((*file).private_data as *const IoRingCtx) };
+    // SAFETY: `file` is valid (function safety); nothing else uses it now.
+    let p = unsafe { ring_slot(file) }.swap(core::ptr::null_mut(), Ordering::AcqRel);
+    if p.is_null() {
+        return 0;
+    }
+    // SAFETY: `private_data` was set from `Arc::into_raw` and is released
+    // exactly once, here.
+    let ring = unsafe { Arc::from_raw(p as *const IoRingCtx) };
     // Exit the ring in a kernel worker, as `io_ring_ctx_wait_and_kill()`
     // queues `io_ring_exit_work()`: the closing task may have a signal
     // pending (or `TIF_NOTIFY_SIGNAL` from a real io_uring ring it also
@@ -115,16 +174,39 @@ unsafe extern "C" fn io_uring_rs_release(file: *mut bindings::file) -> core::ffi
 /// Called by `io_uring_rs_dev.c` with an open `file` of this device.
 #[no_mangle]
 unsafe extern "C" fn io_uring_rs_flush_exit(file: *mut bindings::file) -> core::ffi::c_int {
-    // SAFETY: `private_data` holds the `Arc` stored by `io_uring_rs_open`,
-    // alive until `release`, which cannot run while the file is flushed.
-    let ring = unsafe { ArcBorrow::from_raw((*file).private_data as *const IoRingCtx) };
-    let ring: Arc<IoRingCtx> = ring.into();
+    // SAFETY: `file` is open (function safety); `flush` runs before
+    // `release`.
+    let Some(ring) = (unsafe { file_ring(file) }) else {
+        return 0;
+    };
     // SAFETY: `flush()` runs in process context with no lock held.
     let mut cx = unsafe { TaskCtx::enter() };
     if dev::task_exit(&ring, &mut cx, current_task()).is_err() {
         pr_err!("BUG: task exit did not cancel its inflight requests\n");
     }
     0
+}
+
+/// `mmap()`: the region at `offset` of the file's ring, or an `ERR_PTR`.
+///
+/// # Safety
+///
+/// Called by `io_uring_rs_dev.c` with an open `file` of this device.
+#[no_mangle]
+unsafe extern "C" fn io_uring_rs_mmap_region(
+    file: *mut bindings::file,
+    offset: core::ffi::c_ulong,
+) -> *mut core::ffi::c_void {
+    // SAFETY: `file` is open and being mapped (function safety).
+    let Some(ring) = (unsafe { file_ring(file) }) else {
+        return EINVAL.to_ptr();
+    };
+    match dev::mmap_region(&ring, offset) {
+        // The region lives as long as the ring, which the file holds for
+        // the whole `mmap()`; the mapping takes its own page references.
+        Ok(region) => region.raw(),
+        Err(e) => e.to_ptr(),
+    }
 }
 
 /// `unlocked_ioctl()`.
@@ -138,14 +220,39 @@ unsafe extern "C" fn io_uring_rs_ioctl(
     cmd: core::ffi::c_uint,
     arg: core::ffi::c_ulong,
 ) -> core::ffi::c_long {
-    // SAFETY: `private_data` holds the `Arc` stored by `io_uring_rs_open`,
-    // alive until `release`, which cannot run during an ioctl on the file.
-    let ring = unsafe { ArcBorrow::from_raw((*file).private_data as *const IoRingCtx) };
-    // Requests hold the ring: the core takes an `Arc`.
-    let ring: Arc<IoRingCtx> = ring.into();
     // SAFETY: An ioctl runs in process context with no lock held.
     let mut cx = unsafe { TaskCtx::enter() };
-    match dev::ioctl(&ring, &mut cx, current_task(), cmd, arg as usize) {
+    let arg = arg as usize;
+    // SAFETY: `file` is an open file of this device, in an ioctl (function
+    // safety): `release` cannot run before the borrow ends.
+    let ring = unsafe { file_ring(file) };
+    let res = match (cmd, ring) {
+        (IO_URING_RS_IOC_STATS, _) => dev::ioctl_stats(arg),
+        (IO_URING_RS_IOC_SETUP, Some(_)) => Err(EBUSY),
+        (IO_URING_RS_IOC_SETUP, None) => dev::setup(&cx, arg).and_then(|ring| {
+            // SAFETY: As above.
+            unsafe { install_ring(file, ring) }.map(|_| 0)
+        }),
+        (_, Some(ring)) => dev::ioctl(&ring, &mut cx, current_task(), cmd, arg),
+        (_, None) if dev::is_legacy(cmd) => {
+            // SAFETY: As above.
+            match dev::open_legacy(&cx).and_then(|ring| unsafe { install_ring(file, ring) }) {
+                Ok(ring) => dev::ioctl(&ring, &mut cx, current_task(), cmd, arg),
+                // Another thread gave the file its ring first.
+                // SAFETY: As above.
+                Err(e) if e == EBUSY => match unsafe { file_ring(file) } {
+                    Some(ring) => dev::ioctl(&ring, &mut cx, current_task(), cmd, arg),
+                    None => Err(EBUSY),
+                },
+                Err(e) => Err(e),
+            }
+        }
+        (IO_URING_RS_IOC_ENTER | IO_URING_RS_IOC_REGISTER, None) => {
+            Err(crate::uring::model::error::ebadfd())
+        }
+        (_, None) => Err(ENOTTY),
+    };
+    match res {
         Ok(v) => v as core::ffi::c_long,
         Err(e) => e.to_errno() as core::ffi::c_long,
     }
@@ -174,3 +281,22 @@ unsafe impl kernel::types::AsBytes for crate::uapi::IoUringRsVersion {}
 // SAFETY: `repr(C)` integers, no padding (two u32, a u64 at offset 8, two
 // u32).
 unsafe impl kernel::types::AsBytes for crate::uapi::IoUringRsStats {}
+// SAFETY: `repr(C)` integers, no padding (two u32, a u64).
+unsafe impl kernel::types::FromBytes for crate::uapi::IoUringRsSetup {}
+// SAFETY: `repr(C)` integers, no padding (four u32, two u64).
+unsafe impl kernel::types::FromBytes for crate::uapi::IoUringRsEnter {}
+// SAFETY: `repr(C)` integers, no padding (two u32, a u64).
+unsafe impl kernel::types::FromBytes for crate::uapi::IoUringRsRegister {}
+// SAFETY: `repr(C)` integers, no padding: ten u32, then two offset structs
+// of eight u32 and a u64 each (120 bytes, checked against the C header).
+unsafe impl kernel::types::FromBytes for crate::uapi::IoUringParams {}
+// SAFETY: As above.
+unsafe impl kernel::types::AsBytes for crate::uapi::IoUringParams {}
+// SAFETY: `repr(C)` integers, no padding (u64, two u32, u64).
+unsafe impl kernel::types::FromBytes for crate::uapi::IoUringGeteventsArg {}
+// SAFETY: `repr(C)`, two i64.
+unsafe impl kernel::types::FromBytes for crate::uapi::KernelTimespec {}
+// SAFETY: `repr(C)` integers, no padding (u8, u8, u16, three u32).
+unsafe impl kernel::types::AsBytes for crate::uapi::IoUringProbe {}
+// SAFETY: `repr(C)` integers, no padding (u8, u8, u16, u32).
+unsafe impl kernel::types::AsBytes for crate::uapi::IoUringProbeOp {}

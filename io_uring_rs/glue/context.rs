@@ -70,3 +70,28 @@ mod sealed {
 pub(crate) trait AnyCtx: sealed::Sealed {}
 impl AnyCtx for TaskCtx {}
 impl AnyCtx for AtomicCtx {}
+
+#[cfg(MODULE)]
+extern "C" {
+    fn io_uring_rs_task_sigpending() -> core::ffi::c_int;
+}
+
+/// Whether the current task has a signal to deliver (`task_sigpending()`),
+/// as opposed to only `TIF_NOTIFY_SIGNAL`, which `task_work_add()` sets
+/// (io_uring's own task work on a task that also uses a real ring): an
+/// interruptible sleep ends for either, but only the first is an `-EINTR`
+/// for the caller; the second is `-ERESTARTSYS`, so that the task runs its
+/// task work on the way out and the system call starts again. The host has
+/// no task work: every interruption is a signal.
+pub(crate) fn task_sigpending() -> bool {
+    #[cfg(MODULE)]
+    {
+        // SAFETY: Reads the current task's pending signals; valid in any
+        // context.
+        unsafe { io_uring_rs_task_sigpending() != 0 }
+    }
+    #[cfg(not(MODULE))]
+    {
+        true
+    }
+}

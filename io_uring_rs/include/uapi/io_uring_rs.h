@@ -87,7 +87,7 @@ struct io_uring_rs_version {
 
 /* Module-wide ring accounting; read-only, on any file of the device. */
 struct io_uring_rs_stats {
-	__u32	rings;		/* rings whose exit has not finished, the caller's included */
+	__u32	rings;		/* rings whose exit has not finished, open or exiting */
 	__u32	exiting;	/* closed rings whose exit has not finished */
 	__u64	exits;		/* ring exits finished since the module was loaded */
 	__u32	slow_exits;	/* exits that printed the slow-exit warning */

@@ -9,19 +9,25 @@
 //! flag, a bad argument) is reported the same way, as the request's
 //! completion, by the core's preparation.
 
-use super::submit::io_submit_sqes;
+use super::submit::{io_submit_from_sq, io_submit_sqes};
 use crate::glue::context::TaskCtx;
+use crate::glue::region::Region;
+use crate::glue::rings;
 use crate::uapi::*;
 use crate::uring::lifecycle::cancel::{io_ring_exit, io_uring_cancel_generic};
 use crate::uring::lifecycle::channel::{io_channel_create, io_channel_write};
-use crate::uring::lifecycle::complete::{io_cqring_advance, io_cqring_peek};
-use crate::uring::model::ring::{IoRingCtx, Ring};
-use crate::uring::model::sqe::Sqe;
+use crate::uring::lifecycle::complete::{io_cqring_advance, io_cqring_peek, io_cqring_wait_user};
+use crate::uring::model::error::ebadfd;
+use crate::uring::model::ring::{IoRingCtx, Ring, RingParams};
+use crate::uring::model::sqe::{
+    op_supported, InlineNs, Sqe, Timespecs, IORING_OP_LAST, OP_LINK_TIMEOUT, OP_POLL_ADD,
+    OP_TIMEOUT, OP_TIMEOUT_REMOVE,
+};
 use core::mem::size_of;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use kernel::prelude::*;
 use kernel::sync::Arc;
-use kernel::time::{ktime_ms_delta, Ktime};
+use kernel::time::{ktime_ms_delta, msecs_to_jiffies, Jiffies, Ktime};
 use kernel::types::{AsBytes, FromBytes};
 use kernel::uaccess::UserSlice;
 
@@ -43,11 +49,318 @@ static EXITS: AtomicU64 = AtomicU64::new(0);
 static SLOW_EXITS: AtomicU32 = AtomicU32::new(0);
 static MAX_EXIT_MS: AtomicU32 = AtomicU32::new(0);
 
-/// `open()`: a new ring.
-pub(crate) fn open(cx: &TaskCtx) -> Result<Arc<IoRingCtx>> {
+/// A ring for the legacy batch ioctls, made on their first use of a file
+/// that was not set up: default sizes, channels.
+pub(crate) fn open_legacy(cx: &TaskCtx) -> Result<Arc<IoRingCtx>> {
     let ring = IoRingCtx::create(cx)?;
     RINGS.fetch_add(1, Ordering::Relaxed);
     Ok(ring)
+}
+
+/// A ring made for a file that another thread set up first: it never
+/// held a request.
+pub(crate) fn discard(ring: Arc<IoRingCtx>) {
+    drop(ring);
+    RINGS.fetch_sub(1, Ordering::Release);
+}
+
+/// Setup flags Linux 6.12 knows (`io_uring_setup()`).
+const SETUP_KNOWN: u32 = IORING_SETUP_IOPOLL
+    | IORING_SETUP_SQPOLL
+    | IORING_SETUP_SQ_AFF
+    | IORING_SETUP_CQSIZE
+    | IORING_SETUP_CLAMP
+    | IORING_SETUP_ATTACH_WQ
+    | IORING_SETUP_R_DISABLED
+    | IORING_SETUP_SUBMIT_ALL
+    | IORING_SETUP_COOP_TASKRUN
+    | IORING_SETUP_TASKRUN_FLAG
+    | IORING_SETUP_SQE128
+    | IORING_SETUP_CQE32
+    | IORING_SETUP_SINGLE_ISSUER
+    | IORING_SETUP_DEFER_TASKRUN
+    | IORING_SETUP_NO_MMAP
+    | IORING_SETUP_REGISTERED_FD_ONLY
+    | IORING_SETUP_NO_SQARRAY;
+
+/// Setup flags this module implements; the rest of [`SETUP_KNOWN`] is
+/// refused with `-EINVAL`, what 6.12 answers for a flag it does not take.
+const SETUP_SUPPORTED: u32 = IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP | IORING_SETUP_SUBMIT_ALL;
+
+/// `io_uring_create()`'s sizing: the SQ rounded up to a power of two, the CQ
+/// twice that or `cq_entries` rounded (`IORING_SETUP_CQSIZE`), clamped with
+/// `IORING_SETUP_CLAMP`, else `-EINVAL` when too big.
+fn ring_sizes(entries: u32, p: &IoUringParams) -> Result<(u32, u32)> {
+    let mut entries = entries;
+    if entries == 0 {
+        return Err(EINVAL);
+    }
+    if entries > IORING_MAX_ENTRIES {
+        if p.flags & IORING_SETUP_CLAMP == 0 {
+            return Err(EINVAL);
+        }
+        entries = IORING_MAX_ENTRIES;
+    }
+    let sq = entries.next_power_of_two();
+    let cq = if p.flags & IORING_SETUP_CQSIZE != 0 {
+        let mut cq = p.cq_entries;
+        if cq == 0 {
+            return Err(EINVAL);
+        }
+        if cq > IORING_MAX_CQ_ENTRIES {
+            if p.flags & IORING_SETUP_CLAMP == 0 {
+                return Err(EINVAL);
+            }
+            cq = IORING_MAX_CQ_ENTRIES;
+        }
+        let cq = cq.next_power_of_two();
+        if cq < sq {
+            return Err(EINVAL);
+        }
+        cq
+    } else {
+        2 * sq
+    };
+    Ok((sq, cq))
+}
+
+/// `IO_URING_RS_IOC_SETUP`: `io_uring_setup(2)` (`io_uring_create()`):
+/// reads the parameters, makes the ring and its shared memory, and writes
+/// the sizes, offsets and features back.
+pub(crate) fn setup(cx: &TaskCtx, arg: usize) -> Result<Arc<IoRingCtx>> {
+    let s: IoUringRsSetup = read_arg(arg)?;
+    if s.resv != 0 {
+        return Err(EINVAL);
+    }
+    let mut p: IoUringParams = read_arg(s.params as usize)?;
+    if p.resv != [0; 3] || p.flags & !SETUP_KNOWN != 0 || p.flags & !SETUP_SUPPORTED != 0 {
+        return Err(EINVAL);
+    }
+    let (sq_entries, cq_entries) = ring_sizes(s.entries, &p)?;
+    let ring = IoRingCtx::create_with(
+        cx,
+        RingParams {
+            sq_entries,
+            cq_entries,
+            submit_all: p.flags & IORING_SETUP_SUBMIT_ALL != 0,
+            channels: false,
+        },
+    )?;
+    RINGS.fetch_add(1, Ordering::Relaxed);
+    p.sq_entries = sq_entries;
+    p.cq_entries = cq_entries;
+    p.sq_off = IoSqringOffsets {
+        head: rings::SQ_HEAD,
+        tail: rings::SQ_TAIL,
+        ring_mask: rings::SQ_RING_MASK,
+        ring_entries: rings::SQ_RING_ENTRIES,
+        flags: rings::SQ_FLAGS,
+        dropped: rings::SQ_DROPPED,
+        array: ring.rings().sq_array_offset(),
+        resv1: 0,
+        user_addr: 0,
+    };
+    p.cq_off = IoCqringOffsets {
+        head: rings::CQ_HEAD,
+        tail: rings::CQ_TAIL,
+        ring_mask: rings::CQ_RING_MASK,
+        ring_entries: rings::CQ_RING_ENTRIES,
+        overflow: rings::CQ_OVERFLOW,
+        cqes: rings::CQES,
+        flags: rings::CQ_FLAGS,
+        resv1: 0,
+        user_addr: 0,
+    };
+    p.features = IORING_FEAT_SINGLE_MMAP
+        | IORING_FEAT_NODROP
+        | IORING_FEAT_SUBMIT_STABLE
+        | IORING_FEAT_POLL_32BITS
+        | IORING_FEAT_EXT_ARG
+        | IORING_FEAT_CQE_SKIP;
+    if let Err(e) = write_arg(s.params as usize, &p) {
+        discard(ring);
+        return Err(e);
+    }
+    Ok(ring)
+}
+
+/// The region `mmap()` maps at `offset` (`io_uring_validate_mmap_request()`,
+/// which looks at the bits of `IORING_OFF_MMAP_MASK` only). An unknown
+/// offset is `-ENOMEM`: 6.12 refuses it in `io_uring_get_unmapped_area()`.
+pub(crate) fn mmap_region(ring: &IoRingCtx, offset: u64) -> Result<&Region> {
+    match offset & IORING_OFF_MMAP_MASK {
+        IORING_OFF_SQ_RING | IORING_OFF_CQ_RING => Ok(ring.rings().rings_region()),
+        IORING_OFF_SQES => Ok(ring.rings().sqes_region()),
+        _ => Err(ENOMEM),
+    }
+}
+
+/// Timespecs of the io_uring ABI: `struct __kernel_timespec` in user
+/// memory (`get_timespec64()`), negative fields refused as
+/// `__io_timeout_prep()` refuses them.
+struct UserTimespecs;
+
+impl Timespecs for UserTimespecs {
+    fn read_ns(&self, addr: u64) -> Result<u64> {
+        let ts: KernelTimespec = read_arg(addr as usize)?;
+        if ts.tv_sec < 0 || ts.tv_nsec < 0 {
+            return Err(EINVAL);
+        }
+        Ok((ts.tv_sec as u64)
+            .saturating_mul(1_000_000_000)
+            .saturating_add(ts.tv_nsec as u64))
+    }
+}
+
+/// `IORING_ENTER_*` Linux 6.12 knows.
+const ENTER_KNOWN: u32 = IORING_ENTER_GETEVENTS
+    | IORING_ENTER_SQ_WAKEUP
+    | IORING_ENTER_SQ_WAIT
+    | IORING_ENTER_EXT_ARG
+    | IORING_ENTER_REGISTERED_RING
+    | IORING_ENTER_ABS_TIMER;
+
+/// Jiffies of `ns`, rounded up.
+fn ns_to_jiffies(ns: u64) -> Jiffies {
+    let ms = ns.div_ceil(1_000_000);
+    msecs_to_jiffies(u32::try_from(ms).unwrap_or(u32::MAX))
+}
+
+/// `IO_URING_RS_IOC_ENTER`: `io_uring_enter(2)` on `ring`.
+fn enter(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, task: u32, arg: usize) -> Result<isize> {
+    let e: IoUringRsEnter = read_arg(arg)?;
+    if e.resv != 0 || e.flags & !ENTER_KNOWN != 0 {
+        return Err(EINVAL);
+    }
+    if e.flags & IORING_ENTER_REGISTERED_RING != 0 {
+        // No ring file is ever registered (`IORING_REGISTER_RING_FDS` is
+        // not implemented).
+        return Err(EINVAL);
+    }
+    let mut ret = 0;
+    if e.to_submit != 0 {
+        ret = io_submit_from_sq(ring, cx, e.to_submit, task, &UserTimespecs)? as isize;
+        if ret != e.to_submit as isize {
+            return Ok(ret);
+        }
+    }
+    if e.flags & IORING_ENTER_GETEVENTS == 0 {
+        return Ok(ret);
+    }
+    let (sig, ts) = if e.flags & IORING_ENTER_EXT_ARG != 0 {
+        if e.argsz != size_of::<IoUringGeteventsArg>() as u64 {
+            return Err(EINVAL);
+        }
+        let a: IoUringGeteventsArg = read_arg(e.arg as usize)?;
+        (a.sigmask, a.ts)
+    } else {
+        (e.arg, 0)
+    };
+    if sig != 0 {
+        // A signal mask for the wait (`set_user_sigmask()`) is not exported
+        // to modules: refused, see Documentation/abi.rst.
+        return Err(EINVAL);
+    }
+    let timeout = if ts != 0 {
+        let ns = UserTimespecs.read_ns(ts)?;
+        let ns = if e.flags & IORING_ENTER_ABS_TIMER != 0 {
+            let now = Ktime::ktime_get().to_ns() as u64;
+            ns.saturating_sub(now)
+        } else {
+            ns
+        };
+        Some(ns_to_jiffies(ns))
+    } else {
+        None
+    };
+    let min = e.min_complete.min(ring.rings().cq_entries());
+    let waited = Ring::open(ring, |r| io_cqring_wait_user(r, cx, min, timeout));
+    if ret == 0 {
+        waited?;
+    }
+    Ok(ret)
+}
+
+/// `IORING_REGISTER_PROBE` (`io_probe()`): the caller's zeroed array of
+/// `nr_args` ops is filled with what this ring supports.
+fn probe(ring: &IoRingCtx, arg: u64, nr_args: u32) -> Result<isize> {
+    if arg == 0 || nr_args > 256 {
+        return Err(EINVAL);
+    }
+    let head = size_of::<IoUringProbe>();
+    let len = head + nr_args as usize * size_of::<IoUringProbeOp>();
+    let mut bytes = KVec::with_capacity(len, GFP_KERNEL)?;
+    UserSlice::new(arg as usize, len)
+        .reader()
+        .read_all(&mut bytes, GFP_KERNEL)?;
+    if bytes.iter().any(|b| *b != 0) {
+        return Err(EINVAL);
+    }
+    let nr = nr_args.min(u32::from(IORING_OP_LAST));
+    let mut w = UserSlice::new(arg as usize, len).writer();
+    w.write(&IoUringProbe {
+        last_op: IORING_OP_LAST - 1,
+        ops_len: nr as u8,
+        ..IoUringProbe::default()
+    })?;
+    for op in 0..nr_args {
+        let supported = op < nr && op_supported(op as u8, ring.params().channels);
+        w.write(&IoUringProbeOp {
+            op: op as u8,
+            flags: if supported { IO_URING_OP_SUPPORTED } else { 0 },
+            ..IoUringProbeOp::default()
+        })?;
+    }
+    Ok(0)
+}
+
+/// `IO_URING_RS_IOC_REGISTER`: `io_uring_register(2)`; only the probe is
+/// implemented, every other opcode is `-EINVAL`.
+fn register(ring: &IoRingCtx, arg: usize) -> Result<isize> {
+    let r: IoUringRsRegister = read_arg(arg)?;
+    match r.opcode {
+        IORING_REGISTER_PROBE => probe(ring, r.arg, r.nr_args),
+        _ => Err(EINVAL),
+    }
+}
+
+/// The legacy batch ABI's entry as `struct io_uring_sqe`: timeouts in
+/// nanoseconds (read with [`InlineNs`]), the poll mask in `len`, the
+/// update's timeout in `addr2`.
+fn legacy_sqe(s: &IoUringRsSqe) -> Sqe {
+    let mut n = Sqe {
+        opcode: s.opcode,
+        flags: s.flags,
+        ioprio: s.ioprio,
+        fd: s.fd,
+        off: s.off,
+        addr: s.addr,
+        len: s.len,
+        op_flags: s.op_flags,
+        user_data: s.user_data,
+        addr3: s.resv[0],
+        pad2: s.resv[1],
+        ..Sqe::default()
+    };
+    // Fields the legacy entry had to leave zero stay refused (`-EINVAL`).
+    let bad = u16::from(s.resv != [0, 0]);
+    match s.opcode {
+        OP_TIMEOUT | OP_LINK_TIMEOUT => {
+            n.len = u32::from(s.len == 0);
+            n.buf_index = bad | u16::from(s.addr2 != 0);
+        }
+        OP_TIMEOUT_REMOVE => {
+            n.off = s.addr2;
+            n.buf_index = bad | u16::from(s.off != 0 || (s.op_flags == 0 && s.addr2 != 0));
+        }
+        OP_POLL_ADD => {
+            n.op_flags = s.len;
+            n.len = s.op_flags;
+            n.buf_index = bad | u16::from(s.addr2 != 0);
+        }
+        _ => n.buf_index = bad | u16::from(s.addr2 != 0),
+    }
+    n
 }
 
 /// `release()` is about to queue the exit of a ring (`exiting` counts it).
@@ -102,6 +415,26 @@ fn write_arg<T: AsBytes>(arg: usize, v: &T) -> Result {
     UserSlice::new(arg, size_of::<T>()).writer().write(v)
 }
 
+/// `IO_URING_RS_IOC_STATS`, on any file of the device.
+pub(crate) fn ioctl_stats(arg: usize) -> Result<isize> {
+    write_arg(arg, &stats())?;
+    Ok(0)
+}
+
+/// Whether `cmd` is one of the legacy batch ioctls, which make a ring with
+/// channels on a file that has none.
+pub(crate) fn is_legacy(cmd: u32) -> bool {
+    matches!(
+        cmd,
+        IO_URING_RS_IOC_VERSION
+            | IO_URING_RS_IOC_SUBMIT
+            | IO_URING_RS_IOC_WAIT
+            | IO_URING_RS_IOC_CANCEL
+            | IO_URING_RS_IOC_CHANNEL
+            | IO_URING_RS_IOC_CHANNEL_WRITE
+    )
+}
+
 /// Dispatches an ioctl on `ring` from task `task`.
 pub(crate) fn ioctl(
     ring: &Arc<IoRingCtx>,
@@ -110,6 +443,9 @@ pub(crate) fn ioctl(
     cmd: u32,
     arg: usize,
 ) -> Result<isize> {
+    if is_legacy(cmd) && !ring.params().channels {
+        return Err(ebadfd());
+    }
     match cmd {
         IO_URING_RS_IOC_VERSION => {
             let v = IoUringRsVersion {
@@ -154,10 +490,9 @@ pub(crate) fn ioctl(
             Ring::open(ring, |r| io_channel_write(r, cx, w.fd, w.len))?;
             Ok(w.len as isize)
         }
-        IO_URING_RS_IOC_STATS => {
-            write_arg(arg, &stats())?;
-            Ok(0)
-        }
+        IO_URING_RS_IOC_ENTER if !ring.params().channels => enter(ring, cx, task, arg),
+        IO_URING_RS_IOC_REGISTER if !ring.params().channels => register(ring, arg),
+        IO_URING_RS_IOC_ENTER | IO_URING_RS_IOC_REGISTER => Err(ebadfd()),
         _ => Err(ENOTTY),
     }
 }
@@ -171,9 +506,9 @@ fn submit(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, task: u32, s: IoUringRsSubmit
     let mut reader = UserSlice::new(s.sqes as usize, len).reader();
     let mut sqes = KVec::with_capacity(n, GFP_KERNEL)?;
     for _ in 0..n {
-        sqes.push(reader.read::<Sqe>()?, GFP_KERNEL)?;
+        sqes.push(legacy_sqe(&reader.read::<IoUringRsSqe>()?), GFP_KERNEL)?;
     }
-    Ok(io_submit_sqes(ring, cx, &sqes, task)? as isize)
+    Ok(io_submit_sqes(ring, cx, &sqes, task, &InlineNs, false)? as isize)
 }
 
 fn wait(ring: Ring<'_, '_>, cx: &mut TaskCtx, w: IoUringRsWait) -> Result<isize> {

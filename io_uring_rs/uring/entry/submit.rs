@@ -14,8 +14,8 @@ use crate::uring::model::error::{ecanceled, eopnotsupp};
 use crate::uring::model::req::{Req, ReqRef, REQ_F_ARM_LTIMEOUT, REQ_F_HARDLINK, REQ_F_IO_DRAIN};
 use crate::uring::model::ring::{IoRingCtx, Ring};
 use crate::uring::model::sqe::{
-    prep, Op, Sqe, IOSQE_CQE_SKIP_SUCCESS, IOSQE_IO_DRAIN, IOSQE_IO_HARDLINK, IOSQE_IO_LINK,
-    OP_LINK_TIMEOUT,
+    prep, Op, Sqe, Timespecs, IOSQE_CQE_SKIP_SUCCESS, IOSQE_IO_DRAIN, IOSQE_IO_HARDLINK,
+    IOSQE_IO_LINK, OP_LINK_TIMEOUT,
 };
 use kernel::prelude::*;
 use kernel::sync::Arc;
@@ -29,6 +29,9 @@ struct PreppedChain<'s> {
     ops: KVec<Option<Result<Op>>>,
     flags: KVec<u32>,
     failed: bool,
+    /// The last entry failed its preparation: submission stops after this
+    /// chain unless `IORING_SETUP_SUBMIT_ALL` (`io_submit_fail_init()`).
+    last_failed: bool,
     /// A member asked for `IOSQE_IO_DRAIN`, or the chain before did.
     drain: bool,
     /// Requests submitted before this chain.
@@ -38,17 +41,23 @@ struct PreppedChain<'s> {
 impl<'s> PreppedChain<'s> {
     /// Prepares every entry; a failure fails the whole chain (C turns hard
     /// links into links for this: `io_queue_sqe_fallback()`).
-    fn prep(ring: Ring<'_, '_>, cx: &mut TaskCtx, sqes: &'s [Sqe]) -> Result<Self> {
+    fn prep(
+        ring: Ring<'_, '_>,
+        cx: &mut TaskCtx,
+        sqes: &'s [Sqe],
+        ts: &impl Timespecs,
+    ) -> Result<Self> {
         let mut ops = KVec::with_capacity(sqes.len(), GFP_KERNEL)?;
         let mut flags = KVec::with_capacity(sqes.len(), GFP_KERNEL)?;
         let mut failed = false;
+        let channels = ring.params().channels;
         let mut g = ring.lock_uring(cx);
         let st = g.state();
         let mut drain = core::mem::take(&mut st.drain_next);
         let drain_seq = st.submitted;
         st.submitted += sqes.len() as u64;
         for (i, sqe) in sqes.iter().enumerate() {
-            let mut op = prep(g.state(), sqe);
+            let mut op = prep(g.state(), sqe, ts, channels);
             let st = g.state();
             if sqe.flags & IOSQE_IO_DRAIN != 0 {
                 if st.drain_disabled {
@@ -82,11 +91,13 @@ impl<'s> PreppedChain<'s> {
                 flags[i - 1] |= REQ_F_ARM_LTIMEOUT;
             }
         }
+        let last_failed = matches!(ops.last(), Some(Some(Err(_))));
         Ok(PreppedChain {
             sqes,
             ops,
             flags,
             failed,
+            last_failed,
             drain,
             drain_seq,
         })
@@ -129,12 +140,17 @@ impl<'s> PreppedChain<'s> {
 }
 
 /// `io_submit_sqes()`: submits `sqes` for `task` on `ctx`, chain by chain;
-/// returns how many were consumed.
+/// returns how many were consumed. As in Linux 6.12, an entry that fails
+/// its preparation and ends its chain is consumed (its completion posted)
+/// and stops the batch, unless `submit_all` (`IORING_SETUP_SUBMIT_ALL`).
+/// If not even the first chain can be allocated, the error is returned.
 pub(crate) fn io_submit_sqes(
     ctx: &Arc<IoRingCtx>,
     cx: &mut TaskCtx,
     sqes: &[Sqe],
     task: u32,
+    ts: &impl Timespecs,
+    submit_all: bool,
 ) -> Result<usize> {
     if sqes.len() > MAX_SUBMIT {
         return Err(EINVAL);
@@ -149,16 +165,72 @@ pub(crate) fn io_submit_sqes(
             while j + 1 < sqes.len() && sqes[j].flags & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK) != 0 {
                 j += 1;
             }
-            let head = match PreppedChain::prep(ring, cx, &sqes[i..=j])
-                .and_then(|chain| chain.publish(ring, cx, task))
-            {
-                Ok(head) => head,
-                Err(e) if i == 0 => return Err(e),
-                Err(_) => return Ok(i),
-            };
+            let (head, stop) =
+                match PreppedChain::prep(ring, cx, &sqes[i..=j], ts).and_then(|chain| {
+                    let stop = chain.last_failed && !submit_all;
+                    Ok((chain.publish(ring, cx, task)?, stop))
+                }) {
+                    Ok(v) => v,
+                    Err(e) if i == 0 => return Err(e),
+                    Err(_) => return Ok(i),
+                };
             io_submit_head(head, &mut ring.lock_uring(cx));
             i = j + 1;
+            if stop {
+                break;
+            }
         }
-        Ok(sqes.len())
+        Ok(i)
+    })
+}
+
+/// `io_submit_sqes()` from the shared SQ ring (`io_uring_enter()`): takes
+/// up to `to_submit` entries between the SQ head and the tail user space
+/// published (`io_get_sqe()`), submits them, and publishes the new head.
+/// An SQ array slot naming no entry is consumed, counted in `sq_dropped`,
+/// and ends the batch. Returns how many entries were submitted; `-EAGAIN`
+/// if not even the first could be allocated.
+pub(crate) fn io_submit_from_sq(
+    ctx: &Arc<IoRingCtx>,
+    cx: &mut TaskCtx,
+    to_submit: u32,
+    task: u32,
+    ts: &impl Timespecs,
+) -> Result<usize> {
+    Ring::open(ctx, |ring| {
+        let mut sq = ring.lock_sq(cx);
+        let rings = sq.ring().ctx().rings();
+        let head = sq.state().cached_sq_head;
+        let avail = rings.sq_tail().wrapping_sub(head).min(rings.sq_entries());
+        let nr = to_submit.min(avail);
+        let mut sqes = KVec::with_capacity(nr as usize, GFP_KERNEL)?;
+        let mut dropped = false;
+        for k in 0..nr {
+            match rings.sqe(rings.sq_array(head.wrapping_add(k))) {
+                Some(sqe) => sqes.push(sqe, GFP_KERNEL)?,
+                None => {
+                    rings.inc_sq_dropped();
+                    dropped = true;
+                    break;
+                }
+            }
+        }
+        let submitted = if sqes.is_empty() {
+            0
+        } else {
+            match io_submit_sqes(ctx, sq.task(), &sqes, task, ts, ctx.params().submit_all) {
+                Ok(n) => n,
+                Err(e) if e == ENOMEM => return Err(EAGAIN),
+                Err(e) => return Err(e),
+            }
+        };
+        let mut consumed = submitted as u32;
+        if dropped && submitted == sqes.len() {
+            consumed += 1;
+        }
+        let st = sq.state();
+        st.cached_sq_head = head.wrapping_add(consumed);
+        rings.set_sq_head(st.cached_sq_head);
+        Ok(submitted)
     })
 }

@@ -9,9 +9,11 @@ use super::link::io_req_find_next;
 use super::timeout::io_flush_timeouts;
 use super::tw;
 use crate::glue::context::TaskCtx;
+use crate::uapi::IORING_SQ_CQ_OVERFLOW;
+use crate::uring::model::error::{ebadr, ecanceled, etime};
 use crate::uring::model::req::{ReqArc, ReqRef, ReqView, TwAction, REQ_F_CQE_SKIP};
 use crate::uring::model::ring::{CompletionGuard, ReapGuard, Ring, UringGuard};
-use crate::uring::model::sqe::Cqe;
+use crate::uring::model::sqe::{Cqe, Op};
 use kernel::prelude::*;
 use kernel::time::{msecs_to_jiffies, Jiffies};
 
@@ -26,23 +28,96 @@ fn io_fill_cqe_req<'id>(c: &mut CompletionGuard<'_, 'id>, req: &impl ReqView<'id
     if req.flags() & REQ_F_CQE_SKIP != 0 {
         return;
     }
-    let cqe = Cqe {
-        user_data: req.user_data(),
-        res: req.res(),
-        flags: 0,
-    };
+    if let Some(Op::Timeout { .. }) = req.op() {
+        // `cq_timeouts`: a timeout that fired or was satisfied ends every
+        // wait (`io_should_wake()`); a removed one does not.
+        if req.res() != ecanceled().to_errno() {
+            let st = c.state();
+            st.cq_timeouts = st.cq_timeouts.wrapping_add(1);
+            c.wake_cq();
+        }
+    }
+    io_cqring_post(
+        c,
+        Cqe {
+            user_data: req.user_data(),
+            res: req.res(),
+            flags: 0,
+        },
+    );
+    io_flush_timeouts(c);
+}
+
+/// Writes `cqe` into the CQ ring, or, when the ring is full or older
+/// completions wait in the overflow list, appends it there
+/// (`io_get_cqe_overflow()` / `io_cqring_event_overflow()`).
+fn io_cqring_post(c: &mut CompletionGuard<'_, '_>, cqe: Cqe) {
+    let ring = c.ring();
+    let rings = ring.ctx().rings();
     let st = c.state();
-    if st.cq.push(cqe, GFP_ATOMIC).is_err() {
-        st.cq_overflow += 1;
+    let free = rings
+        .cq_entries()
+        .wrapping_sub(st.cached_cq_tail.wrapping_sub(rings.cq_head()));
+    if st.overflow.len() == st.overflow_head && free != 0 && free <= rings.cq_entries() {
+        io_cqring_fill(c, &cqe);
         return;
     }
-    st.cq_tail += 1;
-    // Wake the waiter only once it has what it waits for, as io_uring's
-    // `io_should_wake()` does.
-    if st.cq.len() - st.cq_head >= st.cq_wait_nr {
-        c.wake_cq();
+    if st.overflow.push(cqe, GFP_ATOMIC).is_err() {
+        // Counted where user space sees it, and reported by the next wait.
+        rings.inc_cq_overflow();
+        st.dropped = true;
+        return;
     }
-    io_flush_timeouts(c);
+    rings.set_sq_flags(IORING_SQ_CQ_OVERFLOW);
+}
+
+/// Fills the next CQ slot and publishes the tail; wakes the waiters once
+/// the tail reaches what the first of them waits for.
+fn io_cqring_fill(c: &mut CompletionGuard<'_, '_>, cqe: &Cqe) {
+    let ring = c.ring();
+    let rings = ring.ctx().rings();
+    let st = c.state();
+    rings.set_cqe(st.cached_cq_tail, cqe);
+    st.cached_cq_tail = st.cached_cq_tail.wrapping_add(1);
+    st.cq_tail += 1;
+    rings.set_cq_tail(st.cached_cq_tail);
+    if let Some(want) = st.cq_wake_tail {
+        if st.cached_cq_tail.wrapping_sub(want) as i32 >= 0 {
+            st.cq_wake_tail = None;
+            c.wake_cq();
+        }
+    }
+}
+
+/// `__io_cqring_overflow_flush()`: moves overflowed completions into the
+/// CQ ring while it has room; clears `IORING_SQ_CQ_OVERFLOW` once none is
+/// left. Flushed completions count for the count-based timeouts.
+pub(crate) fn io_cqring_overflow_flush(c: &mut CompletionGuard<'_, '_>) {
+    let ring = c.ring();
+    let rings = ring.ctx().rings();
+    let mut moved = false;
+    loop {
+        let st = c.state();
+        if st.overflow_head == st.overflow.len() {
+            break;
+        }
+        if st.cached_cq_tail.wrapping_sub(rings.cq_head()) >= rings.cq_entries() {
+            break;
+        }
+        let cqe = st.overflow[st.overflow_head];
+        st.overflow_head += 1;
+        io_cqring_fill(c, &cqe);
+        moved = true;
+    }
+    let st = c.state();
+    if st.overflow_head == st.overflow.len() {
+        st.overflow = KVec::new();
+        st.overflow_head = 0;
+        rings.clear_sq_flags(IORING_SQ_CQ_OVERFLOW);
+    }
+    if moved {
+        io_flush_timeouts(c);
+    }
 }
 
 /// Completes `req` from task context with `uring_lock` held: posts its
@@ -95,9 +170,78 @@ pub(crate) fn io_req_queue_tw_complete(req: ReqRef<'_>, res: i32) {
     tw::queue(req, TwAction::Complete);
 }
 
-/// Waits until at least `min` completions are posted or `timeout_ms`
-/// passed, then copies up to `max` of them without consuming them
-/// (`io_cqring_wait()` and a look at the CQ ring).
+/// Completions in the CQ ring not yet consumed (`__io_cqring_events()`).
+fn io_cqring_events(c: &mut CompletionGuard<'_, '_>) -> u32 {
+    let ring = c.ring();
+    let tail = c.state().cached_cq_tail;
+    tail.wrapping_sub(ring.ctx().rings().cq_head())
+}
+
+/// `io_cqring_wait()` for `io_uring_enter(IORING_ENTER_GETEVENTS)`: waits
+/// until `min` completions are in the CQ ring, a timeout fires or is
+/// satisfied, `jiffies` pass (`-ETIME`), or a signal arrives (`-EINTR`).
+/// `-EBADR` reports (once) that completions were lost. As in C, a wait that
+/// ended early returns 0 if anything is in the ring.
+// Used by the device calls (`entry/dev.rs`), which the host mirror lacks.
+#[cfg_attr(not(MODULE), allow(dead_code))]
+pub(crate) fn io_cqring_wait_user(
+    ring: Ring<'_, '_>,
+    cx: &mut TaskCtx,
+    min: u32,
+    jiffies: Option<Jiffies>,
+) -> Result<()> {
+    let mut c = ring.lock_completion(cx);
+    io_cqring_overflow_flush(&mut c);
+    if io_cqring_events(&mut c) >= min {
+        return Ok(());
+    }
+    let want = ring.ctx().rings().cq_head().wrapping_add(min);
+    let timeouts = c.state().cq_timeouts;
+    let mut left = jiffies.unwrap_or(MAX_JIFFY_OFFSET);
+    let res = loop {
+        {
+            let st = c.state();
+            if st.dropped {
+                st.dropped = false;
+                break Err(ebadr());
+            }
+            if st.cached_cq_tail.wrapping_sub(want) as i32 >= 0 || st.cq_timeouts != timeouts {
+                break Ok(());
+            }
+            st.cq_wake_tail = Some(match st.cq_wake_tail {
+                Some(w) if (w.wrapping_sub(want) as i32) < 0 => w,
+                _ => want,
+            });
+        }
+        if left == 0 {
+            break Err(etime());
+        }
+        match c.wait_cq_interruptible(left) {
+            Ok(l) => {
+                left = if jiffies.is_some() {
+                    l
+                } else {
+                    MAX_JIFFY_OFFSET
+                }
+            }
+            Err(e) => break Err(e),
+        }
+        io_cqring_overflow_flush(&mut c);
+    };
+    if res.is_err() && io_cqring_events(&mut c) != 0 {
+        return Ok(());
+    }
+    res
+}
+
+/// The longest sleep (`MAX_JIFFY_OFFSET`): a wait without a timeout.
+// Used by the device calls (`entry/dev.rs`), which the host mirror lacks.
+#[cfg_attr(not(MODULE), allow(dead_code))]
+const MAX_JIFFY_OFFSET: Jiffies = ((u32::MAX >> 1) - 1) as Jiffies;
+
+/// Waits until at least `min` completions are in the CQ ring or
+/// `timeout_ms` passed, then copies up to `max` of them without consuming
+/// them: the in-kernel and legacy-ABI reaper, which stands for user space.
 pub(crate) fn io_cqring_peek(
     reaper: &mut ReapGuard<'_, '_>,
     min: usize,
@@ -106,37 +250,41 @@ pub(crate) fn io_cqring_peek(
 ) -> Result<KVec<Cqe>> {
     let mut out = KVec::with_capacity(max, GFP_KERNEL)?;
     let mut c = reaper.lock_completion();
+    let ring = c.ring();
+    let rings = ring.ctx().rings();
     let mut left: Jiffies = msecs_to_jiffies(timeout_ms);
-    let ready = |c: &mut CompletionGuard<'_, '_>| {
+    io_cqring_overflow_flush(&mut c);
+    let want = (min.max(1) as u32).min(rings.cq_entries());
+    while io_cqring_events(&mut c) < want && left > 0 {
+        let head = rings.cq_head();
         let st = c.state();
-        st.cq.len() - st.cq_head
-    };
-    c.state().cq_wait_nr = min.max(1);
-    while ready(&mut c) < min && left > 0 {
+        st.cq_wake_tail = Some(head.wrapping_add(want));
         left = c.wait_cq(left);
+        io_cqring_overflow_flush(&mut c);
     }
-    let st = c.state();
-    st.cq_wait_nr = usize::MAX;
-    for cqe in st.cq[st.cq_head..].iter().take(max) {
+    let head = rings.cq_head();
+    let n = (io_cqring_events(&mut c) as usize).min(max);
+    for i in 0..n {
         // Within the capacity reserved above: no allocation under the lock.
-        out.push(*cqe, GFP_ATOMIC)?;
+        out.push(rings.cqe(head.wrapping_add(i as u32)), GFP_ATOMIC)?;
     }
     Ok(out)
 }
 
-/// Consumes `n` completions that [`io_cqring_peek`] returned.
+/// Consumes `n` completions that [`io_cqring_peek`] returned, and moves
+/// overflowed ones into the room they leave.
 pub(crate) fn io_cqring_advance(reaper: &mut ReapGuard<'_, '_>, n: usize) {
     let mut c = reaper.lock_completion();
-    let st = c.state();
-    st.cq_head = (st.cq_head + n).min(st.cq.len());
-    if st.cq_head == st.cq.len() {
-        st.cq = KVec::new();
-        st.cq_head = 0;
-    }
+    let ring = c.ring();
+    let rings = ring.ctx().rings();
+    let avail = io_cqring_events(&mut c) as usize;
+    rings.set_cq_head(rings.cq_head().wrapping_add(n.min(avail) as u32));
+    io_cqring_overflow_flush(&mut c);
 }
 
 /// Waits as [`io_cqring_peek`] and consumes every completion returned,
-/// serialised against other reapers.
+/// serialised against other reapers; gathers up to `max` across the CQ
+/// ring and what overflowed.
 pub(crate) fn io_cqring_wait(
     ring: Ring<'_, '_>,
     cx: &mut TaskCtx,
@@ -144,11 +292,23 @@ pub(crate) fn io_cqring_wait(
     timeout_ms: u32,
 ) -> KVec<Cqe> {
     let mut reaper = ring.lock_reap(cx);
-    match io_cqring_peek(&mut reaper, min, 1 << 16, timeout_ms) {
-        Ok(cqes) => {
-            io_cqring_advance(&mut reaper, cqes.len());
-            cqes
+    let mut all = KVec::new();
+    let mut min = min;
+    let mut timeout_ms = timeout_ms;
+    while let Ok(cqes) = io_cqring_peek(&mut reaper, min, 1 << 16, timeout_ms) {
+        io_cqring_advance(&mut reaper, cqes.len());
+        let n = cqes.len();
+        for c in cqes.iter() {
+            if all.push(*c, GFP_KERNEL).is_err() {
+                return all;
+            }
         }
-        Err(_) => KVec::new(),
+        if n == 0 {
+            break;
+        }
+        // More may have overflowed behind these: take them without waiting.
+        min = min.saturating_sub(n);
+        timeout_ms = 0;
     }
+    all
 }

@@ -24,8 +24,17 @@ errno! {
     ealready = EALREADY;
     /// `-ETIMEDOUT`: a wait for requests to go timed out.
     etimedout = ETIMEDOUT;
-    /// `-EOPNOTSUPP`: draining after `IOSQE_CQE_SKIP_SUCCESS`.
+    /// `-EOPNOTSUPP`: draining after `IOSQE_CQE_SKIP_SUCCESS`, or an
+    /// opcode 6.12 knows that is not implemented.
     eopnotsupp = EOPNOTSUPP;
+    /// `-EBADFD`: an io_uring call on a file that is not set up.
+    // Used by the device calls (`entry/dev.rs`), which the host mirror lacks.
+    #[cfg_attr(not(MODULE), allow(dead_code))]
+    ebadfd = EBADFD;
+    /// `-EBADR`: completions were lost (`IO_CHECK_CQ_DROPPED_BIT`).
+    // Used by the device calls (`entry/dev.rs`), which the host mirror lacks.
+    #[cfg_attr(not(MODULE), allow(dead_code))]
+    ebadr = EBADR;
     /// `-ECANCELED`: the request was cancelled.
     ecanceled = ECANCELED;
 }

@@ -12,7 +12,7 @@
 mod locks;
 
 pub(crate) use locks::{
-    BothGuard, CompletionGuard, CqWaiter, IoWqGuard, ReapGuard, TimeoutGuard, UringGuard,
+    BothGuard, CompletionGuard, CqWaiter, IoWqGuard, ReapGuard, SqGuard, TimeoutGuard, UringGuard,
 };
 
 use super::channel::Channel;
@@ -23,6 +23,7 @@ use crate::glue::atomic_lock::{new_atomic_lock, AtomicLock};
 use crate::glue::brand::Brand;
 use crate::glue::context::{AnyCtx, AtomicCtx, TaskCtx};
 use crate::glue::irq_lock::{new_spinlock_irq, SpinLockIrq};
+use crate::glue::rings::SharedRings;
 use kernel::prelude::*;
 use kernel::sync::{
     new_condvar, new_mutex, new_spinlock, Arc, CondVar, CondVarTimeoutResult, Mutex, SpinLock,
@@ -80,22 +81,37 @@ impl UringState {
     }
 }
 
-/// State protected by `completion_lock`.
+/// State protected by the SQ lock: consuming the shared SQ ring.
+pub(crate) struct SqState {
+    /// The next SQ entry to consume (`cached_sq_head`).
+    pub(crate) cached_sq_head: u32,
+}
+
+/// State protected by `completion_lock`. The CQ ring itself is shared
+/// memory (`IoRingCtx::rings`): only this lock's holder writes its entries
+/// and tail.
 pub(crate) struct CompletionState {
-    /// Posted completions; those before `cq_head` were reaped.
-    pub(crate) cq: KVec<Cqe>,
-    /// The first completion not yet reaped.
-    pub(crate) cq_head: usize,
-    /// How many unreaped completions the waiter needs before it is woken
-    /// (`io_should_wake()`); `usize::MAX` when nobody waits.
-    pub(crate) cq_wait_nr: usize,
-    /// Completions posted since the ring was created (`cq_tail`).
+    /// The CQ tail (`cached_cq_tail`): the next slot to fill.
+    pub(crate) cached_cq_tail: u32,
+    /// Completions that did not fit the CQ ring, oldest first from
+    /// `overflow_head` (`cq_overflow_list`).
+    pub(crate) overflow: KVec<Cqe>,
+    /// The first entry of `overflow` not yet flushed.
+    pub(crate) overflow_head: usize,
+    /// A completion was lost because even the overflow list could not grow
+    /// (`IO_CHECK_CQ_DROPPED_BIT`): the next wait reports `-EBADR`.
+    pub(crate) dropped: bool,
+    /// The smallest CQ tail a waiter waits for (`io_should_wake()`), if
+    /// one waits; waiters set it again after every wake-up.
+    pub(crate) cq_wake_tail: Option<u32>,
+    /// Timeouts that fired or were satisfied (`cq_timeouts`): any change
+    /// ends a wait, whatever the count.
+    pub(crate) cq_timeouts: u32,
+    /// Completions posted into the CQ ring since the ring was created.
     pub(crate) cq_tail: u64,
     /// Requests completed, with or without a posted completion
     /// (`cq_tail` + `cq_extra`): what a drained request waits for.
     pub(crate) completed: u64,
-    /// Completions lost because the CQ could not grow (`cq_overflow`).
-    pub(crate) cq_overflow: u64,
 }
 
 /// State protected by `timeout_lock`.
@@ -115,9 +131,42 @@ pub(crate) struct IoWqState {
     works: RefTree,
 }
 
+/// What `io_uring_setup()` decided: sizes and the flags that change
+/// behaviour.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RingParams {
+    /// SQ entries, a power of two.
+    pub(crate) sq_entries: u32,
+    /// CQ entries, a power of two, at least `sq_entries`.
+    pub(crate) cq_entries: u32,
+    /// `IORING_SETUP_SUBMIT_ALL`.
+    pub(crate) submit_all: bool,
+    /// READ, WRITE and POLL_ADD name the ring's channels (the legacy
+    /// batch ABI and the self-test), not file descriptors.
+    pub(crate) channels: bool,
+}
+
+impl RingParams {
+    /// The rings the in-kernel self-test and the legacy batch ABI use.
+    pub(crate) const DEFAULT: RingParams = RingParams {
+        sq_entries: 4096,
+        cq_entries: 8192,
+        submit_all: false,
+        channels: true,
+    };
+}
+
 /// One ring: the Rust counterpart of `struct io_ring_ctx`.
 #[pin_data]
 pub(crate) struct IoRingCtx {
+    /// The shared rings (`ctx->rings`, `ctx->sq_sqes`).
+    rings: SharedRings,
+    /// Setup parameters.
+    params: RingParams,
+    /// Serialises consumers of the SQ ring (in C, `uring_lock` is held
+    /// across `io_submit_sqes()`); taken before `uring_lock`.
+    #[pin]
+    sq_lock: Mutex<SqState>,
     /// `ctx->uring_lock`: submission, task work, cancelable lists.
     #[pin]
     uring_lock: Mutex<UringState>,
@@ -157,9 +206,12 @@ pub(crate) struct IoRingCtx {
 }
 
 impl IoRingCtx {
-    /// Returns an initialiser for an empty ring.
-    fn new() -> impl PinInit<Self, Error> {
+    /// Returns an initialiser for an empty ring with `rings`.
+    fn new(rings: SharedRings, params: RingParams) -> impl PinInit<Self, Error> {
         try_pin_init!(IoRingCtx {
+            rings,
+            params,
+            sq_lock <- new_mutex!(SqState { cached_sq_head: 0 }, "IoRingCtx::sq_lock"),
             uring_lock <- new_mutex!(
                 UringState {
                     cancelable: RefTree::new(),
@@ -174,12 +226,14 @@ impl IoRingCtx {
             ),
             completion_lock <- new_spinlock!(
                 CompletionState {
-                    cq: KVec::new(),
-                    cq_head: 0,
-                    cq_wait_nr: usize::MAX,
+                    cached_cq_tail: 0,
+                    overflow: KVec::new(),
+                    overflow_head: 0,
+                    dropped: false,
+                    cq_wake_tail: None,
+                    cq_timeouts: 0,
                     cq_tail: 0,
                     completed: 0,
-                    cq_overflow: 0,
                 },
                 "IoRingCtx::completion_lock"
             ),
@@ -207,9 +261,26 @@ impl IoRingCtx {
         }? Error)
     }
 
-    /// Creates a ring, in task context (it may sleep).
-    pub(crate) fn create(_cx: &TaskCtx) -> Result<Arc<Self>> {
-        Arc::pin_init(Self::new(), GFP_KERNEL)
+    /// Creates a ring with the default sizes, in task context (it may
+    /// sleep).
+    pub(crate) fn create(cx: &TaskCtx) -> Result<Arc<Self>> {
+        Self::create_with(cx, RingParams::DEFAULT)
+    }
+
+    /// Creates a ring with `params` (`io_uring_create()`), in task context.
+    pub(crate) fn create_with(cx: &TaskCtx, params: RingParams) -> Result<Arc<Self>> {
+        let rings = SharedRings::new(cx, params.sq_entries, params.cq_entries)?;
+        Arc::pin_init(Self::new(rings, params), GFP_KERNEL_ACCOUNT)
+    }
+
+    /// The shared rings.
+    pub(crate) fn rings(&self) -> &SharedRings {
+        &self.rings
+    }
+
+    /// The setup parameters.
+    pub(crate) fn params(&self) -> &RingParams {
+        &self.params
     }
 
     /// Returns a fresh request sequence number.
@@ -338,6 +409,14 @@ impl<'r, 'id> Ring<'r, 'id> {
         'r: 'a,
     {
         IoWqGuard::new(self, self.ctx.iowq_lock.lock(cx))
+    }
+
+    /// Takes the SQ lock (before `uring_lock`), to consume the SQ ring.
+    pub(crate) fn lock_sq<'a>(self, cx: &'a mut TaskCtx) -> SqGuard<'a, 'id>
+    where
+        'r: 'a,
+    {
+        SqGuard::new(self, self.ctx.sq_lock.lock(), cx)
     }
 
     /// Takes the reaper lock (before `completion_lock`).

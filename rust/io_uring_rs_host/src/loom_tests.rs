@@ -24,6 +24,7 @@ use crate::uring::lifecycle::channel::io_channel_create;
 use crate::uring::lifecycle::complete::io_cqring_wait;
 use crate::uring::model::error::{ealready, ecanceled, etime};
 use crate::uring::model::ring::{IoRingCtx, Ring};
+use crate::uring::model::sqe::InlineNs;
 use crate::uring::model::sqe::{IOSQE_ASYNC, IOSQE_IO_LINK};
 use kernel::error::code::{EFAULT, EINTR};
 use kernel::sync::Arc;
@@ -75,9 +76,7 @@ fn run(reap: usize, body: impl FnOnce(&Arc<IoRingCtx>, &mut TaskCtx)) -> Vec<(u6
     );
     assert_eq!(ring.inflight(), 0, "a request leaked");
     rt.shutdown();
-    let cq = Ring::open(&ring, |r| {
-        core::mem::take(&mut r.lock_completion(&mut cx).state().cq)
-    });
+    let cq = Ring::open(&ring, |r| io_cqring_wait(r, &mut cx, 0, 0));
     out.extend(cq.iter().map(|c| (c.user_data, c.res)));
     out.sort();
     for w in out.windows(2) {
@@ -106,13 +105,13 @@ fn free_work_races_cancel() {
         let cq = run(5, |ring, cx| {
             let fd = Ring::open(ring, |r| io_channel_create(r, cx, false)).unwrap();
             let chain = [read(L | A, 1, fd, 1), nop(L, 2), nop(0, 3)];
-            io_submit_sqes(ring, cx, &chain, 1).unwrap();
+            io_submit_sqes(ring, cx, &chain, 1, &InlineNs, false).unwrap();
             let r = ring.clone();
             let writer = loom::thread::spawn(move || {
                 let mut cx = task_ctx();
-                io_submit_sqes(&r, &mut cx, &[write(0, 4, fd, 1)], 1).unwrap();
+                io_submit_sqes(&r, &mut cx, &[write(0, 4, fd, 1)], 1, &InlineNs, false).unwrap();
             });
-            io_submit_sqes(ring, cx, &[cancel(0, 5, 1, 0)], 1).unwrap();
+            io_submit_sqes(ring, cx, &[cancel(0, 5, 1, 0)], 1, &InlineNs, false).unwrap();
             writer.join().unwrap();
         });
         assert_eq!(cq.len(), 5, "{cq:?}");
@@ -147,8 +146,8 @@ fn link_timeout_claim_races_completion() {
         let cq = run(3, |ring, cx| {
             let fd = Ring::open(ring, |r| io_channel_create(r, cx, false)).unwrap();
             let chain = [read(L, 1, fd, 1), link_timeout(0, 2, 0)];
-            io_submit_sqes(ring, cx, &chain, 1).unwrap();
-            io_submit_sqes(ring, cx, &[write(0, 3, fd, 1)], 1).unwrap();
+            io_submit_sqes(ring, cx, &chain, 1, &InlineNs, false).unwrap();
+            io_submit_sqes(ring, cx, &[write(0, 3, fd, 1)], 1, &InlineNs, false).unwrap();
         });
         assert_eq!(cq.len(), 3, "{cq:?}");
         let (target, lt) = (res(&cq, 1), res(&cq, 2));
@@ -180,7 +179,7 @@ fn timeout_expiry_races_ring_exit() {
     model("timeout_expiry_races_ring_exit", || {
         let cq = run(0, |ring, cx| {
             let chain = [timeout(L, 1, 0, 0, 0), nop(L, 2), nop(0, 3)];
-            io_submit_sqes(ring, cx, &chain, 1).unwrap();
+            io_submit_sqes(ring, cx, &chain, 1, &InlineNs, false).unwrap();
         });
         assert_eq!(cq.len(), 3, "{cq:?}");
         let t = res(&cq, 1);
@@ -218,9 +217,9 @@ fn ring_exit_races_chain_continuation_and_iowq_cancel() {
         let fa = Ring::open(&a, |r| io_channel_create(r, &mut cx, false)).unwrap();
         let fb = Ring::open(&b, |r| io_channel_create(r, &mut cx, false)).unwrap();
         let chain = [nop(L | A, 1), read(A, 2, fa, 1)];
-        io_submit_sqes(&a, &mut cx, &chain, 1).unwrap();
-        io_submit_sqes(&b, &mut cx, &[read(A, 10, fb, 1)], 1).unwrap();
-        io_submit_sqes(&a, &mut cx, &[nop(A, 3)], 1).unwrap();
+        io_submit_sqes(&a, &mut cx, &chain, 1, &InlineNs, false).unwrap();
+        io_submit_sqes(&b, &mut cx, &[read(A, 10, fb, 1)], 1, &InlineNs, false).unwrap();
+        io_submit_sqes(&a, &mut cx, &[nop(A, 3)], 1, &InlineNs, false).unwrap();
         let exit =
             |r: &Arc<IoRingCtx>, cx: &mut TaskCtx| Ring::open(r, |r| io_ring_exit(r, cx, 60_000));
         assert!(!exit(&a, &mut cx), "ring A's exit was slow");
@@ -231,12 +230,10 @@ fn ring_exit_races_chain_continuation_and_iowq_cancel() {
         assert_eq!(b.inflight(), 0, "ring B's exit left a request");
         rt.shutdown();
         let take = |r: &Arc<IoRingCtx>, cx: &mut TaskCtx| {
-            let mut cq: Vec<(u64, i32)> = Ring::open(r, |r| {
-                core::mem::take(&mut r.lock_completion(cx).state().cq)
-            })
-            .iter()
-            .map(|c| (c.user_data, c.res))
-            .collect();
+            let mut cq: Vec<(u64, i32)> = Ring::open(r, |r| io_cqring_wait(r, cx, 0, 0))
+                .iter()
+                .map(|c| (c.user_data, c.res))
+                .collect();
             cq.sort();
             cq
         };

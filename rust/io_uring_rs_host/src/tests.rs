@@ -48,6 +48,8 @@ macro_rules! self_test_cases {
 }
 
 self_test_cases!(
+    r1_cq_overflow_loses_nothing,
+    r2_sq_ring_submission_and_dropped,
     s1_chain_completes_in_order,
     s6_timeout_in_link_fails_followers,
     s4_hardlink_continues,
@@ -239,5 +241,94 @@ mod pure {
     fn chain_cell_is_sync_for_requests() {
         fn sync<T: Sync>() {}
         sync::<ChainCell<Req>>();
+    }
+}
+
+/// The ring ABI's pieces that only the device calls use in the module.
+mod ring_abi {
+    use super::*;
+    use crate::glue::rings;
+    use crate::uring::lifecycle::complete::io_cqring_wait_user;
+    use crate::uring::model::error::{ebadfd, ebadr};
+    use crate::uring::model::ring::{Ring, RingParams};
+    use crate::uring::model::sqe::{op_supported, OP_READ, OP_TIMEOUT};
+
+    fn task_ctx() -> TaskCtx {
+        // SAFETY: A test thread is a task and holds no lock of the core.
+        unsafe { TaskCtx::enter() }
+    }
+
+    #[test]
+    fn layout_is_struct_io_rings() {
+        // `struct io_rings` of Linux 6.12 on x86-64: `struct io_uring` is
+        // two u32, only `cqes` is cache-line (64-byte) aligned.
+        let offs = [
+            rings::SQ_HEAD,
+            rings::SQ_TAIL,
+            rings::CQ_HEAD,
+            rings::CQ_TAIL,
+            rings::SQ_RING_MASK,
+            rings::CQ_RING_MASK,
+            rings::SQ_RING_ENTRIES,
+            rings::CQ_RING_ENTRIES,
+            rings::SQ_DROPPED,
+            rings::SQ_FLAGS,
+            rings::CQ_FLAGS,
+            rings::CQ_OVERFLOW,
+            rings::CQES,
+        ];
+        assert_eq!(offs, [0, 4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 64]);
+        let cx = task_ctx();
+        let ctx = IoRingCtx::create_with(
+            &cx,
+            RingParams {
+                sq_entries: 8,
+                cq_entries: 16,
+                ..RingParams::DEFAULT
+            },
+        )
+        .unwrap();
+        let r = ctx.rings();
+        // The SQ array follows the CQEs at the next cache line.
+        assert_eq!(r.sq_array_offset(), 64 + 16 * 16);
+        assert!(r.rings_region().len() >= 64 + 16 * 16 + 4 * 8);
+        assert_eq!(r.sqes_region().len(), 64 * 8);
+    }
+
+    #[test]
+    fn wait_times_out_then_sees_completions() {
+        let mut cx = task_ctx();
+        let ctx = IoRingCtx::create(&cx).unwrap();
+        let res = Ring::open(&ctx, |r| io_cqring_wait_user(r, &mut cx, 1, Some(2)));
+        assert_eq!(res, Err(crate::uring::model::error::etime()));
+        crate::uring::entry::submit::io_submit_sqes(
+            &ctx,
+            &mut cx,
+            &[Sqe {
+                opcode: OP_NOP,
+                user_data: 7,
+                ..Sqe::default()
+            }],
+            1,
+            &crate::uring::model::sqe::InlineNs,
+            false,
+        )
+        .unwrap();
+        let res = Ring::open(&ctx, |r| io_cqring_wait_user(r, &mut cx, 1, None));
+        assert_eq!(res, Ok(()));
+        assert_eq!(ctx.rings().cq_tail(), 1);
+        assert_eq!(ctx.rings().cqe(0).user_data, 7);
+        Ring::open(&ctx, |r| {
+            crate::uring::lifecycle::cancel::io_ring_exit(r, &mut cx, 1000)
+        });
+    }
+
+    #[test]
+    fn probe_and_errors() {
+        assert!(op_supported(OP_NOP, false) && op_supported(OP_TIMEOUT, false));
+        assert!(!op_supported(OP_READ, false) && op_supported(OP_READ, true));
+        assert!(!op_supported(1, true));
+        assert_eq!(ebadfd().to_errno(), -77);
+        assert_eq!(ebadr().to_errno(), -53);
     }
 }

@@ -85,7 +85,13 @@ fn layout() -> Vec<(&'static str, u64)> {
         resv
     ));
     v.extend(off!("io_uring_rs_cqe", IoUringRsCqe, user_data, res, flags));
-    v.extend(off!("io_uring_rs_setup", IoUringRsSetup, entries, resv, params));
+    v.extend(off!(
+        "io_uring_rs_setup",
+        IoUringRsSetup,
+        entries,
+        resv,
+        params
+    ));
     v.extend(off!(
         "io_uring_rs_enter",
         IoUringRsEnter,
@@ -96,7 +102,13 @@ fn layout() -> Vec<(&'static str, u64)> {
         arg,
         argsz
     ));
-    v.extend(off!("io_uring_rs_register", IoUringRsRegister, opcode, nr_args, arg));
+    v.extend(off!(
+        "io_uring_rs_register",
+        IoUringRsRegister,
+        opcode,
+        nr_args,
+        arg
+    ));
     v.extend(off!("io_uring_rs_submit", IoUringRsSubmit, sqes, nr, resv));
     v.extend(off!(
         "io_uring_rs_wait",
@@ -125,6 +137,148 @@ fn layout() -> Vec<(&'static str, u64)> {
         max_cqes,
         resv
     ));
+    // The ring ABI is io_uring's own: compared with <linux/io_uring.h>.
+    let o = |c: &'static str, rust: usize| (c, rust as u64);
+    v.extend([
+        o("sizeof(struct io_uring_sqe)", size_of::<IoUringSqe>()),
+        o(
+            "offsetof(struct io_uring_sqe, opcode)",
+            offset_of!(IoUringSqe, opcode),
+        ),
+        o(
+            "offsetof(struct io_uring_sqe, flags)",
+            offset_of!(IoUringSqe, flags),
+        ),
+        o(
+            "offsetof(struct io_uring_sqe, ioprio)",
+            offset_of!(IoUringSqe, ioprio),
+        ),
+        o(
+            "offsetof(struct io_uring_sqe, fd)",
+            offset_of!(IoUringSqe, fd),
+        ),
+        o(
+            "offsetof(struct io_uring_sqe, off)",
+            offset_of!(IoUringSqe, off),
+        ),
+        o(
+            "offsetof(struct io_uring_sqe, addr2)",
+            offset_of!(IoUringSqe, off),
+        ),
+        o(
+            "offsetof(struct io_uring_sqe, addr)",
+            offset_of!(IoUringSqe, addr),
+        ),
+        o(
+            "offsetof(struct io_uring_sqe, len)",
+            offset_of!(IoUringSqe, len),
+        ),
+        o(
+            "offsetof(struct io_uring_sqe, rw_flags)",
+            offset_of!(IoUringSqe, op_flags),
+        ),
+        o(
+            "offsetof(struct io_uring_sqe, poll32_events)",
+            offset_of!(IoUringSqe, op_flags),
+        ),
+        o(
+            "offsetof(struct io_uring_sqe, timeout_flags)",
+            offset_of!(IoUringSqe, op_flags),
+        ),
+        o(
+            "offsetof(struct io_uring_sqe, user_data)",
+            offset_of!(IoUringSqe, user_data),
+        ),
+        o(
+            "offsetof(struct io_uring_sqe, buf_index)",
+            offset_of!(IoUringSqe, buf_index),
+        ),
+        o(
+            "offsetof(struct io_uring_sqe, personality)",
+            offset_of!(IoUringSqe, personality),
+        ),
+        o(
+            "offsetof(struct io_uring_sqe, splice_fd_in)",
+            offset_of!(IoUringSqe, splice_fd_in),
+        ),
+        o(
+            "offsetof(struct io_uring_sqe, addr3)",
+            offset_of!(IoUringSqe, addr3),
+        ),
+        o(
+            "offsetof(struct io_uring_sqe, __pad2)",
+            offset_of!(IoUringSqe, pad2),
+        ),
+        o("sizeof(struct io_uring_cqe)", size_of::<IoUringCqe>()),
+        o(
+            "offsetof(struct io_uring_cqe, res)",
+            offset_of!(IoUringCqe, res),
+        ),
+        o(
+            "offsetof(struct io_uring_cqe, flags)",
+            offset_of!(IoUringCqe, flags),
+        ),
+        o("sizeof(struct io_uring_params)", size_of::<IoUringParams>()),
+        o(
+            "offsetof(struct io_uring_params, features)",
+            offset_of!(IoUringParams, features),
+        ),
+        o(
+            "offsetof(struct io_uring_params, resv)",
+            offset_of!(IoUringParams, resv),
+        ),
+        o(
+            "offsetof(struct io_uring_params, sq_off)",
+            offset_of!(IoUringParams, sq_off),
+        ),
+        o(
+            "offsetof(struct io_uring_params, cq_off)",
+            offset_of!(IoUringParams, cq_off),
+        ),
+        o(
+            "sizeof(struct io_sqring_offsets)",
+            size_of::<IoSqringOffsets>(),
+        ),
+        o(
+            "offsetof(struct io_sqring_offsets, array)",
+            offset_of!(IoSqringOffsets, array),
+        ),
+        o(
+            "sizeof(struct io_cqring_offsets)",
+            size_of::<IoCqringOffsets>(),
+        ),
+        o(
+            "offsetof(struct io_cqring_offsets, cqes)",
+            offset_of!(IoCqringOffsets, cqes),
+        ),
+        o(
+            "offsetof(struct io_cqring_offsets, flags)",
+            offset_of!(IoCqringOffsets, flags),
+        ),
+        o(
+            "sizeof(struct io_uring_getevents_arg)",
+            size_of::<IoUringGeteventsArg>(),
+        ),
+        o(
+            "offsetof(struct io_uring_getevents_arg, ts)",
+            offset_of!(IoUringGeteventsArg, ts),
+        ),
+        o("sizeof(struct io_uring_probe)", size_of::<IoUringProbe>()),
+        o(
+            "sizeof(struct io_uring_probe_op)",
+            size_of::<IoUringProbeOp>(),
+        ),
+        o("IORING_OFF_SQ_RING", IORING_OFF_SQ_RING as usize),
+        o("IORING_OFF_CQ_RING", IORING_OFF_CQ_RING as usize),
+        o("IORING_OFF_SQES", IORING_OFF_SQES as usize),
+        o("IORING_OFF_MMAP_MASK", IORING_OFF_MMAP_MASK as usize),
+        o("IORING_SETUP_SUBMIT_ALL", IORING_SETUP_SUBMIT_ALL as usize),
+        o("IORING_ENTER_EXT_ARG", IORING_ENTER_EXT_ARG as usize),
+        o("IORING_SQ_CQ_OVERFLOW", IORING_SQ_CQ_OVERFLOW as usize),
+        o("IORING_FEAT_CQE_SKIP", IORING_FEAT_CQE_SKIP as usize),
+        o("IORING_REGISTER_PROBE", IORING_REGISTER_PROBE as usize),
+        o("IO_URING_OP_SUPPORTED", IO_URING_OP_SUPPORTED as usize),
+    ]);
     v.extend(off!(
         "io_uring_rs_stats",
         IoUringRsStats,
@@ -147,7 +301,7 @@ fn rust_uapi_matches_c_header() {
         "/../../io_uring_rs/include/uapi"
     );
     let mut c = String::from(
-        "#include <stddef.h>\n#include <stdio.h>\n#include \"io_uring_rs.h\"\nint main(void) {\n",
+        "#include <stddef.h>\n#include <stdio.h>\n#include <linux/io_uring.h>\n#include \"io_uring_rs.h\"\nint main(void) {\n",
     );
     for (expr, _) in layout() {
         c.push_str(&format!(

@@ -6,6 +6,7 @@
 //!
 //! ```text
 //! io_uring_rs_scenarios run PATH...   every *.toml under each PATH (KTAP)
+//! io_uring_rs_scenarios abi           the ring ABI on both, compared (KTAP)
 //! io_uring_rs_scenarios demo FILE     one scenario, both backends, as a table
 //! io_uring_rs_scenarios stress [SEED SECS PROCS THREADS FUZZ_ITERATIONS] [--unload]
 //! io_uring_rs_scenarios bench [REPS P1_REQUESTS P2_LARGEST]
@@ -15,6 +16,7 @@
 //! Exit status as kselftest wants: 0 all passed, 1 a failure, 4 skipped
 //! (no device).
 
+mod abi;
 mod backend;
 mod bench;
 mod module;
@@ -480,6 +482,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let code = match args.first().map(String::as_str) {
         Some("run") => cmd_run(&args[1..]),
+        Some("abi") => abi::cmd_abi(),
         // What a scenario's task execs to leave its rings (cancel_all).
         Some(a) if a.as_bytes() == task::EXEC_TARGET.to_bytes() => 0,
         Some("demo") if args.len() == 2 => cmd_demo(&args[1]),

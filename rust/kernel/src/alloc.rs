@@ -17,6 +17,8 @@ pub mod flags {
     pub const GFP_KERNEL: Flags = Flags(0);
     /// `GFP_ATOMIC`.
     pub const GFP_ATOMIC: Flags = Flags(1);
+    /// `GFP_KERNEL_ACCOUNT`.
+    pub const GFP_KERNEL_ACCOUNT: Flags = Flags(2);
 }
 pub use flags::Flags;
 

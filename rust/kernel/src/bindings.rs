@@ -21,3 +21,9 @@ pub const EINTR: u32 = 4;
 pub const EINVAL: u32 = 22;
 /// Bad address.
 pub const EFAULT: u32 = 14;
+/// File descriptor in bad state.
+pub const EBADFD: u32 = 77;
+/// Invalid request descriptor.
+pub const EBADR: u32 = 53;
+/// Value too large for defined data type.
+pub const EOVERFLOW: u32 = 75;

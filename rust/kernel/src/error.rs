@@ -72,5 +72,6 @@ pub mod code {
         EINVAL = 22,
         EMFILE = 24,
         ENOTTY = 25,
+        ERESTARTSYS = 512,
     );
 }

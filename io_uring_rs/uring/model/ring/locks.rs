@@ -10,12 +10,13 @@
 //! which borrow them: no chain reference outlives the lock that protects it,
 //! and none reaches another ring's request.
 
-use super::{CompletionState, IoWqState, Ring, TimeoutState, UringState};
+use super::{CompletionState, IoWqState, Ring, SqState, TimeoutState, UringState};
 use crate::glue::atomic_lock::AtomicGuard;
 use crate::glue::chain::{ChainRead, ChainWrite, TimeoutRead, TimeoutWrite};
-use crate::glue::context::{AtomicCtx, TaskCtx};
+use crate::glue::context::{task_sigpending, AtomicCtx, TaskCtx};
 use crate::glue::irq_lock::SpinLockIrqBackend;
 use crate::uring::model::req::{ArcTreeMut, RefTreeMut, RefTreeRef, Req, W};
+use kernel::prelude::*;
 use kernel::sync::lock::{mutex::MutexBackend, spinlock::SpinLockBackend, Guard};
 use kernel::sync::CondVarTimeoutResult;
 use kernel::time::Jiffies;
@@ -134,6 +135,40 @@ impl<'b, 'id> BothGuard<'b, 'id> {
     }
 }
 
+/// The SQ lock of ring `'id` held: the holder consumes the SQ ring. It
+/// comes before `uring_lock`, and lends its task context to whatever the
+/// submission takes next (a mutex guard may be held while sleeping).
+pub(crate) struct SqGuard<'a, 'id> {
+    ring: Ring<'a, 'id>,
+    guard: Guard<'a, SqState, MutexBackend>,
+    cx: &'a mut TaskCtx,
+}
+
+impl<'a, 'id> SqGuard<'a, 'id> {
+    pub(super) fn new(
+        ring: Ring<'a, 'id>,
+        guard: Guard<'a, SqState, MutexBackend>,
+        cx: &'a mut TaskCtx,
+    ) -> Self {
+        SqGuard { ring, guard, cx }
+    }
+
+    /// The ring this guard locks.
+    pub(crate) fn ring(&self) -> Ring<'a, 'id> {
+        self.ring
+    }
+
+    /// The SQ consumer's state.
+    pub(crate) fn state(&mut self) -> &mut SqState {
+        &mut self.guard
+    }
+
+    /// The task context, for the submission under this lock.
+    pub(crate) fn task(&mut self) -> &mut TaskCtx {
+        self.cx
+    }
+}
+
 /// `completion_lock` of ring `'id` held.
 pub(crate) struct CompletionGuard<'a, 'id> {
     ring: Ring<'a, 'id>,
@@ -151,6 +186,11 @@ impl<'a, 'id> CompletionGuard<'a, 'id> {
     /// The state `completion_lock` protects.
     pub(crate) fn state(&mut self) -> &mut CompletionState {
         &mut self.guard
+    }
+
+    /// The ring this guard locks.
+    pub(crate) fn ring(&self) -> Ring<'a, 'id> {
+        self.ring
     }
 
     /// Wakes the waiters for completions.
@@ -187,6 +227,26 @@ impl<'a, 'id> CqWaiter<'a, 'id> {
         {
             CondVarTimeoutResult::Woken { jiffies } => jiffies,
             CondVarTimeoutResult::Timeout | CondVarTimeoutResult::Signal { .. } => 0,
+        }
+    }
+
+    /// As [`Self::wait_cq`], but a pending signal is `-EINTR`, and an
+    /// interruption by task work alone `-ERESTARTSYS` (see
+    /// [`task_sigpending`]).
+    // Used by the device calls (`entry/dev.rs`), which the host mirror lacks.
+    #[cfg_attr(not(MODULE), allow(dead_code))]
+    pub(crate) fn wait_cq_interruptible(&mut self, jiffies: Jiffies) -> Result<Jiffies> {
+        match self
+            .c
+            .ring
+            .ctx
+            .cq_wait
+            .wait_interruptible_timeout(&mut self.c.guard, jiffies)
+        {
+            CondVarTimeoutResult::Woken { jiffies } => Ok(jiffies),
+            CondVarTimeoutResult::Timeout => Ok(0),
+            CondVarTimeoutResult::Signal { .. } if task_sigpending() => Err(EINTR),
+            CondVarTimeoutResult::Signal { .. } => Err(ERESTARTSYS),
         }
     }
 }

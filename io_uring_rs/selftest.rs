@@ -3,7 +3,7 @@
 //! In-kernel self-test of the core, run at module load and reported as KTAP.
 #![deny(unsafe_code)]
 
-use crate::glue::context::TaskCtx;
+use crate::glue::context::{SqCtx, TaskCtx};
 use crate::ktap::{Ktap, Report};
 use crate::uapi::IORING_SQ_CQ_OVERFLOW;
 use crate::uring::entry::submit::{io_submit_from_sq, io_submit_sqes};
@@ -744,11 +744,13 @@ pub(crate) const CASES: &[Case] = &[
             r.set_sqe(3, &nop(0, 13));
             r.set_sq_array(3, 3);
             r.set_sq_tail(4);
-            let n = io_submit_from_sq(ring, cx, 8, TASK, &InlineNs).map_err(|_| "enter failed")?;
+            let n = io_submit_from_sq(ring, cx, sq_ctx(), 8, TASK, &InlineNs)
+                .map_err(|_| "enter failed")?;
             if n != 2 || r.sq_head() != 3 || r.sq_dropped() != 1 {
                 return Err("wrong count, head or sq_dropped after a bad slot");
             }
-            let n = io_submit_from_sq(ring, cx, 8, TASK, &InlineNs).map_err(|_| "enter failed")?;
+            let n = io_submit_from_sq(ring, cx, sq_ctx(), 8, TASK, &InlineNs)
+                .map_err(|_| "enter failed")?;
             if n != 1 || r.sq_head() != 4 {
                 return Err("the entry after the bad slot was not submitted");
             }
@@ -756,6 +758,15 @@ pub(crate) const CASES: &[Case] = &[
         })
     }),
 ];
+
+/// A self-test case's right to consume an SQ once: the case stands for a
+/// system call, entered from module `init` or a host test thread.
+#[allow(unsafe_code)]
+fn sq_ctx() -> SqCtx {
+    // SAFETY: Each call is one simulated system call, made with no SQ lock
+    // held (the cases take none across it).
+    unsafe { SqCtx::enter() }
+}
 
 /// As [`with_ring`], with `sq` and `cq` entries.
 fn with_small_ring(

@@ -6,7 +6,7 @@
 //! `file->private_data`, `release` takes it back and exits the ring, and
 //! `ioctl` borrows it. Everything else is `uring::entry::dev`, in safe Rust.
 
-use crate::glue::context::TaskCtx;
+use crate::glue::context::{SqCtx, TaskCtx};
 use crate::uapi::{
     IO_URING_RS_IOC_ENTER, IO_URING_RS_IOC_REGISTER, IO_URING_RS_IOC_SETUP, IO_URING_RS_IOC_STATS,
 };
@@ -222,6 +222,8 @@ unsafe extern "C" fn io_uring_rs_ioctl(
 ) -> core::ffi::c_long {
     // SAFETY: An ioctl runs in process context with no lock held.
     let mut cx = unsafe { TaskCtx::enter() };
+    // SAFETY: The ioctl's entry point, with no SQ lock held; one per call.
+    let sq = unsafe { SqCtx::enter() };
     let arg = arg as usize;
     // SAFETY: `file` is an open file of this device, in an ioctl (function
     // safety): `release` cannot run before the borrow ends.
@@ -233,15 +235,15 @@ unsafe extern "C" fn io_uring_rs_ioctl(
             // SAFETY: As above.
             unsafe { install_ring(file, ring) }.map(|_| 0)
         }),
-        (_, Some(ring)) => dev::ioctl(&ring, &mut cx, current_task(), cmd, arg),
+        (_, Some(ring)) => dev::ioctl(&ring, &mut cx, sq, current_task(), cmd, arg),
         (_, None) if dev::is_legacy(cmd) => {
             // SAFETY: As above.
             match dev::open_legacy(&cx).and_then(|ring| unsafe { install_ring(file, ring) }) {
-                Ok(ring) => dev::ioctl(&ring, &mut cx, current_task(), cmd, arg),
+                Ok(ring) => dev::ioctl(&ring, &mut cx, sq, current_task(), cmd, arg),
                 // Another thread gave the file its ring first.
                 // SAFETY: As above.
                 Err(e) if e == EBUSY => match unsafe { file_ring(file) } {
-                    Some(ring) => dev::ioctl(&ring, &mut cx, current_task(), cmd, arg),
+                    Some(ring) => dev::ioctl(&ring, &mut cx, sq, current_task(), cmd, arg),
                     None => Err(EBUSY),
                 },
                 Err(e) => Err(e),

@@ -37,6 +37,29 @@ impl TaskCtx {
     }
 }
 
+/// The right to consume a ring's SQ (take its SQ lock) once: made only at a
+/// system call's entry point, consumed by `Ring::lock_sq`. The SQ lock's
+/// guard lends its task context to the submission it serialises; without a
+/// second `SqCtx` that context cannot take an SQ lock again (a
+/// self-deadlock on one ring, an order inversion across two).
+pub(crate) struct SqCtx {
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl SqCtx {
+    /// Enters a system call that may submit from an SQ ring.
+    ///
+    /// # Safety
+    ///
+    /// The caller is the entry point of a system call (or a test thread),
+    /// holds no SQ lock, and makes one `SqCtx` per call.
+    pub(crate) unsafe fn enter() -> Self {
+        SqCtx {
+            _not_send: PhantomData,
+        }
+    }
+}
+
 /// An atomic context: it may take `timeout_lock` (an IRQ-safe spinlock) and
 /// nothing that sleeps.
 pub(crate) struct AtomicCtx {

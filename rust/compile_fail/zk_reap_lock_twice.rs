@@ -24,5 +24,5 @@ pub(crate) fn reap(a: Ring<'_, '_>, b: Ring<'_, '_>, cx: &mut TaskCtx) {
 pub(crate) fn reap(a: Ring<'_, '_>, cx: &mut TaskCtx) -> usize {
     let mut r = a.lock_reap(cx);
     let mut c = r.lock_completion();
-    c.state().cq.len()
+    c.state().overflow.len()
 }

@@ -10,7 +10,7 @@
 //! completion, by the core's preparation.
 
 use super::submit::{io_submit_from_sq, io_submit_sqes};
-use crate::glue::context::TaskCtx;
+use crate::glue::context::{SqCtx, TaskCtx};
 use crate::glue::region::Region;
 use crate::glue::rings;
 use crate::uapi::*;
@@ -227,7 +227,13 @@ fn ns_to_jiffies(ns: u64) -> Jiffies {
 }
 
 /// `IO_URING_RS_IOC_ENTER`: `io_uring_enter(2)` on `ring`.
-fn enter(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, task: u32, arg: usize) -> Result<isize> {
+fn enter(
+    ring: &Arc<IoRingCtx>,
+    cx: &mut TaskCtx,
+    sq: SqCtx,
+    task: u32,
+    arg: usize,
+) -> Result<isize> {
     let e: IoUringRsEnter = read_arg(arg)?;
     if e.resv != 0 || e.flags & !ENTER_KNOWN != 0 {
         return Err(EINVAL);
@@ -239,7 +245,7 @@ fn enter(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, task: u32, arg: usize) -> Resu
     }
     let mut ret = 0;
     if e.to_submit != 0 {
-        ret = io_submit_from_sq(ring, cx, e.to_submit, task, &UserTimespecs)? as isize;
+        ret = io_submit_from_sq(ring, cx, sq, e.to_submit, task, &UserTimespecs)? as isize;
         if ret != e.to_submit as isize {
             return Ok(ret);
         }
@@ -439,6 +445,7 @@ pub(crate) fn is_legacy(cmd: u32) -> bool {
 pub(crate) fn ioctl(
     ring: &Arc<IoRingCtx>,
     cx: &mut TaskCtx,
+    sq: SqCtx,
     task: u32,
     cmd: u32,
     arg: usize,
@@ -490,7 +497,7 @@ pub(crate) fn ioctl(
             Ring::open(ring, |r| io_channel_write(r, cx, w.fd, w.len))?;
             Ok(w.len as isize)
         }
-        IO_URING_RS_IOC_ENTER if !ring.params().channels => enter(ring, cx, task, arg),
+        IO_URING_RS_IOC_ENTER if !ring.params().channels => enter(ring, cx, sq, task, arg),
         IO_URING_RS_IOC_REGISTER if !ring.params().channels => register(ring, arg),
         IO_URING_RS_IOC_ENTER | IO_URING_RS_IOC_REGISTER => Err(ebadfd()),
         _ => Err(ENOTTY),

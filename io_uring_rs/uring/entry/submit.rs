@@ -8,7 +8,7 @@
 //! to, so submission needs no exception to the chain rule: the link of a
 //! request nobody else can see yet is simply its initial value.
 
-use crate::glue::context::TaskCtx;
+use crate::glue::context::{SqCtx, TaskCtx};
 use crate::uring::lifecycle::issue::io_submit_head;
 use crate::uring::model::error::{ecanceled, eopnotsupp};
 use crate::uring::model::req::{Req, ReqRef, REQ_F_ARM_LTIMEOUT, REQ_F_HARDLINK, REQ_F_IO_DRAIN};
@@ -193,12 +193,13 @@ pub(crate) fn io_submit_sqes(
 pub(crate) fn io_submit_from_sq(
     ctx: &Arc<IoRingCtx>,
     cx: &mut TaskCtx,
+    sq: SqCtx,
     to_submit: u32,
     task: u32,
     ts: &impl Timespecs,
 ) -> Result<usize> {
     Ring::open(ctx, |ring| {
-        let mut sq = ring.lock_sq(cx);
+        let mut sq = ring.lock_sq(cx, sq);
         let rings = sq.ring().ctx().rings();
         let head = sq.state().cached_sq_head;
         let avail = rings.sq_tail().wrapping_sub(head).min(rings.sq_entries());

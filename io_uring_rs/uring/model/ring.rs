@@ -21,7 +21,7 @@ use super::sqe::Cqe;
 use crate::glue::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use crate::glue::atomic_lock::{new_atomic_lock, AtomicLock};
 use crate::glue::brand::Brand;
-use crate::glue::context::{AnyCtx, AtomicCtx, TaskCtx};
+use crate::glue::context::{AnyCtx, AtomicCtx, SqCtx, TaskCtx};
 use crate::glue::irq_lock::{new_spinlock_irq, SpinLockIrq};
 use crate::glue::rings::SharedRings;
 use kernel::prelude::*;
@@ -411,8 +411,9 @@ impl<'r, 'id> Ring<'r, 'id> {
         IoWqGuard::new(self, self.ctx.iowq_lock.lock(cx))
     }
 
-    /// Takes the SQ lock (before `uring_lock`), to consume the SQ ring.
-    pub(crate) fn lock_sq<'a>(self, cx: &'a mut TaskCtx) -> SqGuard<'a, 'id>
+    /// Takes the SQ lock (before `uring_lock`), to consume the SQ ring; it
+    /// uses up the system call's [`SqCtx`].
+    pub(crate) fn lock_sq<'a>(self, cx: &'a mut TaskCtx, _sq: SqCtx) -> SqGuard<'a, 'id>
     where
         'r: 'a,
     {

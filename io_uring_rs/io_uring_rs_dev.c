@@ -7,6 +7,9 @@
  */
 #include <linux/compat.h>
 #include <linux/err.h>
+#include <linux/kthread.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/task.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
@@ -25,6 +28,15 @@ int io_uring_rs_dev_register(void);
 void io_uring_rs_dev_unregister(void);
 void *io_uring_rs_mmap_region(struct file *file, unsigned long offset);
 int io_uring_rs_task_sigpending(void);
+struct task_struct *io_uring_rs_kthread_start(int (*fn)(void *), void *data,
+					      int pid);
+void io_uring_rs_kthread_stop(struct task_struct *t);
+bool io_uring_rs_kthread_should_stop(void);
+void io_uring_rs_cond_resched(void);
+struct mm_struct *io_uring_rs_mm_grab(void);
+void io_uring_rs_mm_drop(struct mm_struct *mm);
+bool io_uring_rs_mm_use(struct mm_struct *mm);
+void io_uring_rs_mm_unuse(struct mm_struct *mm);
 struct io_uring_rs_region;
 struct io_uring_rs_region *io_uring_rs_region_alloc(size_t size);
 void io_uring_rs_region_free(struct io_uring_rs_region *r);
@@ -34,6 +46,74 @@ void *io_uring_rs_region_ptr(struct io_uring_rs_region *r);
 int io_uring_rs_task_sigpending(void)
 {
 	return task_sigpending(current);
+}
+
+/*
+ * A kernel thread working for process pid (glue/kthread.rs), named as
+ * io_uring names its SQPOLL thread (io_sq_thread()); it runs fn until
+ * fn returns, which it does once kthread_stop() asks. The caller keeps a
+ * reference to the task until it has stopped it.
+ */
+struct task_struct *io_uring_rs_kthread_start(int (*fn)(void *), void *data,
+					      int pid)
+{
+	struct task_struct *t;
+
+	t = kthread_create(fn, data, "iou-sqp-%d", pid);
+	if (IS_ERR(t))
+		return t;
+	get_task_struct(t);
+	wake_up_process(t);
+	return t;
+}
+
+void io_uring_rs_kthread_stop(struct task_struct *t)
+{
+	kthread_stop(t);
+	put_task_struct(t);
+}
+
+bool io_uring_rs_kthread_should_stop(void)
+{
+	return kthread_should_stop();
+}
+
+void io_uring_rs_cond_resched(void)
+{
+	cond_resched();
+}
+
+/*
+ * The creator's address space, for the SQPOLL thread's user accesses
+ * (timespecs): held with mmgrab() (the mm_struct stays), used with
+ * mmget_not_zero() (the address space is still alive) and kthread_use_mm().
+ */
+struct mm_struct *io_uring_rs_mm_grab(void)
+{
+	struct mm_struct *mm = current->mm;
+
+	if (mm)
+		mmgrab(mm);
+	return mm;
+}
+
+void io_uring_rs_mm_drop(struct mm_struct *mm)
+{
+	mmdrop(mm);
+}
+
+bool io_uring_rs_mm_use(struct mm_struct *mm)
+{
+	if (!mmget_not_zero(mm))
+		return false;
+	kthread_use_mm(mm);
+	return true;
+}
+
+void io_uring_rs_mm_unuse(struct mm_struct *mm)
+{
+	kthread_unuse_mm(mm);
+	mmput(mm);
 }
 
 /*

@@ -5,7 +5,8 @@
 
 use crate::glue::context::{SqCtx, TaskCtx};
 use crate::ktap::{Ktap, Report};
-use crate::uapi::IORING_SQ_CQ_OVERFLOW;
+use crate::uapi::{IORING_SQ_CQ_OVERFLOW, IORING_SQ_NEED_WAKEUP};
+use crate::uring::entry::sqpoll::io_sq_offload_create;
 use crate::uring::entry::submit::{io_submit_from_sq, io_submit_sqes};
 use crate::uring::lifecycle::cancel::{io_ring_exit, io_uring_cancel_generic};
 use crate::uring::lifecycle::channel::{io_channel_create, io_channel_write};
@@ -731,6 +732,44 @@ pub(crate) const CASES: &[Case] = &[
             expect_none(ring, cx, 10)
         })
     }),
+    // SQPOLL: a kernel thread submits what the SQ ring holds, idles with
+    // IORING_SQ_NEED_WAKEUP set, and submits again once woken.
+    ("r3_sqpoll_thread_submits_and_idles", |cx| {
+        let params = RingParams {
+            sq_entries: 8,
+            cq_entries: 16,
+            sqpoll: true,
+            sq_thread_idle_ms: 10,
+            ..RingParams::DEFAULT
+        };
+        let ring = IoRingCtx::create_with(cx, params).map_err(|_| "ring allocation failed")?;
+        run_and_exit(&ring, cx, |ring, cx| {
+            io_sq_offload_create(cx, ring, TASK, inline_ns).map_err(|_| "no SQPOLL thread")?;
+            let r = ring.rings();
+            for (pos, ud) in [(0u32, 1u64), (1, 2)] {
+                r.set_sqe(pos, &nop(0, ud));
+                r.set_sq_array(pos, pos);
+            }
+            r.set_sq_tail(2);
+            expect_in_order(ring, cx, &[(1, 0), (2, 0)])?;
+            let mut idle = false;
+            for _ in 0..100 {
+                if r.sq_flags() & IORING_SQ_NEED_WAKEUP != 0 {
+                    idle = true;
+                    break;
+                }
+                let _ = expect_none(ring, cx, 10);
+            }
+            if !idle {
+                return Err("IORING_SQ_NEED_WAKEUP never set");
+            }
+            r.set_sqe(2, &nop(0, 3));
+            r.set_sq_array(2, 2);
+            r.set_sq_tail(3);
+            ring.sq_wake();
+            expect_in_order(ring, cx, &[(3, 0)])
+        })
+    }),
     // The SQ ring: entries taken between head and tail through the SQ
     // array; a slot naming no entry is dropped and ends the batch.
     ("r2_sq_ring_submission_and_dropped", |cx| {
@@ -758,6 +797,11 @@ pub(crate) const CASES: &[Case] = &[
         })
     }),
 ];
+
+/// The SQPOLL thread's timespecs in the self-test: nanoseconds inline.
+fn inline_ns(ns: u64) -> kernel::error::Result<u64> {
+    Ok(ns)
+}
 
 /// A self-test case's right to consume an SQ once: the case stands for a
 /// system call, entered from module `init` or a host test thread.

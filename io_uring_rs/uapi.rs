@@ -456,6 +456,7 @@ pub(crate) const IORING_FEAT_SINGLE_MMAP: u32 = 1 << 0;
 pub(crate) const IORING_FEAT_NODROP: u32 = 1 << 1;
 pub(crate) const IORING_FEAT_SUBMIT_STABLE: u32 = 1 << 2;
 pub(crate) const IORING_FEAT_POLL_32BITS: u32 = 1 << 6;
+pub(crate) const IORING_FEAT_SQPOLL_NONFIXED: u32 = 1 << 7;
 pub(crate) const IORING_FEAT_EXT_ARG: u32 = 1 << 8;
 pub(crate) const IORING_FEAT_CQE_SKIP: u32 = 1 << 11;
 

@@ -231,10 +231,13 @@ unsafe extern "C" fn io_uring_rs_ioctl(
     let res = match (cmd, ring) {
         (IO_URING_RS_IOC_STATS, _) => dev::ioctl_stats(arg),
         (IO_URING_RS_IOC_SETUP, Some(_)) => Err(EBUSY),
-        (IO_URING_RS_IOC_SETUP, None) => dev::setup(&cx, arg).and_then(|ring| {
-            // SAFETY: As above.
-            unsafe { install_ring(file, ring) }.map(|_| 0)
-        }),
+        (IO_URING_RS_IOC_SETUP, None) => dev::setup(&cx, arg)
+            .and_then(|ring| {
+                // SAFETY: As above.
+                unsafe { install_ring(file, ring) }
+            })
+            .and_then(|ring| dev::setup_started(&cx, &ring, current_task()))
+            .map(|()| 0),
         (_, Some(ring)) => dev::ioctl(&ring, &mut cx, sq, current_task(), cmd, arg),
         (_, None) if dev::is_legacy(cmd) => {
             // SAFETY: As above.

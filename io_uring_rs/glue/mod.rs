@@ -15,6 +15,7 @@ pub(crate) mod chain;
 pub(crate) mod chardev;
 pub(crate) mod context;
 pub(crate) mod irq_lock;
+pub(crate) mod kthread;
 pub(crate) mod region;
 pub(crate) mod rings;
 pub(crate) mod timer;

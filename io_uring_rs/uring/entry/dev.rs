@@ -9,6 +9,7 @@
 //! flag, a bad argument) is reported the same way, as the request's
 //! completion, by the core's preparation.
 
+use super::sqpoll::io_sq_offload_create;
 use super::submit::{io_submit_from_sq, io_submit_sqes};
 use crate::glue::context::{SqCtx, TaskCtx};
 use crate::glue::region::Region;
@@ -16,8 +17,10 @@ use crate::glue::rings;
 use crate::uapi::*;
 use crate::uring::lifecycle::cancel::{io_ring_exit, io_uring_cancel_generic};
 use crate::uring::lifecycle::channel::{io_channel_create, io_channel_write};
-use crate::uring::lifecycle::complete::{io_cqring_advance, io_cqring_peek, io_cqring_wait_user};
-use crate::uring::model::error::ebadfd;
+use crate::uring::lifecycle::complete::{
+    io_cqring_advance, io_cqring_overflow_flush, io_cqring_peek, io_cqring_wait_user,
+};
+use crate::uring::model::error::{ebadfd, eownerdead};
 use crate::uring::model::ring::{IoRingCtx, Ring, RingParams};
 use crate::uring::model::sqe::{
     op_supported, InlineNs, Sqe, Timespecs, IORING_OP_LAST, OP_LINK_TIMEOUT, OP_POLL_ADD,
@@ -85,7 +88,11 @@ const SETUP_KNOWN: u32 = IORING_SETUP_IOPOLL
 
 /// Setup flags this module implements; the rest of [`SETUP_KNOWN`] is
 /// refused with `-EINVAL`, what 6.12 answers for a flag it does not take.
-const SETUP_SUPPORTED: u32 = IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP | IORING_SETUP_SUBMIT_ALL;
+const SETUP_SUPPORTED: u32 = IORING_SETUP_CQSIZE
+    | IORING_SETUP_CLAMP
+    | IORING_SETUP_SUBMIT_ALL
+    | IORING_SETUP_IOPOLL
+    | IORING_SETUP_SQPOLL;
 
 /// `io_uring_create()`'s sizing: the SQ rounded up to a power of two, the CQ
 /// twice that or `cq_entries` rounded (`IORING_SETUP_CQSIZE`), clamped with
@@ -143,6 +150,9 @@ pub(crate) fn setup(cx: &TaskCtx, arg: usize) -> Result<Arc<IoRingCtx>> {
             sq_entries,
             cq_entries,
             submit_all: p.flags & IORING_SETUP_SUBMIT_ALL != 0,
+            iopoll: p.flags & IORING_SETUP_IOPOLL != 0,
+            sqpoll: p.flags & IORING_SETUP_SQPOLL != 0,
+            sq_thread_idle_ms: p.sq_thread_idle,
             channels: false,
         },
     )?;
@@ -175,6 +185,7 @@ pub(crate) fn setup(cx: &TaskCtx, arg: usize) -> Result<Arc<IoRingCtx>> {
         | IORING_FEAT_NODROP
         | IORING_FEAT_SUBMIT_STABLE
         | IORING_FEAT_POLL_32BITS
+        | IORING_FEAT_SQPOLL_NONFIXED
         | IORING_FEAT_EXT_ARG
         | IORING_FEAT_CQE_SKIP;
     if let Err(e) = write_arg(s.params as usize, &p) {
@@ -182,6 +193,23 @@ pub(crate) fn setup(cx: &TaskCtx, arg: usize) -> Result<Arc<IoRingCtx>> {
         return Err(e);
     }
     Ok(ring)
+}
+
+/// After the file got its ring: starts the SQPOLL thread of a ring that
+/// asked for one (`io_sq_offload_create()`). On failure the file keeps the
+/// ring without a thread, on which `io_uring_enter()` is `-EOWNERDEAD`, as
+/// in 6.12 when the thread is gone.
+pub(crate) fn setup_started(cx: &TaskCtx, ring: &Arc<IoRingCtx>, task: u32) -> Result {
+    if !ring.params().sqpoll {
+        return Ok(());
+    }
+    io_sq_offload_create(cx, ring, task, read_user_ns)
+}
+
+/// Reads a user timespec (for the SQPOLL thread, in its creator's address
+/// space).
+fn read_user_ns(addr: u64) -> Result<u64> {
+    UserTimespecs.read_ns(addr)
 }
 
 /// The region `mmap()` maps at `offset` (`io_uring_validate_mmap_request()`,
@@ -244,7 +272,17 @@ fn enter(
         return Err(EINVAL);
     }
     let mut ret = 0;
-    if e.to_submit != 0 {
+    if ring.params().sqpoll {
+        // The thread submits; the call only wakes it (`IORING_ENTER_SQ_WAIT`
+        // returns at once: the SQ ring is never full for longer than a pass).
+        if !ring.has_sq_thread() {
+            return Err(eownerdead());
+        }
+        if e.flags & IORING_ENTER_SQ_WAKEUP != 0 {
+            ring.sq_wake();
+        }
+        ret = e.to_submit as isize;
+    } else if e.to_submit != 0 {
         ret = io_submit_from_sq(ring, cx, sq, e.to_submit, task, &UserTimespecs)? as isize;
         if ret != e.to_submit as isize {
             return Ok(ret);
@@ -280,6 +318,15 @@ fn enter(
         None
     };
     let min = e.min_complete.min(ring.rings().cq_entries());
+    if ring.params().iopoll {
+        // `io_iopoll_check()`: no request of this module is completed by
+        // polling (none is on `iopoll_list`), so it returns at once, after
+        // flushing what overflowed.
+        Ring::open(ring, |r| {
+            io_cqring_overflow_flush(&mut r.lock_completion(cx))
+        });
+        return Ok(ret);
+    }
     let waited = Ring::open(ring, |r| io_cqring_wait_user(r, cx, min, timeout));
     if ret == 0 {
         waited?;

@@ -8,6 +8,7 @@
 #[cfg(MODULE)]
 pub(crate) mod dev;
 pub(crate) mod iowq;
+pub(crate) mod sqpoll;
 pub(crate) mod submit;
 pub(crate) mod timer;
 pub(crate) mod tw;

@@ -50,14 +50,14 @@ impl<'s> PreppedChain<'s> {
         let mut ops = KVec::with_capacity(sqes.len(), GFP_KERNEL)?;
         let mut flags = KVec::with_capacity(sqes.len(), GFP_KERNEL)?;
         let mut failed = false;
-        let channels = ring.params().channels;
+        let params = *ring.params();
         let mut g = ring.lock_uring(cx);
         let st = g.state();
         let mut drain = core::mem::take(&mut st.drain_next);
         let drain_seq = st.submitted;
         st.submitted += sqes.len() as u64;
         for (i, sqe) in sqes.iter().enumerate() {
-            let mut op = prep(g.state(), sqe, ts, channels);
+            let mut op = prep(g.state(), sqe, ts, &params);
             let st = g.state();
             if sqe.flags & IOSQE_IO_DRAIN != 0 {
                 if st.drain_disabled {

@@ -263,6 +263,7 @@ pub(crate) const EXIT_RETRY_MS: u32 = 50;
 /// Returns whether it did. Runs where no signal can arrive (a kernel worker,
 /// as in C); a pending signal only makes a wait return early.
 pub(crate) fn io_ring_exit(ring: Ring<'_, '_>, cx: &mut TaskCtx, warn_ms: u32) -> bool {
+    ring.stop_sq_thread(cx);
     ring.set_dying();
     let interval = msecs_to_jiffies(EXIT_RETRY_MS).max(1);
     let warn_after = msecs_to_jiffies(warn_ms);

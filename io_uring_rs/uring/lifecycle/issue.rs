@@ -190,6 +190,8 @@ pub(crate) fn io_issue_sqe<'id>(req: ReqRef<'id>, g: &mut UringGuard<'_, 'id>) -
             let res = cancel::io_async_cancel(&req, g);
             Issued::res(req, res)
         }
+        // No buffer group exists (`io_remove_buffers()` finds none).
+        Some(Op::RemoveBuffers) => Issued::res(req, ENOENT.to_errno()),
         Some(Op::Read { .. }) => channel::io_read(req, g),
         Some(Op::Write { .. }) => channel::io_write(req),
         Some(Op::PollAdd { .. }) => channel::io_poll_add(req, g),

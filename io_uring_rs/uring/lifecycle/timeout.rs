@@ -22,12 +22,14 @@ use crate::uring::model::req::{
     TimerOutcome, TwAction, REQ_F_ARM_LTIMEOUT, REQ_F_LINK_TIMEOUT,
 };
 use crate::uring::model::ring::{BothGuard, CompletionGuard, Ring, TimeoutGuard, UringGuard};
-use crate::uring::model::sqe::{Op, IORING_TIMEOUT_ETIME_SUCCESS};
+use crate::uring::model::sqe::{abs_to_rel, Op, IORING_TIMEOUT_ABS, IORING_TIMEOUT_ETIME_SUCCESS};
 use kernel::prelude::*;
 
 fn timeout_ns(req: &Req) -> u64 {
     match req.op() {
-        Some(Op::Timeout { ns, .. }) | Some(Op::LinkTimeout { ns }) => *ns,
+        Some(Op::Timeout { ns, flags, .. }) if flags & IORING_TIMEOUT_ABS != 0 => abs_to_rel(*ns),
+        Some(Op::LinkTimeout { ns, abs: true }) => abs_to_rel(*ns),
+        Some(Op::Timeout { ns, .. }) | Some(Op::LinkTimeout { ns, .. }) => *ns,
         _ => 0,
     }
 }
@@ -35,10 +37,10 @@ fn timeout_ns(req: &Req) -> u64 {
 /// `io_timeout()`: arms an `IORING_OP_TIMEOUT`; `timeout_list` keeps its
 /// reference until the timer or a cancellation takes it.
 pub(crate) fn io_timeout<'id>(req: ReqRef<'id>, g: &mut UringGuard<'_, 'id>) -> Issued<'id> {
-    let Some(Op::Timeout { ns, count, .. }) = req.op() else {
+    let Some(Op::Timeout { count, .. }) = req.op() else {
         return Issued::err(req, EINVAL);
     };
-    let (ns, count) = (*ns, *count);
+    let (ns, count) = (timeout_ns(&req), *count);
     let slot = match ReqSlot::new(g.task()) {
         Ok(slot) => slot,
         Err(e) => return Issued::err(req, e),

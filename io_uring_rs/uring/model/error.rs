@@ -31,6 +31,10 @@ errno! {
     // Used by the device calls (`entry/dev.rs`), which the host mirror lacks.
     #[cfg_attr(not(MODULE), allow(dead_code))]
     ebadfd = EBADFD;
+    /// `-EOWNERDEAD`: an SQPOLL ring whose thread is gone.
+    // Used by the device calls (`entry/dev.rs`), which the host mirror lacks.
+    #[cfg_attr(not(MODULE), allow(dead_code))]
+    eownerdead = EOWNERDEAD;
     /// `-EBADR`: completions were lost (`IO_CHECK_CQ_DROPPED_BIT`).
     // Used by the device calls (`entry/dev.rs`), which the host mirror lacks.
     #[cfg_attr(not(MODULE), allow(dead_code))]

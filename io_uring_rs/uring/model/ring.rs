@@ -23,6 +23,7 @@ use crate::glue::atomic_lock::{new_atomic_lock, AtomicLock};
 use crate::glue::brand::Brand;
 use crate::glue::context::{AnyCtx, AtomicCtx, SqCtx, TaskCtx};
 use crate::glue::irq_lock::{new_spinlock_irq, SpinLockIrq};
+use crate::glue::kthread::KThread;
 use crate::glue::rings::SharedRings;
 use kernel::prelude::*;
 use kernel::sync::{
@@ -141,6 +142,16 @@ pub(crate) struct RingParams {
     pub(crate) cq_entries: u32,
     /// `IORING_SETUP_SUBMIT_ALL`.
     pub(crate) submit_all: bool,
+    /// `IORING_SETUP_SQPOLL`: a kernel thread submits from the SQ ring
+    /// (`entry/sqpoll.rs`); it idles after `sq_thread_idle_ms` without work.
+    // Used by the device calls (`entry/dev.rs`), which the host mirror lacks.
+    #[cfg_attr(not(MODULE), allow(dead_code))]
+    pub(crate) sqpoll: bool,
+    /// `sq_thread_idle` in milliseconds.
+    pub(crate) sq_thread_idle_ms: u32,
+    /// `IORING_SETUP_IOPOLL`: only opcodes that can be polled; a wait for
+    /// completions does not sleep (`io_iopoll_check()`).
+    pub(crate) iopoll: bool,
     /// READ, WRITE and POLL_ADD name the ring's channels (the legacy
     /// batch ABI and the self-test), not file descriptors.
     pub(crate) channels: bool,
@@ -152,6 +163,9 @@ impl RingParams {
         sq_entries: 4096,
         cq_entries: 8192,
         submit_all: false,
+        sqpoll: false,
+        sq_thread_idle_ms: 0,
+        iopoll: false,
         channels: true,
     };
 }
@@ -167,6 +181,16 @@ pub(crate) struct IoRingCtx {
     /// across `io_submit_sqes()`); taken before `uring_lock`.
     #[pin]
     sq_lock: Mutex<SqState>,
+    /// The SQPOLL thread, until ring exit stops it.
+    #[pin]
+    sq_thread: Mutex<Option<KThread>>,
+    /// Set by `io_uring_enter(IORING_ENTER_SQ_WAKEUP)`, cleared by the idle
+    /// SQPOLL thread when it wakes (`sq_data->wait`).
+    #[pin]
+    sq_wakeup: Mutex<bool>,
+    /// Where the idle SQPOLL thread sleeps.
+    #[pin]
+    sq_wait: CondVar,
     /// `ctx->uring_lock`: submission, task work, cancelable lists.
     #[pin]
     uring_lock: Mutex<UringState>,
@@ -212,6 +236,9 @@ impl IoRingCtx {
             rings,
             params,
             sq_lock <- new_mutex!(SqState { cached_sq_head: 0 }, "IoRingCtx::sq_lock"),
+            sq_thread <- new_mutex!(None, "IoRingCtx::sq_thread"),
+            sq_wakeup <- new_mutex!(false, "IoRingCtx::sq_wakeup"),
+            sq_wait <- new_condvar!("IoRingCtx::sq_wait"),
             uring_lock <- new_mutex!(
                 UringState {
                     cancelable: RefTree::new(),
@@ -281,6 +308,46 @@ impl IoRingCtx {
     /// The setup parameters.
     pub(crate) fn params(&self) -> &RingParams {
         &self.params
+    }
+
+    /// Keeps the SQPOLL thread until ring exit.
+    pub(crate) fn set_sq_thread(&self, _cx: &TaskCtx, t: KThread) {
+        *self.sq_thread.lock() = Some(t);
+    }
+
+    /// Whether the SQPOLL thread runs (`sq_data->thread`).
+    // Used by the device calls (`entry/dev.rs`), which the host mirror lacks.
+    #[cfg_attr(not(MODULE), allow(dead_code))]
+    pub(crate) fn has_sq_thread(&self) -> bool {
+        self.sq_thread.lock().is_some()
+    }
+
+    /// Stops the SQPOLL thread, if any, and waits until it has (the first
+    /// step of ring exit, `io_sq_thread_finish()`).
+    pub(crate) fn stop_sq_thread(&self, _cx: &mut TaskCtx) {
+        let t = self.sq_thread.lock().take();
+        if t.is_some() {
+            // A thread asleep in `sq_idle_wait` must see the stop.
+            self.sq_wake();
+        }
+        drop(t);
+    }
+
+    /// Wakes the idle SQPOLL thread (`IORING_ENTER_SQ_WAKEUP`).
+    pub(crate) fn sq_wake(&self) {
+        let mut w = self.sq_wakeup.lock();
+        *w = true;
+        self.sq_wait.notify_all();
+    }
+
+    /// The idle SQPOLL thread sleeps until woken or `jiffies` pass; returns
+    /// whether it was woken.
+    pub(crate) fn sq_idle_wait(&self, _cx: &mut TaskCtx, jiffies: Jiffies) -> bool {
+        let mut w = self.sq_wakeup.lock();
+        if !*w {
+            let _ = self.sq_wait.wait_interruptible_timeout(&mut w, jiffies);
+        }
+        core::mem::take(&mut *w)
     }
 
     /// Returns a fresh request sequence number.

@@ -5,9 +5,10 @@
 
 use super::channel::Channel;
 use super::error::eopnotsupp;
-use super::ring::UringState;
+use super::ring::{RingParams, UringState};
 use kernel::prelude::*;
 use kernel::sync::Arc;
+use kernel::time::Ktime;
 
 /// `IORING_OP_NOP`.
 pub(crate) const OP_NOP: u8 = 0;
@@ -42,6 +43,12 @@ pub(crate) const IOSQE_CQE_SKIP_SUCCESS: u8 = 1 << 6;
 const IOSQE_SUPPORTED: u8 =
     IOSQE_IO_DRAIN | IOSQE_IO_LINK | IOSQE_IO_HARDLINK | IOSQE_ASYNC | IOSQE_CQE_SKIP_SUCCESS;
 
+/// `IORING_TIMEOUT_ABS`: the timespec is a `CLOCK_MONOTONIC` time.
+pub(crate) const IORING_TIMEOUT_ABS: u32 = 1 << 0;
+/// `IORING_TIMEOUT_BOOTTIME | IORING_TIMEOUT_REALTIME`.
+const IORING_TIMEOUT_CLOCK_MASK: u32 = (1 << 2) | (1 << 3);
+/// `IORING_TIMEOUT_MULTISHOT`.
+const IORING_TIMEOUT_MULTISHOT: u32 = 1 << 6;
 /// `IORING_TIMEOUT_UPDATE` (TIMEOUT_REMOVE).
 pub(crate) const IORING_TIMEOUT_UPDATE: u32 = 1 << 1;
 /// `IORING_LINK_TIMEOUT_UPDATE` (TIMEOUT_REMOVE).
@@ -88,8 +95,9 @@ pub(crate) enum Op {
     Nop,
     /// `IORING_OP_TIMEOUT`: fires after `ns`, or after `count` completions.
     Timeout { ns: u64, count: u64, flags: u32 },
-    /// `IORING_OP_LINK_TIMEOUT`: cancels the previous request after `ns`.
-    LinkTimeout { ns: u64 },
+    /// `IORING_OP_LINK_TIMEOUT`: cancels the previous request after `ns`,
+    /// or at `CLOCK_MONOTONIC` time `ns` if `abs`.
+    LinkTimeout { ns: u64, abs: bool },
     /// `IORING_OP_TIMEOUT_REMOVE`, or an update when `update` is set.
     TimeoutRemove {
         target: u64,
@@ -97,6 +105,9 @@ pub(crate) enum Op {
     },
     /// `IORING_OP_ASYNC_CANCEL`.
     AsyncCancel { target: u64, flags: u32 },
+    /// `IORING_OP_REMOVE_BUFFERS`: no buffer group ever exists
+    /// (`IORING_OP_PROVIDE_BUFFERS` is not implemented).
+    RemoveBuffers,
     /// `IORING_OP_READ` from a channel.
     Read { chan: Arc<Channel>, len: u32 },
     /// `IORING_OP_WRITE` to a channel.
@@ -116,7 +127,7 @@ fn channel(state: &UringState, fd: i32) -> Result<Arc<Channel>> {
 /// fields set, or arguments out of range give `-EINVAL`; an unreadable
 /// timespec `-EFAULT`; a channel that does not exist `-EBADF`.
 ///
-/// `channels` says whether READ, WRITE and POLL_ADD name the ring's
+/// `params.channels` says whether READ, WRITE and POLL_ADD name the ring's
 /// channels (the legacy batch ABI and the self-test); on a ring set up with
 /// the io_uring ABI they are not implemented yet (`-EOPNOTSUPP`, as 6.12
 /// for an opcode it knows but was built without).
@@ -124,10 +135,17 @@ pub(crate) fn prep(
     state: &UringState,
     sqe: &Sqe,
     ts: &impl Timespecs,
-    channels: bool,
+    params: &RingParams,
 ) -> Result<Op> {
+    let channels = params.channels;
     if sqe.opcode >= IORING_OP_LAST {
         return Err(EINVAL);
+    }
+    if params.iopoll && !op_iopoll(sqe.opcode) {
+        return Err(EINVAL);
+    }
+    if channels && sqe.opcode == OP_REMOVE_BUFFERS {
+        return Err(eopnotsupp());
     }
     if sqe.flags & !IOSQE_SUPPORTED != 0 || sqe.ioprio != 0 || sqe.personality != 0 {
         return Err(EINVAL);
@@ -152,22 +170,33 @@ pub(crate) fn prep(
             if link && sqe.off != 0 {
                 return Err(EINVAL);
             }
-            let allowed = if link {
-                0
-            } else {
-                IORING_TIMEOUT_ETIME_SUCCESS
-            };
-            if sqe.op_flags & !allowed != 0 {
+            let flags = sqe.op_flags;
+            let known = IORING_TIMEOUT_ABS
+                | IORING_TIMEOUT_CLOCK_MASK
+                | IORING_TIMEOUT_ETIME_SUCCESS
+                | IORING_TIMEOUT_MULTISHOT;
+            if flags & !known != 0
+                || (flags & IORING_TIMEOUT_CLOCK_MASK).count_ones() > 1
+                || flags & (IORING_TIMEOUT_MULTISHOT | IORING_TIMEOUT_ABS)
+                    == IORING_TIMEOUT_MULTISHOT | IORING_TIMEOUT_ABS
+            {
+                return Err(EINVAL);
+            }
+            // Not implemented: other clocks, multishot (Documentation/abi.rst).
+            if flags & (IORING_TIMEOUT_CLOCK_MASK | IORING_TIMEOUT_MULTISHOT) != 0 {
                 return Err(EINVAL);
             }
             let ns = ts.read_ns(sqe.addr)?;
             Ok(if link {
-                Op::LinkTimeout { ns }
+                Op::LinkTimeout {
+                    ns,
+                    abs: flags & IORING_TIMEOUT_ABS != 0,
+                }
             } else {
                 Op::Timeout {
                     ns,
                     count: sqe.off,
-                    flags: sqe.op_flags,
+                    flags,
                 }
             })
         }
@@ -176,16 +205,40 @@ pub(crate) fn prep(
             if sqe.buf_index != 0 || sqe.len != 0 || sqe.splice_fd_in != 0 {
                 return Err(EINVAL);
             }
-            let update = match sqe.op_flags {
-                0 => None,
-                IORING_TIMEOUT_UPDATE => Some((ts.read_ns(sqe.off)?, false)),
-                IORING_LINK_TIMEOUT_UPDATE => Some((ts.read_ns(sqe.off)?, true)),
-                _ => return Err(EINVAL),
+            let flags = sqe.op_flags;
+            let update = if flags & IORING_TIMEOUT_UPDATE_MASK != 0 {
+                if flags & !(IORING_TIMEOUT_UPDATE_MASK | IORING_TIMEOUT_ABS) != 0 {
+                    return Err(EINVAL);
+                }
+                let mut ns = ts.read_ns(sqe.off)?;
+                if flags & IORING_TIMEOUT_ABS != 0 {
+                    ns = abs_to_rel(ns);
+                }
+                Some((ns, flags & IORING_LINK_TIMEOUT_UPDATE != 0))
+            } else if flags != 0 {
+                return Err(EINVAL);
+            } else {
+                None
             };
             Ok(Op::TimeoutRemove {
                 target: sqe.addr,
                 update,
             })
+        }
+        OP_REMOVE_BUFFERS => {
+            // `io_remove_buffers_prep()`: `fd` buffers of group `buf_index`.
+            if sqe.op_flags != 0
+                || sqe.addr != 0
+                || sqe.len != 0
+                || sqe.off != 0
+                || sqe.splice_fd_in != 0
+            {
+                return Err(EINVAL);
+            }
+            if sqe.fd <= 0 || sqe.fd > MAX_BIDS_PER_BGID {
+                return Err(EINVAL);
+            }
+            Ok(Op::RemoveBuffers)
         }
         OP_ASYNC_CANCEL => {
             // `io_async_cancel_prep()`.
@@ -228,12 +281,31 @@ pub(crate) fn prep(
     }
 }
 
+/// `IORING_OP_REMOVE_BUFFERS`.
+pub(crate) const OP_REMOVE_BUFFERS: u8 = 32;
+/// `MAX_BIDS_PER_BGID`.
+const MAX_BIDS_PER_BGID: i32 = 1 << 16;
+/// `IORING_TIMEOUT_UPDATE | IORING_LINK_TIMEOUT_UPDATE`.
+const IORING_TIMEOUT_UPDATE_MASK: u32 = IORING_TIMEOUT_UPDATE | IORING_LINK_TIMEOUT_UPDATE;
+
+/// The nanoseconds from now to `CLOCK_MONOTONIC` time `ns` (0 if past).
+pub(crate) fn abs_to_rel(ns: u64) -> u64 {
+    ns.saturating_sub(Ktime::ktime_get().to_ns().max(0) as u64)
+}
+
+/// Whether an opcode may be used on an `IORING_SETUP_IOPOLL` ring
+/// (`io_issue_def::iopoll`); others fail preparation with `-EINVAL`.
+fn op_iopoll(op: u8) -> bool {
+    matches!(op, OP_NOP | OP_READ | OP_WRITE | OP_REMOVE_BUFFERS)
+}
+
 /// Whether [`prep`] implements `op` on a ring (`IORING_REGISTER_PROBE`).
 // Used by the device calls (`entry/dev.rs`), which the host mirror lacks.
 #[cfg_attr(not(MODULE), allow(dead_code))]
 pub(crate) fn op_supported(op: u8, channels: bool) -> bool {
     match op {
         OP_NOP | OP_TIMEOUT | OP_TIMEOUT_REMOVE | OP_ASYNC_CANCEL | OP_LINK_TIMEOUT => true,
+        OP_REMOVE_BUFFERS => !channels,
         OP_READ | OP_WRITE | OP_POLL_ADD => channels,
         _ => false,
     }

@@ -50,6 +50,7 @@ macro_rules! self_test_cases {
 self_test_cases!(
     r1_cq_overflow_loses_nothing,
     r2_sq_ring_submission_and_dropped,
+    r3_sqpoll_thread_submits_and_idles,
     s1_chain_completes_in_order,
     s6_timeout_in_link_fails_followers,
     s4_hardlink_continues,
@@ -113,7 +114,7 @@ mod pure {
 
     /// A target linked to a linked timeout, the timeout made claimable.
     fn lt_chain<'id>(ring: Ring<'_, 'id>, cx: &mut TaskCtx) -> (ReqArc<'id>, ReqRef<'id>) {
-        let lt = req(ring, Op::LinkTimeout { ns: 0 }, None);
+        let lt = req(ring, Op::LinkTimeout { ns: 0, abs: false }, None);
         let lt_arc = lt.to_arc();
         let target = req(ring, Op::Nop, Some(lt));
         lt_arc.set_lt_head(&target, &mut ring.lock_uring(cx).lock_both());

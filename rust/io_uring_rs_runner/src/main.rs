@@ -6,7 +6,8 @@
 //!
 //! ```text
 //! io_uring_rs_scenarios run PATH...   every *.toml under each PATH (KTAP)
-//! io_uring_rs_scenarios abi           the ring ABI on both, compared (KTAP)
+//! io_uring_rs_scenarios abi [FILTER [io_uring|io_uring_rs]]
+//!                                     the ring ABI on both, compared (KTAP)
 //! io_uring_rs_scenarios demo FILE     one scenario, both backends, as a table
 //! io_uring_rs_scenarios stress [SEED SECS PROCS THREADS FUZZ_ITERATIONS] [--unload]
 //! io_uring_rs_scenarios bench [REPS P1_REQUESTS P2_LARGEST]
@@ -482,7 +483,10 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let code = match args.first().map(String::as_str) {
         Some("run") => cmd_run(&args[1..]),
-        Some("abi") => abi::cmd_abi(),
+        Some("abi") => abi::cmd_abi(
+            args.get(1).map(String::as_str),
+            args.get(2).map(String::as_str),
+        ),
         // What a scenario's task execs to leave its rings (cancel_all).
         Some(a) if a.as_bytes() == task::EXEC_TARGET.to_bytes() => 0,
         Some("demo") if args.len() == 2 => cmd_demo(&args[1]),

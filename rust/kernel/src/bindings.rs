@@ -27,3 +27,5 @@ pub const EBADFD: u32 = 77;
 pub const EBADR: u32 = 53;
 /// Value too large for defined data type.
 pub const EOVERFLOW: u32 = 75;
+/// Owner died.
+pub const EOWNERDEAD: u32 = 130;

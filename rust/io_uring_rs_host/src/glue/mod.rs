@@ -14,6 +14,7 @@ pub(crate) mod chain;
 #[path = "../../../../io_uring_rs/glue/context.rs"]
 pub(crate) mod context;
 pub(crate) mod irq_lock;
+pub(crate) mod kthread;
 pub(crate) mod region;
 #[path = "../../../../io_uring_rs/glue/rings.rs"]
 pub(crate) mod rings;

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A kernel thread that works for the process that made it, as io_uring's
+//! SQPOLL thread does (`io_sq_thread()`): it runs in the creator's address
+//! space (`kthread_use_mm()`), so that it can read the creator's memory
+//! (timespecs), and it is stopped and reaped when its handle is dropped.
+//! Linux 6.12's Rust API has no kthread abstraction; the C side is in
+//! `io_uring_rs_dev.c`.
+
+use crate::glue::context::{SqCtx, TaskCtx};
+use core::ffi::{c_int, c_void};
+use core::ptr::NonNull;
+use kernel::prelude::*;
+use kernel::sync::Arc;
+
+extern "C" {
+    fn io_uring_rs_kthread_start(
+        f: unsafe extern "C" fn(*mut c_void) -> c_int,
+        data: *mut c_void,
+        pid: c_int,
+    ) -> *mut c_void;
+    fn io_uring_rs_kthread_stop(t: *mut c_void);
+    fn io_uring_rs_kthread_should_stop() -> bool;
+    fn io_uring_rs_cond_resched();
+    fn io_uring_rs_mm_grab() -> *mut c_void;
+    fn io_uring_rs_mm_drop(mm: *mut c_void);
+    fn io_uring_rs_mm_use(mm: *mut c_void) -> bool;
+    fn io_uring_rs_mm_unuse(mm: *mut c_void);
+}
+
+/// What the thread runs with: its data, its body, and the creator's
+/// address space.
+struct Start<T> {
+    data: Arc<T>,
+    body: fn(&T, &mut ThreadCtx),
+    /// `mmgrab()`ed by [`KThread::spawn`], dropped by the handle.
+    mm: *mut c_void,
+}
+
+/// The thread's execution context: process context, no lock held.
+pub(crate) struct ThreadCtx {
+    cx: TaskCtx,
+}
+
+impl ThreadCtx {
+    /// Whether the thread was asked to stop (`kthread_should_stop()`).
+    pub(crate) fn should_stop(&self) -> bool {
+        // SAFETY: Called on the thread `KThread::spawn` made.
+        unsafe { io_uring_rs_kthread_should_stop() }
+    }
+
+    /// Lets others run (`cond_resched()`).
+    pub(crate) fn cond_resched(&mut self) {
+        // SAFETY: The thread holds no lock (`&mut self`: no guard borrows
+        // its context).
+        unsafe { io_uring_rs_cond_resched() }
+    }
+
+    /// The task context, with the right to consume an SQ once: one pass of
+    /// the loop stands for one system call. The borrow ends the pass.
+    pub(crate) fn pass(&mut self) -> (&mut TaskCtx, SqCtx) {
+        // SAFETY: The thread's loop is its entry point; it holds no SQ lock
+        // while it has `&mut self`, and the `SqCtx` is used up in this pass.
+        (&mut self.cx, unsafe { SqCtx::enter() })
+    }
+}
+
+/// The thread's entry: adopts the creator's address space while it is
+/// alive, runs the body, and leaves the data to the handle.
+///
+/// # Safety
+///
+/// Called by `kthread()` with the `Start<T>` that `KThread::spawn` passed.
+unsafe extern "C" fn trampoline<T: Send + Sync + 'static>(data: *mut c_void) -> c_int {
+    // SAFETY: `data` is the `Start<T>` of `KThread::spawn`, which the
+    // handle frees only after `kthread_stop()` returned, that is after this
+    // function returned.
+    let start = unsafe { &*(data as *const Start<T>) };
+    // SAFETY: `mm` was grabbed for this thread and is dropped after it
+    // stopped.
+    let used = !start.mm.is_null() && unsafe { io_uring_rs_mm_use(start.mm) };
+    let mut tcx = ThreadCtx {
+        // SAFETY: A kernel thread's function runs in process context with
+        // no lock held.
+        cx: unsafe { TaskCtx::enter() },
+    };
+    (start.body)(&start.data, &mut tcx);
+    if used {
+        // SAFETY: Paired with the `io_uring_rs_mm_use` above, same thread.
+        unsafe { io_uring_rs_mm_unuse(start.mm) };
+    }
+    0
+}
+
+/// A running kernel thread; dropping the handle stops it and waits for it.
+pub(crate) struct KThread {
+    task: NonNull<c_void>,
+    start: NonNull<c_void>,
+    free: unsafe fn(NonNull<c_void>),
+}
+
+// SAFETY: The handle only stops the thread and frees what it started it
+// with, from whichever task drops it.
+unsafe impl Send for KThread {}
+// SAFETY: `&KThread` gives access to nothing.
+unsafe impl Sync for KThread {}
+
+/// Frees a `Start<T>` (after its thread stopped).
+///
+/// # Safety
+///
+/// `p` is the `Start<T>` of a `KThread::spawn` whose thread has stopped or
+/// never started, freed once.
+unsafe fn free_start<T>(p: NonNull<c_void>) {
+    // SAFETY: `p` came from `KBox::into_raw` of a `Start<T>` in `spawn`.
+    let start = unsafe { KBox::from_raw(p.as_ptr() as *mut Start<T>) };
+    if !start.mm.is_null() {
+        // SAFETY: Grabbed in `spawn`, dropped once, here.
+        unsafe { io_uring_rs_mm_drop(start.mm) };
+    }
+}
+
+impl KThread {
+    /// Starts a thread named `iou-sqp-<pid>` that runs `body(&data, ..)`
+    /// in the calling process's address space until asked to stop.
+    pub(crate) fn spawn<T: Send + Sync + 'static>(
+        _cx: &TaskCtx,
+        data: Arc<T>,
+        pid: i32,
+        body: fn(&T, &mut ThreadCtx),
+    ) -> Result<Self> {
+        // SAFETY: The current task's mm, grabbed (or NULL for a kernel
+        // thread).
+        let mm = unsafe { io_uring_rs_mm_grab() };
+        let start = KBox::new(Start { data, body, mm }, GFP_KERNEL_ACCOUNT);
+        let start = match start {
+            Ok(s) => s,
+            Err(e) => {
+                if !mm.is_null() {
+                    // SAFETY: Grabbed above, not used by anyone.
+                    unsafe { io_uring_rs_mm_drop(mm) };
+                }
+                return Err(e.into());
+            }
+        };
+        // SAFETY: `KBox::into_raw` never returns null.
+        let start = unsafe { NonNull::new_unchecked(KBox::into_raw(start) as *mut c_void) };
+        // SAFETY: `trampoline::<T>` reads a `Start<T>`, which lives until
+        // the handle (or the error path below) frees it after the thread
+        // stopped (or never started).
+        let t = unsafe { io_uring_rs_kthread_start(trampoline::<T>, start.as_ptr(), pid) };
+        let err = kernel::error::from_err_ptr(t);
+        match (err, NonNull::new(t)) {
+            (Ok(_), Some(task)) => Ok(KThread {
+                task,
+                start,
+                free: free_start::<T>,
+            }),
+            (res, _) => {
+                // SAFETY: No thread was started with `start`.
+                unsafe { free_start::<T>(start) };
+                Err(res.err().unwrap_or(ENOMEM))
+            }
+        }
+    }
+}
+
+impl Drop for KThread {
+    fn drop(&mut self) {
+        // SAFETY: `task` is the thread `spawn` started and referenced;
+        // `kthread_stop()` returns once its function returned (or it never
+        // ran), after which `start` is ours to free.
+        unsafe {
+            io_uring_rs_kthread_stop(self.task.as_ptr());
+            (self.free)(self.start);
+        }
+    }
+}

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The `IORING_SETUP_SQPOLL` thread: `io_sq_thread()` and
+//! `io_sq_offload_create()`.
+//!
+//! A kernel thread per ring (C shares one between rings that ask for it
+//! with `IORING_SETUP_ATTACH_WQ`, which is not implemented) submits what user
+//! space puts in the SQ ring, without system calls: while there is work, and
+//! for `sq_thread_idle` after, it polls; then it sets `IORING_SQ_NEED_WAKEUP`
+//! in the SQ ring's flags, looks once more, and sleeps until
+//! `io_uring_enter(IORING_ENTER_SQ_WAKEUP)` wakes it. Ring exit stops it
+//! first.
+
+use super::submit::io_submit_from_sq;
+use crate::glue::context::TaskCtx;
+use crate::glue::kthread::{KThread, ThreadCtx};
+use crate::uapi::IORING_SQ_NEED_WAKEUP;
+use crate::uring::model::ring::IoRingCtx;
+use crate::uring::model::sqe::Timespecs;
+use kernel::prelude::*;
+use kernel::sync::Arc;
+use kernel::time::{msecs_to_jiffies, Ktime};
+
+/// How often an idle thread looks whether ring exit asked it to stop (the
+/// stop also wakes it; this bounds a wake-up lost to the race between its
+/// check and its sleep).
+const STOP_CHECK_MS: u32 = 100;
+
+/// A reader of user timespecs the thread can keep.
+pub(crate) type ReadNs = fn(u64) -> Result<u64>;
+
+struct FnTimespecs(ReadNs);
+
+impl Timespecs for FnTimespecs {
+    fn read_ns(&self, addr: u64) -> Result<u64> {
+        (self.0)(addr)
+    }
+}
+
+/// What the thread works with.
+struct SqData {
+    ring: Arc<IoRingCtx>,
+    /// The task its requests belong to: the ring's creator.
+    task: u32,
+    idle_ns: u64,
+    read_ns: ReadNs,
+}
+
+/// `io_sq_offload_create()`: starts the thread of `ring`, made by `task`,
+/// which reads timespecs with `read_ns` (in the creator's address space).
+pub(crate) fn io_sq_offload_create(
+    cx: &TaskCtx,
+    ring: &Arc<IoRingCtx>,
+    task: u32,
+    read_ns: ReadNs,
+) -> Result {
+    let idle_ms = match ring.params().sq_thread_idle_ms {
+        0 => 1000,
+        ms => ms,
+    };
+    let data = Arc::new(
+        SqData {
+            ring: ring.clone(),
+            task,
+            idle_ns: u64::from(idle_ms) * 1_000_000,
+            read_ns,
+        },
+        GFP_KERNEL_ACCOUNT,
+    )?;
+    let t = KThread::spawn(cx, data, task as i32, io_sq_thread)?;
+    ring.set_sq_thread(cx, t);
+    Ok(())
+}
+
+/// One pass: submits what the SQ ring holds; whether there was any.
+fn io_sq_thread_pass(d: &SqData, tcx: &mut ThreadCtx) -> bool {
+    let rings = d.ring.rings();
+    let (cx, sq) = tcx.pass();
+    let avail = rings.sq_tail().wrapping_sub(rings.sq_head());
+    if avail == 0 {
+        return false;
+    }
+    let ts = FnTimespecs(d.read_ns);
+    let _ = io_submit_from_sq(&d.ring, cx, sq, avail, d.task, &ts);
+    true
+}
+
+/// `io_sq_thread()`.
+fn io_sq_thread(d: &SqData, tcx: &mut ThreadCtx) {
+    let rings = d.ring.rings();
+    let mut last = Ktime::ktime_get().to_ns();
+    while !tcx.should_stop() {
+        if io_sq_thread_pass(d, tcx) {
+            last = Ktime::ktime_get().to_ns();
+            tcx.cond_resched();
+            continue;
+        }
+        if ((Ktime::ktime_get().to_ns() - last) as u64) < d.idle_ns {
+            tcx.cond_resched();
+            continue;
+        }
+        // Idle: ask for a wake-up, then look once more before sleeping, so
+        // that an entry published before the flag was seen is not missed.
+        // Then sleep until `IORING_ENTER_SQ_WAKEUP` (as C, without looking
+        // at the SQ again); the timeout only bounds how late a stop is seen.
+        rings.set_sq_flags(IORING_SQ_NEED_WAKEUP);
+        if !io_sq_thread_pass(d, tcx) {
+            while !tcx.should_stop() {
+                let (cx, _) = tcx.pass();
+                if d.ring.sq_idle_wait(cx, msecs_to_jiffies(STOP_CHECK_MS)) {
+                    break;
+                }
+            }
+        }
+        rings.clear_sq_flags(IORING_SQ_NEED_WAKEUP);
+        last = Ktime::ktime_get().to_ns();
+    }
+}

@@ -37,7 +37,8 @@ kmemleak=/sys/kernel/debug/kmemleak
 
 say "io_uring_rs-guest: start mode=$mode kernel=$(uname -r)"
 case $mode in
-check)
+check | liburing)
+	# liburing: vm-run.sh wrote a kselftest-list.txt of that one test.
 	run /kselftest/run_kselftest.sh
 	;;
 inject-fail)
@@ -50,6 +51,12 @@ run)
 	;;
 bench)
 	run /kselftest/io_uring_rs/bench.sh
+	;;
+liburing-suite)
+	run /kselftest/io_uring_rs/liburing/suite.sh
+	;;
+liburing-demo)
+	run /kselftest/io_uring_rs/liburing/demo.sh
 	;;
 exec)
 	# Whatever VM_EXTRA put into /extra (e.g. the fixture capture).

@@ -82,7 +82,7 @@ int main(void)
 	sqe->user_data = 3;
 
 	sqe = io_uring_get_sqe(&ring);
-	io_uring_prep_cancel(sqe, (void *)(unsigned long)3, 0);
+	io_uring_prep_cancel(sqe, (void *)3UL, 0);
 	sqe->user_data = 4;
 
 	ret = io_uring_submit(&ring);

@@ -40,6 +40,8 @@ static const char *res_name(int res, char *buf, size_t len)
 		return "-EINTR";
 	case -EINVAL:
 		return "-EINVAL";
+	case -ENOTTY:
+		return "-ENOTTY";
 	default:
 		snprintf(buf, len, "%d", res);
 		return buf;

@@ -17,6 +17,8 @@ ln -s /proc/self/fd/1 /dev/stdout
 ln -s /proc/self/fd/2 /dev/stderr
 mount -t tmpfs tmpfs /tmp
 mount -t debugfs debugfs /sys/kernel/debug
+# Loopback for liburing's socket tests (CONFIG_NET, selftests/config).
+ip link set lo up 2>/dev/null
 
 mode=check
 for arg in $(cat /proc/cmdline); do

@@ -15,6 +15,11 @@
 #   make compile-fail    the series' bugs must not compile (host and Kbuild)
 #   make bench      benchmarks on the timing kernel and the host (results in out/)
 #   make htmldocs   Documentation/ as HTML in out/htmldocs; any Sphinx warning fails
+#   make liburing-suite  liburing 2.3's whole test suite on io_uring and on
+#                   io_uring_rs in the VM, against selftests/liburing/suite-expected.txt
+#                   (UPDATE=1 rewrites it); not part of make check
+#   make liburing-kselftest   only io_uring_rs_liburing.sh in the VM
+#   make liburing-demo   the liburing demo on both backends in the VM
 #
 # KDIR=/path uses a kernel tree you already built (CONFIG_RUST=y, `make all`
 # done in it); otherwise the debug kernel is built once into
@@ -30,7 +35,8 @@ RS_SOURCES = $(shell find $(ROOT)/io_uring_rs $(ROOT)/rust -name '*.rs' -not -pa
 export KDIR
 
 .PHONY: all module kernel clean clippy fmt fmt-check rust-analyzer check run \
-	host-test loom miri compile-fail bench htmldocs
+	host-test loom miri compile-fail bench htmldocs liburing-suite liburing-kselftest \
+	liburing-demo
 
 all: module
 
@@ -90,6 +96,16 @@ check: module
 
 run: module
 	@KDIR=$$($(KDIR_OF) debug) $(SCRIPTS)/vm-run.sh run
+
+# The liburing oracle (scripts/liburing.sh fetches and builds liburing 2.3).
+liburing-suite: module
+	@KDIR=$$($(KDIR_OF) debug) UPDATE=$(UPDATE) $(SCRIPTS)/liburing-suite.sh
+
+liburing-kselftest: module
+	@KDIR=$$($(KDIR_OF) debug) $(SCRIPTS)/vm-run.sh liburing
+
+liburing-demo: module
+	@KDIR=$$($(KDIR_OF) debug) $(SCRIPTS)/vm-run.sh liburing-demo
 
 clean:
 	@if kdir=$$(KDIR=$${KDIR:-$$($(SCRIPTS)/build-kernel.sh --dir debug $(ROOT)/selftests/config)}) && \

@@ -7,14 +7,18 @@
 #
 #   scripts/bootstrap.sh          everything
 #   scripts/bootstrap.sh --docs   only what `make htmldocs` needs (Sphinx)
+#   scripts/bootstrap.sh --liburing   only what scripts/liburing.sh needs
+#                                 (dpkg-source, a C and C++ compiler)
 set -euo pipefail
 
 DOC_PKGS=(python3-sphinx)
+LIBURING_PKGS=(dpkg-dev build-essential)
 PKGS=(linux-source-6.12 clang lld llvm libclang-dev flex bison bc libelf-dev
       libssl-dev cpio xz-utils rsync qemu-system-x86 busybox-static kmod python3
       valgrind "${DOC_PKGS[@]}")
-docs_only=0
-[ "${1:-}" != --docs ] || { docs_only=1; PKGS=("${DOC_PKGS[@]}"); }
+pkgs_only=0
+[ "${1:-}" != --docs ] || { pkgs_only=1; PKGS=("${DOC_PKGS[@]}"); }
+[ "${1:-}" != --liburing ] || { pkgs_only=1; PKGS=("${LIBURING_PKGS[@]}"); }
 
 log() { printf 'bootstrap: %s\n' "$*" >&2; }
 
@@ -32,7 +36,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
 		--no-install-recommends "${missing[@]}" >/dev/null
 fi
-[ "$docs_only" -eq 0 ] || exit 0
+# --docs and --liburing: the Debian packages were all.
+[ "$pkgs_only" -eq 0 ] || exit 0
 
 if ! command -v rustup >/dev/null; then
 	log "rustup is required (the machine's Rust toolchain manager); not found"

@@ -17,6 +17,8 @@ ln -s /proc/self/fd/1 /dev/stdout
 ln -s /proc/self/fd/2 /dev/stderr
 mount -t tmpfs tmpfs /tmp
 mount -t debugfs debugfs /sys/kernel/debug
+# Loopback for liburing's socket tests (CONFIG_NET, selftests/config).
+ip link set lo up 2>/dev/null
 
 mode=check
 for arg in $(cat /proc/cmdline); do
@@ -37,7 +39,8 @@ kmemleak=/sys/kernel/debug/kmemleak
 
 say "io_uring_rs-guest: start mode=$mode kernel=$(uname -r)"
 case $mode in
-check)
+check | liburing)
+	# liburing: vm-run.sh wrote a kselftest-list.txt of that one test.
 	run /kselftest/run_kselftest.sh
 	;;
 inject-fail)
@@ -50,6 +53,12 @@ run)
 	;;
 bench)
 	run /kselftest/io_uring_rs/bench.sh
+	;;
+liburing-suite)
+	run /kselftest/io_uring_rs/liburing/suite.sh
+	;;
+liburing-demo)
+	run /kselftest/io_uring_rs/liburing/demo.sh
 	;;
 exec)
 	# Whatever VM_EXTRA put into /extra (e.g. the fixture capture).

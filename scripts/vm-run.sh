@@ -9,11 +9,14 @@
 # MODE: check (run the kselftests), run (the demo), inject-fail (the
 # collection with one case failing on purpose: the pipeline's own test),
 # bench (the benchmarks, on the timing kernel), exec (run /extra/run.sh
-# from the directory VM_EXTRA names).
+# from the directory VM_EXTRA names), liburing (only the kselftest
+# io_uring_rs_liburing.sh), liburing-suite (liburing's whole test suite on
+# both backends; scripts/liburing-suite.sh judges it), liburing-demo (the
+# liburing demo on both backends).
 # Exit status 0 only if the guest finished, every KTAP case passed and the
 # kernel log holds no splat. Logs go to out/vm-MODE-TIMESTAMP/.
 set -euo pipefail
-mode=${1:?usage: vm-run.sh check|run|inject-fail|bench|exec}
+mode=${1:?usage: vm-run.sh check|run|inject-fail|bench|exec|liburing|liburing-suite|liburing-demo}
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 : "${KDIR:?KDIR must name the kernel tree}"
 timeout_s=${VM_TIMEOUT:-900}
@@ -34,6 +37,31 @@ make -s -C "$root/selftests" KDIR="$KDIR" COLLECTION=io_uring_rs emit_tests > "$
 # collection's.
 if [ -n "${VM_MODULE:-}" ]; then cp "$VM_MODULE" "$stage/kselftest/io_uring_rs/io_uring_rs.ko"; fi
 if [ -n "${VM_EXTRA:-}" ]; then cp -r "$VM_EXTRA" "$stage/extra"; fi
+# The liburing oracle: in its own modes, and whenever the collection runs
+# io_uring_rs_liburing.sh (VM_LIBURING=1 forces it).
+stage_liburing=${VM_LIBURING:-0}
+case $mode in
+liburing)
+	stage_liburing=1
+	echo "io_uring_rs:io_uring_rs_liburing.sh" >"$stage/kselftest/kselftest-list.txt"
+	;;
+liburing-*) stage_liburing=1 ;;
+esac
+grep -q ':io_uring_rs_liburing\.sh$' "$stage/kselftest/kselftest-list.txt" && stage_liburing=1
+if [ "$stage_liburing" = 1 ]; then
+	# liburing's test programs, the preload and the demo (built and cached
+	# by scripts/liburing.sh) next to the repository's liburing/ files, and
+	# the glibc runtime they are dynamically linked against.
+	lu=$("$root/scripts/liburing.sh")
+	lu_stage=$stage/kselftest/io_uring_rs/liburing
+	mkdir -p "$lu_stage"
+	cp "$lu"/test/*.t "$lu"/libio_uring_rs_preload.so "$lu"/io_uring_rs_liburing_demo "$lu_stage/"
+	# The time bound of one program's run (liburing/lib.sh).
+	echo "${LU_TIMEOUT:-60}" >"$lu_stage/timeout"
+	for f in "$lu_stage"/*.t "$lu_stage"/*.so "$lu_stage"/io_uring_rs_liburing_demo; do
+		ldd "$f" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) .*/\1/p'
+	done | sort -u | while read -r lib; do cp -L --parents "$lib" "$stage/"; done
+fi
 (cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$out/initramfs.cpio.gz"
 
 console=$out/console.log
@@ -60,11 +88,12 @@ echo "vm: guest ran $(( $(date +%s) - start ))s (qemu rc=$qemu_rc)" >&2
 check_args=()
 # The timing kernel has no kmemleak.
 [ "$mode" = bench ] && check_args=(--no-kmemleak)
-if [ "$mode" = run ] || [ "$mode" = exec ] || [ "$mode" = bench ]; then
+case $mode in run | exec | bench | liburing-suite | liburing-demo)
 	check_args+=(--no-ktap)
 	echo
 	grep -v '^io_uring_rs-guest: ' "$ktap" || true
 	echo
-fi
+	;;
+esac
 python3 "$root/scripts/vm_log_check.py" --console "$console" --ktap "$ktap" \
 	--counts "$out/counts" "${check_args[@]}"

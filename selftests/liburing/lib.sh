@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shared by the guest scripts of the liburing oracle (io_uring_rs_liburing.sh,
+# liburing/suite.sh, liburing/demo.sh): run one liburing test program on one
+# backend, time-bounded, in a fresh directory of the tmpfs (liburing's tests
+# create their temporary files in the working directory).
+#
+# Set before sourcing: LU_DIR, the directory holding the programs (PROG.t)
+# and libio_uring_rs_preload.so (vm-run.sh stages them there, with the
+# time bound of one run, LU_TIMEOUT on the host, in the file "timeout").
+# shellcheck disable=SC2034 # lu_* results are read by the sourcing script
+LU_TIMEOUT=${LU_TIMEOUT:-$(cat "$LU_DIR/timeout" 2>/dev/null || echo 60)}
+LU_WORK=${LU_WORK:-/tmp/liburing}
+LU_PRELOAD=$LU_DIR/libio_uring_rs_preload.so
+
+# Is the staged suite there?
+lu_staged() {
+	[ -f "$LU_PRELOAD" ] && [ -x "$LU_DIR/link.t" ]
+}
+
+# Load the module unless it is loaded; lu_loaded=1 if this call loaded it.
+lu_insmod() {
+	lu_loaded=0
+	grep -q '^io_uring_rs ' /proc/modules && return 0
+	insmod "$1" || return 1
+	lu_loaded=1
+}
+
+# lu_run PROG BACKEND: BACKEND is io_uring (no preload) or io_uring_rs
+# (LD_PRELOAD of the preload). Sets lu_rc (the exit code), lu_secs and
+# lu_result: pass (0), skip (77), timeout (killed after LU_TIMEOUT seconds)
+# or fail (anything else). The output is left in $LU_WORK/PROG.BACKEND.log.
+lu_run() {
+	lu_wd=$LU_WORK/$1.$2
+	lu_preload=
+	[ "$2" = io_uring_rs ] && lu_preload=$LU_PRELOAD
+	rm -rf "$lu_wd"
+	mkdir -p "$lu_wd"
+	lu_start=$(date +%s)
+	# timeout sends TERM after LU_TIMEOUT seconds, KILL 5 s later.
+	(cd "$lu_wd" && LD_PRELOAD=$lu_preload exec timeout -k 5 "$LU_TIMEOUT" \
+		"$LU_DIR/$1.t") </dev/null >"$lu_wd.log" 2>&1
+	lu_rc=$?
+	lu_secs=$(($(date +%s) - lu_start))
+	rm -rf "$lu_wd"
+	case $lu_rc in
+	0) lu_result=pass ;;
+	77) lu_result=skip ;;
+	*)
+		lu_result=fail
+		# timeout's own status differs between implementations (124,
+		# or the killed program's 143 or 137): trust the clock.
+		[ "$lu_secs" -ge "$LU_TIMEOUT" ] && lu_result=timeout
+		;;
+	esac
+}
+
+# The last lines a program printed, as KTAP diagnostics.
+lu_tail() {
+	tail -n "${2:-5}" "$LU_WORK/$1.log" | sed 's/^/#   /'
+}

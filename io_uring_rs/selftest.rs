@@ -706,6 +706,18 @@ pub(crate) const CASES: &[Case] = &[
             expect_none(ring, cx, 20)
         })
     }),
+    // A timeout's own completion does not count for another count-based
+    // timeout (`cached_cq_tail - cq_timeouts`): both fire with -ETIME.
+    ("timeout_cqes_do_not_count_for_timeouts", |cx| {
+        with_ring(cx, |ring, cx| {
+            submit(
+                ring,
+                cx,
+                &[timeout(0, 1, 60, 1, 0), timeout(0, 2, 10, 1, 0)],
+            )?;
+            expect_in_order(ring, cx, &[(2, ETIME), (1, ETIME)])
+        })
+    }),
     // The CQ ring: a flood into 4 entries overflows and loses nothing.
     ("r1_cq_overflow_loses_nothing", |cx| {
         with_small_ring(cx, 4, 4, |ring, cx| {

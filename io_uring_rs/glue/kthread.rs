@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! A kernel thread that works for the process that made it, as io_uring's
-//! SQPOLL thread does (`io_sq_thread()`): it runs in the creator's address
-//! space (`kthread_use_mm()`), so that it can read the creator's memory
-//! (timespecs), and it is stopped and reaped when its handle is dropped.
+//! SQPOLL thread does (`io_sq_thread()`): each pass of its work runs in the
+//! creator's address space (`kthread_use_mm()`), so that it can read the
+//! creator's memory (timespecs), and it is stopped and reaped when its
+//! handle is dropped. Between passes it holds the `mm_struct` only
+//! (`mmgrab()`), never the address space: an address space kept alive by
+//! the thread would keep the ring's `mmap()` of its own file, so the file
+//! would never be released, the ring never exit, and the thread never stop.
 //! Linux 6.12's Rust API has no kthread abstraction; the C side is in
 //! `io_uring_rs_dev.c`.
 
@@ -40,6 +44,8 @@ struct Start<T> {
 /// The thread's execution context: process context, no lock held.
 pub(crate) struct ThreadCtx {
     cx: TaskCtx,
+    /// The creator's `mm_struct` (grabbed), or null.
+    mm: *mut c_void,
 }
 
 impl ThreadCtx {
@@ -56,17 +62,30 @@ impl ThreadCtx {
         unsafe { io_uring_rs_cond_resched() }
     }
 
-    /// The task context, with the right to consume an SQ once: one pass of
-    /// the loop stands for one system call. The borrow ends the pass.
-    pub(crate) fn pass(&mut self) -> (&mut TaskCtx, SqCtx) {
+    /// Runs one pass of work in the creator's address space, with the
+    /// right to consume an SQ once (the pass stands for one system call);
+    /// `None` if the address space is gone (the creator exited).
+    pub(crate) fn pass<R>(&mut self, f: impl FnOnce(&mut TaskCtx, SqCtx) -> R) -> Option<R> {
+        // SAFETY: `mm` was grabbed for this thread and is dropped after it
+        // stopped.
+        if self.mm.is_null() || !unsafe { io_uring_rs_mm_use(self.mm) } {
+            return None;
+        }
         // SAFETY: The thread's loop is its entry point; it holds no SQ lock
         // while it has `&mut self`, and the `SqCtx` is used up in this pass.
-        (&mut self.cx, unsafe { SqCtx::enter() })
+        let r = f(&mut self.cx, unsafe { SqCtx::enter() });
+        // SAFETY: Paired with the `io_uring_rs_mm_use` above, same thread.
+        unsafe { io_uring_rs_mm_unuse(self.mm) };
+        Some(r)
+    }
+
+    /// The task context, to sleep between passes.
+    pub(crate) fn task(&mut self) -> &mut TaskCtx {
+        &mut self.cx
     }
 }
 
-/// The thread's entry: adopts the creator's address space while it is
-/// alive, runs the body, and leaves the data to the handle.
+/// The thread's entry: runs the body, and leaves the data to the handle.
 ///
 /// # Safety
 ///
@@ -76,19 +95,13 @@ unsafe extern "C" fn trampoline<T: Send + Sync + 'static>(data: *mut c_void) -> 
     // handle frees only after `kthread_stop()` returned, that is after this
     // function returned.
     let start = unsafe { &*(data as *const Start<T>) };
-    // SAFETY: `mm` was grabbed for this thread and is dropped after it
-    // stopped.
-    let used = !start.mm.is_null() && unsafe { io_uring_rs_mm_use(start.mm) };
     let mut tcx = ThreadCtx {
         // SAFETY: A kernel thread's function runs in process context with
         // no lock held.
         cx: unsafe { TaskCtx::enter() },
+        mm: start.mm,
     };
     (start.body)(&start.data, &mut tcx);
-    if used {
-        // SAFETY: Paired with the `io_uring_rs_mm_use` above, same thread.
-        unsafe { io_uring_rs_mm_unuse(start.mm) };
-    }
     0
 }
 

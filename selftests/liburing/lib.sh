@@ -26,6 +26,34 @@ lu_insmod() {
 	lu_loaded=1
 }
 
+# lu_rmmod: unloads the module once every ring of the programs has gone: a
+# program's children may still be exiting, and a closed ring's exit runs in
+# a kernel worker after close() returned. Tries for up to 30 s; fails if the
+# module is still in use then.
+lu_rmmod() {
+	lu_i=0
+	while [ $lu_i -lt 60 ]; do
+		lu_kill_leftovers
+		rmmod io_uring_rs 2>/dev/null && return 0
+		sleep 0.5
+		lu_i=$((lu_i + 1))
+	done
+	ps
+	rmmod io_uring_rs
+}
+
+# lu_kill_leftovers: kills what is left of the test programs: timeout(1)
+# kills the program it ran, not children the program forked (io-cancel,
+# poll-link), which may still hold a ring open, blocked on a completion
+# that an operation io_uring_rs lacks would have posted.
+lu_kill_leftovers() {
+	for lu_p in /proc/[0-9]*; do
+		case $(tr '\0' ' ' <"$lu_p/cmdline" 2>/dev/null) in
+		*/liburing/*.t*) kill -9 "${lu_p#/proc/}" 2>/dev/null ;;
+		esac
+	done
+}
+
 # lu_run PROG BACKEND: BACKEND is io_uring (no preload) or io_uring_rs
 # (LD_PRELOAD of the preload). Sets lu_rc (the exit code), lu_secs and
 # lu_result: pass (0), skip (77), timeout (killed after LU_TIMEOUT seconds)
@@ -42,6 +70,8 @@ lu_run() {
 		"$LU_DIR/$1.t") </dev/null >"$lu_wd.log" 2>&1
 	lu_rc=$?
 	lu_secs=$(($(date +%s) - lu_start))
+	# Children the program left behind must not meet the next program.
+	lu_kill_leftovers
 	rm -rf "$lu_wd"
 	case $lu_rc in
 	0) lu_result=pass ;;

@@ -39,7 +39,7 @@ for t in "$LU_DIR"/*.t; do
 	echo "liburing-suite: $prog $a $(result) $a_secs $lu_secs"
 done
 rc=0
-if [ "$lu_loaded" = 1 ] && ! rmmod io_uring_rs; then
+if [ "$lu_loaded" = 1 ] && ! lu_rmmod; then
 	echo "liburing-suite: error: rmmod io_uring_rs failed"
 	rc=1
 fi

@@ -72,17 +72,20 @@ pub(crate) fn io_sq_offload_create(
     Ok(())
 }
 
-/// One pass: submits what the SQ ring holds; whether there was any.
+/// One pass: submits what the SQ ring holds, in the creator's address
+/// space; whether there was any. The SQ ring is looked at first, through
+/// the kernel's mapping: an empty pass does not switch address spaces. If
+/// the creator's address space is gone, nothing can be read from it, and
+/// nothing is submitted.
 fn io_sq_thread_pass(d: &SqData, tcx: &mut ThreadCtx) -> bool {
     let rings = d.ring.rings();
-    let (cx, sq) = tcx.pass();
     let avail = rings.sq_tail().wrapping_sub(rings.sq_head());
     if avail == 0 {
         return false;
     }
     let ts = FnTimespecs(d.read_ns);
-    let _ = io_submit_from_sq(&d.ring, cx, sq, avail, d.task, &ts);
-    true
+    tcx.pass(|cx, sq| io_submit_from_sq(&d.ring, cx, sq, avail, d.task, &ts))
+        .is_some()
 }
 
 /// `io_sq_thread()`.
@@ -106,8 +109,9 @@ fn io_sq_thread(d: &SqData, tcx: &mut ThreadCtx) {
         rings.set_sq_flags(IORING_SQ_NEED_WAKEUP);
         if !io_sq_thread_pass(d, tcx) {
             while !tcx.should_stop() {
-                let (cx, _) = tcx.pass();
-                if d.ring.sq_idle_wait(cx, msecs_to_jiffies(STOP_CHECK_MS)) {
+                if d.ring
+                    .sq_idle_wait(tcx.task(), msecs_to_jiffies(STOP_CHECK_MS))
+                {
                     break;
                 }
             }

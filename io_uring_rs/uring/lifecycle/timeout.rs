@@ -47,10 +47,10 @@ pub(crate) fn io_timeout<'id>(req: ReqRef<'id>, g: &mut UringGuard<'_, 'id>) -> 
     };
     let arc = req.to_arc().into_arc();
     let mut c = g.lock_completion();
-    let tail = c.state().cq_tail;
+    let tail = c.state().timeout_seq();
     let mut t = c.lock_timeout();
     if count != 0 {
-        req.set_target_seq(tail + count);
+        req.set_target_seq(tail.wrapping_add(count));
     }
     t.timeout_list().insert(slot, req.seq(), req);
     if HrTimer::start(arc, ns).is_err() {
@@ -111,12 +111,12 @@ fn io_timeout_fail(req: ReqRef<'_>) {
 /// `io_flush_timeouts()`: completes the count-based timeouts the completion
 /// count has reached; called with `completion_lock` held after posting.
 pub(crate) fn io_flush_timeouts(c: &mut CompletionGuard<'_, '_>) {
-    let tail = c.state().cq_tail;
+    let tail = c.state().timeout_seq();
     let mut t = c.lock_timeout();
     let mut after = 0;
     let reached = |r: ReqPin<'_, '_>, _: &ChainRead<'_, '_>| {
         let target = r.target_seq();
-        target != 0 && target <= tail
+        target != 0 && tail.wrapping_sub(target) as i64 >= 0
     };
     loop {
         match io_timeout_extract(&mut t, &mut after, reached) {

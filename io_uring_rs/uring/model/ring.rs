@@ -63,6 +63,15 @@ struct TaskExit {
     before: u64,
 }
 
+impl CompletionState {
+    /// The completion count that count-based timeouts measure: the CQ tail
+    /// without the timeouts' own completions (`cached_cq_tail -
+    /// cq_timeouts`).
+    pub(crate) fn timeout_seq(&self) -> u64 {
+        self.cq_tail.wrapping_sub(self.cq_timeouts)
+    }
+}
+
 impl UringState {
     /// Records that `task` exited after submitting every request numbered
     /// below `before`. One record per task id: a later exit moves it.
@@ -106,8 +115,9 @@ pub(crate) struct CompletionState {
     /// one waits; waiters set it again after every wake-up.
     pub(crate) cq_wake_tail: Option<u32>,
     /// Timeouts that fired or were satisfied (`cq_timeouts`): any change
-    /// ends a wait, whatever the count.
-    pub(crate) cq_timeouts: u32,
+    /// ends a wait, whatever the count, and their completions do not count
+    /// for other timeouts (`io_timeout_seq()`).
+    pub(crate) cq_timeouts: u64,
     /// Completions posted into the CQ ring since the ring was created.
     pub(crate) cq_tail: u64,
     /// Requests completed, with or without a posted completion

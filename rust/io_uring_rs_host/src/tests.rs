@@ -49,6 +49,7 @@ macro_rules! self_test_cases {
 
 self_test_cases!(
     r1_cq_overflow_loses_nothing,
+    timeout_cqes_do_not_count_for_timeouts,
     r2_sq_ring_submission_and_dropped,
     r3_sqpoll_thread_submits_and_idles,
     s1_chain_completes_in_order,

@@ -25,11 +25,17 @@ impl ThreadCtx {
         std::thread::yield_now();
     }
 
-    /// The task context and the right to consume an SQ once.
-    pub(crate) fn pass(&mut self) -> (&mut TaskCtx, SqCtx) {
+    /// Runs one pass with the right to consume an SQ once (the host has
+    /// one address space).
+    pub(crate) fn pass<R>(&mut self, f: impl FnOnce(&mut TaskCtx, SqCtx) -> R) -> Option<R> {
         // SAFETY: The thread's loop is its entry point and holds no SQ lock
         // while it has `&mut self`.
-        (&mut self.cx, unsafe { SqCtx::enter() })
+        Some(f(&mut self.cx, unsafe { SqCtx::enter() }))
+    }
+
+    /// The task context, to sleep between passes.
+    pub(crate) fn task(&mut self) -> &mut TaskCtx {
+        &mut self.cx
     }
 }
 

@@ -98,29 +98,16 @@ const SETUP_SUPPORTED: u32 = IORING_SETUP_CQSIZE
 /// twice that or `cq_entries` rounded (`IORING_SETUP_CQSIZE`), clamped with
 /// `IORING_SETUP_CLAMP`, else `-EINVAL` when too big.
 fn ring_sizes(entries: u32, p: &IoUringParams) -> Result<(u32, u32)> {
-    let mut entries = entries;
-    if entries == 0 {
-        return Err(EINVAL);
-    }
-    if entries > IORING_MAX_ENTRIES {
-        if p.flags & IORING_SETUP_CLAMP == 0 {
-            return Err(EINVAL);
-        }
-        entries = IORING_MAX_ENTRIES;
-    }
-    let sq = entries.next_power_of_two();
+    // 0 is refused; above `max`, clamped with `IORING_SETUP_CLAMP`, else
+    // refused; then rounded up to a power of two.
+    let size = |n: u32, max: u32| match n {
+        0 => Err(EINVAL),
+        n if n > max && p.flags & IORING_SETUP_CLAMP == 0 => Err(EINVAL),
+        n => Ok(n.min(max).next_power_of_two()),
+    };
+    let sq = size(entries, IORING_MAX_ENTRIES)?;
     let cq = if p.flags & IORING_SETUP_CQSIZE != 0 {
-        let mut cq = p.cq_entries;
-        if cq == 0 {
-            return Err(EINVAL);
-        }
-        if cq > IORING_MAX_CQ_ENTRIES {
-            if p.flags & IORING_SETUP_CLAMP == 0 {
-                return Err(EINVAL);
-            }
-            cq = IORING_MAX_CQ_ENTRIES;
-        }
-        let cq = cq.next_power_of_two();
+        let cq = size(p.cq_entries, IORING_MAX_CQ_ENTRIES)?;
         if cq < sq {
             return Err(EINVAL);
         }

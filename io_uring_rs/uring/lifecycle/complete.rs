@@ -57,7 +57,7 @@ fn io_cqring_post(c: &mut CompletionGuard<'_, '_>, cqe: Cqe) {
     let st = c.state();
     let free = rings
         .cq_entries()
-        .wrapping_sub(st.cached_cq_tail.wrapping_sub(rings.cq_head()));
+        .wrapping_sub(st.cached_cq_tail().wrapping_sub(rings.cq_head()));
     if st.overflow.len() == st.overflow_head && free != 0 && free <= rings.cq_entries() {
         io_cqring_fill(c, &cqe);
         return;
@@ -77,12 +77,11 @@ fn io_cqring_fill(c: &mut CompletionGuard<'_, '_>, cqe: &Cqe) {
     let ring = c.ring();
     let rings = ring.ctx().rings();
     let st = c.state();
-    rings.set_cqe(st.cached_cq_tail, cqe);
-    st.cached_cq_tail = st.cached_cq_tail.wrapping_add(1);
+    rings.set_cqe(st.cached_cq_tail(), cqe);
     st.cq_tail += 1;
-    rings.set_cq_tail(st.cached_cq_tail);
+    rings.set_cq_tail(st.cached_cq_tail());
     if let Some(want) = st.cq_wake_tail {
-        if st.cached_cq_tail.wrapping_sub(want) as i32 >= 0 {
+        if st.cached_cq_tail().wrapping_sub(want) as i32 >= 0 {
             st.cq_wake_tail = None;
             c.wake_cq();
         }
@@ -101,7 +100,7 @@ pub(crate) fn io_cqring_overflow_flush(c: &mut CompletionGuard<'_, '_>) {
         if st.overflow_head == st.overflow.len() {
             break;
         }
-        if st.cached_cq_tail.wrapping_sub(rings.cq_head()) >= rings.cq_entries() {
+        if st.cached_cq_tail().wrapping_sub(rings.cq_head()) >= rings.cq_entries() {
             break;
         }
         let cqe = st.overflow[st.overflow_head];
@@ -173,7 +172,7 @@ pub(crate) fn io_req_queue_tw_complete(req: ReqRef<'_>, res: i32) {
 /// Completions in the CQ ring not yet consumed (`__io_cqring_events()`).
 fn io_cqring_events(c: &mut CompletionGuard<'_, '_>) -> u32 {
     let ring = c.ring();
-    let tail = c.state().cached_cq_tail;
+    let tail = c.state().cached_cq_tail();
     tail.wrapping_sub(ring.ctx().rings().cq_head())
 }
 
@@ -205,13 +204,10 @@ pub(crate) fn io_cqring_wait_user(
                 st.dropped = false;
                 break Err(ebadr());
             }
-            if st.cached_cq_tail.wrapping_sub(want) as i32 >= 0 || st.cq_timeouts != timeouts {
+            if st.cached_cq_tail().wrapping_sub(want) as i32 >= 0 || st.cq_timeouts != timeouts {
                 break Ok(());
             }
-            st.cq_wake_tail = Some(match st.cq_wake_tail {
-                Some(w) if (w.wrapping_sub(want) as i32) < 0 => w,
-                _ => want,
-            });
+            st.wake_at(want);
         }
         if left == 0 {
             break Err(etime());
@@ -257,8 +253,7 @@ pub(crate) fn io_cqring_peek(
     let want = (min.max(1) as u32).min(rings.cq_entries());
     while io_cqring_events(&mut c) < want && left > 0 {
         let head = rings.cq_head();
-        let st = c.state();
-        st.cq_wake_tail = Some(head.wrapping_add(want));
+        c.state().wake_at(head.wrapping_add(want));
         left = c.wait_cq(left);
         io_cqring_overflow_flush(&mut c);
     }

@@ -70,6 +70,20 @@ impl CompletionState {
     pub(crate) fn timeout_seq(&self) -> u64 {
         self.cq_tail.wrapping_sub(self.cq_timeouts)
     }
+
+    /// Asks to be woken once the CQ tail reaches `want`, keeping the
+    /// earliest target of all waiters.
+    pub(crate) fn wake_at(&mut self, want: u32) {
+        self.cq_wake_tail = Some(match self.cq_wake_tail {
+            Some(w) if (w.wrapping_sub(want) as i32) < 0 => w,
+            _ => want,
+        });
+    }
+
+    /// The CQ ring's tail (`cached_cq_tail`): the next slot to fill.
+    pub(crate) fn cached_cq_tail(&self) -> u32 {
+        self.cq_tail as u32
+    }
 }
 
 impl UringState {
@@ -101,8 +115,6 @@ pub(crate) struct SqState {
 /// memory (`IoRingCtx::rings`): only this lock's holder writes its entries
 /// and tail.
 pub(crate) struct CompletionState {
-    /// The CQ tail (`cached_cq_tail`): the next slot to fill.
-    pub(crate) cached_cq_tail: u32,
     /// Completions that did not fit the CQ ring, oldest first from
     /// `overflow_head` (`cq_overflow_list`).
     pub(crate) overflow: KVec<Cqe>,
@@ -118,7 +130,8 @@ pub(crate) struct CompletionState {
     /// ends a wait, whatever the count, and their completions do not count
     /// for other timeouts (`io_timeout_seq()`).
     pub(crate) cq_timeouts: u64,
-    /// Completions posted into the CQ ring since the ring was created.
+    /// Completions posted into the CQ ring since the ring was created; its
+    /// low 32 bits are the CQ tail (`cached_cq_tail`, [`Self::cached_cq_tail`]).
     pub(crate) cq_tail: u64,
     /// Requests completed, with or without a posted completion
     /// (`cq_tail` + `cq_extra`): what a drained request waits for.
@@ -263,7 +276,6 @@ impl IoRingCtx {
             ),
             completion_lock <- new_spinlock!(
                 CompletionState {
-                    cached_cq_tail: 0,
                     overflow: KVec::new(),
                     overflow_head: 0,
                     dropped: false,

@@ -14,6 +14,10 @@
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/fdtable.h>
+#include <linux/file.h>
+#include <linux/poll.h>
+#include <linux/uio.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -41,6 +45,31 @@ struct io_uring_rs_region;
 struct io_uring_rs_region *io_uring_rs_region_alloc(size_t size);
 void io_uring_rs_region_free(struct io_uring_rs_region *r);
 void *io_uring_rs_region_ptr(struct io_uring_rs_region *r);
+struct file *io_uring_rs_fget(int fd);
+struct task_struct *io_uring_rs_task_get(void);
+void io_uring_rs_task_put(struct task_struct *task);
+struct file *io_uring_rs_fget_task(struct task_struct *task, int fd);
+void io_uring_rs_fput(struct file *file);
+unsigned int io_uring_rs_file_flags(struct file *file);
+int io_uring_rs_mm_enter(struct mm_struct *mm);
+void io_uring_rs_mm_leave(struct mm_struct *mm, int entered);
+ssize_t io_uring_rs_iovec_import(u64 addr, u32 nr, bool vectored,
+				 struct iovec *iov);
+ssize_t io_uring_rs_file_rw(struct file *file, bool write,
+			    const struct iovec *iov, unsigned long nr,
+			    s64 pos, bool nowait, u32 rw_flags);
+struct io_uring_rs_poll;
+struct io_uring_rs_poll *io_uring_rs_poll_arm(struct file *file, u32 events,
+					      void (*woken)(void *), void *data,
+					      u32 *mask);
+void io_uring_rs_poll_free(struct io_uring_rs_poll *p);
+u32 io_uring_rs_file_poll_ready(struct file *file, u32 events);
+__poll_t io_uring_rs_poll(struct file *file, struct poll_table_struct *pt);
+struct wait_queue_head *io_uring_rs_pollq_alloc(void);
+void io_uring_rs_pollq_free(struct wait_queue_head *q);
+void io_uring_rs_pollq_wait(struct file *file, struct wait_queue_head *q,
+			    struct poll_table_struct *pt);
+void io_uring_rs_pollq_wake(struct wait_queue_head *q);
 
 /* A signal to deliver, not only TIF_NOTIFY_SIGNAL (see glue/context.rs). */
 int io_uring_rs_task_sigpending(void)
@@ -207,6 +236,13 @@ static int io_uring_rs_fop_mmap(struct file *file, struct vm_area_struct *vma)
 	return io_uring_rs_region_mmap(r, vma);
 }
 
+/* A ring's file is pollable (io_uring_poll()): glue/chardev.rs. */
+static __poll_t io_uring_rs_fop_poll(struct file *file,
+				     struct poll_table_struct *pt)
+{
+	return io_uring_rs_poll(file, pt);
+}
+
 static int io_uring_rs_fop_open(struct inode *inode, struct file *file)
 {
 	return io_uring_rs_open(file);
@@ -236,6 +272,7 @@ static const struct file_operations io_uring_rs_fops = {
 	.release	= io_uring_rs_fop_release,
 	.flush		= io_uring_rs_fop_flush,
 	.mmap		= io_uring_rs_fop_mmap,
+	.poll		= io_uring_rs_fop_poll,
 	.unlocked_ioctl	= io_uring_rs_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= noop_llseek,
@@ -256,4 +293,355 @@ int io_uring_rs_dev_register(void)
 void io_uring_rs_dev_unregister(void)
 {
 	misc_deregister(&io_uring_rs_misc);
+}
+
+/*
+ * Files (glue/file.rs): a request's file reference, its reads and writes
+ * through ->read_iter() and ->write_iter() as io_uring issues them (with
+ * IOCB_NOWAIT inline, blocking in io-wq), and the one-shot poll entries
+ * io_uring arms on a file's wait queues (io_uring/poll.c).
+ */
+struct file *io_uring_rs_fget(int fd)
+{
+	return fget(fd);
+}
+
+void io_uring_rs_fput(struct file *file)
+{
+	fput(file);
+}
+
+/*
+ * The creator of an SQPOLL thread, whose file table the thread resolves
+ * descriptors in (C's thread is an io-thread that shares it): fget() in
+ * another task's table, as fget_task(), which is not exported.
+ */
+struct task_struct *io_uring_rs_task_get(void)
+{
+	return get_task_struct(current);
+}
+
+void io_uring_rs_task_put(struct task_struct *task)
+{
+	put_task_struct(task);
+}
+
+struct file *io_uring_rs_fget_task(struct task_struct *task, int fd)
+{
+	unsigned int found = fd;
+	struct file *file;
+
+	if (fd < 0)
+		return NULL;
+	rcu_read_lock();
+	file = task_lookup_next_fdget_rcu(task, &found);
+	rcu_read_unlock();
+	if (file && found != fd) {
+		fput(file);
+		file = NULL;
+	}
+	return file;
+}
+
+/* The bits glue/file.rs reads (FileMode). */
+#define IO_URING_RS_F_READ	(1U << 0)
+#define IO_URING_RS_F_WRITE	(1U << 1)
+#define IO_URING_RS_F_NOWAIT	(1U << 2)
+#define IO_URING_RS_F_POLL	(1U << 3)
+#define IO_URING_RS_F_REG	(1U << 4)
+#define IO_URING_RS_F_RING	(1U << 5)
+#define IO_URING_RS_F_WASYNC	(1U << 6)
+
+unsigned int io_uring_rs_file_flags(struct file *file)
+{
+	unsigned int f = 0;
+
+	if (file->f_mode & FMODE_READ)
+		f |= IO_URING_RS_F_READ;
+	if (file->f_mode & FMODE_WRITE)
+		f |= IO_URING_RS_F_WRITE;
+	if (file->f_mode & FMODE_NOWAIT)
+		f |= IO_URING_RS_F_NOWAIT;
+	if (file_can_poll(file))
+		f |= IO_URING_RS_F_POLL;
+	if (S_ISREG(file_inode(file)->i_mode))
+		f |= IO_URING_RS_F_REG;
+	if (file->f_op == &io_uring_rs_fops)
+		f |= IO_URING_RS_F_RING;
+	if (file->f_op->fop_flags & FOP_BUFFER_WASYNC)
+		f |= IO_URING_RS_F_WASYNC;
+	return f;
+}
+
+/* io_file_supports_nowait()'s look at a file without FMODE_NOWAIT. */
+u32 io_uring_rs_file_poll_ready(struct file *file, u32 events)
+{
+	struct poll_table_struct pt = { ._key = events };
+
+	return vfs_poll(file, &pt) & events;
+}
+
+/*
+ * Runs in the address space of a request's submitter: 0 if the current
+ * task already does, 1 if a kernel thread borrowed it (undo with
+ * io_uring_rs_mm_leave()), -EFAULT if it is gone or cannot be borrowed.
+ */
+int io_uring_rs_mm_enter(struct mm_struct *mm)
+{
+	if (current->mm == mm)
+		return 0;
+	if (!(current->flags & PF_KTHREAD) || current->mm)
+		return -EFAULT;
+	return io_uring_rs_mm_use(mm) ? 1 : -EFAULT;
+}
+
+void io_uring_rs_mm_leave(struct mm_struct *mm, int entered)
+{
+	if (entered == 1)
+		io_uring_rs_mm_unuse(mm);
+}
+
+/*
+ * io_import_iovec() at preparation: nr user iovecs at addr (vectored) or
+ * the buffer addr of nr bytes, into iov (nr entries, or one). Returns the
+ * total length, clamped to MAX_RW_COUNT as import_iovec() clamps it.
+ */
+ssize_t io_uring_rs_iovec_import(u64 addr, u32 nr, bool vectored,
+				 struct iovec *iov)
+{
+	void __user *uaddr = u64_to_user_ptr(addr);
+	size_t total = 0;
+	u32 i;
+
+	if (!vectored) {
+		size_t len = min_t(size_t, nr, MAX_RW_COUNT);
+
+		if (!access_ok(uaddr, len))
+			return -EFAULT;
+		iov->iov_base = uaddr;
+		iov->iov_len = len;
+		return len;
+	}
+	if (nr > UIO_MAXIOV)
+		return -EINVAL;
+	if (copy_from_user(iov, uaddr, nr * sizeof(*iov)))
+		return -EFAULT;
+	for (i = 0; i < nr; i++) {
+		ssize_t len = (ssize_t)iov[i].iov_len;
+
+		if (len < 0)
+			return -EINVAL;
+		if (!access_ok(iov[i].iov_base, len))
+			return -EFAULT;
+		if (len > MAX_RW_COUNT - total) {
+			len = MAX_RW_COUNT - total;
+			iov[i].iov_len = len;
+		}
+		total += len;
+	}
+	return total;
+}
+
+/*
+ * One attempt of io_read() or io_write(): pos -1 is the file position
+ * (not for a stream), nowait sets IOCB_NOWAIT, rw_flags are the entry's
+ * RWF_* (io_rw_init_file()).
+ */
+ssize_t io_uring_rs_file_rw(struct file *file, bool write,
+			    const struct iovec *iov, unsigned long nr,
+			    s64 pos, bool nowait, u32 rw_flags)
+{
+	bool stream = file->f_mode & FMODE_STREAM;
+	bool cur_pos = pos == -1 && !stream;
+	struct iov_iter iter;
+	struct kiocb kiocb;
+	size_t total = 0;
+	unsigned long i;
+	ssize_t ret;
+
+	for (i = 0; i < nr; i++)
+		total += iov[i].iov_len;
+	iov_iter_init(&iter, write ? ITER_SOURCE : ITER_DEST, iov, nr, total);
+	init_sync_kiocb(&kiocb, file);
+	kiocb.ki_pos = stream ? 0 : (cur_pos ? file->f_pos : pos);
+	ret = kiocb_set_rw_flags(&kiocb, (__force rwf_t)rw_flags,
+				 write ? WRITE : READ);
+	if (ret)
+		return ret;
+	if (nowait)
+		kiocb.ki_flags |= IOCB_NOWAIT;
+	if (write) {
+		if (!file->f_op->write_iter)
+			return -EINVAL;
+		kiocb.ki_flags |= IOCB_WRITE;
+		file_start_write(file);
+		ret = file->f_op->write_iter(&kiocb, &iter);
+		file_end_write(file);
+	} else {
+		if (!file->f_op->read_iter)
+			return -EINVAL;
+		ret = file->f_op->read_iter(&kiocb, &iter);
+	}
+	if (ret == -EOPNOTSUPP && nowait)
+		ret = -EAGAIN;
+	if (ret > 0 && cur_pos)
+		file->f_pos = kiocb.ki_pos;
+	return ret;
+}
+
+/*
+ * A one-shot poll (io_poll_add(), io_arm_poll_handler()): entries on up to
+ * two wait queues of the file (a pipe opened for reading and writing has
+ * two), and one call of woken(data) on the first wake-up whose mask
+ * matches, or on POLLFREE, which also unhooks the entry.
+ */
+struct io_uring_rs_poll_entry {
+	struct wait_queue_entry wait;
+	struct wait_queue_head *head;
+	struct io_uring_rs_poll *poll;
+};
+
+struct io_uring_rs_poll {
+	struct poll_table_struct pt;
+	struct io_uring_rs_poll_entry e[2];
+	__poll_t events;
+	atomic_t fired;
+	int error;
+	void (*woken)(void *data);
+	void *data;
+};
+
+static void io_uring_rs_poll_fire(struct io_uring_rs_poll *p)
+{
+	if (!atomic_xchg(&p->fired, 1))
+		p->woken(p->data);
+}
+
+static int io_uring_rs_poll_wake(struct wait_queue_entry *wait,
+				 unsigned int mode, int sync, void *key)
+{
+	struct io_uring_rs_poll_entry *e =
+		container_of(wait, struct io_uring_rs_poll_entry, wait);
+	__poll_t mask = key_to_poll(key);
+
+	if (unlikely(mask & POLLFREE)) {
+		io_uring_rs_poll_fire(e->poll);
+		list_del_init(&wait->entry);
+		/* io_poll_remove_entry() sees NULL and leaves the queue alone. */
+		smp_store_release(&e->head, NULL);
+		return 1;
+	}
+	if (mask && !(mask & e->poll->events))
+		return 0;
+	io_uring_rs_poll_fire(e->poll);
+	return 1;
+}
+
+static void io_uring_rs_poll_queue(struct file *file,
+				   struct wait_queue_head *head,
+				   struct poll_table_struct *pt)
+{
+	struct io_uring_rs_poll *p =
+		container_of(pt, struct io_uring_rs_poll, pt);
+	struct io_uring_rs_poll_entry *e;
+
+	if (p->e[0].head == NULL)
+		e = &p->e[0];
+	else if (p->e[1].head == NULL && p->e[0].head != head)
+		e = &p->e[1];
+	else {
+		/* io_poll_double_prepare() refuses a third queue too. */
+		p->error = -EINVAL;
+		return;
+	}
+	e->poll = p;
+	e->head = head;
+	init_waitqueue_func_entry(&e->wait, io_uring_rs_poll_wake);
+	add_wait_queue(head, &e->wait);
+}
+
+/* io_poll_remove_entry(): unhooks e, unless POLLFREE already did. */
+static void io_uring_rs_poll_remove_entry(struct io_uring_rs_poll_entry *e)
+{
+	struct wait_queue_head *head;
+
+	rcu_read_lock();
+	head = smp_load_acquire(&e->head);
+	if (head) {
+		spin_lock_irq(&head->lock);
+		list_del_init(&e->wait.entry);
+		e->head = NULL;
+		spin_unlock_irq(&head->lock);
+	}
+	rcu_read_unlock();
+}
+
+/*
+ * Arms a poll for events on file: *mask is what vfs_poll() found ready,
+ * if woken was not called first; woken runs at most once, and never after
+ * a nonzero *mask. Returns the poll, which calls no
+ * woken() after io_uring_rs_poll_free(), or an ERR_PTR.
+ */
+struct io_uring_rs_poll *io_uring_rs_poll_arm(struct file *file, u32 events,
+					      void (*woken)(void *), void *data,
+					      u32 *mask)
+{
+	struct io_uring_rs_poll *p;
+
+	p = kzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
+	if (!p)
+		return ERR_PTR(-ENOMEM);
+	p->events = events;
+	p->woken = woken;
+	p->data = data;
+	init_poll_funcptr(&p->pt, io_uring_rs_poll_queue);
+	p->pt._key = events;
+	*mask = vfs_poll(file, &p->pt) & events;
+	/* Ready now: the caller completes, unless a wake-up came first. */
+	if (*mask && atomic_xchg(&p->fired, 1))
+		*mask = 0;
+	if (p->error) {
+		int error = p->error;
+
+		io_uring_rs_poll_free(p);
+		return ERR_PTR(error);
+	}
+	return p;
+}
+
+void io_uring_rs_poll_free(struct io_uring_rs_poll *p)
+{
+	io_uring_rs_poll_remove_entry(&p->e[0]);
+	io_uring_rs_poll_remove_entry(&p->e[1]);
+	kfree(p);
+}
+
+/*
+ * A ring's poll wait queue (ctx->poll_wq): ->poll() waits on it, and each
+ * posted completion wakes it with EPOLLIN, if anyone waits.
+ */
+struct wait_queue_head *io_uring_rs_pollq_alloc(void)
+{
+	struct wait_queue_head *q = kmalloc(sizeof(*q), GFP_KERNEL_ACCOUNT);
+
+	if (q)
+		init_waitqueue_head(q);
+	return q;
+}
+
+void io_uring_rs_pollq_free(struct wait_queue_head *q)
+{
+	kfree(q);
+}
+
+void io_uring_rs_pollq_wait(struct file *file, struct wait_queue_head *q,
+			    struct poll_table_struct *pt)
+{
+	poll_wait(file, q, pt);
+}
+
+void io_uring_rs_pollq_wake(struct wait_queue_head *q)
+{
+	if (wq_has_sleeper(q))
+		__wake_up(q, TASK_NORMAL, 0, poll_to_key(EPOLLIN | EPOLLRDNORM));
 }

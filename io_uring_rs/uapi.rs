@@ -275,6 +275,17 @@ pub(crate) const IO_URING_RS_IOC_ENTER: u32 =
 pub(crate) const IO_URING_RS_IOC_REGISTER: u32 =
     ioc(IOC_WRITE, 18, core::mem::size_of::<IoUringRsRegister>());
 
+/// `struct iovec`: a user buffer of READV and WRITEV, and the one buffer
+/// of READ and WRITE once imported.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct IoVec {
+    /// `iov_base`: a user address.
+    pub(crate) base: u64,
+    /// `iov_len`.
+    pub(crate) len: u64,
+}
+
 /// `struct io_uring_sqe` of `<linux/io_uring.h>`: the ring ABI's submission
 /// entry (64 bytes), with the union members the core reads named by their
 /// first meaning (`off` is also `addr2`, `op_flags` every `*_flags`).

@@ -12,6 +12,7 @@ use crate::uapi::{
 };
 use crate::uring::entry::dev;
 use crate::uring::model::ring::IoRingCtx;
+use core::ffi::{c_uint, c_void};
 use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::bindings;
 use kernel::prelude::*;
@@ -185,6 +186,25 @@ unsafe extern "C" fn io_uring_rs_flush_exit(file: *mut bindings::file) -> core::
         pr_err!("BUG: task exit did not cancel its inflight requests\n");
     }
     0
+}
+
+/// `poll()` (`io_uring_poll()`): waits on the ring's poll queue; a file
+/// not set up has no ring and no events.
+///
+/// # Safety
+///
+/// Called by `io_uring_rs_dev.c` from `->poll()` with its `file` and
+/// `pt`.
+#[no_mangle]
+unsafe extern "C" fn io_uring_rs_poll(file: *mut bindings::file, pt: *mut c_void) -> c_uint {
+    // SAFETY: `file` is open (function safety).
+    let Some(ring) = (unsafe { file_ring(file) }) else {
+        return 0;
+    };
+    // SAFETY: The arguments of `->poll()`; the queue lives as long as the
+    // ring, which the file holds while it is polled.
+    unsafe { ring.poll_wq().poll_wait(file.cast(), pt) };
+    dev::io_uring_poll_mask(&ring)
 }
 
 /// `mmap()`: the region at `offset` of the file's ring, or an `ERR_PTR`.

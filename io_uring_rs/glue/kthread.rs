@@ -12,6 +12,7 @@
 //! `io_uring_rs_dev.c`.
 
 use crate::glue::context::{SqCtx, TaskCtx};
+use crate::glue::file::FileTable;
 use core::ffi::{c_int, c_void};
 use core::ptr::NonNull;
 use kernel::prelude::*;
@@ -39,6 +40,8 @@ struct Start<T> {
     body: fn(&T, &mut ThreadCtx),
     /// `mmgrab()`ed by [`KThread::spawn`], dropped by the handle.
     mm: *mut c_void,
+    /// The creator's file table.
+    files: FileTable,
 }
 
 /// The thread's execution context: process context, no lock held.
@@ -46,6 +49,9 @@ pub(crate) struct ThreadCtx {
     cx: TaskCtx,
     /// The creator's `mm_struct` (grabbed), or null.
     mm: *mut c_void,
+    /// The creator's file table, in the thread's `Start`, which outlives
+    /// this context.
+    files: NonNull<FileTable>,
 }
 
 impl ThreadCtx {
@@ -65,7 +71,10 @@ impl ThreadCtx {
     /// Runs one pass of work in the creator's address space, with the
     /// right to consume an SQ once (the pass stands for one system call);
     /// `None` if the address space is gone (the creator exited).
-    pub(crate) fn pass<R>(&mut self, f: impl FnOnce(&mut TaskCtx, SqCtx) -> R) -> Option<R> {
+    pub(crate) fn pass<R>(
+        &mut self,
+        f: impl FnOnce(&mut TaskCtx, SqCtx, &FileTable) -> R,
+    ) -> Option<R> {
         // SAFETY: `mm` was grabbed for this thread and is dropped after it
         // stopped.
         if self.mm.is_null() || !unsafe { io_uring_rs_mm_use(self.mm) } {
@@ -73,7 +82,11 @@ impl ThreadCtx {
         }
         // SAFETY: The thread's loop is its entry point; it holds no SQ lock
         // while it has `&mut self`, and the `SqCtx` is used up in this pass.
-        let r = f(&mut self.cx, unsafe { SqCtx::enter() });
+        let sq = unsafe { SqCtx::enter() };
+        // SAFETY: `files` points into the thread's `Start`, which lives
+        // until the thread stopped.
+        let files = unsafe { self.files.as_ref() };
+        let r = f(&mut self.cx, sq, files);
         // SAFETY: Paired with the `io_uring_rs_mm_use` above, same thread.
         unsafe { io_uring_rs_mm_unuse(self.mm) };
         Some(r)
@@ -100,6 +113,7 @@ unsafe extern "C" fn trampoline<T: Send + Sync + 'static>(data: *mut c_void) -> 
         // no lock held.
         cx: unsafe { TaskCtx::enter() },
         mm: start.mm,
+        files: NonNull::from(&start.files),
     };
     (start.body)(&start.data, &mut tcx);
     0
@@ -137,7 +151,7 @@ impl KThread {
     /// Starts a thread named `iou-sqp-<pid>` that runs `body(&data, ..)`
     /// in the calling process's address space until asked to stop.
     pub(crate) fn spawn<T: Send + Sync + 'static>(
-        _cx: &TaskCtx,
+        cx: &TaskCtx,
         data: Arc<T>,
         pid: i32,
         body: fn(&T, &mut ThreadCtx),
@@ -145,7 +159,16 @@ impl KThread {
         // SAFETY: The current task's mm, grabbed (or NULL for a kernel
         // thread).
         let mm = unsafe { io_uring_rs_mm_grab() };
-        let start = KBox::new(Start { data, body, mm }, GFP_KERNEL_ACCOUNT);
+        let files = FileTable::current(cx);
+        let start = KBox::new(
+            Start {
+                data,
+                body,
+                mm,
+                files,
+            },
+            GFP_KERNEL_ACCOUNT,
+        );
         let start = match start {
             Ok(s) => s,
             Err(e) => {

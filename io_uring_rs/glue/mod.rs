@@ -14,6 +14,7 @@ pub(crate) mod brand;
 pub(crate) mod chain;
 pub(crate) mod chardev;
 pub(crate) mod context;
+pub(crate) mod file;
 pub(crate) mod irq_lock;
 pub(crate) mod kthread;
 pub(crate) mod region;

@@ -48,7 +48,7 @@ lu_rmmod() {
 # that an operation io_uring_rs lacks would have posted.
 lu_kill_leftovers() {
 	for lu_p in /proc/[0-9]*; do
-		case $(tr '\0' ' ' <"$lu_p/cmdline" 2>/dev/null) in
+		case $(tr '\0' ' ' 2>/dev/null <"$lu_p/cmdline") in
 		*/liburing/*.t*) kill -9 "${lu_p#/proc/}" 2>/dev/null ;;
 		esac
 	done

@@ -23,8 +23,8 @@ use crate::uring::lifecycle::complete::{
 use crate::uring::model::error::{ebadfd, eownerdead};
 use crate::uring::model::ring::{IoRingCtx, Ring, RingParams};
 use crate::uring::model::sqe::{
-    op_supported, InlineNs, Sqe, Timespecs, IORING_OP_LAST, OP_LINK_TIMEOUT, OP_POLL_ADD,
-    OP_TIMEOUT, OP_TIMEOUT_REMOVE,
+    op_supported, InlineNs, Sqe, UserMem, EPOLLOUT, EPOLLRDNORM, EPOLLWRNORM, IORING_OP_LAST,
+    OP_LINK_TIMEOUT, OP_POLL_ADD, OP_TIMEOUT, OP_TIMEOUT_REMOVE, POLLIN,
 };
 use core::mem::size_of;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -196,7 +196,22 @@ pub(crate) fn setup_started(cx: &TaskCtx, ring: &Arc<IoRingCtx>, task: u32) -> R
 /// Reads a user timespec (for the SQPOLL thread, in its creator's address
 /// space).
 fn read_user_ns(addr: u64) -> Result<u64> {
-    UserTimespecs.read_ns(addr)
+    UserMemory.read_ns(addr)
+}
+
+/// `io_uring_poll()`'s mask: `EPOLLOUT | EPOLLWRNORM` while the SQ ring
+/// has room, `EPOLLIN | EPOLLRDNORM` while the CQ ring or the overflow list
+/// holds completions.
+pub(crate) fn io_uring_poll_mask(ring: &IoRingCtx) -> u32 {
+    let rings = ring.rings();
+    let mut mask = 0;
+    if rings.sq_tail().wrapping_sub(rings.sq_head()) < rings.sq_entries() {
+        mask |= EPOLLOUT | EPOLLWRNORM;
+    }
+    if rings.cq_tail() != rings.cq_head() || rings.sq_flags() & IORING_SQ_CQ_OVERFLOW != 0 {
+        mask |= POLLIN | EPOLLRDNORM;
+    }
+    mask
 }
 
 /// The region `mmap()` maps at `offset` (`io_uring_validate_mmap_request()`,
@@ -210,12 +225,12 @@ pub(crate) fn mmap_region(ring: &IoRingCtx, offset: u64) -> Result<&Region> {
     }
 }
 
-/// Timespecs of the io_uring ABI: `struct __kernel_timespec` in user
+/// UserMem of the io_uring ABI: `struct __kernel_timespec` in user
 /// memory (`get_timespec64()`), negative fields refused as
 /// `__io_timeout_prep()` refuses them.
-struct UserTimespecs;
+struct UserMemory;
 
-impl Timespecs for UserTimespecs {
+impl UserMem for UserMemory {
     fn read_ns(&self, addr: u64) -> Result<u64> {
         let ts: KernelTimespec = read_arg(addr as usize)?;
         if ts.tv_sec < 0 || ts.tv_nsec < 0 {
@@ -270,7 +285,7 @@ fn enter(
         }
         ret = e.to_submit as isize;
     } else if e.to_submit != 0 {
-        ret = io_submit_from_sq(ring, cx, sq, e.to_submit, task, &UserTimespecs)? as isize;
+        ret = io_submit_from_sq(ring, cx, sq, e.to_submit, task, &UserMemory)? as isize;
         if ret != e.to_submit as isize {
             return Ok(ret);
         }
@@ -293,7 +308,7 @@ fn enter(
         return Err(EINVAL);
     }
     let timeout = if ts != 0 {
-        let ns = UserTimespecs.read_ns(ts)?;
+        let ns = UserMemory.read_ns(ts)?;
         let ns = if e.flags & IORING_ENTER_ABS_TIMER != 0 {
             let now = Ktime::ktime_get().to_ns() as u64;
             ns.saturating_sub(now)

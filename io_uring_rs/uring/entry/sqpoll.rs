@@ -13,10 +13,11 @@
 
 use super::submit::io_submit_from_sq;
 use crate::glue::context::TaskCtx;
+use crate::glue::file::{FileSlot, FileTable};
 use crate::glue::kthread::{KThread, ThreadCtx};
 use crate::uapi::IORING_SQ_NEED_WAKEUP;
 use crate::uring::model::ring::IoRingCtx;
-use crate::uring::model::sqe::Timespecs;
+use crate::uring::model::sqe::UserMem;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 use kernel::time::{msecs_to_jiffies, Ktime};
@@ -29,11 +30,20 @@ const STOP_CHECK_MS: u32 = 100;
 /// A reader of user timespecs the thread can keep.
 pub(crate) type ReadNs = fn(u64) -> Result<u64>;
 
-struct FnTimespecs(ReadNs);
+/// User memory for the thread: the creator's address space (which the
+/// pass runs in) and file table.
+struct FnUserMem<'a> {
+    read_ns: ReadNs,
+    files: &'a FileTable,
+}
 
-impl Timespecs for FnTimespecs {
+impl UserMem for FnUserMem<'_> {
     fn read_ns(&self, addr: u64) -> Result<u64> {
-        (self.0)(addr)
+        (self.read_ns)(addr)
+    }
+
+    fn fget(&self, _cx: &TaskCtx, fd: i32) -> FileSlot {
+        FileSlot::prep_in(self.files, fd)
     }
 }
 
@@ -83,9 +93,14 @@ fn io_sq_thread_pass(d: &SqData, tcx: &mut ThreadCtx) -> bool {
     if avail == 0 {
         return false;
     }
-    let ts = FnTimespecs(d.read_ns);
-    tcx.pass(|cx, sq| io_submit_from_sq(&d.ring, cx, sq, avail, d.task, &ts))
-        .is_some()
+    tcx.pass(|cx, sq, files| {
+        let mem = FnUserMem {
+            read_ns: d.read_ns,
+            files,
+        };
+        io_submit_from_sq(&d.ring, cx, sq, avail, d.task, &mem)
+    })
+    .is_some()
 }
 
 /// `io_sq_thread()`.

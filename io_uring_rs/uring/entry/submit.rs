@@ -14,7 +14,7 @@ use crate::uring::model::error::{ecanceled, eopnotsupp};
 use crate::uring::model::req::{Req, ReqRef, REQ_F_ARM_LTIMEOUT, REQ_F_HARDLINK, REQ_F_IO_DRAIN};
 use crate::uring::model::ring::{IoRingCtx, Ring};
 use crate::uring::model::sqe::{
-    prep, Op, Sqe, Timespecs, IOSQE_CQE_SKIP_SUCCESS, IOSQE_IO_DRAIN, IOSQE_IO_HARDLINK,
+    prep, Op, Sqe, UserMem, IOSQE_CQE_SKIP_SUCCESS, IOSQE_IO_DRAIN, IOSQE_IO_HARDLINK,
     IOSQE_IO_LINK, OP_LINK_TIMEOUT,
 };
 use kernel::prelude::*;
@@ -45,7 +45,7 @@ impl<'s> PreppedChain<'s> {
         ring: Ring<'_, '_>,
         cx: &mut TaskCtx,
         sqes: &'s [Sqe],
-        ts: &impl Timespecs,
+        ts: &impl UserMem,
     ) -> Result<Self> {
         let mut ops = KVec::with_capacity(sqes.len(), GFP_KERNEL)?;
         let mut flags = KVec::with_capacity(sqes.len(), GFP_KERNEL)?;
@@ -57,7 +57,8 @@ impl<'s> PreppedChain<'s> {
         let drain_seq = st.submitted;
         st.submitted += sqes.len() as u64;
         for (i, sqe) in sqes.iter().enumerate() {
-            let mut op = prep(g.state(), sqe, ts, &params);
+            let (st, task) = g.state_and_task();
+            let mut op = prep(task, st, sqe, ts, &params);
             let st = g.state();
             if sqe.flags & IOSQE_IO_DRAIN != 0 {
                 if st.drain_disabled {
@@ -149,7 +150,7 @@ pub(crate) fn io_submit_sqes(
     cx: &mut TaskCtx,
     sqes: &[Sqe],
     task: u32,
-    ts: &impl Timespecs,
+    ts: &impl UserMem,
     submit_all: bool,
 ) -> Result<usize> {
     if sqes.len() > MAX_SUBMIT {
@@ -196,7 +197,7 @@ pub(crate) fn io_submit_from_sq(
     sq: SqCtx,
     to_submit: u32,
     task: u32,
-    ts: &impl Timespecs,
+    ts: &impl UserMem,
 ) -> Result<usize> {
     Ring::open(ctx, |ring| {
         let mut sq = ring.lock_sq(cx, sq);

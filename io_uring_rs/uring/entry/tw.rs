@@ -7,7 +7,7 @@
 
 use crate::glue::context::TaskCtx;
 use crate::uring::lifecycle::tw::io_should_terminate_tw;
-use crate::uring::lifecycle::{channel, complete, issue, link, timeout};
+use crate::uring::lifecycle::{complete, issue, link, poll, timeout};
 use crate::uring::model::req::{Req, ReqArc, TwAction};
 use kernel::prelude::*;
 use kernel::sync::Arc;
@@ -22,7 +22,7 @@ pub(crate) fn run(req: Arc<Req>, cx: &mut TaskCtx) {
         match action {
             TwAction::None => {}
             TwAction::LinkTimeout => timeout::io_req_task_link_timeout(req, terminate, &mut g),
-            TwAction::PollWake => channel::io_poll_task_func(req, terminate, &mut g),
+            TwAction::PollWake => poll::io_poll_task_func(req, terminate, &mut g),
             TwAction::Submit | TwAction::Complete | TwAction::FailLinks => {
                 let Some(r) = req.unpark() else {
                     pr_err!(

@@ -4,11 +4,11 @@
 //! `io_uring_try_cancel_requests()`, task cancellation
 //! (`io_uring_cancel_generic()`) and ring exit (`io_ring_exit_work()`).
 
-use super::channel::{io_poll_cancel, io_poll_remove_all};
 use super::complete::io_req_complete;
 use super::iowq::{io_run_cancel, io_wq_cancel_cb, IoWqCancel};
 use super::issue::io_queue_deferred;
 use super::link::io_match_task_safe;
+use super::poll::{io_poll_cancel, io_poll_remove_all};
 use super::timeout::{io_kill_timeouts, io_timeout_cancel};
 use crate::glue::context::TaskCtx;
 use crate::uring::model::error::{ealready, ecanceled, etimedout};

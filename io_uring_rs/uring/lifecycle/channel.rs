@@ -10,14 +10,11 @@
 //! (`IOSQE_ASYNC`) it blocks the worker until data arrives or io-wq cancel
 //! signals it (`-EINTR`).
 
-use super::cancel::CancelData;
-use super::issue::{finish, io_issue_sqe, Issued};
-use super::link::io_match_task_safe;
+use super::issue::Issued;
 use super::tw::{self, BareTw};
 use crate::glue::context::TaskCtx;
 use crate::uring::model::channel::{Channel, Take};
-use crate::uring::model::error::ecanceled;
-use crate::uring::model::req::{ReqArc, ReqRef, ReqSlot, ReqView};
+use crate::uring::model::req::{ReqRef, ReqSlot, ReqView};
 use crate::uring::model::ring::{Ring, UringGuard};
 use crate::uring::model::sqe::{Op, POLLIN};
 use kernel::prelude::*;
@@ -146,72 +143,6 @@ pub(crate) fn io_channel_write(ring: Ring<'_, '_>, cx: &mut TaskCtx, fd: u32, le
     };
     channel_write(&chan, len);
     Ok(())
-}
-
-/// Task work for a poll-armed request whose channel became ready
-/// (`io_poll_task_func()`): issue it again unless cancellation took it.
-/// Terminated task work (`terminate`: its task exited) cancels it instead,
-/// as `io_poll_check_events()` returns `-ECANCELED`, links included.
-pub(crate) fn io_poll_task_func<'id>(
-    req: ReqArc<'id>,
-    terminate: bool,
-    g: &mut UringGuard<'_, 'id>,
-) {
-    let Some(req) = g.cancelable().remove(req.seq()) else {
-        return;
-    };
-    if terminate {
-        poll_cancel_one(req, g);
-        return;
-    }
-    if let Issued::Done { req, res, fail } = io_issue_sqe(req, g) {
-        finish(req, res, fail, g);
-    }
-}
-
-/// Takes a poll-armed request off its channel and completes it cancelled.
-fn poll_cancel_one<'id>(req: ReqRef<'id>, g: &mut UringGuard<'_, 'id>) {
-    if let Some(Op::Read { chan, .. } | Op::PollAdd { chan, .. }) = req.op() {
-        chan.disarm(&req);
-    }
-    finish(req, ecanceled().to_errno(), true, g);
-}
-
-/// `io_poll_cancel()`: cancels the first poll-armed request `cd` matches.
-pub(crate) fn io_poll_cancel(g: &mut UringGuard<'_, '_>, cd: &CancelData) -> bool {
-    let found = g
-        .cancelable_ref()
-        .iter()
-        .find(|(_, r)| cd.matches(r))
-        .map(|(key, _)| key);
-    let Some(req) = found.and_then(|key| g.cancelable().remove(key)) else {
-        return false;
-    };
-    poll_cancel_one(req, g);
-    true
-}
-
-/// `io_poll_remove_all()`: cancels the poll-armed requests of `task`.
-pub(crate) fn io_poll_remove_all(
-    g: &mut UringGuard<'_, '_>,
-    task: Option<u32>,
-    cancel_all: bool,
-) -> bool {
-    let mut found = false;
-    loop {
-        let key = {
-            let proof = g.chain_read();
-            g.cancelable_ref()
-                .iter()
-                .find(|(_, r)| io_match_task_safe(*r, task, cancel_all, &proof))
-                .map(|(key, _)| key)
-        };
-        let Some(req) = key.and_then(|key| g.cancelable().remove(key)) else {
-            return found;
-        };
-        poll_cancel_one(req, g);
-        found = true;
-    }
 }
 
 /// Creates a channel on `ring` and returns its index (the `fd` of READ,

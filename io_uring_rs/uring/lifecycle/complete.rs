@@ -69,6 +69,7 @@ fn io_cqring_post(c: &mut CompletionGuard<'_, '_>, cqe: Cqe) {
         return;
     }
     rings.set_sq_flags(IORING_SQ_CQ_OVERFLOW);
+    ring.ctx().poll_wq().wake();
 }
 
 /// Fills the next CQ slot and publishes the tail; wakes the waiters once
@@ -80,6 +81,7 @@ fn io_cqring_fill(c: &mut CompletionGuard<'_, '_>, cqe: &Cqe) {
     rings.set_cqe(st.cached_cq_tail(), cqe);
     st.cq_tail += 1;
     rings.set_cq_tail(st.cached_cq_tail());
+    ring.ctx().poll_wq().wake();
     if let Some(want) = st.cq_wake_tail {
         if st.cached_cq_tail().wrapping_sub(want) as i32 >= 0 {
             st.cq_wake_tail = None;

@@ -11,11 +11,11 @@
 //! `io_wq_cancel_cb()` does. The work item holds the request's own reference,
 //! parked in it.
 
-use super::channel;
 use super::complete::{io_req_complete, io_req_complete_post};
 use super::issue::{io_assign_file, io_issue_sqe, Issued};
 use super::link::io_req_find_next;
 use super::timeout::{io_prep_linked_timeout, io_queue_linked_timeout};
+use super::{channel, rw};
 use crate::glue::context::{AtomicCtx, TaskCtx};
 use crate::glue::wq;
 use crate::uring::model::error::ecanceled;
@@ -106,6 +106,7 @@ pub(crate) fn io_wq_submit_work<'id>(req: ReqRef<'id>, ring: Ring<'_, 'id>, cx: 
         Some(Op::Read { .. }) => channel::io_read_blocking(req, cx),
         Some(Op::PollAdd { .. }) => channel::io_poll_blocking(req, cx),
         Some(Op::Write { .. }) => channel::io_write(req),
+        Some(Op::Rw(_)) => rw::io_rw_iowq(req, ring, cx),
         Some(Op::Nop) => Issued::res(req, 0),
         _ => io_issue_sqe(req, &mut ring.lock_uring(cx)),
     };

@@ -8,11 +8,11 @@ use super::complete::io_req_complete;
 use super::iowq::io_queue_iowq;
 use super::timeout::{io_prep_linked_timeout, io_queue_linked_timeout};
 use super::tw::io_should_terminate_tw;
-use super::{cancel, channel, timeout};
+use super::{cancel, channel, poll, rw, timeout};
 use crate::uring::model::error::ecanceled;
 use crate::uring::model::req::{Req, ReqRef, ReqSlot, REQ_F_FAIL, REQ_F_INFLIGHT, REQ_F_IO_DRAIN};
 use crate::uring::model::ring::UringGuard;
-use crate::uring::model::sqe::Op;
+use crate::uring::model::sqe::{FileRw, Op};
 use kernel::prelude::*;
 
 /// What issuing a request did.
@@ -161,18 +161,24 @@ pub(crate) fn finish<'id>(req: ReqRef<'id>, res: i32, fail: bool, g: &mut UringG
     io_req_complete(req, g);
 }
 
-/// `io_assign_file()`: resolves the request's file as it is issued, inline
-/// or in io-wq. A channel that stands for an io_uring file descriptor makes
-/// the request `REQ_F_INFLIGHT` here (`io_file_get_normal()`), not at
+/// `io_assign_file()`: takes the request's file as it is issued, inline or
+/// in io-wq. A ring's file (or a channel that stands for one) makes the
+/// request `REQ_F_INFLIGHT` here (`io_file_get_normal()`), not at
 /// preparation: task exit does not cancel a chain whose inflight request
-/// was never issued (still behind its link, or deferred by a drain).
+/// was never issued (still behind its link, or deferred by a drain). A
+/// file that did not resolve fails the issue itself, with `-EBADF`.
 pub(crate) fn io_assign_file(req: &Req) {
-    if let Some(Op::Read { chan, .. } | Op::Write { chan, .. } | Op::PollAdd { chan, .. }) =
-        req.op()
-    {
-        if chan.tracks_inflight() {
-            req.set_flags(REQ_F_INFLIGHT);
+    let inflight = match req.op() {
+        Some(Op::Read { chan, .. } | Op::Write { chan, .. } | Op::PollAdd { chan, .. }) => {
+            chan.tracks_inflight()
         }
+        Some(Op::Rw(FileRw { file, .. }) | Op::PollFile { file, .. }) => {
+            file.get().is_ok_and(|f| f.mode().ring())
+        }
+        _ => false,
+    };
+    if inflight {
+        req.set_flags(REQ_F_INFLIGHT);
     }
 }
 
@@ -195,6 +201,12 @@ pub(crate) fn io_issue_sqe<'id>(req: ReqRef<'id>, g: &mut UringGuard<'_, 'id>) -
         Some(Op::Read { .. }) => channel::io_read(req, g),
         Some(Op::Write { .. }) => channel::io_write(req),
         Some(Op::PollAdd { .. }) => channel::io_poll_add(req, g),
+        Some(Op::Rw(_)) => rw::io_rw(req, g),
+        Some(Op::PollFile { .. }) => poll::io_poll_add(req, g),
+        Some(Op::PollRemove { .. }) => {
+            let res = poll::io_poll_remove(&req, g);
+            Issued::res(req, res)
+        }
         // A linked timeout is never issued: it is armed for its target.
         Some(Op::LinkTimeout { .. }) | None => Issued::err(req, EINVAL),
     }

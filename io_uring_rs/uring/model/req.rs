@@ -31,6 +31,7 @@ use crate::glue::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, AtomicU8,
 use crate::glue::brand::Brand;
 use crate::glue::chain::{ChainCell, ChainRead, ChainWrite, TimeoutCell, TimeoutRead};
 use crate::glue::context::TaskCtx;
+use crate::glue::file::PollTarget;
 use crate::glue::timer::HrTimer;
 use crate::glue::wq;
 use kernel::prelude::*;
@@ -121,6 +122,13 @@ pub(crate) fn task_work_add_bare(req: Arc<Req>, action: BareTw) {
         BareTw::PollWake => TwAction::PollWake,
     };
     task_work_add(req, action);
+}
+
+impl PollTarget for Req {
+    /// A file's poll fired: issue the request again from task work.
+    fn poll_woken(this: Arc<Self>) {
+        task_work_add_bare(this, BareTw::PollWake);
+    }
 }
 
 /// Where a request is in io-wq.

@@ -16,16 +16,18 @@ pub(crate) use locks::{
 };
 
 use super::channel::Channel;
-use super::req::{ArcTree, RefTree};
+use super::req::{ArcTree, RefTree, Req};
 use super::sqe::Cqe;
 use crate::glue::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use crate::glue::atomic_lock::{new_atomic_lock, AtomicLock};
 use crate::glue::brand::Brand;
 use crate::glue::context::{AnyCtx, AtomicCtx, SqCtx, TaskCtx};
+use crate::glue::file::{PollArm, PollQueue};
 use crate::glue::irq_lock::{new_spinlock_irq, SpinLockIrq};
 use crate::glue::kthread::KThread;
 use crate::glue::rings::SharedRings;
 use kernel::prelude::*;
+use kernel::rbtree::RBTree;
 use kernel::sync::{
     new_condvar, new_mutex, new_spinlock, Arc, CondVar, CondVarTimeoutResult, Mutex, SpinLock,
 };
@@ -36,6 +38,10 @@ pub(crate) struct UringState {
     /// Poll-armed requests, by sequence number (C: `cancel_table_locked`);
     /// each entry holds the request's reference.
     cancelable: RefTree,
+    /// The armed polls of the file requests on `cancelable`, by the same
+    /// key (C: `req->apoll`, `io_poll`'s wait-queue entries). Dropping one
+    /// unhooks it from the file.
+    poll_arms: RBTree<u64, PollArm<Req>>,
     /// Chain heads deferred by `IOSQE_IO_DRAIN`, in submission order (keyed
     /// by their drain sequence); each entry holds the head's reference.
     defer_list: RefTree,
@@ -250,13 +256,22 @@ pub(crate) struct IoRingCtx {
     /// `defer_list` is not empty: completions must flush it
     /// (`drain_active`).
     drain_active: AtomicBool,
+    /// What `->poll()` of the ring's file waits on (`ctx->poll_wq`); every
+    /// completion posted wakes it. The last field: it is dropped after
+    /// `uring_lock`'s state, whose armed polls may sit on it.
+    poll_wq: PollQueue,
 }
 
 impl IoRingCtx {
     /// Returns an initialiser for an empty ring with `rings`.
-    fn new(rings: SharedRings, params: RingParams) -> impl PinInit<Self, Error> {
+    fn new(
+        rings: SharedRings,
+        poll_wq: PollQueue,
+        params: RingParams,
+    ) -> impl PinInit<Self, Error> {
         try_pin_init!(IoRingCtx {
             rings,
+            poll_wq,
             params,
             sq_lock <- new_mutex!(SqState { cached_sq_head: 0 }, "IoRingCtx::sq_lock"),
             sq_thread <- new_mutex!(None, "IoRingCtx::sq_thread"),
@@ -265,6 +280,7 @@ impl IoRingCtx {
             uring_lock <- new_mutex!(
                 UringState {
                     cancelable: RefTree::new(),
+                    poll_arms: RBTree::new(),
                     defer_list: RefTree::new(),
                     channels: KVec::new(),
                     submitted: 0,
@@ -319,7 +335,13 @@ impl IoRingCtx {
     /// Creates a ring with `params` (`io_uring_create()`), in task context.
     pub(crate) fn create_with(cx: &TaskCtx, params: RingParams) -> Result<Arc<Self>> {
         let rings = SharedRings::new(cx, params.sq_entries, params.cq_entries)?;
-        Arc::pin_init(Self::new(rings, params), GFP_KERNEL_ACCOUNT)
+        let poll_wq = PollQueue::new(cx)?;
+        Arc::pin_init(Self::new(rings, poll_wq, params), GFP_KERNEL_ACCOUNT)
+    }
+
+    /// The queue `->poll()` of the ring's file waits on.
+    pub(crate) fn poll_wq(&self) -> &PollQueue {
+        &self.poll_wq
     }
 
     /// The shared rings.

@@ -6,14 +6,23 @@
 use super::channel::Channel;
 use super::error::eopnotsupp;
 use super::ring::{RingParams, UringState};
+use crate::glue::context::TaskCtx;
+use crate::glue::file::{import_iovec, FileSlot, RwIo, UserMm};
+use crate::uapi::IoVec;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 use kernel::time::Ktime;
 
 /// `IORING_OP_NOP`.
 pub(crate) const OP_NOP: u8 = 0;
-/// `IORING_OP_POLL_ADD` (on a channel).
+/// `IORING_OP_READV`.
+pub(crate) const OP_READV: u8 = 1;
+/// `IORING_OP_WRITEV`.
+pub(crate) const OP_WRITEV: u8 = 2;
+/// `IORING_OP_POLL_ADD` (on a file, or a channel).
 pub(crate) const OP_POLL_ADD: u8 = 6;
+/// `IORING_OP_POLL_REMOVE`.
+pub(crate) const OP_POLL_REMOVE: u8 = 7;
 /// `IORING_OP_TIMEOUT`.
 pub(crate) const OP_TIMEOUT: u8 = 11;
 /// `IORING_OP_TIMEOUT_REMOVE`.
@@ -22,9 +31,9 @@ pub(crate) const OP_TIMEOUT_REMOVE: u8 = 12;
 pub(crate) const OP_ASYNC_CANCEL: u8 = 14;
 /// `IORING_OP_LINK_TIMEOUT`.
 pub(crate) const OP_LINK_TIMEOUT: u8 = 15;
-/// `IORING_OP_READ` (from a channel).
+/// `IORING_OP_READ` (from a file, or a channel).
 pub(crate) const OP_READ: u8 = 22;
-/// `IORING_OP_WRITE` (to a channel).
+/// `IORING_OP_WRITE` (to a file, or a channel).
 pub(crate) const OP_WRITE: u8 = 23;
 
 /// `IORING_OP_LAST` of Linux 6.12: opcodes from here on are unknown.
@@ -61,28 +70,62 @@ pub(crate) const IORING_ASYNC_CANCEL_ALL: u32 = 1 << 0;
 pub(crate) const IORING_ASYNC_CANCEL_ANY: u32 = 1 << 3;
 /// `POLLIN`.
 pub(crate) const POLLIN: u32 = 0x1;
+/// `EPOLLOUT`.
+pub(crate) const EPOLLOUT: u32 = 0x4;
+/// `EPOLLRDNORM`.
+pub(crate) const EPOLLRDNORM: u32 = 0x40;
+/// `EPOLLWRNORM`.
+pub(crate) const EPOLLWRNORM: u32 = 0x100;
+/// `IO_POLL_UNMASK`: `EPOLLERR | EPOLLHUP`, always polled for and reported.
+pub(crate) const IO_POLL_UNMASK: u32 = 0x8 | 0x10;
+/// `UIO_MAXIOV`.
+const UIO_MAXIOV: u32 = 1024;
 
 /// A submission queue entry: `struct io_uring_sqe` (`uapi.rs`), which the
 /// core reads as it is.
 pub(crate) use crate::uapi::IoUringSqe as Sqe;
 
-/// Where the `struct __kernel_timespec` an entry points to (TIMEOUT,
-/// LINK_TIMEOUT, a timeout update) is read from: user memory for the ring
-/// ABI (`get_timespec64()`), or the address itself for in-kernel callers
-/// ([`InlineNs`]).
-pub(crate) trait Timespecs {
-    /// The duration at `addr`, in nanoseconds; `-EFAULT` if it cannot be
-    /// read, `-EINVAL` if negative.
+/// The memory an entry's addresses point into: user memory for the ring
+/// ABI, or, for in-kernel callers ([`InlineNs`]), none (a timespec's
+/// "address" is the duration itself).
+pub(crate) trait UserMem {
+    /// The duration of the `struct __kernel_timespec` at `addr` (TIMEOUT,
+    /// LINK_TIMEOUT, a timeout update), in nanoseconds
+    /// (`get_timespec64()`); `-EFAULT` if it cannot be read, `-EINVAL` if
+    /// negative.
     fn read_ns(&self, addr: u64) -> Result<u64>;
+
+    /// The buffers of a READ or WRITE (`len` bytes at `addr`) or a READV
+    /// or WRITEV (`len` iovecs at `addr`), checked and copied in the
+    /// current task's address space (`io_import_iovec()`).
+    fn import_iovec(
+        &self,
+        cx: &TaskCtx,
+        addr: u64,
+        len: u32,
+        vectored: bool,
+    ) -> Result<KVec<IoVec>> {
+        import_iovec(cx, addr, len, vectored)
+    }
+
+    /// The file behind descriptor `fd` of the submitter (the current task,
+    /// unless an SQPOLL thread submits for its creator).
+    fn fget(&self, cx: &TaskCtx, fd: i32) -> FileSlot {
+        FileSlot::prep(cx, fd)
+    }
 }
 
 /// The in-kernel self-test's and the legacy batch ABI's timespecs: the
 /// "address" is the duration in nanoseconds.
 pub(crate) struct InlineNs;
 
-impl Timespecs for InlineNs {
+impl UserMem for InlineNs {
     fn read_ns(&self, addr: u64) -> Result<u64> {
         Ok(addr)
+    }
+
+    fn import_iovec(&self, _: &TaskCtx, _: u64, _: u32, _: bool) -> Result<KVec<IoVec>> {
+        Err(EFAULT)
     }
 }
 
@@ -114,6 +157,48 @@ pub(crate) enum Op {
     Write { chan: Arc<Channel>, len: u32 },
     /// `IORING_OP_POLL_ADD` on a channel.
     PollAdd { chan: Arc<Channel>, mask: u32 },
+    /// `IORING_OP_READ`, `READV`, `WRITE` or `WRITEV` on a file.
+    Rw(FileRw),
+    /// `IORING_OP_POLL_ADD` on a file: one shot, for `events` (which
+    /// include [`IO_POLL_UNMASK`]).
+    PollFile { file: FileSlot, events: u32 },
+    /// `IORING_OP_POLL_REMOVE` of the POLL_ADD whose `user_data` is
+    /// `target`.
+    PollRemove { target: u64 },
+}
+
+/// A read or write on a file, as prepared (`struct io_rw` with its
+/// imported iovecs).
+pub(crate) struct FileRw {
+    /// The file.
+    pub(crate) file: FileSlot,
+    /// The submitter's address space, where `iov` points.
+    pub(crate) mm: UserMm,
+    /// The buffers.
+    pub(crate) iov: KVec<IoVec>,
+    /// Their total length: a result short of it fails the links.
+    pub(crate) total: usize,
+    /// The file offset; -1 for the file position.
+    pub(crate) pos: i64,
+    /// WRITE or WRITEV.
+    pub(crate) write: bool,
+    /// `RWF_*`.
+    pub(crate) rw_flags: u32,
+}
+
+/// `RWF_NOWAIT`: a read or write that would block fails with `-EAGAIN`.
+pub(crate) const RWF_NOWAIT: u32 = 0x8;
+
+impl FileRw {
+    /// What one attempt does.
+    pub(crate) fn io(&self) -> RwIo<'_> {
+        RwIo {
+            write: self.write,
+            iov: &self.iov,
+            pos: self.pos,
+            rw_flags: self.rw_flags,
+        }
+    }
 }
 
 fn channel(state: &UringState, fd: i32) -> Result<Arc<Channel>> {
@@ -129,12 +214,13 @@ fn channel(state: &UringState, fd: i32) -> Result<Arc<Channel>> {
 ///
 /// `params.channels` says whether READ, WRITE and POLL_ADD name the ring's
 /// channels (the legacy batch ABI and the self-test); on a ring set up with
-/// the io_uring ABI they are not implemented yet (`-EOPNOTSUPP`, as 6.12
-/// for an opcode it knows but was built without).
+/// the io_uring ABI they, READV, WRITEV and POLL_REMOVE work on files, whose
+/// descriptors `cx`'s task resolves.
 pub(crate) fn prep(
+    cx: &TaskCtx,
     state: &UringState,
     sqe: &Sqe,
-    ts: &impl Timespecs,
+    ts: &impl UserMem,
     params: &RingParams,
 ) -> Result<Op> {
     let channels = params.channels;
@@ -150,8 +236,13 @@ pub(crate) fn prep(
     if sqe.flags & !IOSQE_SUPPORTED != 0 || sqe.ioprio != 0 || sqe.personality != 0 {
         return Err(EINVAL);
     }
-    if !channels && matches!(sqe.opcode, OP_READ | OP_WRITE | OP_POLL_ADD) {
+    if channels && matches!(sqe.opcode, OP_READV | OP_WRITEV | OP_POLL_REMOVE) {
         return Err(eopnotsupp());
+    }
+    if !channels {
+        if let Some(op) = prep_file(cx, sqe, ts)? {
+            return Ok(op);
+        }
     }
     match sqe.opcode {
         OP_NOP => {
@@ -281,6 +372,56 @@ pub(crate) fn prep(
     }
 }
 
+/// Prepares the file opcodes of a ring of the io_uring ABI; `None` for
+/// the others.
+fn prep_file(cx: &TaskCtx, sqe: &Sqe, mem: &impl UserMem) -> Result<Option<Op>> {
+    Ok(Some(match sqe.opcode {
+        OP_READ | OP_WRITE | OP_READV | OP_WRITEV => {
+            // `io_prep_rw()`: `rw_flags` are checked at issue.
+            let vectored = matches!(sqe.opcode, OP_READV | OP_WRITEV);
+            if vectored && sqe.len > UIO_MAXIOV {
+                return Err(EINVAL);
+            }
+            let iov = mem.import_iovec(cx, sqe.addr, sqe.len, vectored)?;
+            let total = iov.iter().map(|v| v.len as usize).sum();
+            Op::Rw(FileRw {
+                file: mem.fget(cx, sqe.fd),
+                mm: UserMm::current(cx)?,
+                iov,
+                total,
+                pos: sqe.off as i64,
+                write: matches!(sqe.opcode, OP_WRITE | OP_WRITEV),
+                rw_flags: sqe.op_flags,
+            })
+        }
+        OP_POLL_ADD => {
+            // `io_poll_add_prep()`: the flags are in `len`, where 6.12
+            // knows only `IORING_POLL_ADD_MULTI`; multishot polls are not
+            // implemented, so every flag is `-EINVAL`.
+            if sqe.buf_index != 0 || sqe.off != 0 || sqe.addr != 0 || sqe.len != 0 {
+                return Err(EINVAL);
+            }
+            Op::PollFile {
+                file: mem.fget(cx, sqe.fd),
+                events: (sqe.op_flags & 0xffff) | IO_POLL_UNMASK,
+            }
+        }
+        OP_POLL_REMOVE => {
+            // `io_poll_remove_prep()`: without update flags (updates are
+            // not implemented, so they are `-EINVAL`), a new `user_data`
+            // (`off`) or new events are `-EINVAL` too.
+            if sqe.buf_index != 0 || sqe.splice_fd_in != 0 || sqe.len != 0 {
+                return Err(EINVAL);
+            }
+            if sqe.off != 0 || sqe.op_flags != 0 {
+                return Err(EINVAL);
+            }
+            Op::PollRemove { target: sqe.addr }
+        }
+        _ => return Ok(None),
+    }))
+}
+
 /// `IORING_OP_REMOVE_BUFFERS`.
 pub(crate) const OP_REMOVE_BUFFERS: u8 = 32;
 /// `MAX_BIDS_PER_BGID`.
@@ -296,7 +437,10 @@ pub(crate) fn abs_to_rel(ns: u64) -> u64 {
 /// Whether an opcode may be used on an `IORING_SETUP_IOPOLL` ring
 /// (`io_issue_def::iopoll`); others fail preparation with `-EINVAL`.
 fn op_iopoll(op: u8) -> bool {
-    matches!(op, OP_NOP | OP_READ | OP_WRITE | OP_REMOVE_BUFFERS)
+    matches!(
+        op,
+        OP_NOP | OP_READ | OP_WRITE | OP_READV | OP_WRITEV | OP_REMOVE_BUFFERS
+    )
 }
 
 /// Whether [`prep`] implements `op` on a ring (`IORING_REGISTER_PROBE`).
@@ -305,8 +449,8 @@ fn op_iopoll(op: u8) -> bool {
 pub(crate) fn op_supported(op: u8, channels: bool) -> bool {
     match op {
         OP_NOP | OP_TIMEOUT | OP_TIMEOUT_REMOVE | OP_ASYNC_CANCEL | OP_LINK_TIMEOUT => true,
-        OP_REMOVE_BUFFERS => !channels,
-        OP_READ | OP_WRITE | OP_POLL_ADD => channels,
+        OP_REMOVE_BUFFERS | OP_READV | OP_WRITEV | OP_POLL_REMOVE => !channels,
+        OP_READ | OP_WRITE | OP_POLL_ADD => true,
         _ => false,
     }
 }

@@ -263,7 +263,7 @@ mod ring_abi {
     use crate::uring::lifecycle::complete::io_cqring_wait_user;
     use crate::uring::model::error::{ebadfd, ebadr};
     use crate::uring::model::ring::{Ring, RingParams};
-    use crate::uring::model::sqe::{op_supported, OP_READ, OP_TIMEOUT};
+    use crate::uring::model::sqe::{op_supported, OP_POLL_REMOVE, OP_READ, OP_READV, OP_TIMEOUT};
 
     fn task_ctx() -> TaskCtx {
         // SAFETY: A test thread is a task and holds no lock of the core.
@@ -338,8 +338,12 @@ mod ring_abi {
     #[test]
     fn probe_and_errors() {
         assert!(op_supported(OP_NOP, false) && op_supported(OP_TIMEOUT, false));
-        assert!(!op_supported(OP_READ, false) && op_supported(OP_READ, true));
-        assert!(!op_supported(1, true));
+        // Files on a ring of the io_uring ABI, channels on a legacy one.
+        assert!(op_supported(OP_READ, false) && op_supported(OP_READ, true));
+        assert!(op_supported(OP_READV, false) && !op_supported(OP_READV, true));
+        assert!(op_supported(OP_POLL_REMOVE, false) && !op_supported(OP_POLL_REMOVE, true));
+        // `IORING_OP_FSYNC` is not implemented.
+        assert!(!op_supported(3, false) && !op_supported(3, true));
         assert_eq!(ebadfd().to_errno(), -77);
         assert_eq!(ebadr().to_errno(), -53);
     }

@@ -594,6 +594,360 @@ fn case_sqpoll(sys: Sys) -> Result<String, String> {
     ))
 }
 
+/// A pipe: `[read end, write end]`.
+fn pipe() -> Result<[OwnedFd; 2], String> {
+    let mut fds = [0i32; 2];
+    // SAFETY: `fds` has room for the two descriptors.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(format!("pipe {}", errno()));
+    }
+    // SAFETY: Both descriptors are new and ours.
+    Ok(fds.map(|fd| unsafe { OwnedFd::from_raw_fd(fd) }))
+}
+
+/// `write(2)` of `data`: the count or `-errno`.
+fn write_fd(fd: &OwnedFd, data: &[u8]) -> i64 {
+    // SAFETY: `data` is readable for its length.
+    ret(unsafe { libc::write(fd.as_raw_fd(), data.as_ptr().cast(), data.len()) } as libc::c_long)
+}
+
+/// An entry of `opcode` on `fd` with `addr`, `len` and `off`.
+fn rw_sqe(opcode: u8, fd: i32, addr: u64, len: u32, off: u64, ud: u64) -> IoUringSqe {
+    IoUringSqe {
+        opcode,
+        fd,
+        addr,
+        len,
+        off,
+        user_data: ud,
+        ..IoUringSqe::default()
+    }
+}
+
+/// A READ of `len` bytes of `fd` into `buf` at offset 0.
+fn read_sqe(fd: &OwnedFd, buf: &mut [u8], len: u32, ud: u64) -> IoUringSqe {
+    rw_sqe(OP_READ, fd.as_raw_fd(), buf.as_mut_ptr() as u64, len, 0, ud)
+}
+
+const IOSQE_IO_LINK: u8 = 1 << 2;
+const IOSQE_ASYNC: u8 = 1 << 4;
+const OP_READV: u8 = 1;
+const OP_WRITEV: u8 = 2;
+const OP_POLL_ADD: u8 = 6;
+const OP_POLL_REMOVE: u8 = 7;
+const OP_ASYNC_CANCEL: u8 = 14;
+const OP_LINK_TIMEOUT: u8 = 15;
+const OP_READ: u8 = 22;
+const OP_WRITE: u8 = 23;
+
+/// Waits for `n` completions (or 1 s) and takes them, sorted by
+/// `user_data` so that completions racing each other compare equal.
+fn wait_sorted(r: &RawRing, n: usize) -> Vec<(u64, i32)> {
+    let mut got = r.reap();
+    for _ in 0..100 {
+        if got.len() >= n {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        got.extend(r.reap());
+    }
+    got.sort();
+    got
+}
+
+/// Reads on a pipe: ready at once, then armed until a later `write(2)`,
+/// then short (which fails the link behind it).
+fn case_pipe_read(sys: Sys) -> Result<String, String> {
+    let mut r = RawRing::new(sys, 8, params(0, 0)).map_err(|e| format!("setup {e}"))?;
+    let [rd, wr] = pipe()?;
+    let mut a = [0u8; 8];
+    let mut b = [0u8; 8];
+    let mut c = [0u8; 8];
+    write_fd(&wr, b"abcd");
+    r.push(&read_sqe(&rd, &mut a, 4, 1));
+    r.push(&read_sqe(&rd, &mut b, 8, 2));
+    let n = r.enter(2, 1, IORING_ENTER_GETEVENTS);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let first = r.reap();
+    let w = write_fd(&wr, b"efghijkl");
+    let second = wait_sorted(&r, 1);
+    write_fd(&wr, b"mnop");
+    r.push(&IoUringSqe {
+        flags: IOSQE_IO_LINK,
+        ..read_sqe(&rd, &mut c, 8, 3)
+    });
+    r.push(&nop(4, 0));
+    let m = r.enter(2, 2, IORING_ENTER_GETEVENTS);
+    let third = wait_sorted(&r, 2);
+    Ok(format!(
+        "enter={n} first={first:?} write={w} second={second:?} enter={m} third={third:?} \
+         data={:?}",
+        [a, b, c].map(|x| String::from_utf8_lossy(&x).into_owned())
+    ))
+}
+
+/// POLL_ADD on a pipe: ready at once, armed until written, removed by
+/// POLL_REMOVE, and the hang-up of a closed writer.
+fn case_pipe_poll(sys: Sys) -> Result<String, String> {
+    let mut r = RawRing::new(sys, 8, params(0, 0)).map_err(|e| format!("setup {e}"))?;
+    let [rd, wr] = pipe()?;
+    let poll = |fd: &OwnedFd, events: u32, ud| IoUringSqe {
+        op_flags: events,
+        ..rw_sqe(OP_POLL_ADD, fd.as_raw_fd(), 0, 0, 0, ud)
+    };
+    let mut out = String::new();
+    r.push(&poll(&rd, 1, 1));
+    r.push(&poll(&wr, 4, 2));
+    r.push(&rw_sqe(OP_POLL_REMOVE, -1, 7, 0, 0, 3));
+    let n = r.enter(3, 2, IORING_ENTER_GETEVENTS);
+    out += &format!("enter={n} {:?}; ", wait_sorted(&r, 2));
+    r.push(&poll(&rd, 1, 4));
+    r.enter(1, 0, 0);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    out += &format!("armed={:?} ", r.reap());
+    write_fd(&wr, b"x");
+    out += &format!("written={:?}; ", wait_sorted(&r, 1));
+    r.push(&poll(&wr, 1, 5));
+    r.enter(1, 0, 0);
+    r.push(&rw_sqe(OP_POLL_REMOVE, -1, 5, 0, 0, 6));
+    r.enter(1, 2, IORING_ENTER_GETEVENTS);
+    out += &format!("removed={:?}; ", wait_sorted(&r, 2));
+    let mut buf = [0u8; 1];
+    // SAFETY: `buf` is writable.
+    unsafe { libc::read(rd.as_raw_fd(), buf.as_mut_ptr().cast(), 1) };
+    r.push(&poll(&rd, 1, 8));
+    r.enter(1, 0, 0);
+    drop(wr);
+    out += &format!("hangup={:?}", wait_sorted(&r, 1));
+    Ok(out)
+}
+
+/// An armed read cancelled by ASYNC_CANCEL, and one cancelled by its
+/// linked timeout.
+fn case_pipe_cancel(sys: Sys) -> Result<String, String> {
+    let mut r = RawRing::new(sys, 8, params(0, 0)).map_err(|e| format!("setup {e}"))?;
+    let [rd, _wr] = pipe()?;
+    let mut buf = [0u8; 8];
+    let addr = buf.as_mut_ptr() as u64;
+    let read = |ud, flags| IoUringSqe {
+        flags,
+        ..rw_sqe(OP_READ, rd.as_raw_fd(), addr, 8, 0, ud)
+    };
+    r.push(&read(1, 0));
+    r.enter(1, 0, 0);
+    r.push(&rw_sqe(OP_ASYNC_CANCEL, -1, 1, 0, 0, 2));
+    r.enter(1, 2, IORING_ENTER_GETEVENTS);
+    let cancelled = wait_sorted(&r, 2);
+    let ts = KernelTimespec {
+        tv_sec: 0,
+        tv_nsec: 10_000_000,
+    };
+    r.push(&read(3, IOSQE_IO_LINK));
+    r.push(&rw_sqe(
+        OP_LINK_TIMEOUT,
+        -1,
+        &ts as *const KernelTimespec as u64,
+        1,
+        0,
+        4,
+    ));
+    r.enter(2, 2, IORING_ENTER_GETEVENTS);
+    let timed_out = wait_sorted(&r, 2);
+    r.push(&read(5, IOSQE_ASYNC));
+    r.enter(1, 0, 0);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let armed_async = r.reap();
+    write_fd(&_wr, b"12345678");
+    let async_read = wait_sorted(&r, 1);
+    Ok(format!(
+        "cancel={cancelled:?} link_timeout={timed_out:?} async={armed_async:?}->{async_read:?}"
+    ))
+}
+
+/// A regular file: WRITEV then READ and READV at offsets, the file
+/// position (-1), and the errors of bad input.
+fn case_file_rw(sys: Sys) -> Result<String, String> {
+    let mut r = RawRing::new(sys, 16, params(0, 0)).map_err(|e| format!("setup {e}"))?;
+    let path = CString::new("/tmp").unwrap();
+    // SAFETY: `path` is a NUL-terminated string.
+    let fd = unsafe { libc::open(path.as_ptr(), libc::O_TMPFILE | libc::O_RDWR, 0o600) };
+    if fd < 0 {
+        return Err(format!("tmpfile {}", errno()));
+    }
+    // SAFETY: `fd` is new and ours.
+    let file = unsafe { OwnedFd::from_raw_fd(fd) };
+    let f = file.as_raw_fd();
+    let (p1, p2) = (*b"hello ", *b"world");
+    let wv = [
+        libc::iovec {
+            iov_base: p1.as_ptr() as *mut _,
+            iov_len: p1.len(),
+        },
+        libc::iovec {
+            iov_base: p2.as_ptr() as *mut _,
+            iov_len: p2.len(),
+        },
+    ];
+    let mut a = [0u8; 11];
+    let (mut b1, mut b2) = ([0u8; 3], [0u8; 4]);
+    let rv = [
+        libc::iovec {
+            iov_base: b1.as_mut_ptr().cast(),
+            iov_len: b1.len(),
+        },
+        libc::iovec {
+            iov_base: b2.as_mut_ptr().cast(),
+            iov_len: b2.len(),
+        },
+    ];
+    let mut tail = [0u8; 16];
+    let [rd, wr] = pipe()?;
+    r.push(&IoUringSqe {
+        flags: IOSQE_IO_LINK,
+        ..rw_sqe(OP_WRITEV, f, wv.as_ptr() as u64, 2, 0, 1)
+    });
+    r.push(&IoUringSqe {
+        flags: IOSQE_IO_LINK,
+        ..rw_sqe(OP_READ, f, a.as_mut_ptr() as u64, 11, 0, 2)
+    });
+    r.push(&IoUringSqe {
+        flags: IOSQE_IO_LINK,
+        ..rw_sqe(OP_READV, f, rv.as_ptr() as u64, 2, 2, 3)
+    });
+    r.push(&IoUringSqe {
+        flags: IOSQE_IO_LINK,
+        ..rw_sqe(OP_WRITE, f, b"!".as_ptr() as u64, 1, u64::MAX, 4)
+    });
+    r.push(&rw_sqe(OP_READ, f, tail.as_mut_ptr() as u64, 16, 0, 5));
+    let n = r.enter(5, 5, IORING_ENTER_GETEVENTS);
+    let ok = wait_sorted(&r, 5);
+    let bad = [
+        rw_sqe(OP_READ, f, 0x10, 4, 0, 10),
+        rw_sqe(OP_READ, f, 0xffff_8880_0000_0000, 4, 0, 11),
+        rw_sqe(OP_READ, -1, a.as_mut_ptr() as u64, 4, 0, 12),
+        read_sqe(&wr, &mut a, 4, 13),
+        rw_sqe(OP_WRITE, rd.as_raw_fd(), a.as_ptr() as u64, 4, 0, 14),
+        rw_sqe(OP_READV, f, rv.as_ptr() as u64, 2000, 0, 15),
+        rw_sqe(OP_READV, f, 0x10, 2, 0, 16),
+        IoUringSqe {
+            op_flags: 1 << 30,
+            ..rw_sqe(OP_READ, f, a.as_mut_ptr() as u64, 4, 0, 17)
+        },
+        // `RWF_NOWAIT` on an empty pipe: `-EAGAIN`, not a poll.
+        IoUringSqe {
+            op_flags: 0x8,
+            ..read_sqe(&rd, &mut a, 4, 18)
+        },
+    ];
+    // One at a time: a preparation failure ends the batch.
+    let mut errs = Vec::new();
+    for sqe in &bad {
+        r.push(sqe);
+        let m = r.enter(1, 1, IORING_ENTER_GETEVENTS);
+        errs.push((m, wait_sorted(&r, 1)));
+    }
+    Ok(format!(
+        "enter={n} {ok:?} a={:?} v={:?}{:?} tail={:?}; {errs:?}",
+        String::from_utf8_lossy(&a),
+        String::from_utf8_lossy(&b1),
+        String::from_utf8_lossy(&b2),
+        String::from_utf8_lossy(&tail),
+    ))
+}
+
+/// An eventfd polled and a socket read, both woken from user space.
+fn case_eventfd_socket(sys: Sys) -> Result<String, String> {
+    let mut r = RawRing::new(sys, 8, params(0, 0)).map_err(|e| format!("setup {e}"))?;
+    // SAFETY: Plain system calls on new descriptors.
+    let efd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC) };
+    let mut sv = [0i32; 2];
+    // SAFETY: `sv` has room for two descriptors.
+    let sp = unsafe { libc::socketpair(libc::AF_UNIX, libc::SOCK_STREAM, 0, sv.as_mut_ptr()) };
+    if efd < 0 || sp != 0 {
+        return Err(format!("eventfd/socketpair {}", errno()));
+    }
+    // SAFETY: The descriptors are new and ours.
+    let (efd, s0, s1) = unsafe {
+        (
+            OwnedFd::from_raw_fd(efd),
+            OwnedFd::from_raw_fd(sv[0]),
+            OwnedFd::from_raw_fd(sv[1]),
+        )
+    };
+    let mut buf = [0u8; 5];
+    r.push(&IoUringSqe {
+        op_flags: 1,
+        ..rw_sqe(OP_POLL_ADD, efd.as_raw_fd(), 0, 0, 0, 1)
+    });
+    r.push(&read_sqe(&s0, &mut buf, 5, 2));
+    r.enter(2, 0, 0);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let armed = r.reap();
+    write_fd(&efd, &1u64.to_ne_bytes());
+    write_fd(&s1, b"hello");
+    let done = wait_sorted(&r, 2);
+    Ok(format!(
+        "armed={armed:?} done={done:?} data={:?}",
+        String::from_utf8_lossy(&buf)
+    ))
+}
+
+/// The ring's own descriptor is pollable: `poll(2)` sees `POLLOUT` while
+/// the SQ ring has room and `POLLIN` once a completion is in the CQ ring,
+/// and a POLL_ADD on it is woken by the ring's next completion.
+fn case_ring_fd_poll(sys: Sys) -> Result<String, String> {
+    let mut r = RawRing::new(sys, 4, params(0, 0)).map_err(|e| format!("setup {e}"))?;
+    let fd = r.fd.as_raw_fd();
+    let poll_now = || {
+        let mut p = libc::pollfd {
+            fd,
+            events: libc::POLLIN | libc::POLLOUT,
+            revents: 0,
+        };
+        // SAFETY: One valid `pollfd`.
+        unsafe { libc::poll(&mut p, 1, 0) };
+        p.revents
+    };
+    let empty = poll_now();
+    r.push(&IoUringSqe {
+        op_flags: 1,
+        ..rw_sqe(OP_POLL_ADD, fd, 0, 0, 0, 1)
+    });
+    r.enter(1, 0, 0);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let armed = r.reap();
+    r.push(&nop(2, 0));
+    r.enter(1, 2, IORING_ENTER_GETEVENTS);
+    let before_reap = poll_now();
+    let done = wait_sorted(&r, 2);
+    Ok(format!(
+        "empty={empty:#x} armed={armed:?} full={before_reap:#x} done={done:?} after={:#x}",
+        poll_now()
+    ))
+}
+
+/// An SQPOLL ring's thread resolves descriptors in its creator's file
+/// table: a pipe read that is ready, and one armed until written.
+fn case_sqpoll_files(sys: Sys) -> Result<String, String> {
+    let mut p = params(IORING_SETUP_SQPOLL, 0);
+    p.sq_thread_idle = 50;
+    let mut r = RawRing::new(sys, 4, p).map_err(|e| format!("setup {e}"))?;
+    let [rd, wr] = pipe()?;
+    let (mut a, mut b) = ([0u8; 3], [0u8; 3]);
+    write_fd(&wr, b"abc");
+    r.push(&read_sqe(&rd, &mut a, 3, 1));
+    r.push(&read_sqe(&rd, &mut b, 3, 2));
+    let n = r.enter(2, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_SQ_WAKEUP);
+    let first = wait_sorted(&r, 1);
+    write_fd(&wr, b"def");
+    let second = wait_sorted(&r, 1);
+    Ok(format!(
+        "enter={n} {first:?} {second:?} {:?} {:?}",
+        String::from_utf8_lossy(&a),
+        String::from_utf8_lossy(&b)
+    ))
+}
+
 type Case = (&'static str, fn(Sys) -> Result<String, String>);
 
 const CASES: &[Case] = &[
@@ -611,6 +965,13 @@ const CASES: &[Case] = &[
     ("abi_iopoll_and_remove_buffers", case_iopoll),
     ("abi_timeout_abs_and_bad_flags", case_timeout_abs),
     ("abi_sqpoll_thread", case_sqpoll),
+    ("abi_pipe_read_ready_armed_short", case_pipe_read),
+    ("abi_pipe_poll_add_and_remove", case_pipe_poll),
+    ("abi_pipe_read_cancel_timeout_async", case_pipe_cancel),
+    ("abi_file_rw_vectors_and_errors", case_file_rw),
+    ("abi_eventfd_poll_and_socket_read", case_eventfd_socket),
+    ("abi_ring_fd_poll", case_ring_fd_poll),
+    ("abi_sqpoll_files", case_sqpoll_files),
 ];
 
 /// Runs every case (or those whose name contains `filter`) on both

@@ -14,9 +14,11 @@ use super::{CompletionState, IoWqState, Ring, SqState, TimeoutState, UringState}
 use crate::glue::atomic_lock::AtomicGuard;
 use crate::glue::chain::{ChainRead, ChainWrite, TimeoutRead, TimeoutWrite};
 use crate::glue::context::{task_sigpending, AtomicCtx, TaskCtx};
+use crate::glue::file::PollArm;
 use crate::glue::irq_lock::SpinLockIrqBackend;
 use crate::uring::model::req::{ArcTreeMut, RefTreeMut, RefTreeRef, Req, W};
 use kernel::prelude::*;
+use kernel::rbtree::RBTreeNode;
 use kernel::sync::lock::{mutex::MutexBackend, spinlock::SpinLockBackend, Guard};
 use kernel::sync::CondVarTimeoutResult;
 use kernel::time::Jiffies;
@@ -56,6 +58,12 @@ impl<'a, 'id> UringGuard<'a, 'id> {
         &mut self.guard
     }
 
+    /// The plain state with the task context, for preparation, which
+    /// resolves files and imports buffers.
+    pub(crate) fn state_and_task(&mut self) -> (&mut UringState, &TaskCtx) {
+        (&mut self.guard, self.cx)
+    }
+
     /// The poll-armed requests.
     pub(crate) fn cancelable(&mut self) -> RefTreeMut<'_, 'id> {
         self.guard.cancelable.view(self.ring.brand())
@@ -64,6 +72,17 @@ impl<'a, 'id> UringGuard<'a, 'id> {
     /// The poll-armed requests, shared (to walk beside a chain proof).
     pub(crate) fn cancelable_ref(&self) -> RefTreeRef<'_, 'id> {
         self.guard.cancelable.view_ref(self.ring.brand())
+    }
+
+    /// Keeps the armed poll of the poll-armed request `node.key()`.
+    pub(crate) fn poll_arm_insert(&mut self, node: RBTreeNode<u64, PollArm<Req>>) {
+        drop(self.guard.poll_arms.insert(node));
+    }
+
+    /// Takes the armed poll of request `seq`, if it has one; dropping it
+    /// disarms it.
+    pub(crate) fn poll_arm_remove(&mut self, seq: u64) -> Option<PollArm<Req>> {
+        self.guard.poll_arms.remove(&seq)
     }
 
     /// The deferred chain heads.

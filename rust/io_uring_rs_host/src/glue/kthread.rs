@@ -4,6 +4,7 @@
 //! with a stop flag, joined when the handle is dropped.
 
 use crate::glue::context::{SqCtx, TaskCtx};
+use crate::glue::file::FileTable;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -27,10 +28,15 @@ impl ThreadCtx {
 
     /// Runs one pass with the right to consume an SQ once (the host has
     /// one address space).
-    pub(crate) fn pass<R>(&mut self, f: impl FnOnce(&mut TaskCtx, SqCtx) -> R) -> Option<R> {
+    pub(crate) fn pass<R>(
+        &mut self,
+        f: impl FnOnce(&mut TaskCtx, SqCtx, &FileTable) -> R,
+    ) -> Option<R> {
         // SAFETY: The thread's loop is its entry point and holds no SQ lock
         // while it has `&mut self`.
-        Some(f(&mut self.cx, unsafe { SqCtx::enter() }))
+        let sq = unsafe { SqCtx::enter() };
+        let files = FileTable::current(&self.cx);
+        Some(f(&mut self.cx, sq, &files))
     }
 
     /// The task context, to sleep between passes.

@@ -13,6 +13,7 @@ pub(crate) mod brand;
 pub(crate) mod chain;
 #[path = "../../../../io_uring_rs/glue/context.rs"]
 pub(crate) mod context;
+pub(crate) mod file;
 pub(crate) mod irq_lock;
 pub(crate) mod kthread;
 pub(crate) mod region;

@@ -1,0 +1,463 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Files for the core, implemented by `io_uring_rs_dev.c` (Linux 6.12's Rust
+//! API has no file abstraction): a request's file reference
+//! (`fget()`/`fput()`), the submitter's address space the request's buffers
+//! live in, the buffers themselves (`io_import_iovec()` at preparation),
+//! one read or write through `->read_iter()`/`->write_iter()` (with
+//! `IOCB_NOWAIT` for the inline attempt), and one-shot poll entries on the
+//! file's wait queues (`io_uring/poll.c`).
+
+use crate::glue::context::TaskCtx;
+use crate::uapi::IoVec;
+use core::ffi::{c_int, c_uint, c_void};
+use core::ptr::NonNull;
+use kernel::prelude::*;
+use kernel::sync::{Arc, ArcBorrow};
+
+extern "C" {
+    fn io_uring_rs_fget(fd: c_int) -> *mut c_void;
+    fn io_uring_rs_fput(file: *mut c_void);
+    fn io_uring_rs_task_get() -> *mut c_void;
+    fn io_uring_rs_task_put(task: *mut c_void);
+    fn io_uring_rs_fget_task(task: *mut c_void, fd: c_int) -> *mut c_void;
+    fn io_uring_rs_file_flags(file: *mut c_void) -> c_uint;
+    fn io_uring_rs_mm_grab() -> *mut c_void;
+    fn io_uring_rs_mm_drop(mm: *mut c_void);
+    fn io_uring_rs_mm_enter(mm: *mut c_void) -> c_int;
+    fn io_uring_rs_mm_leave(mm: *mut c_void, entered: c_int);
+    fn io_uring_rs_iovec_import(addr: u64, nr: u32, vectored: bool, iov: *mut IoVec) -> isize;
+    fn io_uring_rs_file_rw(
+        file: *mut c_void,
+        write: bool,
+        iov: *const IoVec,
+        nr: usize,
+        pos: i64,
+        nowait: bool,
+        rw_flags: u32,
+    ) -> isize;
+    fn io_uring_rs_poll_arm(
+        file: *mut c_void,
+        events: u32,
+        woken: unsafe extern "C" fn(*mut c_void),
+        data: *mut c_void,
+        mask: *mut u32,
+    ) -> *mut c_void;
+    fn io_uring_rs_poll_free(p: *mut c_void);
+    fn io_uring_rs_file_poll_ready(file: *mut c_void, events: u32) -> u32;
+    fn io_uring_rs_pollq_alloc() -> *mut c_void;
+    fn io_uring_rs_pollq_free(q: *mut c_void);
+    fn io_uring_rs_pollq_wait(file: *mut c_void, q: *mut c_void, pt: *mut c_void);
+    fn io_uring_rs_pollq_wake(q: *mut c_void);
+}
+
+/// What a file can do (`io_uring_rs_file_flags()`).
+#[derive(Clone, Copy)]
+pub(crate) struct FileMode(u32);
+
+impl FileMode {
+    /// Opened for reading (`FMODE_READ`).
+    pub(crate) fn readable(self) -> bool {
+        self.0 & (1 << 0) != 0
+    }
+    /// Opened for writing (`FMODE_WRITE`).
+    pub(crate) fn writable(self) -> bool {
+        self.0 & (1 << 1) != 0
+    }
+    /// `IOCB_NOWAIT` is honoured (`FMODE_NOWAIT`).
+    pub(crate) fn nowait(self) -> bool {
+        self.0 & (1 << 2) != 0
+    }
+    /// It has `->poll()` (`file_can_poll()`).
+    pub(crate) fn pollable(self) -> bool {
+        self.0 & (1 << 3) != 0
+    }
+    /// A regular file (`REQ_F_ISREG`).
+    pub(crate) fn regular(self) -> bool {
+        self.0 & (1 << 4) != 0
+    }
+    /// A ring of this module (`io_is_uring_fops()`).
+    pub(crate) fn ring(self) -> bool {
+        self.0 & (1 << 5) != 0
+    }
+    /// Buffered writes honour `IOCB_NOWAIT` (`FOP_BUFFER_WASYNC`).
+    pub(crate) fn buffered_write_nowait(self) -> bool {
+        self.0 & (1 << 6) != 0
+    }
+}
+
+/// The file of a request, resolved at preparation in the submitter's file
+/// table (C resolves it at issue, `io_assign_file()`, in the submitter's
+/// task work; here task work runs in a kernel worker, which has no file
+/// table): a descriptor that names no file fails the request at issue
+/// with `-EBADF`, as in C.
+pub(crate) struct FileSlot(Option<File>);
+
+impl FileSlot {
+    /// Resolves `fd` in the current task's file table.
+    pub(crate) fn prep(cx: &TaskCtx, fd: i32) -> Self {
+        FileSlot(File::fget(cx, fd).ok())
+    }
+
+    /// Resolves `fd` in `table`.
+    pub(crate) fn prep_in(table: &FileTable, fd: i32) -> Self {
+        // SAFETY: `task` is referenced (type invariants of `FileTable`);
+        // the lookup takes a reference to the file it returns, or NULL.
+        let raw = NonNull::new(unsafe { io_uring_rs_fget_task(table.task.as_ptr(), fd) });
+        FileSlot(raw.map(|raw| File { raw }))
+    }
+
+    /// The file, or `-EBADF`.
+    pub(crate) fn get(&self) -> Result<&File> {
+        self.0.as_ref().ok_or(EBADF)
+    }
+}
+
+/// What a read or write does.
+#[derive(Clone, Copy)]
+pub(crate) struct RwIo<'a> {
+    /// A write (`WRITE`, `WRITEV`), else a read.
+    pub(crate) write: bool,
+    /// The user buffers.
+    pub(crate) iov: &'a [IoVec],
+    /// The file offset; -1 for the file position (ignored by a stream).
+    pub(crate) pos: i64,
+    /// `RWF_*` (`rw_flags`), checked by the VFS (`kiocb_set_rw_flags()`).
+    pub(crate) rw_flags: u32,
+}
+
+/// A file reference.
+///
+/// # Invariants
+///
+/// `raw` is a `struct file` this value holds one reference to.
+pub(crate) struct File {
+    raw: NonNull<c_void>,
+}
+
+// SAFETY: A file reference may be used and dropped from any task: `fput()`
+// defers the final release to task work or a worker.
+unsafe impl Send for File {}
+// SAFETY: Every operation through `&File` is one the VFS allows
+// concurrently on a shared `struct file`.
+unsafe impl Sync for File {}
+
+impl File {
+    /// `fget()`: the file behind descriptor `fd` of the current task, or
+    /// `-EBADF`.
+    pub(crate) fn fget(_cx: &TaskCtx, fd: i32) -> Result<Self> {
+        // SAFETY: Any descriptor is accepted; NULL means none.
+        let raw = NonNull::new(unsafe { io_uring_rs_fget(fd) }).ok_or(EBADF)?;
+        Ok(File { raw })
+    }
+
+    /// What the file can do.
+    pub(crate) fn mode(&self) -> FileMode {
+        // SAFETY: `raw` is a live file (type invariants).
+        FileMode(unsafe { io_uring_rs_file_flags(self.raw.as_ptr()) })
+    }
+
+    /// The `events` the file is ready for now (`vfs_poll()` without
+    /// queueing).
+    pub(crate) fn poll_ready(&self, events: u32) -> u32 {
+        // SAFETY: `raw` is a live file (type invariants).
+        unsafe { io_uring_rs_file_poll_ready(self.raw.as_ptr(), events) }
+    }
+
+    /// One read or write `io`, in the address space `mm`; `nowait` makes
+    /// it `IOCB_NOWAIT` (`-EAGAIN` where it would block). A blocking
+    /// attempt may sleep for as long as the file makes it: it belongs in
+    /// io-wq.
+    pub(crate) fn rw(
+        &self,
+        _cx: &TaskCtx,
+        mm: &UserMm,
+        io: RwIo<'_>,
+        nowait: bool,
+    ) -> Result<usize> {
+        let _in_mm = mm.enter()?;
+        // SAFETY: `raw` is a live file; `iov` is `iov.len()` iovecs whose
+        // bases are user addresses, read and written only with user
+        // copies, in the address space `_in_mm` keeps current.
+        let ret = unsafe {
+            io_uring_rs_file_rw(
+                self.raw.as_ptr(),
+                io.write,
+                io.iov.as_ptr(),
+                io.iov.len(),
+                io.pos,
+                nowait,
+                io.rw_flags,
+            )
+        };
+        if ret < 0 {
+            return Err(Error::from_errno(ret as i32));
+        }
+        Ok(ret as usize)
+    }
+}
+
+impl Drop for File {
+    fn drop(&mut self) {
+        // SAFETY: The reference this value holds (type invariants).
+        unsafe { io_uring_rs_fput(self.raw.as_ptr()) };
+    }
+}
+
+/// `io_import_iovec()`: the buffers of a READ or WRITE (`addr`, `len`
+/// bytes) or of a READV or WRITEV (`len` iovecs at `addr`), copied and
+/// checked at preparation, in the current task's address space. Their
+/// total length is clamped to `MAX_RW_COUNT`. `-EFAULT` for an address
+/// user space cannot reach, `-EINVAL` for too many iovecs or a negative
+/// length.
+pub(crate) fn import_iovec(
+    _cx: &TaskCtx,
+    addr: u64,
+    len: u32,
+    vectored: bool,
+) -> Result<KVec<IoVec>> {
+    let n = if vectored { len as usize } else { 1 };
+    let mut iov = KVec::with_capacity(n, GFP_KERNEL)?;
+    for _ in 0..n {
+        iov.push(IoVec { base: 0, len: 0 }, GFP_KERNEL)?;
+    }
+    // SAFETY: `iov` has room for `len` iovecs if `vectored`, one if not.
+    let ret = unsafe { io_uring_rs_iovec_import(addr, len, vectored, iov.as_mut_ptr()) };
+    if ret < 0 {
+        return Err(Error::from_errno(ret as i32));
+    }
+    Ok(iov)
+}
+
+/// The address space of a request's submitter, held (`mmgrab()`) so that
+/// a worker can borrow it (`kthread_use_mm()`) to reach the buffers; it
+/// does not keep the address space itself alive.
+///
+/// # Invariants
+///
+/// `mm` is an `mm_struct` this value holds one `mmgrab()` of.
+pub(crate) struct UserMm {
+    mm: NonNull<c_void>,
+}
+
+// SAFETY: An `mmgrab()` reference may be used and dropped from any task.
+unsafe impl Send for UserMm {}
+// SAFETY: `enter` only reads the pointer.
+unsafe impl Sync for UserMm {}
+
+impl UserMm {
+    /// The current task's address space; `-EFAULT` for a kernel thread
+    /// without one.
+    pub(crate) fn current(_cx: &TaskCtx) -> Result<Self> {
+        // SAFETY: Grabs the current task's mm, or returns NULL.
+        let mm = NonNull::new(unsafe { io_uring_rs_mm_grab() }).ok_or(EFAULT)?;
+        Ok(UserMm { mm })
+    }
+
+    /// Makes this the current address space until the guard drops: it is
+    /// already (the submitter), or a kernel worker borrows it. `-EFAULT` if
+    /// the address space is gone, or the current task has another.
+    fn enter(&self) -> Result<InMm<'_>> {
+        // SAFETY: `mm` is grabbed (type invariants).
+        let entered = unsafe { io_uring_rs_mm_enter(self.mm.as_ptr()) };
+        if entered < 0 {
+            return Err(Error::from_errno(entered));
+        }
+        Ok(InMm {
+            mm: self,
+            entered,
+            _not_send: core::marker::PhantomData,
+        })
+    }
+}
+
+impl Drop for UserMm {
+    fn drop(&mut self) {
+        // SAFETY: The grab this value holds (type invariants).
+        unsafe { io_uring_rs_mm_drop(self.mm.as_ptr()) };
+    }
+}
+
+/// [`UserMm::enter`]'s guard. Not `Send`: it is undone on the same task.
+struct InMm<'a> {
+    mm: &'a UserMm,
+    entered: c_int,
+    _not_send: core::marker::PhantomData<*mut ()>,
+}
+
+impl Drop for InMm<'_> {
+    fn drop(&mut self) {
+        // SAFETY: Undoes `io_uring_rs_mm_enter()` on the same task.
+        unsafe { io_uring_rs_mm_leave(self.mm.mm.as_ptr(), self.entered) };
+    }
+}
+
+/// What a poll entry wakes.
+pub(crate) trait PollTarget: Send + Sync + 'static {
+    /// The file became ready, or its wait queue is going away
+    /// (`POLLFREE`): called at most once per [`PollArm`], in any context
+    /// (under the wait queue's spinlock, maybe in an interrupt), so it may
+    /// not sleep or take a sleeping lock.
+    fn poll_woken(this: Arc<Self>);
+}
+
+/// An armed one-shot poll of a file that calls `T::poll_woken` with the
+/// target it holds. Dropping it unhooks it from the file's wait queues
+/// (after which it calls nothing) and drops the target.
+///
+/// # Invariants
+///
+/// `raw` is a live `struct io_uring_rs_poll` owned by this value, whose
+/// data is `target`, a pointer from `Arc::into_raw` this value owns.
+pub(crate) struct PollArm<T: PollTarget> {
+    raw: NonNull<c_void>,
+    target: *const T,
+}
+
+// SAFETY: The poll is freed from whichever task drops it; the target is
+// `Send + Sync`.
+unsafe impl<T: PollTarget> Send for PollArm<T> {}
+// SAFETY: `&PollArm` gives access to nothing.
+unsafe impl<T: PollTarget> Sync for PollArm<T> {}
+
+/// The wake-up callback.
+///
+/// # Safety
+///
+/// `data` is the target of a live [`PollArm<T>`].
+unsafe extern "C" fn poll_woken<T: PollTarget>(data: *mut c_void) {
+    // SAFETY: The arm owns a reference to the target until it is dropped,
+    // and it is dropped only after the poll was unhooked, which waits for
+    // this callback (it runs under the wait queue's lock).
+    let target = unsafe { ArcBorrow::<T>::from_raw(data as *const T) };
+    T::poll_woken(target.into());
+}
+
+impl<T: PollTarget> PollArm<T> {
+    /// Arms a one-shot poll for `events` on `file` (`vfs_poll()` with a
+    /// queueing table); returns it with the events ready now. Nonzero
+    /// events are the caller's to act on: `T::poll_woken` will not run.
+    /// Otherwise it runs at most once.
+    pub(crate) fn arm(
+        _cx: &TaskCtx,
+        file: &File,
+        events: u32,
+        target: Arc<T>,
+    ) -> Result<(Self, u32)> {
+        let target = Arc::into_raw(target);
+        let mut mask = 0u32;
+        // SAFETY: `file` is live; `target` stays valid until the poll is
+        // freed (see `Drop`); `mask` is writable.
+        let raw = unsafe {
+            io_uring_rs_poll_arm(
+                file.raw.as_ptr(),
+                events,
+                poll_woken::<T>,
+                target as *mut c_void,
+                &mut mask,
+            )
+        };
+        let err = kernel::error::from_err_ptr(raw).err();
+        match (NonNull::new(raw), err) {
+            (Some(raw), None) => Ok((PollArm { raw, target }, mask)),
+            (_, e) => {
+                // SAFETY: No poll holds `target`: it is ours again.
+                drop(unsafe { Arc::from_raw(target) });
+                Err(e.unwrap_or(ENOMEM))
+            }
+        }
+    }
+}
+
+impl<T: PollTarget> Drop for PollArm<T> {
+    fn drop(&mut self) {
+        // SAFETY: The poll is owned by this value (type invariants); once
+        // freed, its callback has returned and will not run again.
+        unsafe { io_uring_rs_poll_free(self.raw.as_ptr()) };
+        // SAFETY: The reference `arm` gave up, and no poll holds it now.
+        drop(unsafe { Arc::from_raw(self.target) });
+    }
+}
+
+/// The wait queue `->poll()` of a ring's file waits on (`ctx->poll_wq`).
+///
+/// # Invariants
+///
+/// `raw` is an initialised `struct wait_queue_head` owned by this value.
+pub(crate) struct PollQueue {
+    raw: NonNull<c_void>,
+}
+
+// SAFETY: A wait queue head is used from any context under its own lock.
+unsafe impl Send for PollQueue {}
+// SAFETY: As above.
+unsafe impl Sync for PollQueue {}
+
+impl PollQueue {
+    /// An empty queue.
+    pub(crate) fn new(_cx: &TaskCtx) -> Result<Self> {
+        // SAFETY: Allocates and initialises a queue, or returns NULL.
+        let raw = NonNull::new(unsafe { io_uring_rs_pollq_alloc() }).ok_or(ENOMEM)?;
+        Ok(PollQueue { raw })
+    }
+
+    /// Wakes the pollers (`EPOLLIN`); any context. Cheap when none waits.
+    pub(crate) fn wake(&self) {
+        // SAFETY: `raw` is a live queue (type invariants).
+        unsafe { io_uring_rs_pollq_wake(self.raw.as_ptr()) }
+    }
+
+    /// `poll_wait()` on this queue, for `->poll()` of `file`.
+    ///
+    /// # Safety
+    ///
+    /// `file` and `pt` are the arguments of a `->poll()` call in progress
+    /// (`pt` may be NULL), and this queue outlives every entry `pt` adds,
+    /// which holds while `file` holds the ring.
+    pub(crate) unsafe fn poll_wait(&self, file: *mut c_void, pt: *mut c_void) {
+        // SAFETY: Function safety; `raw` is a live queue.
+        unsafe { io_uring_rs_pollq_wait(file, self.raw.as_ptr(), pt) }
+    }
+}
+
+impl Drop for PollQueue {
+    fn drop(&mut self) {
+        // SAFETY: Owned (type invariants); no entry is left: every poller
+        // held the file, and so the ring, while it waited.
+        unsafe { io_uring_rs_pollq_free(self.raw.as_ptr()) }
+    }
+}
+
+/// The file table of a task that may not be the current one (the creator
+/// of an SQPOLL thread), held through a reference to the task; empty once
+/// the task has exited.
+///
+/// # Invariants
+///
+/// `task` is a `struct task_struct` this value holds a reference to.
+pub(crate) struct FileTable {
+    task: NonNull<c_void>,
+}
+
+// SAFETY: A task reference may be used and dropped from any task.
+unsafe impl Send for FileTable {}
+// SAFETY: Lookups in a task's table are safe concurrently.
+unsafe impl Sync for FileTable {}
+
+impl FileTable {
+    /// The current task's.
+    pub(crate) fn current(_cx: &TaskCtx) -> Self {
+        // SAFETY: `current` is a live task; the reference is ours.
+        let task = unsafe { io_uring_rs_task_get() };
+        // SAFETY: `get_task_struct(current)` returns `current`, never NULL.
+        let task = unsafe { NonNull::new_unchecked(task) };
+        FileTable { task }
+    }
+}
+
+impl Drop for FileTable {
+    fn drop(&mut self) {
+        // SAFETY: The reference this value holds (type invariants).
+        unsafe { io_uring_rs_task_put(self.task.as_ptr()) }
+    }
+}

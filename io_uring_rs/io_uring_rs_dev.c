@@ -26,7 +26,7 @@
 
 int io_uring_rs_open(struct file *file);
 int io_uring_rs_release(struct file *file);
-int io_uring_rs_flush_exit(struct file *file);
+int io_uring_rs_flush_exit(struct file *file, bool exec);
 long io_uring_rs_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 int io_uring_rs_dev_register(void);
 void io_uring_rs_dev_unregister(void);
@@ -254,16 +254,20 @@ static int io_uring_rs_fop_release(struct inode *inode, struct file *file)
 }
 
 /*
- * flush() runs on every close of a descriptor, and for each one the task
- * still holds when it exits (exit_files()). Only the exit matters: there
- * the task cancels its inflight requests and is recorded as exited, as
- * io_uring_files_cancel() and PF_EXITING do for a real ring.
+ * flush() runs on every close of a descriptor, for each one the task
+ * still holds when it exits (exit_files()), and for each O_CLOEXEC one at
+ * exec (do_close_on_exec(), with in_execve set). Only those two matter: at
+ * exit the task cancels its inflight requests and is recorded as exited,
+ * as io_uring_files_cancel() and PF_EXITING do for a real ring; at exec it
+ * cancels all of its requests, as io_uring_task_cancel() does.
  */
 static int io_uring_rs_fop_flush(struct file *file, fl_owner_t id)
 {
-	if (!(current->flags & PF_EXITING))
-		return 0;
-	return io_uring_rs_flush_exit(file);
+	if (current->flags & PF_EXITING)
+		return io_uring_rs_flush_exit(file, false);
+	if (current->in_execve)
+		return io_uring_rs_flush_exit(file, true);
+	return 0;
 }
 
 static const struct file_operations io_uring_rs_fops = {

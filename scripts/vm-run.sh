@@ -45,7 +45,7 @@ liburing)
 	stage_liburing=1
 	echo "io_uring_rs:io_uring_rs_liburing.sh" >"$stage/kselftest/kselftest-list.txt"
 	;;
-liburing-*) stage_liburing=1 ;;
+liburing-* | run) stage_liburing=1 ;;
 esac
 grep -q ':io_uring_rs_liburing\.sh$' "$stage/kselftest/kselftest-list.txt" && stage_liburing=1
 if [ "$stage_liburing" = 1 ]; then

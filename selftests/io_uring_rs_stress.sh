@@ -5,6 +5,8 @@
 # and count; the seed is printed (IO_URING_RS_SEED overrides it). Five
 # processes of four threads keep more io-wq reads blocked than the io-wq
 # workqueue's concurrency limit and close rings with chains mid-flight.
+# A third run drives the io_uring ABI with real files and a CQ ring of 4
+# entries (ring_stress), with exact accounting and nothing lost.
 # After each run every ring's exit must finish (every request freed) within
 # a bound, no exit may be slow enough to warn, and then the module must
 # unload promptly (the runner's --unload case); the VM run's kmemleak scan

@@ -167,14 +167,19 @@ unsafe extern "C" fn io_uring_rs_release(file: *mut bindings::file) -> core::ffi
 }
 
 /// `flush()` of a task that exits (`PF_EXITING`, checked by the C shim):
-/// the task cancels its inflight requests and is recorded as exited. A
-/// plain `close()` does nothing: io_uring does not cancel on close.
+/// the task cancels its inflight requests and is recorded as exited; or
+/// that execs (`exec`: the file is closed on exec): the task cancels all
+/// of its requests. A plain `close()` does nothing: io_uring does not
+/// cancel on close.
 ///
 /// # Safety
 ///
 /// Called by `io_uring_rs_dev.c` with an open `file` of this device.
 #[no_mangle]
-unsafe extern "C" fn io_uring_rs_flush_exit(file: *mut bindings::file) -> core::ffi::c_int {
+unsafe extern "C" fn io_uring_rs_flush_exit(
+    file: *mut bindings::file,
+    exec: bool,
+) -> core::ffi::c_int {
     // SAFETY: `file` is open (function safety); `flush` runs before
     // `release`.
     let Some(ring) = (unsafe { file_ring(file) }) else {
@@ -182,7 +187,11 @@ unsafe extern "C" fn io_uring_rs_flush_exit(file: *mut bindings::file) -> core::
     };
     // SAFETY: `flush()` runs in process context with no lock held.
     let mut cx = unsafe { TaskCtx::enter() };
-    if dev::task_exit(&ring, &mut cx, current_task()).is_err() {
+    if exec {
+        if dev::task_exec(&ring, &mut cx, current_task()).is_err() {
+            pr_err!("BUG: exec did not cancel the task's requests\n");
+        }
+    } else if dev::task_exit(&ring, &mut cx, current_task()).is_err() {
         pr_err!("BUG: task exit did not cancel its inflight requests\n");
     }
     0

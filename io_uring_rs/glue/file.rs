@@ -51,6 +51,9 @@ extern "C" {
     fn io_uring_rs_pollq_wake(q: *mut c_void);
 }
 
+/// `MAX_RW_COUNT`: the most one read or write moves.
+const MAX_RW_COUNT: u64 = (i32::MAX as u64) & !4095;
+
 /// What a file can do (`io_uring_rs_file_flags()`).
 #[derive(Clone, Copy)]
 pub(crate) struct FileMode(u32);
@@ -175,6 +178,11 @@ impl File {
         io: RwIo<'_>,
         nowait: bool,
     ) -> Result<usize> {
+        // What `import_iovec()` guarantees the VFS, whoever made `io.iov`.
+        let total = io.iov.iter().fold(0u64, |t, v| t.saturating_add(v.len));
+        if total > MAX_RW_COUNT {
+            return Err(EINVAL);
+        }
         let _in_mm = mm.enter()?;
         // SAFETY: `raw` is a live file; `iov` is `iov.len()` iovecs whose
         // bases are user addresses, read and written only with user
@@ -293,11 +301,18 @@ impl Drop for InMm<'_> {
 }
 
 /// What a poll entry wakes.
-pub(crate) trait PollTarget: Send + Sync + 'static {
+///
+/// # Safety
+///
+/// [`PollTarget::poll_woken`] runs under a wait queue's spinlock, maybe in
+/// an interrupt, and maybe inside any lock of this module (a ring's own
+/// poll queue is woken under its `completion_lock`): it must not sleep,
+/// allocate, or take any lock but IRQ-safe spinlocks that no ring lock
+/// nests inside. The core may not implement it (it forbids `unsafe`); the
+/// glue implements it for requests (`work.rs`).
+pub(crate) unsafe trait PollTarget: Send + Sync + 'static {
     /// The file became ready, or its wait queue is going away
-    /// (`POLLFREE`): called at most once per [`PollArm`], in any context
-    /// (under the wait queue's spinlock, maybe in an interrupt), so it may
-    /// not sleep or take a sleeping lock.
+    /// (`POLLFREE`): called at most once per [`PollArm`].
     fn poll_woken(this: Arc<Self>);
 }
 

@@ -2,15 +2,17 @@
 
 //! A request's two work items, task work (ID 0) and io-wq (ID 1): entry
 //! points that run in a kernel worker, so they create the task context.
-//! And the request's one `unsafe impl` of the chain primitive, `Linked`.
+//! And the request's `unsafe impl`s of the chain primitive, `Linked`, and
+//! of a file poll's target, `PollTarget`.
 //!
 //! `impl_has_work!` expands to an `unsafe impl`, which the core does not
 //! allow, so the declarations live here.
 
 use crate::glue::chain::{ChainCell, Linked};
 use crate::glue::context::TaskCtx;
+use crate::glue::file::PollTarget;
 use crate::uring::entry::{iowq, tw};
-use crate::uring::model::req::{CellWitness, Req};
+use crate::uring::model::req::{task_work_add_bare, BareTw, CellWitness, Req};
 use kernel::sync::Arc;
 use kernel::workqueue::{impl_has_work, WorkItem};
 
@@ -22,6 +24,15 @@ unsafe impl Linked for Req {
 
     fn chain(&self) -> &ChainCell<Req> {
         self.link_cell()
+    }
+}
+
+// SAFETY: A file's poll fired: the request is issued again from task work.
+// `task_work_add_bare` allocates nothing, does not sleep, and takes only the
+// workqueue's IRQ-safe spinlocks, inside which no ring lock is taken.
+unsafe impl PollTarget for Req {
+    fn poll_woken(this: Arc<Self>) {
+        task_work_add_bare(this, BareTw::PollWake);
     }
 }
 

@@ -78,6 +78,20 @@ static long rs_setup(unsigned int entries, void *params)
 	return fd;
 }
 
+/*
+ * An ioctl on a ring's descriptor. On a descriptor that is not a ring,
+ * io_uring_enter() and io_uring_register() fail with EOPNOTSUPP
+ * (io_is_uring_fops()), where an ioctl on another file fails with ENOTTY.
+ */
+static long rs_ring_ioctl(unsigned int fd, unsigned long cmd, void *arg)
+{
+	long ret = ioctl(fd, cmd, arg);
+
+	if (ret < 0 && errno == ENOTTY)
+		errno = EOPNOTSUPP;
+	return ret;
+}
+
 static long rs_enter(unsigned int fd, unsigned int to_submit,
 		     unsigned int min_complete, unsigned int flags,
 		     const void *arg, size_t argsz)
@@ -90,7 +104,7 @@ static long rs_enter(unsigned int fd, unsigned int to_submit,
 		.argsz = argsz,
 	};
 
-	return ioctl(fd, IO_URING_RS_IOC_ENTER, &e);
+	return rs_ring_ioctl(fd, IO_URING_RS_IOC_ENTER, &e);
 }
 
 static long rs_register(unsigned int fd, unsigned int opcode, const void *arg,
@@ -102,7 +116,7 @@ static long rs_register(unsigned int fd, unsigned int opcode, const void *arg,
 		.arg = (uintptr_t)arg,
 	};
 
-	return ioctl(fd, IO_URING_RS_IOC_REGISTER, &r);
+	return rs_ring_ioctl(fd, IO_URING_RS_IOC_REGISTER, &r);
 }
 
 long syscall(long number, ...)

@@ -462,6 +462,14 @@ pub(crate) fn task_exit(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, task: u32) -> R
     })
 }
 
+/// The task `task` execs and `ring`'s file is closed on exec: cancel all
+/// of its requests, as `io_uring_task_cancel()` does; the task lives on.
+pub(crate) fn task_exec(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, task: u32) -> Result {
+    Ring::open(ring, |r| {
+        io_uring_cancel_generic(r, cx, task, true, CANCEL_TIMEOUT_MS)
+    })
+}
+
 fn read_arg<T: FromBytes>(arg: usize) -> Result<T> {
     UserSlice::new(arg, size_of::<T>()).reader().read::<T>()
 }

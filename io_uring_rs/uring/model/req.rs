@@ -31,7 +31,6 @@ use crate::glue::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, AtomicU8,
 use crate::glue::brand::Brand;
 use crate::glue::chain::{ChainCell, ChainRead, ChainWrite, TimeoutCell, TimeoutRead};
 use crate::glue::context::TaskCtx;
-use crate::glue::file::PollTarget;
 use crate::glue::timer::HrTimer;
 use crate::glue::wq;
 use kernel::prelude::*;
@@ -116,19 +115,14 @@ fn task_work_add(req: Arc<Req>, action: TwAction) {
 }
 
 /// Queues `action` for `req` with no reference (`io_req_task_work_add()`).
+/// Any context: it allocates nothing and takes only the workqueue's
+/// spinlocks.
 pub(crate) fn task_work_add_bare(req: Arc<Req>, action: BareTw) {
     let action = match action {
         BareTw::LinkTimeout => TwAction::LinkTimeout,
         BareTw::PollWake => TwAction::PollWake,
     };
     task_work_add(req, action);
-}
-
-impl PollTarget for Req {
-    /// A file's poll fired: issue the request again from task work.
-    fn poll_woken(this: Arc<Self>) {
-        task_work_add_bare(this, BareTw::PollWake);
-    }
 }
 
 /// Where a request is in io-wq.

@@ -348,3 +348,164 @@ mod ring_abi {
         assert_eq!(ebadr().to_errno(), -53);
     }
 }
+
+/// The core's file paths on the host's in-memory pipes (`glue/file.rs`):
+/// the inline attempt, the armed poll and its wake-up through task work,
+/// cancellation, `POLL_REMOVE`, short reads, and ring exit of armed
+/// requests, which Miri checks for leaks.
+mod files {
+    use super::*;
+    use crate::glue::file;
+    use crate::uring::entry::submit::io_submit_sqes;
+    use crate::uring::lifecycle::cancel::io_ring_exit;
+    use crate::uring::lifecycle::complete::io_cqring_wait_user;
+    use crate::uring::model::ring::{Ring, RingParams};
+    use crate::uring::model::sqe::{
+        UserMem, OP_ASYNC_CANCEL, OP_POLL_ADD, OP_POLL_REMOVE, OP_READ,
+    };
+    use kernel::prelude::*;
+    use kernel::sync::Arc;
+    use kernel::time::msecs_to_jiffies;
+
+    fn task_ctx() -> TaskCtx {
+        // SAFETY: A test thread is a task and holds no lock of the core.
+        unsafe { TaskCtx::enter() }
+    }
+
+    /// The host's "user memory": addresses are pointers.
+    struct HostMem;
+
+    impl UserMem for HostMem {
+        fn read_ns(&self, addr: u64) -> Result<u64> {
+            Ok(addr)
+        }
+    }
+
+    fn setup(cx: &TaskCtx) -> Arc<IoRingCtx> {
+        IoRingCtx::create_with(
+            cx,
+            RingParams {
+                sq_entries: 8,
+                cq_entries: 16,
+                channels: false,
+                ..RingParams::DEFAULT
+            },
+        )
+        .unwrap()
+    }
+
+    fn sqe(opcode: u8, fd: i32, addr: u64, len: u32, ud: u64) -> Sqe {
+        Sqe {
+            opcode,
+            fd,
+            addr,
+            len,
+            user_data: ud,
+            ..Sqe::default()
+        }
+    }
+
+    fn submit(ctx: &Arc<IoRingCtx>, cx: &mut TaskCtx, sqes: &[Sqe]) {
+        let n = io_submit_sqes(ctx, cx, sqes, 1, &HostMem, false).unwrap();
+        assert_eq!(n, sqes.len());
+    }
+
+    /// Waits for `n` completions (5 s at most) and takes them, sorted.
+    fn reap(ctx: &Arc<IoRingCtx>, cx: &mut TaskCtx, n: u32) -> Vec<(u64, i32)> {
+        let r = ctx.rings();
+        let _ = Ring::open(ctx, |ring| {
+            io_cqring_wait_user(ring, cx, n, Some(msecs_to_jiffies(5000)))
+        });
+        let mut got = Vec::new();
+        let mut head = r.cq_head();
+        while head != r.cq_tail() {
+            let c = r.cqe(head);
+            got.push((c.user_data, c.res));
+            head = head.wrapping_add(1);
+        }
+        r.set_cq_head(head);
+        got.sort();
+        got
+    }
+
+    /// Ring exit, which must not have been slow.
+    fn exit(ctx: &Arc<IoRingCtx>, cx: &mut TaskCtx) {
+        assert!(!Ring::open(ctx, |r| io_ring_exit(r, cx, 5000)));
+    }
+
+    #[test]
+    fn armed_pipe_read_completes_on_write() {
+        let mut cx = task_ctx();
+        let ctx = setup(&cx);
+        let (rd, wr) = file::pipe();
+        let mut buf = [0u8; 8];
+        let user = file::UserRegion::lend(&mut buf);
+        let read = |off, len, ud| sqe(OP_READ, rd, user.addr(off), len, ud);
+        submit(&ctx, &mut cx, &[read(0, 8, 1)]);
+        assert_eq!(ctx.rings().cq_tail(), 0, "the read waits for data");
+        file::write(wr, b"hello");
+        assert_eq!(reap(&ctx, &mut cx, 1), [(1, 5)]);
+        // Ready at once: completes inline.
+        file::write(wr, b"abc");
+        submit(&ctx, &mut cx, &[read(5, 3, 2)]);
+        assert_eq!(reap(&ctx, &mut cx, 1), [(2, 3)]);
+        // Outside what was lent: `-EFAULT` at preparation.
+        submit(&ctx, &mut cx, &[read(6, 3, 3)]);
+        assert_eq!(reap(&ctx, &mut cx, 1), [(3, -14)]);
+        exit(&ctx, &mut cx);
+        drop(user);
+        assert_eq!(&buf, b"helloabc");
+        file::close(rd);
+        file::close(wr);
+    }
+
+    #[test]
+    fn armed_reads_cancelled_and_torn_down_at_exit() {
+        let mut cx = task_ctx();
+        let ctx = setup(&cx);
+        let (rd, wr) = file::pipe();
+        let mut buf = [0u8; 8];
+        let user = file::UserRegion::lend(&mut buf);
+        let addr = user.addr(0);
+        submit(&ctx, &mut cx, &[sqe(OP_READ, rd, addr, 8, 1)]);
+        submit(&ctx, &mut cx, &[sqe(OP_ASYNC_CANCEL, -1, 1, 0, 2)]);
+        assert_eq!(reap(&ctx, &mut cx, 2), [(1, -125), (2, 0)]);
+        // Armed when the ring exits: cancelled there, nothing left behind.
+        submit(&ctx, &mut cx, &[sqe(OP_READ, rd, addr, 8, 3)]);
+        exit(&ctx, &mut cx);
+        assert_eq!(reap(&ctx, &mut cx, 1), [(3, -125)]);
+        file::close(rd);
+        file::close(wr);
+    }
+
+    #[test]
+    fn poll_add_remove_hangup_and_short_read() {
+        let mut cx = task_ctx();
+        let ctx = setup(&cx);
+        let (rd, wr) = file::pipe();
+        let poll = |ud| Sqe {
+            op_flags: 1,
+            ..sqe(OP_POLL_ADD, rd, 0, 0, ud)
+        };
+        submit(&ctx, &mut cx, &[poll(1)]);
+        submit(&ctx, &mut cx, &[sqe(OP_POLL_REMOVE, -1, 1, 0, 2)]);
+        submit(&ctx, &mut cx, &[sqe(OP_POLL_REMOVE, -1, 1, 0, 3)]);
+        assert_eq!(reap(&ctx, &mut cx, 3), [(1, -125), (2, 0), (3, -2)]);
+        // A short read fails the link behind it.
+        file::write(wr, b"abcd");
+        let mut buf = [0u8; 8];
+        let user = file::UserRegion::lend(&mut buf);
+        let link = Sqe {
+            flags: crate::uring::model::sqe::IOSQE_IO_LINK,
+            ..sqe(OP_READ, rd, user.addr(0), 8, 4)
+        };
+        submit(&ctx, &mut cx, &[link, sqe(OP_NOP, -1, 0, 0, 5)]);
+        assert_eq!(reap(&ctx, &mut cx, 2), [(4, 4), (5, -125)]);
+        // The writer's close: POLLHUP (0x10), as 6.12 reports it.
+        submit(&ctx, &mut cx, &[poll(6)]);
+        file::close(wr);
+        assert_eq!(reap(&ctx, &mut cx, 1), [(6, 0x10)]);
+        exit(&ctx, &mut cx);
+        file::close(rd);
+    }
+}

@@ -276,6 +276,37 @@ impl RawRing {
         out
     }
 
+    /// Waits up to `timeout` for `min` completions
+    /// (`IORING_ENTER_EXT_ARG`): the result of the call.
+    pub(crate) fn wait(&self, min: u32, timeout: std::time::Duration) -> i64 {
+        let ts = KernelTimespec {
+            tv_sec: timeout.as_secs() as i64,
+            tv_nsec: i64::from(timeout.subsec_nanos()),
+        };
+        let arg = IoUringGeteventsArg {
+            ts: &ts as *const KernelTimespec as u64,
+            ..IoUringGeteventsArg::default()
+        };
+        self.sys.enter(
+            &self.fd,
+            0,
+            min,
+            IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG,
+            &arg as *const IoUringGeteventsArg as u64,
+            std::mem::size_of::<IoUringGeteventsArg>() as u64,
+        )
+    }
+
+    /// Completions the CQ ring lost (`cq_off.overflow`).
+    pub(crate) fn cq_overflow(&self) -> u32 {
+        self.word(self.p.cq_off.overflow)
+    }
+
+    /// The ring's descriptor.
+    pub(crate) fn raw_fd(&self) -> i32 {
+        self.fd.as_raw_fd()
+    }
+
     pub(crate) fn sq_flags(&self) -> u32 {
         self.rings.u32(self.p.sq_off.flags).load(Acquire)
     }
@@ -595,7 +626,7 @@ fn case_sqpoll(sys: Sys) -> Result<String, String> {
 }
 
 /// A pipe: `[read end, write end]`.
-fn pipe() -> Result<[OwnedFd; 2], String> {
+pub(crate) fn pipe() -> Result<[OwnedFd; 2], String> {
     let mut fds = [0i32; 2];
     // SAFETY: `fds` has room for the two descriptors.
     if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
@@ -606,7 +637,7 @@ fn pipe() -> Result<[OwnedFd; 2], String> {
 }
 
 /// `write(2)` of `data`: the count or `-errno`.
-fn write_fd(fd: &OwnedFd, data: &[u8]) -> i64 {
+pub(crate) fn write_fd(fd: &OwnedFd, data: &[u8]) -> i64 {
     // SAFETY: `data` is readable for its length.
     ret(unsafe { libc::write(fd.as_raw_fd(), data.as_ptr().cast(), data.len()) } as libc::c_long)
 }
@@ -629,16 +660,16 @@ fn read_sqe(fd: &OwnedFd, buf: &mut [u8], len: u32, ud: u64) -> IoUringSqe {
     rw_sqe(OP_READ, fd.as_raw_fd(), buf.as_mut_ptr() as u64, len, 0, ud)
 }
 
-const IOSQE_IO_LINK: u8 = 1 << 2;
-const IOSQE_ASYNC: u8 = 1 << 4;
-const OP_READV: u8 = 1;
-const OP_WRITEV: u8 = 2;
-const OP_POLL_ADD: u8 = 6;
-const OP_POLL_REMOVE: u8 = 7;
-const OP_ASYNC_CANCEL: u8 = 14;
-const OP_LINK_TIMEOUT: u8 = 15;
-const OP_READ: u8 = 22;
-const OP_WRITE: u8 = 23;
+pub(crate) const IOSQE_IO_LINK: u8 = 1 << 2;
+pub(crate) const IOSQE_ASYNC: u8 = 1 << 4;
+pub(crate) const OP_READV: u8 = 1;
+pub(crate) const OP_WRITEV: u8 = 2;
+pub(crate) const OP_POLL_ADD: u8 = 6;
+pub(crate) const OP_POLL_REMOVE: u8 = 7;
+pub(crate) const OP_ASYNC_CANCEL: u8 = 14;
+pub(crate) const OP_LINK_TIMEOUT: u8 = 15;
+pub(crate) const OP_READ: u8 = 22;
+pub(crate) const OP_WRITE: u8 = 23;
 
 /// Waits for `n` completions (or 1 s) and takes them, sorted by
 /// `user_data` so that completions racing each other compare equal.
@@ -948,6 +979,50 @@ fn case_sqpoll_files(sys: Sys) -> Result<String, String> {
     ))
 }
 
+/// Exec cancels the task's requests (`io_uring_task_cancel()`): a child
+/// arms a read on a pipe and a POLL_ADD, then execs; both are cancelled
+/// (the module sees the exec when it closes the ring's `O_CLOEXEC`
+/// descriptor). The parent's own armed read is left alone.
+fn case_exec_cancels(sys: Sys) -> Result<String, String> {
+    let mut r = RawRing::new(sys, 4, params(0, 0)).map_err(|e| format!("setup {e}"))?;
+    let [rd, wr] = pipe()?;
+    let mut mine = [0u8; 4];
+    r.push(&read_sqe(&rd, &mut mine, 4, 1));
+    r.enter(1, 0, 0);
+    let mut theirs = [0u8; 4];
+    r.push(&read_sqe(&rd, &mut theirs, 4, 2));
+    r.push(&IoUringSqe {
+        op_flags: 1,
+        ..rw_sqe(OP_POLL_ADD, rd.as_raw_fd(), 0, 0, 0, 3)
+    });
+    let prog = CString::new("/bin/busybox").unwrap();
+    let arg0 = CString::new("true").unwrap();
+    // SAFETY: The child only submits, execs and exits.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        let n = r.enter(2, 0, 0);
+        let argv = [arg0.as_ptr(), std::ptr::null()];
+        // SAFETY: `prog` and `argv` are NUL-terminated; on failure the
+        // child exits without running the parent's handlers.
+        unsafe {
+            if n == 2 {
+                libc::execv(prog.as_ptr(), argv.as_ptr());
+            }
+            libc::_exit(1)
+        };
+    }
+    let mut status = 0;
+    // SAFETY: `pid` is our child; `status` is writable.
+    unsafe { libc::waitpid(pid, &mut status, 0) };
+    let cancelled = wait_sorted(&r, 2);
+    write_fd(&wr, b"abcd");
+    let own = wait_sorted(&r, 1);
+    Ok(format!(
+        "child_status={} cancelled={cancelled:?} own={own:?}",
+        libc::WEXITSTATUS(status)
+    ))
+}
+
 type Case = (&'static str, fn(Sys) -> Result<String, String>);
 
 const CASES: &[Case] = &[
@@ -972,6 +1047,7 @@ const CASES: &[Case] = &[
     ("abi_eventfd_poll_and_socket_read", case_eventfd_socket),
     ("abi_ring_fd_poll", case_ring_fd_poll),
     ("abi_sqpoll_files", case_sqpoll_files),
+    ("abi_exec_cancels_the_task_s_requests", case_exec_cancels),
 ];
 
 /// Runs every case (or those whose name contains `filter`) on both

@@ -21,6 +21,7 @@ mod abi;
 mod backend;
 mod bench;
 mod module;
+mod ring_stress;
 mod scenario;
 mod stress;
 mod task;
@@ -390,7 +391,7 @@ fn cmd_stress_fuzz(args: &[String]) -> i32 {
         println!("1..0 # SKIP {}: {e}", module::DEVICE);
         return 4;
     }
-    println!("1..{}", if unload { 3 } else { 2 });
+    println!("1..{}", if unload { 4 } else { 3 });
     let (secs, procs, threads, iters) = (
         num(1, 10),
         num(2, 3) as usize,
@@ -437,12 +438,35 @@ fn cmd_stress_fuzz(args: &[String]) -> i32 {
             println!("# fuzz: {e}\nnot ok 2 fuzz");
         }
     }
+    println!("# ring_stress: seed {seed:#x}, {secs} s, {threads} threads, CQ ring of 4");
+    let res = stress::stats_now().and_then(|before| {
+        let c = ring_stress::cmd_ring_stress(seed, secs, threads)?;
+        Ok((c, stress::settle(&before)?))
+    });
+    match res {
+        Ok((c, s)) => println!(
+            "# ring_stress: {} steps, {} SQEs, {} CQEs checked, none lost; {} rings, {} closed with {} reads armed\n\
+             # ring_stress: {} ring exits finished, the last {} ms after the run\nok 3 ring_stress",
+            c.ops,
+            c.sqes,
+            c.cqes,
+            c.rings,
+            c.undrained,
+            c.torn_down,
+            s.exits,
+            s.waited.as_millis()
+        ),
+        Err(e) => {
+            failed += 1;
+            println!("# ring_stress: {e}\nnot ok 3 ring_stress");
+        }
+    }
     if unload {
         match rmmod() {
-            Ok(t) => println!("# rmmod returned after {} ms\nok 3 rmmod", t.as_millis()),
+            Ok(t) => println!("# rmmod returned after {} ms\nok 4 rmmod", t.as_millis()),
             Err(e) => {
                 failed += 1;
-                println!("# rmmod: {e}\nnot ok 3 rmmod");
+                println!("# rmmod: {e}\nnot ok 4 rmmod");
             }
         }
     }

@@ -32,6 +32,7 @@ int io_uring_rs_dev_register(void);
 void io_uring_rs_dev_unregister(void);
 void *io_uring_rs_mmap_region(struct file *file, unsigned long offset);
 int io_uring_rs_task_sigpending(void);
+int io_uring_rs_current_tgid(void);
 struct task_struct *io_uring_rs_kthread_start(int (*fn)(void *), void *data,
 					      int pid);
 void io_uring_rs_kthread_stop(struct task_struct *t);
@@ -70,6 +71,16 @@ void io_uring_rs_pollq_free(struct wait_queue_head *q);
 void io_uring_rs_pollq_wait(struct file *file, struct wait_queue_head *q,
 			    struct poll_table_struct *pt);
 void io_uring_rs_pollq_wake(struct wait_queue_head *q);
+
+/*
+ * The task a request belongs to (glue/chardev.rs): the caller's thread
+ * group. Read here: Task::current().group_leader().pid() gave 0 for
+ * every task in this module (found by the exec ABI case).
+ */
+int io_uring_rs_current_tgid(void)
+{
+	return current->tgid;
+}
 
 /* A signal to deliver, not only TIF_NOTIFY_SIGNAL (see glue/context.rs). */
 int io_uring_rs_task_sigpending(void)

@@ -53,6 +53,10 @@ lint clippy-module make -s clippy
 lint clippy-host bash -c 'cd rust && cargo clippy -q --all-targets -- -D warnings'
 lint clippy-host-loom bash -c 'cd rust && RUSTFLAGS="--cfg loom" cargo clippy -q --all-targets --target-dir target/loom -- -D warnings'
 lint htmldocs make -s htmldocs
+# The whole-suite table is what its two sources make (and every
+# disagreement has a reason).
+lint suite-table bash -c 'scripts/liburing-suite-table.sh &&
+	git diff --exit-code -- Documentation/liburing-suite.inc'
 add lint $lp $lf 0
 
 # --- pipeline: unit tests of the checker --------------------------------

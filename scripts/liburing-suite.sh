@@ -79,6 +79,9 @@ if [ "${UPDATE:-0}" = 1 ]; then
 		tr -s ' ' <"$table" | cut -d' ' -f1-4 | column -t
 	} >"$expected"
 	echo "liburing-suite: wrote $expected"
+	# The table of Documentation/testing.rst, with the reasons.
+	"$root/scripts/liburing-suite-table.sh" ||
+		{ echo "liburing-suite: give every disagreement a reason in selftests/liburing/suite-reasons.txt"; exit 1; }
 	exit 0
 fi
 

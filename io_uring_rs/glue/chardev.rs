@@ -49,14 +49,15 @@ impl Drop for Device {
     }
 }
 
-/// The calling task's thread-group id.
+/// The calling task's thread-group id (`current->tgid`, read in C: see
+/// `io_uring_rs_current_tgid()`).
 fn current_task() -> u32 {
-    // SAFETY: `current!()` is valid in a system call's task context, where
-    // `open`, `ioctl` and `flush` run.
-    let pid = unsafe { &kernel::task::Task::current() }
-        .group_leader()
-        .pid();
-    pid as u32
+    // SAFETY: Reads the current task's tgid; valid in any task context.
+    unsafe { io_uring_rs_current_tgid() as u32 }
+}
+
+extern "C" {
+    fn io_uring_rs_current_tgid() -> core::ffi::c_int;
 }
 
 /// The ring of `file`: `private_data`, null until the file is set up (or

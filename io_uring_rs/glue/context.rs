@@ -37,6 +37,21 @@ impl TaskCtx {
     }
 }
 
+impl TaskCtx {
+    /// Lets others run (`cond_resched()`): a loop over entries user space
+    /// chose (a submission of up to 32768) must not hold the CPU. A shared
+    /// `TaskCtx` is the evidence that the caller may sleep (no spinlock
+    /// guard borrows it).
+    /// The host's threads are preempted by the host: nothing to do there.
+    pub(crate) fn cond_resched(&self) {
+        #[cfg(MODULE)]
+        // SAFETY: The caller may sleep (`TaskCtx`).
+        unsafe {
+            io_uring_rs_cond_resched()
+        };
+    }
+}
+
 /// The right to consume a ring's SQ (take its SQ lock) once: made only at a
 /// system call's entry point, consumed by `Ring::lock_sq`. The SQ lock's
 /// guard lends its task context to the submission it serialises; without a
@@ -97,6 +112,7 @@ impl AnyCtx for AtomicCtx {}
 #[cfg(MODULE)]
 extern "C" {
     fn io_uring_rs_task_sigpending() -> core::ffi::c_int;
+    fn io_uring_rs_cond_resched();
 }
 
 /// Whether the current task has a signal to deliver (`task_sigpending()`),

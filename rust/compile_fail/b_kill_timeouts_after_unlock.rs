@@ -8,7 +8,7 @@
 // expect-error: error[E0382]: borrow of moved value: `g`
 
 use crate::glue::context::TaskCtx;
-use crate::uring::lifecycle::channel::io_poll_remove_all;
+use crate::uring::lifecycle::poll::io_poll_remove_all;
 use crate::uring::lifecycle::timeout::io_kill_timeouts;
 use crate::uring::model::ring::Ring;
 

@@ -171,6 +171,8 @@ pub(crate) fn setup(cx: &TaskCtx, arg: usize) -> Result<Arc<IoRingCtx>> {
     p.features = IORING_FEAT_SINGLE_MMAP
         | IORING_FEAT_NODROP
         | IORING_FEAT_SUBMIT_STABLE
+        | IORING_FEAT_RW_CUR_POS
+        | IORING_FEAT_FAST_POLL
         | IORING_FEAT_POLL_32BITS
         | IORING_FEAT_SQPOLL_NONFIXED
         | IORING_FEAT_EXT_ARG

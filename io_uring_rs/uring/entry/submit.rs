@@ -180,6 +180,7 @@ pub(crate) fn io_submit_sqes(
             if stop {
                 break;
             }
+            cx.cond_resched();
         }
         Ok(i)
     })

@@ -3,7 +3,7 @@
 //! `ring_stress`: the io_uring ABI of `/dev/io_uring_rs` under load, with
 //! real files and a CQ ring of 4 entries.
 //!
-//! Threads of several processes each set up rings (SQ 8, CQ 4 with
+//! Threads each set up rings (SQ and CQ of 4 entries, the CQ ring with
 //! `IORING_SETUP_CQSIZE`) and submit, through the mapped SQ ring, random
 //! chains of NOP floods (far more completions than the CQ ring holds),
 //! reads of pipes that are written later from user space, `WRITE` and
@@ -114,8 +114,8 @@ impl Round {
         match rng.below(9) {
             0 => {
                 // A flood of NOPs: four times the CQ ring.
-                for _ in 0..2 {
-                    let sqes: Vec<_> = (0..8).map(|_| self.sqe(OP_NOP, -1, 0)).collect();
+                for _ in 0..4 {
+                    let sqes: Vec<_> = (0..4).map(|_| self.sqe(OP_NOP, -1, 0)).collect();
                     self.submit(&sqes)?;
                 }
             }
@@ -250,7 +250,7 @@ fn round(rng: &mut Rng, steps: usize, close_armed: bool) -> Result<Counts, Strin
         cq_entries: 4,
         ..IoUringParams::default()
     };
-    let r = RawRing::new(Sys::Module, 8, p).map_err(|e| format!("setup {e}"))?;
+    let r = RawRing::new(Sys::Module, 4, p).map_err(|e| format!("setup {e}"))?;
     let path = std::ffi::CString::new("/tmp").unwrap();
     // SAFETY: `path` is a NUL-terminated string.
     let fd = unsafe { libc::open(path.as_ptr(), libc::O_TMPFILE | libc::O_RDWR, 0o600) };

@@ -167,17 +167,26 @@ impl File {
         unsafe { io_uring_rs_file_poll_ready(self.raw.as_ptr(), events) }
     }
 
-    /// One read or write `io`, in the address space `mm`; `nowait` makes
-    /// it `IOCB_NOWAIT` (`-EAGAIN` where it would block). A blocking
-    /// attempt may sleep for as long as the file makes it: it belongs in
-    /// io-wq.
-    pub(crate) fn rw(
+    /// One read or write `io` that may not block (`IOCB_NOWAIT`: `-EAGAIN`
+    /// where it would), in the address space `mm`.
+    pub(crate) fn rw_nowait(&self, _cx: &TaskCtx, mm: &UserMm, io: RwIo<'_>) -> Result<usize> {
+        self.rw(mm, io, true)
+    }
+
+    /// One read or write `io` that may sleep for as long as the file makes
+    /// it. It takes the context exclusively: a ring lock's guard borrows
+    /// it, so no lock can be held across the wait (an io-wq worker's
+    /// attempt, never an inline one under `uring_lock`).
+    pub(crate) fn rw_blocking(
         &self,
-        _cx: &TaskCtx,
+        _cx: &mut TaskCtx,
         mm: &UserMm,
         io: RwIo<'_>,
-        nowait: bool,
     ) -> Result<usize> {
+        self.rw(mm, io, false)
+    }
+
+    fn rw(&self, mm: &UserMm, io: RwIo<'_>, nowait: bool) -> Result<usize> {
         // What `import_iovec()` guarantees the VFS, whoever made `io.iov`.
         let total = io.iov.iter().fold(0u64, |t, v| t.saturating_add(v.len));
         if total > MAX_RW_COUNT {
@@ -265,7 +274,7 @@ impl UserMm {
     /// Makes this the current address space until the guard drops: it is
     /// already (the submitter), or a kernel worker borrows it. `-EFAULT` if
     /// the address space is gone, or the current task has another.
-    fn enter(&self) -> Result<InMm<'_>> {
+    pub(crate) fn enter(&self) -> Result<InMm<'_>> {
         // SAFETY: `mm` is grabbed (type invariants).
         let entered = unsafe { io_uring_rs_mm_enter(self.mm.as_ptr()) };
         if entered < 0 {
@@ -287,7 +296,7 @@ impl Drop for UserMm {
 }
 
 /// [`UserMm::enter`]'s guard. Not `Send`: it is undone on the same task.
-struct InMm<'a> {
+pub(crate) struct InMm<'a> {
     mm: &'a UserMm,
     entered: c_int,
     _not_send: core::marker::PhantomData<*mut ()>,

@@ -12,7 +12,7 @@
 //! `io_uring_rs_dev.c`.
 
 use crate::glue::context::{SqCtx, TaskCtx};
-use crate::glue::file::FileTable;
+use crate::glue::file::{FileTable, UserMm};
 use core::ffi::{c_int, c_void};
 use core::ptr::NonNull;
 use kernel::prelude::*;
@@ -27,31 +27,27 @@ extern "C" {
     fn io_uring_rs_kthread_stop(t: *mut c_void);
     fn io_uring_rs_kthread_should_stop() -> bool;
     fn io_uring_rs_cond_resched();
-    fn io_uring_rs_mm_grab() -> *mut c_void;
-    fn io_uring_rs_mm_drop(mm: *mut c_void);
-    fn io_uring_rs_mm_use(mm: *mut c_void) -> bool;
-    fn io_uring_rs_mm_unuse(mm: *mut c_void);
 }
 
-/// What the thread runs with: its data, its body, and the creator's
-/// address space.
+/// What the thread works in: its creator's address space (`None` for a
+/// kernel-thread creator) and file table, dropped with the handle.
+struct Creator {
+    mm: Option<UserMm>,
+    files: FileTable,
+}
+
+/// What the thread runs with: its data, its body, and its creator's.
 struct Start<T> {
     data: Arc<T>,
     body: fn(&T, &mut ThreadCtx),
-    /// `mmgrab()`ed by [`KThread::spawn`], dropped by the handle.
-    mm: *mut c_void,
-    /// The creator's file table.
-    files: FileTable,
+    creator: Creator,
 }
 
 /// The thread's execution context: process context, no lock held.
 pub(crate) struct ThreadCtx {
     cx: TaskCtx,
-    /// The creator's `mm_struct` (grabbed), or null.
-    mm: *mut c_void,
-    /// The creator's file table, in the thread's `Start`, which outlives
-    /// this context.
-    files: NonNull<FileTable>,
+    /// In the thread's `Start`, which outlives this context.
+    creator: NonNull<Creator>,
 }
 
 impl ThreadCtx {
@@ -75,21 +71,15 @@ impl ThreadCtx {
         &mut self,
         f: impl FnOnce(&mut TaskCtx, SqCtx, &FileTable) -> R,
     ) -> Option<R> {
-        // SAFETY: `mm` was grabbed for this thread and is dropped after it
-        // stopped.
-        if self.mm.is_null() || !unsafe { io_uring_rs_mm_use(self.mm) } {
-            return None;
-        }
+        // SAFETY: `creator` points into the thread's `Start`, which lives
+        // until the thread stopped.
+        let creator = unsafe { self.creator.as_ref() };
+        // Borrowed (`kthread_use_mm()`) until the guard drops.
+        let _in_mm = creator.mm.as_ref()?.enter().ok()?;
         // SAFETY: The thread's loop is its entry point; it holds no SQ lock
         // while it has `&mut self`, and the `SqCtx` is used up in this pass.
         let sq = unsafe { SqCtx::enter() };
-        // SAFETY: `files` points into the thread's `Start`, which lives
-        // until the thread stopped.
-        let files = unsafe { self.files.as_ref() };
-        let r = f(&mut self.cx, sq, files);
-        // SAFETY: Paired with the `io_uring_rs_mm_use` above, same thread.
-        unsafe { io_uring_rs_mm_unuse(self.mm) };
-        Some(r)
+        Some(f(&mut self.cx, sq, &creator.files))
     }
 
     /// The task context, to sleep between passes.
@@ -112,8 +102,7 @@ unsafe extern "C" fn trampoline<T: Send + Sync + 'static>(data: *mut c_void) -> 
         // SAFETY: A kernel thread's function runs in process context with
         // no lock held.
         cx: unsafe { TaskCtx::enter() },
-        mm: start.mm,
-        files: NonNull::from(&start.files),
+        creator: NonNull::from(&start.creator),
     };
     (start.body)(&start.data, &mut tcx);
     0
@@ -140,11 +129,7 @@ unsafe impl Sync for KThread {}
 /// never started, freed once.
 unsafe fn free_start<T>(p: NonNull<c_void>) {
     // SAFETY: `p` came from `KBox::into_raw` of a `Start<T>` in `spawn`.
-    let start = unsafe { KBox::from_raw(p.as_ptr() as *mut Start<T>) };
-    if !start.mm.is_null() {
-        // SAFETY: Grabbed in `spawn`, dropped once, here.
-        unsafe { io_uring_rs_mm_drop(start.mm) };
-    }
+    drop(unsafe { KBox::from_raw(p.as_ptr() as *mut Start<T>) });
 }
 
 impl KThread {
@@ -156,29 +141,18 @@ impl KThread {
         pid: i32,
         body: fn(&T, &mut ThreadCtx),
     ) -> Result<Self> {
-        // SAFETY: The current task's mm, grabbed (or NULL for a kernel
-        // thread).
-        let mm = unsafe { io_uring_rs_mm_grab() };
-        let files = FileTable::current(cx);
+        let creator = Creator {
+            mm: UserMm::current(cx).ok(),
+            files: FileTable::current(cx),
+        };
         let start = KBox::new(
             Start {
                 data,
                 body,
-                mm,
-                files,
+                creator,
             },
             GFP_KERNEL_ACCOUNT,
-        );
-        let start = match start {
-            Ok(s) => s,
-            Err(e) => {
-                if !mm.is_null() {
-                    // SAFETY: Grabbed above, not used by anyone.
-                    unsafe { io_uring_rs_mm_drop(mm) };
-                }
-                return Err(e.into());
-            }
-        };
+        )?;
         // SAFETY: `KBox::into_raw` never returns null.
         let start = unsafe { NonNull::new_unchecked(KBox::into_raw(start) as *mut c_void) };
         // SAFETY: `trampoline::<T>` reads a `Start<T>`, which lives until

@@ -12,7 +12,7 @@ use super::{cancel, channel, poll, rw, timeout};
 use crate::uring::model::error::ecanceled;
 use crate::uring::model::req::{Req, ReqRef, ReqSlot, REQ_F_FAIL, REQ_F_INFLIGHT, REQ_F_IO_DRAIN};
 use crate::uring::model::ring::UringGuard;
-use crate::uring::model::sqe::{FileRw, Op};
+use crate::uring::model::sqe::Op;
 use kernel::prelude::*;
 
 /// What issuing a request did.
@@ -172,10 +172,9 @@ pub(crate) fn io_assign_file(req: &Req) {
         Some(Op::Read { chan, .. } | Op::Write { chan, .. } | Op::PollAdd { chan, .. }) => {
             chan.tracks_inflight()
         }
-        Some(Op::Rw(FileRw { file, .. }) | Op::PollFile { file, .. }) => {
-            file.get().is_ok_and(|f| f.mode().ring())
-        }
-        _ => false,
+        op => op
+            .and_then(Op::file)
+            .is_some_and(|file| file.get().is_ok_and(|f| f.mode().ring())),
     };
     if inflight {
         req.set_flags(REQ_F_INFLIGHT);

@@ -35,12 +35,12 @@ pub(crate) fn io_arm_file_poll<'id>(
         Ok(slot) => slot,
         Err(e) => return Issued::err(req, e),
     };
-    let armed = match req.op() {
-        Some(Op::Rw(rw)) => rw.file.get(),
-        Some(Op::PollFile { file, .. }) => file.get(),
-        _ => Err(EINVAL),
-    }
-    .and_then(|file| PollArm::arm(g.task(), file, events, req.arc().clone()));
+    let armed = req
+        .op()
+        .and_then(Op::file)
+        .ok_or(EINVAL)
+        .and_then(|file| file.get())
+        .and_then(|file| PollArm::arm(g.task(), file, events, req.arc().clone()));
     let (arm, mask) = match armed {
         Ok(armed) => armed,
         Err(e) => return Issued::err(req, e),

@@ -19,6 +19,7 @@ use super::iowq::io_queue_iowq;
 use super::issue::Issued;
 use super::poll::io_arm_file_poll;
 use crate::glue::context::TaskCtx;
+use crate::glue::file::{File, FileMode};
 use crate::uring::model::error::eopnotsupp;
 use crate::uring::model::req::ReqRef;
 use crate::uring::model::ring::{Ring, UringGuard};
@@ -47,16 +48,10 @@ fn rw_events(write: bool) -> u32 {
         }
 }
 
-/// One attempt, without blocking if `nowait` (`io_read()`/`io_write()`):
-/// checks the file's mode (`io_rw_init_file()`), then reads or writes
-/// with `IOCB_NOWAIT` where the file honours it
-/// (`io_file_supports_nowait()`; a buffered write to a regular file only
-/// with `FOP_BUFFER_WASYNC`).
-fn rw_attempt(rw: &FileRw, cx: &TaskCtx, iopoll: bool, nowait: bool) -> Attempt {
-    let file = match rw.file.get() {
-        Ok(file) => file,
-        Err(e) => return Attempt::Done(Err(e)),
-    };
+/// The request's file, if it may do this read or write: the mode checks
+/// of `io_rw_init_file()`.
+fn rw_file(rw: &FileRw, iopoll: bool) -> Result<(&File, FileMode)> {
+    let file = rw.file.get()?;
     let mode = file.mode();
     let allowed = if rw.write {
         mode.writable()
@@ -64,27 +59,32 @@ fn rw_attempt(rw: &FileRw, cx: &TaskCtx, iopoll: bool, nowait: bool) -> Attempt 
         mode.readable()
     };
     if !allowed {
-        return Attempt::Done(Err(EBADF));
+        return Err(EBADF);
     }
     // No file here does `O_DIRECT` with `->iopoll()`.
     if iopoll {
-        return Attempt::Done(Err(eopnotsupp()));
+        return Err(eopnotsupp());
     }
+    Ok((file, mode))
+}
+
+/// The attempt that may not block (`IO_URING_F_NONBLOCK`): with
+/// `IOCB_NOWAIT` where the file honours it (`io_file_supports_nowait()`;
+/// a buffered write to a regular file only with `FOP_BUFFER_WASYNC`).
+fn rw_nowait(rw: &FileRw, file: &File, mode: FileMode, cx: &TaskCtx) -> Attempt {
     let blocked = if mode.pollable() {
         Attempt::Poll
     } else {
         Attempt::Punt
     };
-    if nowait {
-        let events = rw_events(rw.write);
-        let supported = mode.nowait() || (mode.pollable() && file.poll_ready(events) != 0);
-        if !supported || (rw.write && mode.regular() && !mode.buffered_write_nowait()) {
-            return blocked;
-        }
+    let events = rw_events(rw.write);
+    let supported = mode.nowait() || (mode.pollable() && file.poll_ready(events) != 0);
+    if !supported || (rw.write && mode.regular() && !mode.buffered_write_nowait()) {
+        return blocked;
     }
-    match file.rw(cx, &rw.mm, rw.io(), nowait) {
+    match file.rw_nowait(cx, &rw.mm, rw.io()) {
         // `REQ_F_NOWAIT`: the caller asked not to wait.
-        Err(e) if e == EAGAIN && nowait && rw.rw_flags & RWF_NOWAIT == 0 => blocked,
+        Err(e) if e == EAGAIN && rw.rw_flags & RWF_NOWAIT == 0 => blocked,
         r => Attempt::Done(r),
     }
 }
@@ -105,7 +105,13 @@ fn rw_done<'id>(req: ReqRef<'id>, r: Result<usize>, total: usize) -> Issued<'id>
 pub(crate) fn io_rw<'id>(req: ReqRef<'id>, g: &mut UringGuard<'_, 'id>) -> Issued<'id> {
     let iopoll = g.ring().params().iopoll;
     let (attempt, total, write) = match req.op() {
-        Some(Op::Rw(rw)) => (rw_attempt(rw, g.task(), iopoll, true), rw.total, rw.write),
+        Some(Op::Rw(rw)) => {
+            let attempt = match rw_file(rw, iopoll) {
+                Ok((file, mode)) => rw_nowait(rw, file, mode, g.task()),
+                Err(e) => Attempt::Done(Err(e)),
+            };
+            (attempt, rw.total, rw.write)
+        }
         _ => return Issued::err(req, EINVAL),
     };
     match attempt {
@@ -119,7 +125,8 @@ pub(crate) fn io_rw<'id>(req: ReqRef<'id>, g: &mut UringGuard<'_, 'id>) -> Issue
 }
 
 /// A read or write in io-wq: a pollable file is tried without blocking
-/// and polled; any other file is read or written blocking.
+/// and polled; any other file is read or written blocking, which needs
+/// the worker's context exclusively: no lock guard may be holding it.
 pub(crate) fn io_rw_iowq<'id>(
     req: ReqRef<'id>,
     ring: Ring<'_, 'id>,
@@ -128,9 +135,10 @@ pub(crate) fn io_rw_iowq<'id>(
     let iopoll = ring.params().iopoll;
     let (attempt, total, write) = match req.op() {
         Some(Op::Rw(rw)) => {
-            let attempt = match rw_attempt(rw, cx, iopoll, true) {
-                Attempt::Punt => rw_attempt(rw, cx, iopoll, false),
-                attempt => attempt,
+            let attempt = match rw_file(rw, iopoll) {
+                Ok((file, mode)) if mode.pollable() => rw_nowait(rw, file, mode, cx),
+                Ok((file, _)) => Attempt::Done(file.rw_blocking(cx, &rw.mm, rw.io())),
+                Err(e) => Attempt::Done(Err(e)),
             };
             (attempt, rw.total, rw.write)
         }
@@ -139,7 +147,7 @@ pub(crate) fn io_rw_iowq<'id>(
     match attempt {
         Attempt::Done(r) => rw_done(req, r, total),
         Attempt::Poll => io_arm_file_poll(req, rw_events(write), &mut ring.lock_uring(cx)),
-        // A blocking attempt does not punt.
+        // Only a file that cannot be polled punts, and io-wq blocks on it.
         Attempt::Punt => Issued::err(req, EAGAIN),
     }
 }

@@ -167,6 +167,16 @@ pub(crate) enum Op {
     PollRemove { target: u64 },
 }
 
+impl Op {
+    /// The file of a file opcode.
+    pub(crate) fn file(&self) -> Option<&FileSlot> {
+        match self {
+            Op::Rw(FileRw { file, .. }) | Op::PollFile { file, .. } => Some(file),
+            _ => None,
+        }
+    }
+}
+
 /// A read or write on a file, as prepared (`struct io_rw` with its
 /// imported iovecs).
 pub(crate) struct FileRw {

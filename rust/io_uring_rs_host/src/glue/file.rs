@@ -242,15 +242,23 @@ impl File {
         self.0.pipe.lock().unwrap().ready(self.0.write) & events
     }
 
-    /// A pipe read or write; without `nowait` an empty pipe's read would
-    /// block, which no host test asks for (`-EAGAIN`).
-    pub(crate) fn rw(
+    pub(crate) fn rw_nowait(&self, _cx: &TaskCtx, _mm: &UserMm, io: RwIo<'_>) -> Result<usize> {
+        self.rw(io)
+    }
+
+    /// As the module's; a blocking read of an empty pipe, which no host
+    /// test asks for, is `-EAGAIN` too.
+    pub(crate) fn rw_blocking(
         &self,
-        _cx: &TaskCtx,
+        _cx: &mut TaskCtx,
         _mm: &UserMm,
         io: RwIo<'_>,
-        _nowait: bool,
     ) -> Result<usize> {
+        self.rw(io)
+    }
+
+    /// A pipe read or write.
+    fn rw(&self, io: RwIo<'_>) -> Result<usize> {
         if io.rw_flags != 0 {
             return Err(EINVAL);
         }

@@ -42,10 +42,9 @@ lu_rmmod() {
 	rmmod io_uring_rs
 }
 
-# lu_kill_leftovers: kills what is left of the test programs: timeout(1)
-# kills the program it ran, not children the program forked (io-cancel,
-# poll-link), which may still hold a ring open, blocked on a completion
-# that an operation io_uring_rs lacks would have posted.
+# lu_kill_leftovers: kills whatever test program is still alive, wherever
+# it came from (lu_run kills its own program's process group; this is the
+# unload's safety net: one ring left open keeps the module in use).
 lu_kill_leftovers() {
 	for lu_p in /proc/[0-9]*; do
 		case $(tr '\0' ' ' 2>/dev/null <"$lu_p/cmdline") in
@@ -54,10 +53,11 @@ lu_kill_leftovers() {
 	done
 }
 
-# lu_run PROG BACKEND: BACKEND is io_uring (no preload) or io_uring_rs
-# (LD_PRELOAD of the preload). Sets lu_rc (the exit code), lu_secs and
-# lu_result: pass (0), skip (77), timeout (killed after LU_TIMEOUT seconds)
-# or fail (anything else). The output is left in $LU_WORK/PROG.BACKEND.log.
+# lu_run PROG BACKEND [BOUND]: BACKEND is io_uring (no preload) or
+# io_uring_rs (LD_PRELOAD of the preload); BOUND is the time bound in
+# seconds, LU_TIMEOUT unless given. Sets lu_rc (the exit code), lu_secs and
+# lu_result: pass (0), skip (77), timeout (killed after BOUND seconds) or
+# fail (anything else). The output is left in $LU_WORK/PROG.BACKEND.log.
 lu_run() {
 	lu_wd=$LU_WORK/$1.$2
 	lu_preload=
@@ -65,13 +65,17 @@ lu_run() {
 	rm -rf "$lu_wd"
 	mkdir -p "$lu_wd"
 	lu_start=$(date +%s)
-	# timeout sends TERM after LU_TIMEOUT seconds, KILL 5 s later.
-	(cd "$lu_wd" && LD_PRELOAD=$lu_preload exec timeout -k 5 "$LU_TIMEOUT" \
-		"$LU_DIR/$1.t") </dev/null >"$lu_wd.log" 2>&1
+	# timeout sends TERM after the bound, KILL 5 s later. The program
+	# and the children it forks form a process group of their own
+	# (setsid: the subshell is no group leader, so it is the group).
+	(cd "$lu_wd" && LD_PRELOAD=$lu_preload exec setsid timeout -k 5 \
+		"${3:-$LU_TIMEOUT}" "$LU_DIR/$1.t") </dev/null >"$lu_wd.log" 2>&1 &
+	lu_pid=$!
+	wait $lu_pid
 	lu_rc=$?
 	lu_secs=$(($(date +%s) - lu_start))
 	# Children the program left behind must not meet the next program.
-	lu_kill_leftovers
+	kill -9 -$lu_pid 2>/dev/null
 	rm -rf "$lu_wd"
 	case $lu_rc in
 	0) lu_result=pass ;;
@@ -80,7 +84,7 @@ lu_run() {
 		lu_result=fail
 		# timeout's own status differs between implementations (124,
 		# or the killed program's 143 or 137): trust the clock.
-		[ "$lu_secs" -ge "$LU_TIMEOUT" ] && lu_result=timeout
+		[ "$lu_secs" -ge "${3:-$LU_TIMEOUT}" ] && lu_result=timeout
 		;;
 	esac
 }

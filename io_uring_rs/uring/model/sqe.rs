@@ -67,7 +67,10 @@ pub(crate) const IORING_TIMEOUT_ETIME_SUCCESS: u32 = 1 << 5;
 /// `IORING_ASYNC_CANCEL_ALL`.
 pub(crate) const IORING_ASYNC_CANCEL_ALL: u32 = 1 << 0;
 /// `IORING_ASYNC_CANCEL_ANY`.
-pub(crate) const IORING_ASYNC_CANCEL_ANY: u32 = 1 << 3;
+pub(crate) const IORING_ASYNC_CANCEL_ANY: u32 = 1 << 2;
+/// `IORING_ASYNC_CANCEL_USERDATA`: match on `user_data`, which is what a
+/// cancel without `ANY` does anyway (`io_cancel_req_match()`).
+pub(crate) const IORING_ASYNC_CANCEL_USERDATA: u32 = 1 << 4;
 /// `POLLIN`.
 pub(crate) const POLLIN: u32 = 0x1;
 /// `EPOLLOUT`.
@@ -343,7 +346,10 @@ pub(crate) fn prep(
         }
         OP_ASYNC_CANCEL => {
             // `io_async_cancel_prep()`.
-            let known = IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_ANY;
+            // The FD, FD_FIXED and OP keys are not implemented: -EINVAL
+            // (Documentation/abi.rst).
+            let known =
+                IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_USERDATA;
             if sqe.op_flags & !known != 0 || sqe.off != 0 || sqe.splice_fd_in != 0 {
                 return Err(EINVAL);
             }

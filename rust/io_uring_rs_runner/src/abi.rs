@@ -35,7 +35,7 @@ fn ret(r: libc::c_long) -> i64 {
 }
 
 impl Sys {
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Sys::Uring => "io_uring",
             Sys::Module => "io_uring_rs",
@@ -186,6 +186,11 @@ impl Map {
         unsafe { std::sync::atomic::AtomicU32::from_ptr(self.ptr.add(off as usize).cast()) }
     }
 }
+
+// SAFETY: A `Map` owns its mapping, which any thread of the process may use
+// (and unmap, once, in `drop`); the kernel-shared words are only accessed
+// atomically, the SQE slots only before they are published.
+unsafe impl Send for Map {}
 
 impl Drop for Map {
     fn drop(&mut self) {

@@ -62,7 +62,7 @@ pub(crate) fn timeout_flags(e: &Entry) -> io::Result<u32> {
 pub(crate) fn cancel_flags(e: &Entry) -> io::Result<u32> {
     bits(
         &e.cancel_flags,
-        &[("all", 1 << 0), ("any", 1 << 3)],
+        &[("all", 1 << 0), ("any", 1 << 2), ("userdata", 1 << 4)],
         "cancel flag",
     )
 }

@@ -10,18 +10,19 @@
 //!   timeouts), then cancel-all: the time `close()` takes, and the time from
 //!   an `IORING_ASYNC_CANCEL_ANY` to the last completion reaped.
 
+use crate::abi::Sys;
 use crate::backend::Backend;
-use crate::module::ModuleBackend;
+use crate::ring::RingBackend;
 use crate::scenario::Entry;
-use crate::uring::UringBackend;
 use std::time::{Duration, Instant};
 
+/// The channel P2's reads block on.
+const CHAN: &str = "p2";
+
 fn open(i: usize) -> Result<Box<dyn Backend>, String> {
-    Ok(if i == 0 {
-        Box::new(UringBackend::open(&[], false).map_err(|e| e.to_string())?)
-    } else {
-        Box::new(ModuleBackend::open(&[]).map_err(|e| e.to_string())?)
-    })
+    let sys = [Sys::Uring, Sys::Module][i];
+    let b = RingBackend::open(sys, &[CHAN.to_string()], &[]).map_err(|e| e.to_string())?;
+    Ok(Box::new(b))
 }
 
 fn nop(ud: u64, link: bool) -> Entry {
@@ -82,7 +83,7 @@ fn p2(i: usize, n: usize) -> Result<(f64, f64), String> {
                 op: "read".into(),
                 user_data: 2 * c as u64,
                 flags: vec!["link".into()],
-                chan: Some("p".into()),
+                chan: Some(CHAN.into()),
                 len: Some(1),
                 ..Default::default()
             });

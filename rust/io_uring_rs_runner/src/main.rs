@@ -21,15 +21,17 @@ mod abi;
 mod backend;
 mod bench;
 mod module;
+mod ring;
 mod ring_stress;
 mod scenario;
 mod stress;
 mod task;
 #[path = "../../../io_uring_rs/uapi.rs"]
 mod uapi;
-mod uring;
 
+use abi::Sys;
 use backend::Backend;
+use ring::RingBackend;
 use scenario::{parse_res, res_name, Scenario};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -42,17 +44,14 @@ type Cqes = Vec<(u64, i32)>;
 const WAIT_LIMIT: Duration = Duration::from_secs(5);
 
 fn backends(sc: &Scenario) -> Result<Vec<Box<dyn Backend>>, String> {
-    // Only exec cancels with cancel_all in real io_uring: the task must be
-    // a process of its own to exec.
-    let exec = sc
-        .steps
-        .iter()
-        .any(|s| s.cancel_task.as_deref() == Some("all"));
-    let u = uring::UringBackend::open(&sc.inflight_channels, exec)
-        .map_err(|e| format!("io_uring: {e}"))?;
-    let m = module::ModuleBackend::open(&sc.inflight_channels)
-        .map_err(|e| format!("io_uring_rs: {e}"))?;
-    Ok(vec![Box::new(u), Box::new(m)])
+    let chans = sc.channels();
+    let mut out: Vec<Box<dyn Backend>> = Vec::new();
+    for sys in [Sys::Uring, Sys::Module] {
+        let b = RingBackend::open(sys, &chans, &sc.inflight_channels)
+            .map_err(|e| format!("{}: {e}", sys.name()))?;
+        out.push(Box::new(b));
+    }
+    Ok(out)
 }
 
 /// Reaps until `total` completions were seen or the limit passed.

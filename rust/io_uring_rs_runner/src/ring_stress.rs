@@ -223,7 +223,8 @@ impl Round {
                 write_all(wr, 64);
             }
             let mut x = self.sqe(OP_ASYNC_CANCEL, -1, 0);
-            x.op_flags = (1 << 3) | (1 << 0);
+            // IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL
+            x.op_flags = (1 << 2) | (1 << 0);
             self.submit(&[x])?;
             self.reap(1, 50)?;
             // Empty the pipes again: what a read left must not feed the

@@ -113,7 +113,7 @@ pub(crate) struct Entry {
     /// Cancel, remove, update: the target's `user_data`.
     #[serde(default)]
     pub(crate) target: Option<u64>,
-    /// Cancel: `all`, `any`.
+    /// Cancel: `all`, `any`, `userdata`.
     #[serde(default)]
     pub(crate) cancel_flags: Vec<String>,
     /// `raw`: the opcode.
@@ -214,6 +214,20 @@ impl Scenario {
             }
         }
         Ok(s)
+    }
+
+    /// Every channel the scenario names, in order of first use.
+    pub(crate) fn channels(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for step in &self.steps {
+            let named = step.submit.iter().filter_map(|e| e.chan.as_ref());
+            for c in named.chain(step.write.as_ref().map(|w| &w.chan)) {
+                if !out.contains(c) {
+                    out.push(c.clone());
+                }
+            }
+        }
+        out
     }
 
     /// How many completions the scenario expects.

@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! "The task": a thread that runs what a backend asks of it, so that the
-//! rings see one submitting task that can exit.
+//! "The task": a process that runs what a backend asks of it, so that the
+//! rings see one submitting task that can exit and exec.
 //!
-//! A task that must exec (`cancel_task = "all"`) is a process of its own
-//! instead: exec replaces a whole thread group, and only exec cancels with
-//! `cancel_all` in real io_uring. The thread clones a child with
-//! `CLONE_VM | CLONE_VFORK | CLONE_FILES`: the child shares the runner's
-//! memory and file descriptors, and runs the jobs with the thread's stack
-//! of thread-locals while the thread waits in `clone()` (vfork's
-//! contract), until the child execs or exits.
+//! A dedicated thread clones a child with `CLONE_VM | CLONE_VFORK`: the
+//! child shares the runner's memory and runs the jobs with the thread's
+//! stack of thread-locals while the thread waits in `clone()` (vfork's
+//! contract), until the child execs or exits. Without `CLONE_FILES` the
+//! child has a copy of the runner's file table, taken at the clone: its
+//! exit closes those copies, and the close is what `/dev/io_uring_rs`'s
+//! `->flush()` sees of a task's exit (io_uring itself is told by
+//! `do_exit()`). Descriptors made after the clone are not the child's.
 
 use std::ffi::{c_void, CStr};
 use std::sync::mpsc::{channel, Receiver, Sender};
@@ -23,13 +24,11 @@ const CHILD_STACK: usize = 1 << 20;
 /// What a process task's child execs: the runner, told to exit at once.
 pub(crate) const EXEC_TARGET: &CStr = c"exec-target";
 
-/// A thread running jobs in order.
+/// A process running jobs in order.
 pub(crate) struct Task {
     tx: Option<Sender<Job>>,
-    /// The thread; it returns the child's wait status for a process task.
+    /// The thread; it returns the child's wait status.
     handle: Option<JoinHandle<i32>>,
-    /// Whether the jobs run in a child process that may exec.
-    process: bool,
 }
 
 /// The process task's child: runs the jobs until the channel closes.
@@ -45,25 +44,9 @@ extern "C" fn child_main(arg: *mut c_void) -> i32 {
 }
 
 impl Task {
-    /// Starts the thread.
+    /// Starts a task: a process sharing the runner's memory, with a copy
+    /// of its file table.
     pub(crate) fn start() -> Self {
-        let (tx, rx): (Sender<Job>, Receiver<Job>) = channel();
-        let handle = std::thread::spawn(move || {
-            while let Ok(job) = rx.recv() {
-                job();
-            }
-            0
-        });
-        Task {
-            tx: Some(tx),
-            handle: Some(handle),
-            process: false,
-        }
-    }
-
-    /// Starts a task that is a process sharing the runner's memory and
-    /// files, so that it can [`exec`](Task::exec).
-    pub(crate) fn start_process() -> Self {
         let (tx, rx): (Sender<Job>, Receiver<Job>) = channel();
         let handle = std::thread::spawn(move || {
             let mut stack = vec![0u8; CHILD_STACK];
@@ -71,7 +54,7 @@ impl Task {
             // child no longer runs on it (`clone()` returns in this thread
             // only when the child exited or exec'd).
             let top = unsafe { stack.as_mut_ptr().add(CHILD_STACK) };
-            let flags = libc::CLONE_VM | libc::CLONE_VFORK | libc::CLONE_FILES | libc::SIGCHLD;
+            let flags = libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD;
             // SAFETY: `child_main` only uses `rx`, see there; this thread
             // is suspended while the child runs on its thread-locals.
             let pid = unsafe {
@@ -93,7 +76,6 @@ impl Task {
         Task {
             tx: Some(tx),
             handle: Some(handle),
-            process: true,
         }
     }
 
@@ -114,8 +96,8 @@ impl Task {
         rrx.recv().expect("task answered")
     }
 
-    /// Lets the thread exit and waits for it; the next `run` starts a new
-    /// one. Returns the child's wait status for a process task.
+    /// Lets the child exit and waits for it; the next `run` starts a new
+    /// one. Returns the child's wait status.
     pub(crate) fn exit(&mut self) -> i32 {
         self.tx = None;
         match self.handle.take() {
@@ -124,14 +106,10 @@ impl Task {
         }
     }
 
-    /// Makes a process task exec the runner with [`EXEC_TARGET`], which
+    /// Makes the task exec the runner with [`EXEC_TARGET`], which
     /// exits at once, and waits for it; `Ok` if it got there. Exec cancels
     /// everything the task has in flight (`io_uring_task_cancel()`).
     pub(crate) fn exec(&mut self) -> std::io::Result<()> {
-        if !self.process {
-            // A thread's exec would replace the whole runner.
-            return Err(std::io::Error::other("the task is not a process"));
-        }
         let tx = self
             .tx
             .take()

@@ -312,6 +312,31 @@ impl RawRing {
         self.fd.as_raw_fd()
     }
 
+    /// The ring's descriptor, for calls of any shape.
+    pub(crate) fn fd(&self) -> &OwnedFd {
+        &self.fd
+    }
+
+    /// Where the system calls go.
+    pub(crate) fn sys(&self) -> Sys {
+        self.sys
+    }
+
+    /// The SQ head the kernel published: entries consumed so far.
+    pub(crate) fn sq_head(&self) -> u32 {
+        self.word(self.p.sq_off.head)
+    }
+
+    /// SQ entries not yet consumed.
+    pub(crate) fn sq_pending(&self) -> u32 {
+        self.sqe_tail.wrapping_sub(self.sq_head())
+    }
+
+    /// The SQ ring's size.
+    pub(crate) fn sq_entries(&self) -> u32 {
+        self.p.sq_entries
+    }
+
     pub(crate) fn sq_flags(&self) -> u32 {
         self.rings.u32(self.p.sq_off.flags).load(Acquire)
     }

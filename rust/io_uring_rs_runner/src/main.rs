@@ -20,6 +20,7 @@
 mod abi;
 mod backend;
 mod bench;
+mod fuzz;
 mod module;
 mod ring;
 mod ring_stress;
@@ -418,7 +419,7 @@ fn cmd_stress_fuzz(args: &[String]) -> i32 {
     }
     println!("# fuzz: seed {seed:#x}, {iters} ioctls");
     let res = stress::stats_now().and_then(|before| {
-        let c = stress::cmd_fuzz(seed, iters)?;
+        let c = fuzz::cmd_fuzz(seed, iters)?;
         Ok((c, stress::settle(&before)?))
     });
     match res {

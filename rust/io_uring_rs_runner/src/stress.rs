@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Stress and fuzz of `/dev/io_uring_rs`, bounded in time and count, with
-//! the seed printed so that a failure can be replayed.
+//! Stress of `/dev/io_uring_rs` through the io_uring ABI, bounded in time,
+//! with the seed printed so that a failure can be replayed.
 //!
-//! Stress: several processes, each with rings shared by several threads,
+//! Several processes, each with rings shared by several threads (the SQ
+//! and CQ rings behind a lock, as liburing asks of threads sharing a ring),
 //! submit chains with linked and hard-linked requests, linked timeouts,
-//! io-wq reads, cancels by `user_data` and ALL, task cancels, channel writes
-//! and ring closes, all at once. Every thread also keeps io-wq reads of a
-//! channel nobody writes to blocked (chains of them, hard-linked, so that
-//! ring exit's signal makes the chain continue), together more than the
-//! io-wq workqueue's concurrency limit ([`IOWQ_MAX_ACTIVE`]), and half the
-//! rings are closed without draining, with chains mid-flight. Accounting is
+//! reads of pipes (some through io-wq), polls of a second ring's descriptor
+//! (`REQ_F_INFLIGHT`), cancels by `user_data` and ALL, pipe writes, tasks
+//! that submit and then exit or exec, and ring closes, all at once. Every
+//! thread also sends a flood of `IOSQE_ASYNC` reads of a regular file to
+//! io-wq (together more than the io-wq workqueue's concurrency limit,
+//! [`IOWQ_MAX_ACTIVE`]) and keeps hard-linked reads of a pipe nobody writes
+//! armed, and half the rings are closed without draining, with chains
+//! mid-flight. The CQ ring overflows and must lose nothing. Accounting is
 //! exact: every entry submitted gets exactly one completion, or is torn down
 //! when its ring closes; no completion is duplicated or unknown.
 //!
@@ -19,16 +22,17 @@
 //! `IO_URING_RS_IOC_STATS`, until every ring's exit has finished (every
 //! request freed), and fails if that takes longer than [`SETTLE_LIMIT`] or
 //! if any exit was slow enough to print the slow-exit warning.
-//!
-//! Fuzz: random ioctl numbers, random argument structures, random entries
-//! and bad pointers. Every call must return (a result or an errno) and
-//! every entry that was accepted must complete or be torn down.
 
-use crate::module::{ioctl, stats, stats_file, DEVICE};
+use crate::abi::{
+    pipe, write_fd, RawRing, Sys, IOSQE_ASYNC, IOSQE_IO_LINK, OP_ASYNC_CANCEL, OP_LINK_TIMEOUT,
+    OP_POLL_ADD, OP_READ,
+};
+use crate::module::{stats, stats_file};
+use crate::task::Task;
 use crate::uapi::*;
 use std::collections::HashMap;
-use std::fs::{File, OpenOptions};
-use std::sync::{Arc, Mutex};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// The io-wq workqueue's concurrency limit (`max_active` 0 is
@@ -41,10 +45,12 @@ const BLOCKED_TOTAL: usize = IOWQ_MAX_ACTIVE * 5 / 4;
 /// How long every ring's exit may take to finish after a run.
 pub(crate) const SETTLE_LIMIT: Duration = Duration::from_secs(60);
 
-/// `IOSQE_IO_LINK`, `IOSQE_IO_HARDLINK`, `IOSQE_ASYNC`.
-const LINK: u8 = 1 << 2;
+const LINK: u8 = IOSQE_IO_LINK;
+/// `IOSQE_IO_HARDLINK`.
 const HARDLINK: u8 = 1 << 3;
-const ASYNC: u8 = 1 << 4;
+const ASYNC: u8 = IOSQE_ASYNC;
+const OP_NOP: u8 = 0;
+const OP_TIMEOUT: u8 = 11;
 
 /// A small, seedable PRNG (xorshift64*): reproducible everywhere.
 pub(crate) struct Rng(u64);
@@ -90,212 +96,288 @@ impl std::ops::AddAssign for Counts {
     }
 }
 
-/// A ring shared by threads, with what it owes.
+/// A ring shared by threads, with its files and what it owes.
 struct Shared {
-    dev: File,
-    /// Three channels the threads write to, then one nobody writes to.
-    chans: Vec<u32>,
+    ring: Mutex<RawRing>,
+    /// Pipes `[read end, write end]`: the first [`LIVE_PIPES`] are written
+    /// by the threads (nonblocking), the last never is.
+    pipes: Vec<[OwnedFd; 2]>,
+    /// A regular file that floods of `IOSQE_ASYNC` reads go to io-wq for.
+    file: OwnedFd,
+    /// A second ring, when this ring has one, and its descriptor (-1 if
+    /// none): polling it makes a request `REQ_F_INFLIGHT`, which task exit
+    /// cancels.
+    _inflight: Option<Mutex<RawRing>>,
+    inflight_fd: i32,
     /// `user_data` -> completions seen (must end at 1, or 0 if torn down).
     owed: Mutex<HashMap<u64, u32>>,
 }
 
-fn open_ring(rng: &mut Rng) -> Result<Arc<Shared>, String> {
-    let dev = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(DEVICE)
-        .map_err(|e| format!("open: {e}"))?;
-    let mut chans = Vec::new();
-    for i in 0..4 {
-        let mut c = IoUringRsChannel {
-            flags: if i == 0 && rng.below(2) == 0 {
-                IO_URING_RS_CHANNEL_INFLIGHT
-            } else {
-                0
-            },
-            fd: 0,
-        };
-        ioctl(&dev, IO_URING_RS_IOC_CHANNEL, &mut c).map_err(|e| format!("channel: {e}"))?;
-        chans.push(c.fd);
+/// Pipes the threads write to; one more is never written.
+const LIVE_PIPES: usize = 3;
+
+/// SQ entries of a stress ring (its CQ ring has twice as many; it
+/// overflows under load, and must lose nothing).
+const SQ_ENTRIES: u32 = 128;
+
+/// Timeouts of 0.2 to 3 ms. The kernel reads a timespec when it prepares
+/// the entry, which may be after the submitting thread moved on.
+static TIMESPECS: [KernelTimespec; 4] = [
+    KernelTimespec {
+        tv_sec: 0,
+        tv_nsec: 200_000,
+    },
+    KernelTimespec {
+        tv_sec: 0,
+        tv_nsec: 1_000_000,
+    },
+    KernelTimespec {
+        tv_sec: 0,
+        tv_nsec: 2_000_000,
+    },
+    KernelTimespec {
+        tv_sec: 0,
+        tv_nsec: 3_000_000,
+    },
+];
+
+/// Where reads put their bytes: never read back and never freed, since a
+/// read may still complete into it during a ring's exit, after `close()`.
+fn scratch(rng: &mut Rng) -> u64 {
+    static SCRATCH: OnceLock<usize> = OnceLock::new();
+    let base = *SCRATCH
+        .get_or_init(|| Box::leak(vec![0u8; 1 << 16].into_boxed_slice()).as_mut_ptr() as usize);
+    base as u64 + rng.below((1 << 16) - 64)
+}
+
+fn tmpfile() -> Result<OwnedFd, String> {
+    let path = std::ffi::CString::new("/tmp").unwrap();
+    // SAFETY: `path` is a NUL-terminated string.
+    let fd = unsafe { libc::open(path.as_ptr(), libc::O_TMPFILE | libc::O_RDWR, 0o600) };
+    if fd < 0 {
+        return Err(format!("tmpfile: {}", std::io::Error::last_os_error()));
     }
+    // SAFETY: `fd` is new and ours.
+    let file = unsafe { OwnedFd::from_raw_fd(fd) };
+    write_fd(&file, &[b'x'; 4096]);
+    Ok(file)
+}
+
+fn open_ring(rng: &mut Rng) -> Result<Arc<Shared>, String> {
+    let p = IoUringParams::default();
+    let ring = RawRing::new(Sys::Module, SQ_ENTRIES, p).map_err(|e| format!("setup {e}"))?;
+    let mut pipes = Vec::new();
+    for i in 0..=LIVE_PIPES {
+        let p = pipe()?;
+        if i < LIVE_PIPES {
+            // SAFETY: `fcntl` on a descriptor we own.
+            unsafe { libc::fcntl(p[1].as_raw_fd(), libc::F_SETFL, libc::O_NONBLOCK) };
+        }
+        pipes.push(p);
+    }
+    let inflight = if rng.below(2) == 0 {
+        Some(RawRing::new(Sys::Module, 4, p).map_err(|e| format!("setup {e}"))?)
+    } else {
+        None
+    };
+    let inflight_fd = inflight.as_ref().map_or(-1, |r| r.raw_fd());
     Ok(Arc::new(Shared {
-        dev,
-        chans,
+        ring: Mutex::new(ring),
+        pipes,
+        file: tmpfile()?,
+        _inflight: inflight.map(Mutex::new),
+        inflight_fd,
         owed: Mutex::new(HashMap::new()),
     }))
 }
 
-/// Reaps what is there, checking each completion against what is owed.
-fn reap(r: &Shared, min: u32, ms: u32) -> Result<u64, String> {
-    let mut cqes = vec![IoUringRsCqe::default(); 128];
-    let mut w = IoUringRsWait {
-        cqes: cqes.as_mut_ptr() as u64,
-        nr: cqes.len() as u32,
-        min_complete: min,
-        timeout_ms: ms,
-        resv: 0,
+/// Reaps what is there, waiting up to `ms` for `min`, checking each
+/// completion against what is owed; the CQ ring may overflow but must not
+/// lose a completion.
+fn reap(r: &Shared, min: u32, ms: u64) -> Result<u64, String> {
+    let got = {
+        let ring = r.ring.lock().unwrap();
+        if min > 0 {
+            ring.wait(min, Duration::from_millis(ms));
+        }
+        let got = ring.reap();
+        let lost = ring.cq_overflow();
+        if lost != 0 {
+            return Err(format!("the CQ ring lost {lost} completion(s)"));
+        }
+        got
     };
-    let n = ioctl(&r.dev, IO_URING_RS_IOC_WAIT, &mut w).map_err(|e| format!("wait: {e}"))? as usize;
     let mut owed = r.owed.lock().unwrap();
-    for c in &cqes[..n] {
-        match owed.get_mut(&c.user_data) {
+    for (ud, res) in &got {
+        match owed.get_mut(ud) {
             Some(seen) if *seen == 0 => *seen = 1,
-            Some(_) => return Err(format!("user_data {:#x} completed twice", c.user_data)),
-            None => {
-                return Err(format!(
-                    "completion for unknown user_data {:#x}",
-                    c.user_data
-                ))
-            }
+            Some(_) => return Err(format!("user_data {ud:#x} completed twice ({res})")),
+            None => return Err(format!("completion for unknown user_data {ud:#x} ({res})")),
         }
     }
-    Ok(n as u64)
+    Ok(got.len() as u64)
 }
 
-/// One random operation on a shared ring.
-fn step(r: &Shared, rng: &mut Rng, next_ud: &mut u64, c: &mut Counts) -> Result<(), String> {
-    c.ops += 1;
-    match rng.below(10) {
-        0..=5 => {
-            // A chain of one to three: NOP, READ (maybe io-wq), short
-            // TIMEOUT, each maybe followed by a LINK_TIMEOUT.
-            let len = 1 + rng.below(3) as usize;
-            let mut sqes = Vec::new();
-            for i in 0..len {
-                let last = i + 1 == len;
-                let link = if rng.below(4) == 0 { HARDLINK } else { LINK };
-                let mut s = IoUringRsSqe {
-                    user_data: *next_ud,
-                    flags: if last { 0 } else { link },
-                    ..Default::default()
-                };
-                *next_ud += 1;
-                match rng.below(3) {
-                    0 => s.opcode = 0,
-                    1 => {
-                        s.opcode = 22;
-                        s.fd = r.chans[rng.below(3) as usize] as i32;
-                        s.len = 1 + rng.below(4) as u32;
-                        if rng.below(3) == 0 {
-                            s.flags |= ASYNC;
-                        }
-                    }
-                    _ => {
-                        s.opcode = 11;
-                        s.addr = rng.below(3_000_000);
-                    }
-                }
-                let with_lt = rng.below(3) == 0;
-                if with_lt {
-                    s.flags |= LINK;
-                }
-                sqes.push(s);
-                if with_lt {
-                    sqes.push(IoUringRsSqe {
-                        opcode: 15,
-                        addr: rng.below(2_000_000),
-                        flags: if last { 0 } else { link },
-                        user_data: *next_ud,
-                        ..Default::default()
-                    });
-                    *next_ud += 1;
-                }
-            }
-            submit(r, &sqes, c)
-        }
-        6 => {
-            // Cancel something by user_data, or ALL of one user_data.
-            let target = next_ud.saturating_sub(1 + rng.below(20));
-            let s = IoUringRsSqe {
-                opcode: 14,
-                addr: target,
-                op_flags: if rng.below(4) == 0 { 1 } else { 0 },
-                user_data: *next_ud,
-                ..Default::default()
-            };
-            *next_ud += 1;
-            submit(r, &[s], c)
-        }
-        7 => {
-            let mut w = IoUringRsChannelWrite {
-                fd: r.chans[rng.below(3) as usize],
-                len: 1 + rng.below(8) as u32,
-            };
-            ioctl(&r.dev, IO_URING_RS_IOC_CHANNEL_WRITE, &mut w)
-                .map(|_| ())
-                .map_err(|e| format!("channel write: {e}"))
-        }
-        8 => {
-            let mut x = IoUringRsCancel {
-                flags: if rng.below(2) == 0 {
-                    IO_URING_RS_CANCEL_ALL
-                } else {
-                    0
-                },
-                resv: 0,
-            };
-            ioctl(&r.dev, IO_URING_RS_IOC_CANCEL, &mut x)
-                .map(|_| ())
-                .map_err(|e| format!("task cancel: {e}"))
-        }
-        _ => {
-            c.cqes += reap(r, 0, 1)?;
-            Ok(())
-        }
+/// An entry of `opcode` on `fd`.
+fn sqe(opcode: u8, fd: i32, flags: u8, next_ud: &mut u64) -> IoUringSqe {
+    *next_ud += 1;
+    IoUringSqe {
+        opcode,
+        fd,
+        flags,
+        user_data: *next_ud,
+        ..IoUringSqe::default()
     }
 }
 
-fn submit(r: &Shared, sqes: &[IoUringRsSqe], c: &mut Counts) -> Result<(), String> {
+/// A random chain of one to three: NOP, READ of a pipe (maybe through
+/// io-wq), short TIMEOUT, POLL_ADD of the inflight ring, each maybe
+/// followed by a LINK_TIMEOUT; links are hard a quarter of the time.
+fn chain(r: &Shared, rng: &mut Rng, next_ud: &mut u64) -> Vec<IoUringSqe> {
+    let len = 1 + rng.below(3) as usize;
+    let mut sqes = Vec::new();
+    for i in 0..len {
+        let last = i + 1 == len;
+        let link = if rng.below(4) == 0 { HARDLINK } else { LINK };
+        let flags = if last { 0 } else { link };
+        let mut s = match rng.below(4) {
+            0 => sqe(OP_NOP, -1, flags, next_ud),
+            1 => {
+                let p = &r.pipes[rng.below(LIVE_PIPES as u64) as usize][0];
+                let async_ = if rng.below(3) == 0 { ASYNC } else { 0 };
+                let mut s = sqe(OP_READ, p.as_raw_fd(), flags | async_, next_ud);
+                s.addr = scratch(rng);
+                s.len = 1 + rng.below(4) as u32;
+                s
+            }
+            2 if r.inflight_fd >= 0 => {
+                let mut s = sqe(OP_POLL_ADD, r.inflight_fd, flags, next_ud);
+                s.op_flags = libc::POLLIN as u32;
+                s
+            }
+            _ => {
+                let mut s = sqe(OP_TIMEOUT, -1, flags, next_ud);
+                s.addr = &TIMESPECS[rng.below(4) as usize] as *const KernelTimespec as u64;
+                s.len = 1;
+                s
+            }
+        };
+        let with_lt = rng.below(3) == 0;
+        if with_lt {
+            s.flags |= LINK;
+        }
+        sqes.push(s);
+        if with_lt {
+            let mut t = sqe(OP_LINK_TIMEOUT, -1, flags, next_ud);
+            t.addr = &TIMESPECS[rng.below(4) as usize] as *const KernelTimespec as u64;
+            t.len = 1;
+            sqes.push(t);
+        }
+    }
+    sqes
+}
+
+/// Submits `sqes` through the shared SQ ring; every one must be consumed.
+fn submit(r: &Shared, sqes: &[IoUringSqe]) -> Result<(), String> {
     {
         let mut owed = r.owed.lock().unwrap();
         for s in sqes {
             owed.insert(s.user_data, 0);
         }
     }
-    let mut s = IoUringRsSubmit {
-        sqes: sqes.as_ptr() as u64,
-        nr: sqes.len() as u32,
-        resv: 0,
-    };
-    let n = ioctl(&r.dev, IO_URING_RS_IOC_SUBMIT, &mut s).map_err(|e| format!("submit: {e}"))?;
-    if n as usize != sqes.len() {
+    let mut ring = r.ring.lock().unwrap();
+    for s in sqes {
+        ring.push(s);
+    }
+    let n = ring.enter(sqes.len() as u32, 0, 0);
+    if n != sqes.len() as i64 {
         return Err(format!("submitted {n} of {}", sqes.len()));
     }
-    c.sqes += sqes.len() as u64;
+    Ok(())
+}
+
+/// One random operation on a shared ring.
+fn step(r: &Arc<Shared>, rng: &mut Rng, next_ud: &mut u64, c: &mut Counts) -> Result<(), String> {
+    c.ops += 1;
+    match rng.below(12) {
+        0..=5 => {
+            let sqes = chain(r, rng, next_ud);
+            submit(r, &sqes)?;
+            c.sqes += sqes.len() as u64;
+        }
+        6 => {
+            // Cancel something by user_data, or ALL of one user_data.
+            let target = next_ud.saturating_sub(1 + rng.below(20));
+            let mut s = sqe(OP_ASYNC_CANCEL, -1, 0, next_ud);
+            s.addr = target;
+            s.op_flags = if rng.below(4) == 0 { 1 } else { 0 };
+            submit(r, &[s])?;
+            c.sqes += 1;
+        }
+        7 | 8 => {
+            let p = &r.pipes[rng.below(LIVE_PIPES as u64) as usize][1];
+            // Nonblocking: a full pipe refuses (-EAGAIN), which is fine.
+            write_fd(p, &[b'x'; 8][..1 + rng.below(8) as usize]);
+        }
+        9 => {
+            // A task of its own submits a chain, then exits (io_uring
+            // cancels its inflight requests) or execs (all of them).
+            let sqes = chain(r, rng, next_ud);
+            c.sqes += sqes.len() as u64;
+            let shared = r.clone();
+            let mut task = Task::start();
+            task.run(move || submit(&shared, &sqes))?;
+            if rng.below(2) == 0 {
+                task.exit();
+            } else {
+                task.exec().map_err(|e| format!("exec: {e}"))?;
+            }
+        }
+        _ => c.cqes += reap(r, 0, 0)?,
+    }
     Ok(())
 }
 
 /// Random operations each thread makes in each round at the least.
 const MIN_STEPS: usize = 8;
 
-/// Keeps `n` io-wq reads of the ring's unwritten channel blocked: chains
-/// of two hard-linked reads and a NOP, so that when ring exit signals the
-/// head (`-EINTR`), the chain goes on in the same io-wq worker, on a ring
-/// whose exit has begun.
-fn block_reads(r: &Shared, n: usize, next_ud: &mut u64, c: &mut Counts) -> Result<(), String> {
-    let dead = r.chans[3] as i32;
+/// Keeps io-wq and ring exit busy: `n` `IOSQE_ASYNC` reads of the regular
+/// file in one go (with the other threads and processes, more than the
+/// io-wq workqueue's concurrency limit), and chains of two hard-linked
+/// `IOSQE_ASYNC` reads of the pipe nobody writes and a NOP, armed until
+/// ring exit cancels the head and the chain goes on, on a ring whose exit
+/// has begun.
+fn block_reads(
+    r: &Shared,
+    rng: &mut Rng,
+    n: usize,
+    next_ud: &mut u64,
+    c: &mut Counts,
+) -> Result<(), String> {
+    let mut flood = Vec::new();
+    for _ in 0..n.min(SQ_ENTRIES as usize / 2) {
+        let mut s = sqe(OP_READ, r.file.as_raw_fd(), ASYNC, next_ud);
+        s.addr = scratch(rng);
+        s.len = 16;
+        s.off = rng.below(4096);
+        flood.push(s);
+    }
+    submit(r, &flood)?;
+    c.sqes += flood.len() as u64;
+    let dead = r.pipes[LIVE_PIPES][0].as_raw_fd();
     let mut left = n;
     while left > 0 {
         let mut sqes = Vec::new();
-        for i in 0..left.min(2) {
-            sqes.push(IoUringRsSqe {
-                opcode: 22,
-                flags: ASYNC | HARDLINK,
-                fd: dead,
-                len: 1,
-                user_data: *next_ud + i as u64,
-                ..Default::default()
-            });
+        for _ in 0..left.min(2) {
+            let mut s = sqe(OP_READ, dead, ASYNC | HARDLINK, next_ud);
+            s.addr = scratch(rng);
+            s.len = 1;
+            sqes.push(s);
         }
-        let len = sqes.len() as u64;
-        sqes.push(IoUringRsSqe {
-            opcode: 0,
-            user_data: *next_ud + len,
-            ..Default::default()
-        });
-        *next_ud += len + 1;
-        left -= len as usize;
-        submit(r, &sqes, c)?;
+        left -= sqes.len();
+        sqes.push(sqe(OP_NOP, -1, 0, next_ud));
+        submit(r, &sqes)?;
+        c.sqes += sqes.len() as u64;
     }
     Ok(())
 }
@@ -304,8 +386,8 @@ fn block_reads(r: &Shared, n: usize, next_ud: &mut u64, c: &mut Counts) -> Resul
 /// and closes it; returns the counts with what was torn down.
 fn finish(r: Arc<Shared>, mut c: Counts, drain: bool) -> Result<Counts, String> {
     // Whatever can still complete soon does (a wait ends after 50 ms with
-    // none); the rest, reads nobody writes to and long timeouts, is torn
-    // down when the ring closes.
+    // none); the rest, reads nobody writes to and polls of the inflight
+    // ring, is torn down when the ring closes.
     if drain {
         loop {
             let n = reap(&r, 1, 50)?;
@@ -321,13 +403,12 @@ fn finish(r: Arc<Shared>, mut c: Counts, drain: bool) -> Result<Counts, String> 
     c.torn_down = owed.values().filter(|v| **v == 0).count() as u64;
     drop(owed);
     let r = Arc::try_unwrap(r).map_err(|_| "ring still shared".to_string())?;
-    drop(r.dev);
+    drop(r);
     Ok(c)
 }
 
 /// Runs `threads` threads for `secs` on rings of this process, closing and
-/// reopening rings as it goes; each thread keeps `blocked` io-wq reads
-/// blocked on its ring.
+/// reopening rings as it goes; each thread keeps `blocked` reads busy.
 fn stress_process(seed: u64, secs: u64, threads: usize, blocked: usize) -> Result<Counts, String> {
     let deadline = Instant::now() + Duration::from_secs(secs);
     let mut rng = Rng::new(seed);
@@ -345,9 +426,9 @@ fn stress_process(seed: u64, secs: u64, threads: usize, blocked: usize) -> Resul
                 let mut rng = Rng::new(tseed);
                 let mut ud = (t as u64 + 1) << 48 | round << 24;
                 let mut c = Counts::default();
-                block_reads(&ring, blocked, &mut ud, &mut c)?;
+                block_reads(&ring, &mut rng, blocked, &mut ud, &mut c)?;
                 // The round's random operations start once the reads are
-                // blocked (under TCG that alone can take a round's length),
+                // queued (under TCG that alone can take a round's length),
                 // and each thread makes a few even past the deadline.
                 let round_end = (Instant::now() + round_len).min(deadline);
                 let mut steps = 0;
@@ -420,188 +501,6 @@ pub(crate) fn cmd_stress(
     Ok(c)
 }
 
-/// `fuzz`: `iters` random ioctls with random arguments on fresh rings.
-pub(crate) fn cmd_fuzz(seed: u64, iters: u64) -> Result<Counts, String> {
-    let mut rng = Rng::new(seed);
-    let mut c = Counts::default();
-    let cmds = [
-        IO_URING_RS_IOC_VERSION,
-        IO_URING_RS_IOC_SUBMIT,
-        IO_URING_RS_IOC_WAIT,
-        IO_URING_RS_IOC_CANCEL,
-        IO_URING_RS_IOC_CHANNEL,
-        IO_URING_RS_IOC_CHANNEL_WRITE,
-        IO_URING_RS_IOC_STATS,
-    ];
-    let mut ring = open_ring(&mut rng)?;
-    let mut next_ud = 1u64;
-    let buf = vec![0u64; 1 << 14];
-    for i in 0..iters {
-        if i % 500 == 499 {
-            c += finish(ring, Counts::default(), rng.below(2) == 0)?;
-            ring = open_ring(&mut rng)?;
-        }
-        c.ops += 1;
-        // A pointer: valid, null, unmapped, kernel, or misaligned.
-        let ptr = match rng.below(5) {
-            0 | 1 => buf.as_ptr() as u64,
-            2 => 0,
-            3 => 0xffff_8000_0000_0000 | rng.below(1 << 40),
-            _ => rng.next() & 0x7fff_ffff_ffff,
-        };
-        let mut arg = [0u64; 4];
-        for a in arg.iter_mut() {
-            *a = rng.next();
-        }
-        let which = rng.below(cmds.len() as u64 + 1) as usize;
-        if which == cmds.len() {
-            // An unknown command, on a random argument: must be -ENOTTY.
-            let cmd = rng.next() as u32;
-            if cmds.contains(&cmd) {
-                continue;
-            }
-            match ioctl(&ring.dev, cmd, &mut arg) {
-                Err(e) if e.raw_os_error() == Some(libc::ENOTTY) => {}
-                other => {
-                    return Err(format!(
-                        "seed {seed} iter {i}: unknown ioctl {cmd:#x} gave {other:?}"
-                    ));
-                }
-            }
-            continue;
-        }
-        match cmds[which] {
-            IO_URING_RS_IOC_SUBMIT => {
-                // Random entries (mostly well-formed) at a real buffer.
-                let n = 1 + rng.below(8) as usize;
-                let mut sqes = Vec::with_capacity(n);
-                for _ in 0..n {
-                    let mut s = IoUringRsSqe {
-                        opcode: [0, 6, 11, 12, 14, 15, 22, 23, 200][rng.below(9) as usize],
-                        // Any flag but DRAIN (which could stall the rest
-                        // of the run) and CQE_SKIP_SUCCESS (accounting
-                        // needs every completion).
-                        flags: (rng.next() & 0x3f) as u8 & !(1 << 1),
-                        user_data: next_ud,
-                        fd: rng.below(5) as i32 - 1,
-                        len: rng.below(16) as u32,
-                        addr: rng.below(5_000_000),
-                        ..Default::default()
-                    };
-                    next_ud += 1;
-                    if rng.below(8) == 0 {
-                        s.ioprio = rng.next() as u16;
-                        s.resv[0] = rng.next();
-                        s.op_flags = rng.next() as u32;
-                        s.off = rng.next();
-                    }
-                    sqes.push(s);
-                }
-                // Bad variants: a pointer that cannot be mapped (null or a
-                // kernel address), a count of 0 or above the limit, a
-                // reserved field set.
-                let bad_ptr = match rng.below(2) {
-                    0 => 0,
-                    _ => 0xffff_8000_0000_0000 | rng.below(1 << 40),
-                };
-                let mut sub = IoUringRsSubmit {
-                    sqes: match rng.below(6) {
-                        0 => bad_ptr,
-                        _ => sqes.as_ptr() as u64,
-                    },
-                    nr: match rng.below(20) {
-                        0 => 0,
-                        1 => IO_URING_RS_MAX_SUBMIT + 1 + rng.below(1 << 20) as u32,
-                        _ => n as u32,
-                    },
-                    resv: u32::from(rng.below(10) == 0),
-                };
-                let valid =
-                    sub.sqes == sqes.as_ptr() as u64 && sub.nr as usize == n && sub.resv == 0;
-                if valid {
-                    let mut owed = ring.owed.lock().unwrap();
-                    for s in &sqes {
-                        owed.insert(s.user_data, 0);
-                    }
-                }
-                match ioctl(&ring.dev, IO_URING_RS_IOC_SUBMIT, &mut sub) {
-                    Ok(k) if valid && k as usize == n => c.sqes += n as u64,
-                    // As in 6.12, an entry that fails its preparation and
-                    // ends its chain ends the batch: the rest is not owed.
-                    Ok(k) if valid && k > 0 && (k as usize) < n => {
-                        c.sqes += k as u64;
-                        let mut owed = ring.owed.lock().unwrap();
-                        for s in &sqes[k as usize..] {
-                            owed.remove(&s.user_data);
-                        }
-                    }
-                    Ok(k) if !valid => {
-                        return Err(format!(
-                        "seed {seed} iter {i}: bad submit accepted ({k}): {sub:?} entries at {:#x}",
-                        sqes.as_ptr() as u64
-                    ))
-                    }
-                    Ok(k) => return Err(format!("seed {seed} iter {i}: submitted {k} of {n}")),
-                    Err(e) if !valid => check_errno(seed, i, &e)?,
-                    Err(e) => {
-                        return Err(format!("seed {seed} iter {i}: valid submit failed: {e}"))
-                    }
-                }
-            }
-            IO_URING_RS_IOC_WAIT => {
-                if rng.below(2) == 0 {
-                    c.cqes += reap(&ring, 0, rng.below(3) as u32)?;
-                } else {
-                    // A bad wait must fail cleanly and lose nothing.
-                    let mut w = IoUringRsWait {
-                        cqes: ptr,
-                        nr: rng.below(1 << 17) as u32,
-                        min_complete: 0,
-                        timeout_ms: rng.below(3) as u32,
-                        resv: (rng.below(4) == 0) as u32,
-                    };
-                    if w.cqes == buf.as_ptr() as u64 {
-                        continue;
-                    }
-                    match ioctl(&ring.dev, IO_URING_RS_IOC_WAIT, &mut w) {
-                        Ok(0) => {}
-                        Ok(k) => {
-                            return Err(format!(
-                                "seed {seed} iter {i}: wait to a bad buffer copied {k}"
-                            ))
-                        }
-                        Err(e) => check_errno(seed, i, &e)?,
-                    }
-                }
-            }
-            cmd => {
-                // VERSION, CANCEL, CHANNEL, CHANNEL_WRITE, STATS with random
-                // contents or a bad pointer.
-                let r = if rng.below(3) == 0 {
-                    // SAFETY: the device only reads or writes the few
-                    // bytes the command encodes, at a possibly bad address,
-                    // which it must refuse with -EFAULT.
-                    let ret = unsafe {
-                        libc::ioctl(std::os::fd::AsRawFd::as_raw_fd(&ring.dev), cmd as _, ptr)
-                    };
-                    if ret < 0 {
-                        Err(std::io::Error::last_os_error())
-                    } else {
-                        Ok(ret as i64)
-                    }
-                } else {
-                    ioctl(&ring.dev, cmd, &mut arg)
-                };
-                if let Err(e) = r {
-                    check_errno(seed, i, &e)?;
-                }
-            }
-        }
-    }
-    c += finish(ring, Counts::default(), true)?;
-    Ok(c)
-}
-
 /// The accounting before a run, for [`settle`].
 pub(crate) fn stats_now() -> Result<IoUringRsStats, String> {
     stats_file()
@@ -648,13 +547,5 @@ pub(crate) fn settle(before: &IoUringRsStats) -> Result<Settled, String> {
             ));
         }
         std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// A refused call must say why with one of the documented errors.
-fn check_errno(seed: u64, iter: u64, e: &std::io::Error) -> Result<(), String> {
-    match e.raw_os_error() {
-        Some(libc::EINVAL | libc::EFAULT | libc::EBADF | libc::ENOMEM | libc::EMFILE) => Ok(()),
-        _ => Err(format!("seed {seed} iter {iter}: unexpected error {e}")),
     }
 }

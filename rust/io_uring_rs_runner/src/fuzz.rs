@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Fuzz of `/dev/io_uring_rs` through the io_uring ABI, bounded in count,
+//! with the seed printed so that a failure can be replayed.
+//!
+//! Random setups (entries, flags, reserved fields, bad parameter pointers)
+//! and `mmap()` offsets; on set-up rings, random entries (mostly
+//! well-formed, on pipes, a bad descriptor or no file, with
+//! buffers that are valid, unmapped or in the kernel) pushed into the SQ
+//! ring, with now and then an SQ array slot naming no entry; enters with
+//! random counts, flags and argument pointers; registers with random
+//! opcodes; unknown ioctl numbers; the device's ioctls on bad pointers.
+//! Every call must return a result or one of the documented errors. Every
+//! entry the kernel consumed (the SQ head it publishes says which) must
+//! complete exactly once or be torn down at ring exit, and no completion
+//! may name anything else.
+
+use crate::abi::{pipe, RawRing, Sys, OP_ASYNC_CANCEL};
+use crate::stress::{Counts, Rng};
+use crate::uapi::*;
+use std::collections::{HashMap, VecDeque};
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::time::Duration;
+
+/// One ring under fuzz and what it owes.
+struct Fuzzed {
+    r: RawRing,
+    pipes: Vec<[OwnedFd; 2]>,
+    /// Pushed, not yet consumed: `Some(user_data)`, or `None` for an SQ
+    /// array slot that names no entry (dropped when consumed).
+    queued: VecDeque<Option<u64>>,
+    /// `user_data` -> completions seen.
+    owed: HashMap<u64, u32>,
+    head: u32,
+}
+
+/// Valid timespecs (0.5 ms), for the timeouts that are not given junk.
+static TS: KernelTimespec = KernelTimespec {
+    tv_sec: 0,
+    tv_nsec: 500_000,
+};
+
+/// A refused call must say why with one of the documented errors.
+fn check_errno(what: &str, ret: i64) -> Result<(), String> {
+    const OK: [i32; 10] = [
+        libc::EINVAL,
+        libc::EBADFD,
+        libc::EFAULT,
+        libc::EBADF,
+        libc::ENOMEM,
+        libc::EAGAIN,
+        libc::EBUSY,
+        libc::ETIME,
+        libc::EINTR,
+        libc::EOPNOTSUPP,
+    ];
+    if ret >= 0 || OK.contains(&(-ret as i32)) {
+        Ok(())
+    } else {
+        Err(format!("{what}: unexpected error {ret}"))
+    }
+}
+
+impl Fuzzed {
+    fn new() -> Result<Self, String> {
+        let p = IoUringParams {
+            flags: IORING_SETUP_CQSIZE,
+            cq_entries: 8,
+            ..IoUringParams::default()
+        };
+        // A CQ ring as small as the SQ ring: it overflows often.
+        let r = RawRing::new(Sys::Module, 8, p).map_err(|e| format!("setup {e}"))?;
+        let pipes = vec![pipe()?, pipe()?];
+        // SAFETY: `fcntl` on descriptors we own; nonblocking writes keep a
+        // full pipe from stopping the run.
+        unsafe { libc::fcntl(pipes[0][1].as_raw_fd(), libc::F_SETFL, libc::O_NONBLOCK) };
+        Ok(Fuzzed {
+            r,
+            pipes,
+            queued: VecDeque::new(),
+            owed: HashMap::new(),
+            head: 0,
+        })
+    }
+
+    /// Moves what the kernel consumed since the last call from `queued`
+    /// to `owed`.
+    fn consumed(&mut self) -> Result<u64, String> {
+        let head = self.r.sq_head();
+        let n = head.wrapping_sub(self.head);
+        if n as usize > self.queued.len() {
+            return Err(format!(
+                "the SQ head moved by {n} with {} queued",
+                self.queued.len()
+            ));
+        }
+        self.head = head;
+        let mut entries = 0;
+        for _ in 0..n {
+            if let Some(ud) = self.queued.pop_front().flatten() {
+                self.owed.insert(ud, 0);
+                entries += 1;
+            }
+        }
+        Ok(entries)
+    }
+
+    fn reap(&mut self) -> Result<u64, String> {
+        let got = self.r.reap();
+        for (ud, res) in &got {
+            match self.owed.get_mut(ud) {
+                Some(seen) if *seen == 0 => *seen = 1,
+                Some(_) => return Err(format!("user_data {ud:#x} completed twice ({res})")),
+                None => return Err(format!("completion for {ud:#x} ({res}) not owed")),
+            }
+        }
+        if self.r.cq_overflow() != 0 {
+            return Err("the CQ ring lost a completion".into());
+        }
+        Ok(got.len() as u64)
+    }
+
+    /// A random entry: mostly well-formed, on a random file, with a
+    /// random buffer.
+    fn sqe(&self, rng: &mut Rng, ud: u64, scratch: u64) -> IoUringSqe {
+        // Not the ring's own descriptor: a linked entry holds its file from
+        // preparation on, so one naming its own ring, behind a head that
+        // never completes, keeps the ring alive for good (see "Known bugs"
+        // in Documentation/design.rst). io_uring takes the file at issue.
+        let fds = [
+            -1,
+            self.pipes[0][0].as_raw_fd(),
+            self.pipes[0][1].as_raw_fd(),
+            self.pipes[1][0].as_raw_fd(),
+            9999,
+        ];
+        let addr = match rng.below(6) {
+            0 | 1 => scratch,
+            2 => &TS as *const KernelTimespec as u64,
+            3 => 0,
+            4 => 0xffff_8000_0000_0000 | rng.below(1 << 40),
+            _ => rng.below(5_000_000),
+        };
+        let mut s = IoUringSqe {
+            opcode: [0, 1, 2, 6, 7, 11, 12, 14, 15, 22, 23, 31, 200][rng.below(13) as usize],
+            // Any flag but DRAIN (which could stall the rest of the run)
+            // and CQE_SKIP_SUCCESS (accounting needs every completion).
+            flags: (rng.next() & 0x3f) as u8 & !(1 << 1),
+            fd: fds[rng.below(fds.len() as u64) as usize],
+            addr,
+            len: rng.below(17) as u32,
+            user_data: ud,
+            ..IoUringSqe::default()
+        };
+        if s.opcode == 11 || s.opcode == 15 {
+            s.len = 1;
+        }
+        if rng.below(6) == 0 {
+            s.ioprio = rng.next() as u16;
+            s.op_flags = rng.next() as u32;
+            s.off = rng.next();
+            s.buf_index = rng.next() as u16;
+        }
+        s
+    }
+
+    /// Everything that can complete does; the rest stays owed and is torn
+    /// down when the ring closes. Returns the counts.
+    fn finish(mut self, mut c: Counts) -> Result<Counts, String> {
+        // Whatever is still queued is submitted (room made in the CQ ring
+        // first) or refused for good.
+        for _ in 0..4 {
+            let pending = self.r.sq_pending();
+            if pending == 0 {
+                break;
+            }
+            c.cqes += self.reap()?;
+            let n = self.r.enter(pending, 0, 0);
+            check_errno("final enter", n)?;
+            c.sqes += self.consumed()?;
+        }
+        write_fd_all(&self.pipes[0][1]);
+        write_fd_all(&self.pipes[1][1]);
+        let x = IoUringSqe {
+            opcode: OP_ASYNC_CANCEL,
+            fd: -1,
+            // IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL
+            op_flags: (1 << 2) | (1 << 0),
+            user_data: u64::MAX,
+            ..IoUringSqe::default()
+        };
+        if self.r.sq_pending() == 0 {
+            self.queued.push_back(Some(x.user_data));
+            self.r.push(&x);
+            self.r.enter(1, 0, 0);
+            c.sqes += self.consumed()?;
+        }
+        loop {
+            self.r.wait(1, Duration::from_millis(50));
+            let n = self.reap()?;
+            c.cqes += n;
+            if n == 0 {
+                break;
+            }
+        }
+        c.rings += 1;
+        c.torn_down += self.owed.values().filter(|v| **v == 0).count() as u64;
+        Ok(c)
+    }
+}
+
+/// Fills a pipe as far as it takes without blocking.
+fn write_fd_all(fd: &OwnedFd) {
+    crate::abi::write_fd(fd, &[b'x'; 4096]);
+}
+
+/// Random `io_uring_setup()` arguments: a descriptor or a documented error;
+/// random `mmap()` offsets on what was set up.
+fn fuzz_setup(rng: &mut Rng) -> Result<(), String> {
+    let mut p = IoUringParams {
+        flags: match rng.below(4) {
+            0 => rng.next() as u32,
+            1 => IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP,
+            _ => 0,
+        },
+        cq_entries: rng.below(1 << 17) as u32,
+        ..IoUringParams::default()
+    };
+    if rng.below(8) == 0 {
+        p.resv[rng.below(3) as usize] = rng.next() as u32;
+    }
+    let entries = match rng.below(4) {
+        0 => rng.next() as u32,
+        _ => rng.below(5000) as u32,
+    };
+    let fd = match Sys::Module.setup(entries, &mut p) {
+        Ok(fd) => fd,
+        Err(e) => return check_errno("setup", e),
+    };
+    for _ in 0..4 {
+        let off = [
+            IORING_OFF_SQ_RING,
+            IORING_OFF_CQ_RING,
+            IORING_OFF_SQES,
+            rng.next() & 0xffff_f000,
+        ][rng.below(4) as usize];
+        let len = 4096 * (1 + rng.below(64) as usize);
+        // SAFETY: a fresh mapping the kernel checks, unmapped below.
+        let ptr = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED,
+                fd.as_raw_fd(),
+                off as libc::off_t,
+            )
+        };
+        if ptr == libc::MAP_FAILED {
+            let e = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
+            check_errno("mmap", -i64::from(e))?;
+        } else {
+            // SAFETY: the mapping made just above.
+            unsafe { libc::munmap(ptr, len) };
+        }
+    }
+    Ok(())
+}
+
+/// `fuzz`: `iters` random calls, on fresh rings every 500.
+pub(crate) fn cmd_fuzz(seed: u64, iters: u64) -> Result<Counts, String> {
+    let mut rng = Rng::new(seed);
+    let mut c = Counts::default();
+    let mut f = Fuzzed::new()?;
+    let mut next_ud = 1u64;
+    let buf = vec![0u8; 1 << 14];
+    // Reads may still land in it during the last ring's exit: it outlives
+    // the run.
+    let scratch = Box::leak(buf.into_boxed_slice()).as_mut_ptr() as u64;
+    for i in 0..iters {
+        let at = |e: String| format!("seed {seed:#x} iter {i}: {e}");
+        if i % 500 == 499 {
+            c = f.finish(c).map_err(at)?;
+            f = Fuzzed::new().map_err(at)?;
+        }
+        c.ops += 1;
+        match rng.below(8) {
+            0..=2 => {
+                // Entries into the SQ ring (room permitting), sometimes
+                // a slot naming no entry, then an enter of a random count.
+                let room = f.r.sq_entries() - f.r.sq_pending();
+                for _ in 0..rng.below(u64::from(room) + 1) {
+                    if rng.below(16) == 0 {
+                        f.r.push_index(f.r.sq_entries() + rng.below(100) as u32);
+                        f.queued.push_back(None);
+                    } else {
+                        let buf = scratch + rng.below(1 << 13);
+                        let s = f.sqe(&mut rng, next_ud, buf);
+                        f.r.push(&s);
+                        f.queued.push_back(Some(next_ud));
+                        next_ud += 1;
+                    }
+                }
+                let to_submit = rng.below(u64::from(f.r.sq_pending()) + 3) as u32;
+                let n = f.r.enter(to_submit, 0, 0);
+                check_errno("enter", n).map_err(at)?;
+                c.sqes += f.consumed().map_err(at)?;
+            }
+            3 => {
+                // An enter with random flags and argument pointers.
+                let flags = (rng.next() as u32) & 0x7f;
+                let argp = match rng.below(3) {
+                    0 => 0,
+                    1 => 0xffff_8000_0000_0000 | rng.below(1 << 40),
+                    _ => rng.below(1 << 20),
+                };
+                let n = f.r.sys().enter(
+                    f.r.fd(),
+                    rng.below(4) as u32,
+                    rng.below(2) as u32,
+                    flags & !IORING_ENTER_GETEVENTS,
+                    argp,
+                    rng.below(64),
+                );
+                check_errno("enter", n).map_err(at)?;
+                c.sqes += f.consumed().map_err(at)?;
+            }
+            4 => {
+                // A wait with a short timeout, then a reap.
+                let n =
+                    f.r.wait(1 + rng.below(4) as u32, Duration::from_micros(200));
+                check_errno("wait", n).map_err(at)?;
+                c.cqes += f.reap().map_err(at)?;
+            }
+            5 => {
+                // A register of a random opcode and argument.
+                let arg = match rng.below(3) {
+                    0 => 0,
+                    1 => scratch,
+                    _ => 0xffff_8000_0000_0000 | rng.below(1 << 40),
+                };
+                let op = [IORING_REGISTER_PROBE, rng.below(64) as u32][rng.below(2) as usize];
+                // The probe wants zeroed memory.
+                if arg == scratch {
+                    continue;
+                }
+                let n = f.r.sys().register(f.r.fd(), op, arg, rng.below(300) as u32);
+                check_errno("register", n).map_err(at)?;
+            }
+            6 => {
+                // An unknown ioctl (-ENOTTY), or a device ioctl on a bad
+                // pointer (-EFAULT or another documented error).
+                let known = [
+                    IO_URING_RS_IOC_VERSION,
+                    IO_URING_RS_IOC_STATS,
+                    IO_URING_RS_IOC_SETUP,
+                    IO_URING_RS_IOC_ENTER,
+                    IO_URING_RS_IOC_REGISTER,
+                ];
+                let (cmd, unknown) = if rng.below(2) == 0 {
+                    let cmd = rng.next() as u32;
+                    (cmd, !known.contains(&cmd))
+                } else {
+                    (known[rng.below(known.len() as u64) as usize], false)
+                };
+                let ptr = 0xffff_8000_0000_0000 | rng.below(1 << 40);
+                // SAFETY: the pointer is never valid; the device must
+                // refuse it without touching user memory.
+                let ret = unsafe { libc::ioctl(f.r.raw_fd(), cmd as _, ptr) };
+                let e = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
+                match (unknown, ret) {
+                    (true, -1) if e == libc::ENOTTY => {}
+                    (true, _) => return Err(at(format!("unknown ioctl {cmd:#x} gave {ret}/{e}"))),
+                    (false, -1) => check_errno("ioctl", -i64::from(e)).map_err(at)?,
+                    (false, _) => {}
+                }
+                c.sqes += f.consumed().map_err(at)?;
+            }
+            _ => fuzz_setup(&mut rng).map_err(at)?,
+        }
+        // Pipes get written now and then, so armed reads complete.
+        if rng.below(4) == 0 {
+            crate::abi::write_fd(&f.pipes[0][1], &[b'y'; 3]);
+        }
+    }
+    f.finish(c)
+}

@@ -1,136 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The user-space ABI of `/dev/io_uring_rs`: entry layouts and ioctls.
+//! The user-space ABI of `/dev/io_uring_rs`: the ioctls that stand for
+//! io_uring's three system calls, two of the device's own, and the layouts
+//! of io_uring's ABI they carry.
 //!
 //! Shared, by path, between the module and the user-space runner, so it uses
 //! nothing but `core`. `include/uapi/io_uring_rs.h` is the same ABI for C;
 //! a host test checks that the two agree field by field.
 //!
-//! Each `open()` of the device is one ring; closing the last file
-//! descriptor exits the ring (everything pending is cancelled).
+//! An `open()` of the device becomes a ring with `IO_URING_RS_IOC_SETUP`;
+//! closing its last file descriptor exits the ring (everything pending is
+//! cancelled).
 #![allow(dead_code)]
 
-/// ABI version reported by [`IO_URING_RS_IOC_VERSION`].
-pub(crate) const IO_URING_RS_VERSION: u32 = 1;
+/// ABI version reported by [`IO_URING_RS_IOC_VERSION`]: 2 is the ring ABI
+/// alone (1 had the batch ioctls and channels).
+pub(crate) const IO_URING_RS_VERSION: u32 = 2;
 
-/// Feature: READ, WRITE and POLL_ADD on channels.
-pub(crate) const IO_URING_RS_FEAT_CHANNELS: u32 = 1 << 0;
 /// Feature: linked timeouts, including `IORING_LINK_TIMEOUT_UPDATE`.
 pub(crate) const IO_URING_RS_FEAT_LINK_TIMEOUT: u32 = 1 << 1;
 /// Feature: `IOSQE_IO_DRAIN`.
 pub(crate) const IO_URING_RS_FEAT_DRAIN: u32 = 1 << 2;
-
-/// A submission entry (64 bytes). Field meanings follow `struct
-/// io_uring_sqe`; `fd` names a channel of the ring.
-#[repr(C)]
-#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
-pub(crate) struct IoUringRsSqe {
-    /// `IORING_OP_*`.
-    pub(crate) opcode: u8,
-    /// `IOSQE_*`.
-    pub(crate) flags: u8,
-    /// Must be 0.
-    pub(crate) ioprio: u16,
-    /// Channel index (READ, WRITE, POLL_ADD).
-    pub(crate) fd: i32,
-    /// TIMEOUT: completion count.
-    pub(crate) off: u64,
-    /// Timeout in ns, or the target `user_data` (cancel, timeout remove).
-    pub(crate) addr: u64,
-    /// Bytes (READ, WRITE) or poll mask (POLL_ADD).
-    pub(crate) len: u32,
-    /// `timeout_flags` or `cancel_flags`.
-    pub(crate) op_flags: u32,
-    /// Returned in the completion.
-    pub(crate) user_data: u64,
-    /// TIMEOUT_REMOVE update: the new timeout in ns.
-    pub(crate) addr2: u64,
-    /// Must be 0.
-    pub(crate) resv: [u64; 2],
-}
-
-/// A completion entry (16 bytes), as `struct io_uring_cqe`.
-#[repr(C)]
-#[derive(Clone, Copy, Default, Debug, PartialEq, Eq)]
-pub(crate) struct IoUringRsCqe {
-    /// The request's `user_data`.
-    pub(crate) user_data: u64,
-    /// Result or negative errno.
-    pub(crate) res: i32,
-    /// Always 0 for now.
-    pub(crate) flags: u32,
-}
-
-/// [`IO_URING_RS_IOC_SUBMIT`]: submit `nr` entries at `sqes`; returns how
-/// many were consumed.
-#[repr(C)]
-#[derive(Clone, Copy, Default, Debug)]
-pub(crate) struct IoUringRsSubmit {
-    /// User address of `nr` [`IoUringRsSqe`].
-    pub(crate) sqes: u64,
-    /// At most [`IO_URING_RS_MAX_SUBMIT`].
-    pub(crate) nr: u32,
-    /// Must be 0.
-    pub(crate) resv: u32,
-}
-
-/// [`IO_URING_RS_IOC_WAIT`]: wait until `min_complete` completions are
-/// posted or `timeout_ms` passed, then copy up to `nr` to `cqes`; returns
-/// how many were copied.
-#[repr(C)]
-#[derive(Clone, Copy, Default, Debug)]
-pub(crate) struct IoUringRsWait {
-    /// User address of room for `nr` [`IoUringRsCqe`].
-    pub(crate) cqes: u64,
-    /// Capacity of `cqes`, at most [`IO_URING_RS_MAX_CQES`].
-    pub(crate) nr: u32,
-    /// At most `nr`.
-    pub(crate) min_complete: u32,
-    /// At most [`IO_URING_RS_MAX_WAIT_MS`].
-    pub(crate) timeout_ms: u32,
-    /// Must be 0.
-    pub(crate) resv: u32,
-}
-
-/// [`IO_URING_RS_IOC_CANCEL`]: cancel the calling task's requests, as task
-/// exit (`flags` 0: only chains with a request on an inflight-tracking
-/// channel) or exec ([`IO_URING_RS_CANCEL_ALL`]) does.
-#[repr(C)]
-#[derive(Clone, Copy, Default, Debug)]
-pub(crate) struct IoUringRsCancel {
-    /// [`IO_URING_RS_CANCEL_ALL`] or 0.
-    pub(crate) flags: u32,
-    /// Must be 0.
-    pub(crate) resv: u32,
-}
-
-/// `IoUringRsCancel::flags`: cancel everything of the task.
-pub(crate) const IO_URING_RS_CANCEL_ALL: u32 = 1 << 0;
-
-/// [`IO_URING_RS_IOC_CHANNEL`]: create a channel; `fd` returns its index.
-#[repr(C)]
-#[derive(Clone, Copy, Default, Debug)]
-pub(crate) struct IoUringRsChannel {
-    /// [`IO_URING_RS_CHANNEL_INFLIGHT`] or 0.
-    pub(crate) flags: u32,
-    /// Out: the channel's index.
-    pub(crate) fd: u32,
-}
-
-/// `IoUringRsChannel::flags`: requests on the channel are
-/// `REQ_F_INFLIGHT` (it stands for an io_uring file descriptor).
-pub(crate) const IO_URING_RS_CHANNEL_INFLIGHT: u32 = 1 << 0;
-
-/// [`IO_URING_RS_IOC_CHANNEL_WRITE`]: write `len` bytes into channel `fd`
-/// from outside the ring (a `write(2)` to a pipe).
-#[repr(C)]
-#[derive(Clone, Copy, Default, Debug)]
-pub(crate) struct IoUringRsChannelWrite {
-    /// The channel's index.
-    pub(crate) fd: u32,
-    /// Bytes, at least 1.
-    pub(crate) len: u32,
-}
 
 /// [`IO_URING_RS_IOC_VERSION`]: what this module implements.
 #[repr(C)]
@@ -140,13 +30,13 @@ pub(crate) struct IoUringRsVersion {
     pub(crate) version: u32,
     /// `IO_URING_RS_FEAT_*`.
     pub(crate) features: u32,
-    /// `size_of::<IoUringRsSqe>()`.
+    /// `sizeof(struct io_uring_sqe)`, 64.
     pub(crate) sqe_size: u32,
-    /// `size_of::<IoUringRsCqe>()`.
+    /// `sizeof(struct io_uring_cqe)`, 16.
     pub(crate) cqe_size: u32,
-    /// [`IO_URING_RS_MAX_SUBMIT`].
+    /// [`IO_URING_RS_MAX_ENTRIES`].
     pub(crate) max_submit: u32,
-    /// [`IO_URING_RS_MAX_CQES`].
+    /// [`IO_URING_RS_MAX_CQ_ENTRIES`].
     pub(crate) max_cqes: u32,
     /// Zero.
     pub(crate) resv: [u32; 2],
@@ -158,8 +48,7 @@ pub(crate) struct IoUringRsVersion {
 #[derive(Clone, Copy, Default, Debug)]
 pub(crate) struct IoUringRsStats {
     /// Rings whose exit has not finished: those of open files (a file has
-    /// one once set up or used by a legacy ioctl) and closed ones still
-    /// exiting.
+    /// one once set up) and closed ones still exiting.
     pub(crate) rings: u32,
     /// Closed rings whose exit has not finished.
     pub(crate) exiting: u32,
@@ -171,12 +60,10 @@ pub(crate) struct IoUringRsStats {
     pub(crate) max_exit_ms: u32,
 }
 
-/// Most entries one submit may carry (`IORING_MAX_ENTRIES`).
-pub(crate) const IO_URING_RS_MAX_SUBMIT: u32 = 32768;
-/// Most completions one wait may return.
-pub(crate) const IO_URING_RS_MAX_CQES: u32 = 65536;
-/// Longest wait.
-pub(crate) const IO_URING_RS_MAX_WAIT_MS: u32 = 60_000;
+/// The largest SQ ring (`IORING_MAX_ENTRIES`).
+pub(crate) const IO_URING_RS_MAX_ENTRIES: u32 = 32768;
+/// The largest CQ ring (`IORING_MAX_CQ_ENTRIES`).
+pub(crate) const IO_URING_RS_MAX_CQ_ENTRIES: u32 = 65536;
 
 const IOC_NRBITS: u32 = 8;
 const IOC_TYPEBITS: u32 = 8;
@@ -198,24 +85,7 @@ const fn ioc(dir: u32, nr: u32, size: usize) -> u32 {
 /// `_IOR('U', 0, struct io_uring_rs_version)`.
 pub(crate) const IO_URING_RS_IOC_VERSION: u32 =
     ioc(IOC_READ, 0, core::mem::size_of::<IoUringRsVersion>());
-/// `_IOW('U', 1, struct io_uring_rs_submit)`.
-pub(crate) const IO_URING_RS_IOC_SUBMIT: u32 =
-    ioc(IOC_WRITE, 1, core::mem::size_of::<IoUringRsSubmit>());
-/// `_IOW('U', 2, struct io_uring_rs_wait)`.
-pub(crate) const IO_URING_RS_IOC_WAIT: u32 =
-    ioc(IOC_WRITE, 2, core::mem::size_of::<IoUringRsWait>());
-/// `_IOW('U', 3, struct io_uring_rs_cancel)`.
-pub(crate) const IO_URING_RS_IOC_CANCEL: u32 =
-    ioc(IOC_WRITE, 3, core::mem::size_of::<IoUringRsCancel>());
-/// `_IOWR('U', 4, struct io_uring_rs_channel)`.
-pub(crate) const IO_URING_RS_IOC_CHANNEL: u32 = ioc(
-    IOC_READ | IOC_WRITE,
-    4,
-    core::mem::size_of::<IoUringRsChannel>(),
-);
-/// `_IOW('U', 5, struct io_uring_rs_channel_write)`.
-pub(crate) const IO_URING_RS_IOC_CHANNEL_WRITE: u32 =
-    ioc(IOC_WRITE, 5, core::mem::size_of::<IoUringRsChannelWrite>());
+// Numbers 1 to 5 belonged to the batch ioctls of ABI version 1.
 /// `_IOR('U', 6, struct io_uring_rs_stats)`.
 pub(crate) const IO_URING_RS_IOC_STATS: u32 =
     ioc(IOC_READ, 6, core::mem::size_of::<IoUringRsStats>());

@@ -9,6 +9,7 @@
 use crate::glue::context::{SqCtx, TaskCtx};
 use crate::uapi::{
     IO_URING_RS_IOC_ENTER, IO_URING_RS_IOC_REGISTER, IO_URING_RS_IOC_SETUP, IO_URING_RS_IOC_STATS,
+    IO_URING_RS_IOC_VERSION,
 };
 use crate::uring::entry::dev;
 use crate::uring::model::ring::IoRingCtx;
@@ -60,9 +61,8 @@ extern "C" {
     fn io_uring_rs_current_tgid() -> core::ffi::c_int;
 }
 
-/// The ring of `file`: `private_data`, null until the file is set up (or
-/// first used by a legacy ioctl), then an `Arc` from `Arc::into_raw` that
-/// stays until `release`.
+/// The ring of `file`: `private_data`, null until the file is set up, then
+/// an `Arc` from `Arc::into_raw` that stays until `release`.
 ///
 /// # Safety
 ///
@@ -260,6 +260,7 @@ unsafe extern "C" fn io_uring_rs_ioctl(
     let ring = unsafe { file_ring(file) };
     let res = match (cmd, ring) {
         (IO_URING_RS_IOC_STATS, _) => dev::ioctl_stats(arg),
+        (IO_URING_RS_IOC_VERSION, _) => dev::ioctl_version(arg),
         (IO_URING_RS_IOC_SETUP, Some(_)) => Err(EBUSY),
         (IO_URING_RS_IOC_SETUP, None) => dev::setup(&cx, arg)
             .and_then(|ring| {
@@ -269,19 +270,6 @@ unsafe extern "C" fn io_uring_rs_ioctl(
             .and_then(|ring| dev::setup_started(&cx, &ring, current_task()))
             .map(|()| 0),
         (_, Some(ring)) => dev::ioctl(&ring, &mut cx, sq, current_task(), cmd, arg),
-        (_, None) if dev::is_legacy(cmd) => {
-            // SAFETY: As above.
-            match dev::open_legacy(&cx).and_then(|ring| unsafe { install_ring(file, ring) }) {
-                Ok(ring) => dev::ioctl(&ring, &mut cx, sq, current_task(), cmd, arg),
-                // Another thread gave the file its ring first.
-                // SAFETY: As above.
-                Err(e) if e == EBUSY => match unsafe { file_ring(file) } {
-                    Some(ring) => dev::ioctl(&ring, &mut cx, sq, current_task(), cmd, arg),
-                    None => Err(EBUSY),
-                },
-                Err(e) => Err(e),
-            }
-        }
         (IO_URING_RS_IOC_ENTER | IO_URING_RS_IOC_REGISTER, None) => {
             Err(crate::uring::model::error::ebadfd())
         }
@@ -293,24 +281,6 @@ unsafe extern "C" fn io_uring_rs_ioctl(
     }
 }
 
-// SAFETY: `IoUringRsSqe` is `repr(C)` of integers with no padding (64
-// bytes, checked by the host test against the C header): any bytes are a
-// valid value, and it has no uninitialised bytes to leak.
-unsafe impl kernel::types::FromBytes for crate::uapi::IoUringRsSqe {}
-// SAFETY: As above; 16 bytes of integers, no padding.
-unsafe impl kernel::types::AsBytes for crate::uapi::IoUringRsCqe {}
-// SAFETY: `repr(C)` integers, no padding (u64 then two u32).
-unsafe impl kernel::types::FromBytes for crate::uapi::IoUringRsSubmit {}
-// SAFETY: `repr(C)` integers, no padding (u64 then four u32).
-unsafe impl kernel::types::FromBytes for crate::uapi::IoUringRsWait {}
-// SAFETY: `repr(C)` integers, no padding (two u32).
-unsafe impl kernel::types::FromBytes for crate::uapi::IoUringRsCancel {}
-// SAFETY: `repr(C)` integers, no padding (two u32).
-unsafe impl kernel::types::FromBytes for crate::uapi::IoUringRsChannel {}
-// SAFETY: As above.
-unsafe impl kernel::types::AsBytes for crate::uapi::IoUringRsChannel {}
-// SAFETY: `repr(C)` integers, no padding (two u32).
-unsafe impl kernel::types::FromBytes for crate::uapi::IoUringRsChannelWrite {}
 // SAFETY: `repr(C)` integers, no padding (eight u32).
 unsafe impl kernel::types::AsBytes for crate::uapi::IoUringRsVersion {}
 // SAFETY: `repr(C)` integers, no padding (two u32, a u64 at offset 8, two

@@ -2,10 +2,11 @@
 /*
  * io_uring_rs: the user-space ABI of /dev/io_uring_rs.
  *
- * Each open() of the device is one ring; closing the last file descriptor
- * exits it. Entries mirror struct io_uring_sqe / io_uring_cqe; an entry's
- * fd names a channel of the ring. io_uring_rs/uapi.rs is the same ABI for
- * Rust, and a test checks that the two agree.
+ * An open() of the device becomes a ring with IO_URING_RS_IOC_SETUP;
+ * closing its last file descriptor exits it. Only the device-specific part
+ * is here: the ring ABI is io_uring's own (see below).
+ * io_uring_rs/uapi.rs is the same ABI for Rust, and a test checks that the
+ * two agree.
  */
 #ifndef _UAPI_IO_URING_RS_H
 #define _UAPI_IO_URING_RS_H
@@ -13,75 +14,21 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define IO_URING_RS_VERSION		1
-#define IO_URING_RS_FEAT_CHANNELS	(1U << 0)
+#define IO_URING_RS_VERSION		2	/* 1 had batch ioctls and channels */
 #define IO_URING_RS_FEAT_LINK_TIMEOUT	(1U << 1)
 #define IO_URING_RS_FEAT_DRAIN		(1U << 2)
 
-#define IO_URING_RS_MAX_SUBMIT		32768
-#define IO_URING_RS_MAX_CQES		65536
-#define IO_URING_RS_MAX_WAIT_MS		60000
+#define IO_URING_RS_MAX_ENTRIES		32768	/* IORING_MAX_ENTRIES */
+#define IO_URING_RS_MAX_CQ_ENTRIES	65536	/* IORING_MAX_CQ_ENTRIES */
 
-struct io_uring_rs_sqe {
-	__u8	opcode;		/* IORING_OP_* */
-	__u8	flags;		/* IOSQE_* */
-	__u16	ioprio;		/* must be 0 */
-	__s32	fd;		/* channel index */
-	__u64	off;		/* TIMEOUT: completion count */
-	__u64	addr;		/* timeout ns, or target user_data */
-	__u32	len;		/* bytes, or poll mask */
-	__u32	op_flags;	/* timeout_flags, cancel_flags */
-	__u64	user_data;
-	__u64	addr2;		/* TIMEOUT_REMOVE update: new timeout ns */
-	__u64	resv[2];	/* must be 0 */
-};
-
-struct io_uring_rs_cqe {
-	__u64	user_data;
-	__s32	res;
-	__u32	flags;
-};
-
-struct io_uring_rs_submit {
-	__u64	sqes;		/* user pointer to nr entries */
-	__u32	nr;
-	__u32	resv;
-};
-
-struct io_uring_rs_wait {
-	__u64	cqes;		/* user pointer to room for nr entries */
-	__u32	nr;
-	__u32	min_complete;
-	__u32	timeout_ms;
-	__u32	resv;
-};
-
-#define IO_URING_RS_CANCEL_ALL		(1U << 0)
-
-struct io_uring_rs_cancel {
-	__u32	flags;		/* IO_URING_RS_CANCEL_ALL or 0 (task exit) */
-	__u32	resv;
-};
-
-#define IO_URING_RS_CHANNEL_INFLIGHT	(1U << 0)
-
-struct io_uring_rs_channel {
-	__u32	flags;		/* IO_URING_RS_CHANNEL_INFLIGHT or 0 */
-	__u32	fd;		/* out: the channel's index */
-};
-
-struct io_uring_rs_channel_write {
-	__u32	fd;
-	__u32	len;
-};
-
+/* What the module implements; read-only, on any file of the device. */
 struct io_uring_rs_version {
 	__u32	version;
 	__u32	features;
-	__u32	sqe_size;
-	__u32	cqe_size;
-	__u32	max_submit;
-	__u32	max_cqes;
+	__u32	sqe_size;	/* sizeof(struct io_uring_sqe) */
+	__u32	cqe_size;	/* sizeof(struct io_uring_cqe) */
+	__u32	max_submit;	/* IO_URING_RS_MAX_ENTRIES */
+	__u32	max_cqes;	/* IO_URING_RS_MAX_CQ_ENTRIES */
 	__u32	resv[2];
 };
 
@@ -95,11 +42,7 @@ struct io_uring_rs_stats {
 };
 
 #define IO_URING_RS_IOC_VERSION		_IOR('U', 0, struct io_uring_rs_version)
-#define IO_URING_RS_IOC_SUBMIT		_IOW('U', 1, struct io_uring_rs_submit)
-#define IO_URING_RS_IOC_WAIT		_IOW('U', 2, struct io_uring_rs_wait)
-#define IO_URING_RS_IOC_CANCEL		_IOW('U', 3, struct io_uring_rs_cancel)
-#define IO_URING_RS_IOC_CHANNEL		_IOWR('U', 4, struct io_uring_rs_channel)
-#define IO_URING_RS_IOC_CHANNEL_WRITE	_IOW('U', 5, struct io_uring_rs_channel_write)
+/* Numbers 1 to 5 belonged to the batch ioctls of ABI version 1. */
 #define IO_URING_RS_IOC_STATS		_IOR('U', 6, struct io_uring_rs_stats)
 
 /*

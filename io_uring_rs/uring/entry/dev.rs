@@ -10,21 +10,17 @@
 //! completion, by the core's preparation.
 
 use super::sqpoll::io_sq_offload_create;
-use super::submit::{io_submit_from_sq, io_submit_sqes};
+use super::submit::io_submit_from_sq;
 use crate::glue::context::{SqCtx, TaskCtx};
 use crate::glue::region::Region;
 use crate::glue::rings;
 use crate::uapi::*;
 use crate::uring::lifecycle::cancel::{io_ring_exit, io_uring_cancel_generic};
-use crate::uring::lifecycle::channel::{io_channel_create, io_channel_write};
-use crate::uring::lifecycle::complete::{
-    io_cqring_advance, io_cqring_overflow_flush, io_cqring_peek, io_cqring_wait_user,
-};
-use crate::uring::model::error::{ebadfd, eownerdead};
+use crate::uring::lifecycle::complete::{io_cqring_overflow_flush, io_cqring_wait_user};
+use crate::uring::model::error::eownerdead;
 use crate::uring::model::ring::{IoRingCtx, Ring, RingParams};
 use crate::uring::model::sqe::{
-    op_supported, InlineNs, Sqe, UserMem, EPOLLOUT, EPOLLRDNORM, EPOLLWRNORM, IORING_OP_LAST,
-    OP_LINK_TIMEOUT, OP_POLL_ADD, OP_TIMEOUT, OP_TIMEOUT_REMOVE, POLLIN,
+    op_supported, Sqe, UserMem, EPOLLOUT, EPOLLRDNORM, EPOLLWRNORM, IORING_OP_LAST, POLLIN,
 };
 use core::mem::size_of;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -51,14 +47,6 @@ static EXITING: AtomicU32 = AtomicU32::new(0);
 static EXITS: AtomicU64 = AtomicU64::new(0);
 static SLOW_EXITS: AtomicU32 = AtomicU32::new(0);
 static MAX_EXIT_MS: AtomicU32 = AtomicU32::new(0);
-
-/// A ring for the legacy batch ioctls, made on their first use of a file
-/// that was not set up: default sizes, channels.
-pub(crate) fn open_legacy(cx: &TaskCtx) -> Result<Arc<IoRingCtx>> {
-    let ring = IoRingCtx::create(cx)?;
-    RINGS.fetch_add(1, Ordering::Relaxed);
-    Ok(ring)
-}
 
 /// A ring made for a file that another thread set up first: it never
 /// held a request.
@@ -381,45 +369,6 @@ fn register(ring: &IoRingCtx, arg: usize) -> Result<isize> {
     }
 }
 
-/// The legacy batch ABI's entry as `struct io_uring_sqe`: timeouts in
-/// nanoseconds (read with [`InlineNs`]), the poll mask in `len`, the
-/// update's timeout in `addr2`.
-fn legacy_sqe(s: &IoUringRsSqe) -> Sqe {
-    let mut n = Sqe {
-        opcode: s.opcode,
-        flags: s.flags,
-        ioprio: s.ioprio,
-        fd: s.fd,
-        off: s.off,
-        addr: s.addr,
-        len: s.len,
-        op_flags: s.op_flags,
-        user_data: s.user_data,
-        addr3: s.resv[0],
-        pad2: s.resv[1],
-        ..Sqe::default()
-    };
-    // Fields the legacy entry had to leave zero stay refused (`-EINVAL`).
-    let bad = u16::from(s.resv != [0, 0]);
-    match s.opcode {
-        OP_TIMEOUT | OP_LINK_TIMEOUT => {
-            n.len = u32::from(s.len == 0);
-            n.buf_index = bad | u16::from(s.addr2 != 0);
-        }
-        OP_TIMEOUT_REMOVE => {
-            n.off = s.addr2;
-            n.buf_index = bad | u16::from(s.off != 0 || (s.op_flags == 0 && s.addr2 != 0));
-        }
-        OP_POLL_ADD => {
-            n.op_flags = s.len;
-            n.len = s.op_flags;
-            n.buf_index = bad | u16::from(s.addr2 != 0);
-        }
-        _ => n.buf_index = bad | u16::from(s.addr2 != 0),
-    }
-    n
-}
-
 /// `release()` is about to queue the exit of a ring (`exiting` counts it).
 pub(crate) fn exit_queued() {
     EXITING.fetch_add(1, Ordering::Relaxed);
@@ -486,21 +435,22 @@ pub(crate) fn ioctl_stats(arg: usize) -> Result<isize> {
     Ok(0)
 }
 
-/// Whether `cmd` is one of the legacy batch ioctls, which make a ring with
-/// channels on a file that has none.
-pub(crate) fn is_legacy(cmd: u32) -> bool {
-    matches!(
-        cmd,
-        IO_URING_RS_IOC_VERSION
-            | IO_URING_RS_IOC_SUBMIT
-            | IO_URING_RS_IOC_WAIT
-            | IO_URING_RS_IOC_CANCEL
-            | IO_URING_RS_IOC_CHANNEL
-            | IO_URING_RS_IOC_CHANNEL_WRITE
-    )
+/// `IO_URING_RS_IOC_VERSION`, on any file of the device.
+pub(crate) fn ioctl_version(arg: usize) -> Result<isize> {
+    let v = IoUringRsVersion {
+        version: IO_URING_RS_VERSION,
+        features: IO_URING_RS_FEAT_LINK_TIMEOUT | IO_URING_RS_FEAT_DRAIN,
+        sqe_size: size_of::<Sqe>() as u32,
+        cqe_size: size_of::<IoUringCqe>() as u32,
+        max_submit: IO_URING_RS_MAX_ENTRIES,
+        max_cqes: IO_URING_RS_MAX_CQ_ENTRIES,
+        resv: [0; 2],
+    };
+    write_arg(arg, &v)?;
+    Ok(0)
 }
 
-/// Dispatches an ioctl on `ring` from task `task`.
+/// Dispatches an ioctl on the set-up `ring` from task `task`.
 pub(crate) fn ioctl(
     ring: &Arc<IoRingCtx>,
     cx: &mut TaskCtx,
@@ -509,100 +459,9 @@ pub(crate) fn ioctl(
     cmd: u32,
     arg: usize,
 ) -> Result<isize> {
-    if is_legacy(cmd) && !ring.params().channels {
-        return Err(ebadfd());
-    }
     match cmd {
-        IO_URING_RS_IOC_VERSION => {
-            let v = IoUringRsVersion {
-                version: IO_URING_RS_VERSION,
-                features: IO_URING_RS_FEAT_CHANNELS
-                    | IO_URING_RS_FEAT_LINK_TIMEOUT
-                    | IO_URING_RS_FEAT_DRAIN,
-                sqe_size: size_of::<IoUringRsSqe>() as u32,
-                cqe_size: size_of::<IoUringRsCqe>() as u32,
-                max_submit: IO_URING_RS_MAX_SUBMIT,
-                max_cqes: IO_URING_RS_MAX_CQES,
-                resv: [0; 2],
-            };
-            write_arg(arg, &v)?;
-            Ok(0)
-        }
-        IO_URING_RS_IOC_SUBMIT => submit(ring, cx, task, read_arg(arg)?),
-        IO_URING_RS_IOC_WAIT => Ring::open(ring, |r| wait(r, cx, read_arg(arg)?)),
-        IO_URING_RS_IOC_CANCEL => {
-            let c: IoUringRsCancel = read_arg(arg)?;
-            if c.resv != 0 || c.flags & !IO_URING_RS_CANCEL_ALL != 0 {
-                return Err(EINVAL);
-            }
-            let all = c.flags & IO_URING_RS_CANCEL_ALL != 0;
-            Ring::open(ring, |r| {
-                io_uring_cancel_generic(r, cx, task, all, CANCEL_TIMEOUT_MS)
-            })?;
-            Ok(0)
-        }
-        IO_URING_RS_IOC_CHANNEL => {
-            let mut c: IoUringRsChannel = read_arg(arg)?;
-            if c.flags & !IO_URING_RS_CHANNEL_INFLIGHT != 0 || c.fd != 0 {
-                return Err(EINVAL);
-            }
-            let inflight = c.flags & IO_URING_RS_CHANNEL_INFLIGHT != 0;
-            c.fd = Ring::open(ring, |r| io_channel_create(r, cx, inflight))? as u32;
-            write_arg(arg, &c)?;
-            Ok(c.fd as isize)
-        }
-        IO_URING_RS_IOC_CHANNEL_WRITE => {
-            let w: IoUringRsChannelWrite = read_arg(arg)?;
-            Ring::open(ring, |r| io_channel_write(r, cx, w.fd, w.len))?;
-            Ok(w.len as isize)
-        }
-        IO_URING_RS_IOC_ENTER if !ring.params().channels => enter(ring, cx, sq, task, arg),
-        IO_URING_RS_IOC_REGISTER if !ring.params().channels => register(ring, arg),
-        IO_URING_RS_IOC_ENTER | IO_URING_RS_IOC_REGISTER => Err(ebadfd()),
+        IO_URING_RS_IOC_ENTER => enter(ring, cx, sq, task, arg),
+        IO_URING_RS_IOC_REGISTER => register(ring, arg),
         _ => Err(ENOTTY),
     }
-}
-
-fn submit(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, task: u32, s: IoUringRsSubmit) -> Result<isize> {
-    if s.resv != 0 || s.nr == 0 || s.nr > IO_URING_RS_MAX_SUBMIT {
-        return Err(EINVAL);
-    }
-    let n = s.nr as usize;
-    let len = n.checked_mul(size_of::<IoUringRsSqe>()).ok_or(EINVAL)?;
-    let mut reader = UserSlice::new(s.sqes as usize, len).reader();
-    let mut sqes = KVec::with_capacity(n, GFP_KERNEL)?;
-    for _ in 0..n {
-        sqes.push(legacy_sqe(&reader.read::<IoUringRsSqe>()?), GFP_KERNEL)?;
-    }
-    Ok(io_submit_sqes(ring, cx, &sqes, task, &InlineNs, false)? as isize)
-}
-
-fn wait(ring: Ring<'_, '_>, cx: &mut TaskCtx, w: IoUringRsWait) -> Result<isize> {
-    if w.resv != 0
-        || w.nr == 0
-        || w.nr > IO_URING_RS_MAX_CQES
-        || w.min_complete > w.nr
-        || w.timeout_ms > IO_URING_RS_MAX_WAIT_MS
-    {
-        return Err(EINVAL);
-    }
-    let len = (w.nr as usize) * size_of::<IoUringRsCqe>();
-    let mut writer = UserSlice::new(w.cqes as usize, len).writer();
-    let mut reaper = ring.lock_reap(cx);
-    let cqes = io_cqring_peek(
-        &mut reaper,
-        w.min_complete as usize,
-        w.nr as usize,
-        w.timeout_ms,
-    )?;
-    for c in cqes.iter() {
-        writer.write(&IoUringRsCqe {
-            user_data: c.user_data,
-            res: c.res,
-            flags: c.flags,
-        })?;
-    }
-    // Only what reached user space is consumed: a bad pointer loses nothing.
-    io_cqring_advance(&mut reaper, cqes.len());
-    Ok(cqes.len() as isize)
 }

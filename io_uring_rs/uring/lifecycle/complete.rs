@@ -239,7 +239,7 @@ const MAX_JIFFY_OFFSET: Jiffies = ((u32::MAX >> 1) - 1) as Jiffies;
 
 /// Waits until at least `min` completions are in the CQ ring or
 /// `timeout_ms` passed, then copies up to `max` of them without consuming
-/// them: the in-kernel and legacy-ABI reaper, which stands for user space.
+/// them: the in-kernel self-test's reaper, which stands for user space.
 pub(crate) fn io_cqring_peek(
     reaper: &mut ReapGuard<'_, '_>,
     min: usize,

@@ -181,13 +181,13 @@ pub(crate) struct RingParams {
     /// `IORING_SETUP_IOPOLL`: only opcodes that can be polled; a wait for
     /// completions does not sleep (`io_iopoll_check()`).
     pub(crate) iopoll: bool,
-    /// READ, WRITE and POLL_ADD name the ring's channels (the legacy
-    /// batch ABI and the self-test), not file descriptors.
+    /// READ, WRITE and POLL_ADD name the ring's channels (the in-kernel
+    /// self-test's rings), not file descriptors.
     pub(crate) channels: bool,
 }
 
 impl RingParams {
-    /// The rings the in-kernel self-test and the legacy batch ABI use.
+    /// The rings the in-kernel self-test uses.
     pub(crate) const DEFAULT: RingParams = RingParams {
         sq_entries: 4096,
         cq_entries: 8192,

@@ -118,8 +118,8 @@ pub(crate) trait UserMem {
     }
 }
 
-/// The in-kernel self-test's and the legacy batch ABI's timespecs: the
-/// "address" is the duration in nanoseconds.
+/// The in-kernel self-test's timespecs: the "address" is the duration in
+/// nanoseconds.
 pub(crate) struct InlineNs;
 
 impl UserMem for InlineNs {
@@ -226,7 +226,7 @@ fn channel(state: &UringState, fd: i32) -> Result<Arc<Channel>> {
 /// timespec `-EFAULT`; a channel that does not exist `-EBADF`.
 ///
 /// `params.channels` says whether READ, WRITE and POLL_ADD name the ring's
-/// channels (the legacy batch ABI and the self-test); on a ring set up with
+/// channels (the in-kernel self-test's rings); on a ring set up with
 /// the io_uring ABI they, READV, WRITEV and POLL_REMOVE work on files, whose
 /// descriptors `cx`'s task resolves.
 pub(crate) fn prep(

@@ -338,7 +338,7 @@ mod ring_abi {
     #[test]
     fn probe_and_errors() {
         assert!(op_supported(OP_NOP, false) && op_supported(OP_TIMEOUT, false));
-        // Files on a ring of the io_uring ABI, channels on a legacy one.
+        // Files on a ring of the io_uring ABI, channels on a self-test one.
         assert!(op_supported(OP_READ, false) && op_supported(OP_READ, true));
         assert!(op_supported(OP_READV, false) && !op_supported(OP_READV, true));
         assert!(op_supported(OP_POLL_REMOVE, false) && !op_supported(OP_POLL_REMOVE, true));

@@ -22,13 +22,6 @@ fn layout() -> Vec<(&'static str, u64)> {
         };
     }
     let mut v = vec![
-        size!("io_uring_rs_sqe", IoUringRsSqe),
-        size!("io_uring_rs_cqe", IoUringRsCqe),
-        size!("io_uring_rs_submit", IoUringRsSubmit),
-        size!("io_uring_rs_wait", IoUringRsWait),
-        size!("io_uring_rs_cancel", IoUringRsCancel),
-        size!("io_uring_rs_channel", IoUringRsChannel),
-        size!("io_uring_rs_channel_write", IoUringRsChannelWrite),
         size!("io_uring_rs_version", IoUringRsVersion),
         size!("io_uring_rs_stats", IoUringRsStats),
         size!("io_uring_rs_setup", IoUringRsSetup),
@@ -44,47 +37,22 @@ fn layout() -> Vec<(&'static str, u64)> {
             "IO_URING_RS_IOC_VERSION",
             u64::from(IO_URING_RS_IOC_VERSION),
         ),
-        ("IO_URING_RS_IOC_SUBMIT", u64::from(IO_URING_RS_IOC_SUBMIT)),
-        ("IO_URING_RS_IOC_WAIT", u64::from(IO_URING_RS_IOC_WAIT)),
-        ("IO_URING_RS_IOC_CANCEL", u64::from(IO_URING_RS_IOC_CANCEL)),
-        (
-            "IO_URING_RS_IOC_CHANNEL",
-            u64::from(IO_URING_RS_IOC_CHANNEL),
-        ),
-        (
-            "IO_URING_RS_IOC_CHANNEL_WRITE",
-            u64::from(IO_URING_RS_IOC_CHANNEL_WRITE),
-        ),
         ("IO_URING_RS_IOC_STATS", u64::from(IO_URING_RS_IOC_STATS)),
         ("IO_URING_RS_VERSION", u64::from(IO_URING_RS_VERSION)),
-        ("IO_URING_RS_MAX_SUBMIT", u64::from(IO_URING_RS_MAX_SUBMIT)),
-        ("IO_URING_RS_MAX_CQES", u64::from(IO_URING_RS_MAX_CQES)),
         (
-            "IO_URING_RS_MAX_WAIT_MS",
-            u64::from(IO_URING_RS_MAX_WAIT_MS),
+            "IO_URING_RS_MAX_ENTRIES",
+            u64::from(IO_URING_RS_MAX_ENTRIES),
         ),
-        ("IO_URING_RS_CANCEL_ALL", u64::from(IO_URING_RS_CANCEL_ALL)),
         (
-            "IO_URING_RS_CHANNEL_INFLIGHT",
-            u64::from(IO_URING_RS_CHANNEL_INFLIGHT),
+            "IO_URING_RS_MAX_CQ_ENTRIES",
+            u64::from(IO_URING_RS_MAX_CQ_ENTRIES),
         ),
+        (
+            "IO_URING_RS_FEAT_LINK_TIMEOUT",
+            u64::from(IO_URING_RS_FEAT_LINK_TIMEOUT),
+        ),
+        ("IO_URING_RS_FEAT_DRAIN", u64::from(IO_URING_RS_FEAT_DRAIN)),
     ];
-    v.extend(off!(
-        "io_uring_rs_sqe",
-        IoUringRsSqe,
-        opcode,
-        flags,
-        ioprio,
-        fd,
-        off,
-        addr,
-        len,
-        op_flags,
-        user_data,
-        addr2,
-        resv
-    ));
-    v.extend(off!("io_uring_rs_cqe", IoUringRsCqe, user_data, res, flags));
     v.extend(off!(
         "io_uring_rs_setup",
         IoUringRsSetup,
@@ -108,23 +76,6 @@ fn layout() -> Vec<(&'static str, u64)> {
         opcode,
         nr_args,
         arg
-    ));
-    v.extend(off!("io_uring_rs_submit", IoUringRsSubmit, sqes, nr, resv));
-    v.extend(off!(
-        "io_uring_rs_wait",
-        IoUringRsWait,
-        cqes,
-        nr,
-        min_complete,
-        timeout_ms,
-        resv
-    ));
-    v.extend(off!("io_uring_rs_channel", IoUringRsChannel, flags, fd));
-    v.extend(off!(
-        "io_uring_rs_channel_write",
-        IoUringRsChannelWrite,
-        fd,
-        len
     ));
     v.extend(off!(
         "io_uring_rs_version",

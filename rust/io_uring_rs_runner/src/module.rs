@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `/dev/io_uring_rs`'s own ioctls: the ABI probe, the module-wide ring
-//! accounting, and the batch ioctls the legacy stress and fuzz suites use.
+//! `/dev/io_uring_rs`'s own ioctls: the ABI probe and the module-wide ring
+//! accounting.
 
 use crate::backend::invalid;
 use crate::uapi::*;

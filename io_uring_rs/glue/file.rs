@@ -169,30 +169,25 @@ impl File {
 
     /// One read or write `io` that may not block (`IOCB_NOWAIT`: `-EAGAIN`
     /// where it would), in the address space `mm`.
-    pub(crate) fn rw_nowait(&self, _cx: &TaskCtx, mm: &UserMm, io: RwIo<'_>) -> Result<usize> {
-        self.rw(mm, io, true)
+    pub(crate) fn rw_nowait(&self, cx: &TaskCtx, mm: &UserMm, io: RwIo<'_>) -> Result<usize> {
+        self.rw(cx, mm, io, true)
     }
 
     /// One read or write `io` that may sleep for as long as the file makes
     /// it. It takes the context exclusively: a ring lock's guard borrows
     /// it, so no lock can be held across the wait (an io-wq worker's
     /// attempt, never an inline one under `uring_lock`).
-    pub(crate) fn rw_blocking(
-        &self,
-        _cx: &mut TaskCtx,
-        mm: &UserMm,
-        io: RwIo<'_>,
-    ) -> Result<usize> {
-        self.rw(mm, io, false)
+    pub(crate) fn rw_blocking(&self, cx: &mut TaskCtx, mm: &UserMm, io: RwIo<'_>) -> Result<usize> {
+        self.rw(cx, mm, io, false)
     }
 
-    fn rw(&self, mm: &UserMm, io: RwIo<'_>, nowait: bool) -> Result<usize> {
+    fn rw(&self, cx: &TaskCtx, mm: &UserMm, io: RwIo<'_>, nowait: bool) -> Result<usize> {
         // What `import_iovec()` guarantees the VFS, whoever made `io.iov`.
         let total = io.iov.iter().fold(0u64, |t, v| t.saturating_add(v.len));
         if total > MAX_RW_COUNT {
             return Err(EINVAL);
         }
-        let _in_mm = mm.enter()?;
+        let _in_mm = mm.enter(cx)?;
         // SAFETY: `raw` is a live file; `iov` is `iov.len()` iovecs whose
         // bases are user addresses, read and written only with user
         // copies, in the address space `_in_mm` keeps current.
@@ -272,9 +267,12 @@ impl UserMm {
     }
 
     /// Makes this the current address space until the guard drops: it is
-    /// already (the submitter), or a kernel worker borrows it. `-EFAULT` if
-    /// the address space is gone, or the current task has another.
-    pub(crate) fn enter(&self) -> Result<InMm<'_>> {
+    /// already (the submitter), or a kernel worker borrows it
+    /// (`kthread_use_mm()`, which takes `task_lock()` and may switch page
+    /// tables: process context only, hence `_cx`; a timer has no
+    /// `TaskCtx`). `-EFAULT` if the address space is gone, or the current
+    /// task has another.
+    pub(crate) fn enter(&self, _cx: &TaskCtx) -> Result<InMm<'_>> {
         // SAFETY: `mm` is grabbed (type invariants).
         let entered = unsafe { io_uring_rs_mm_enter(self.mm.as_ptr()) };
         if entered < 0 {

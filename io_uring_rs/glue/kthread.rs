@@ -75,7 +75,7 @@ impl ThreadCtx {
         // until the thread stopped.
         let creator = unsafe { self.creator.as_ref() };
         // Borrowed (`kthread_use_mm()`) until the guard drops.
-        let _in_mm = creator.mm.as_ref()?.enter().ok()?;
+        let _in_mm = creator.mm.as_ref()?.enter(&self.cx).ok()?;
         // SAFETY: The thread's loop is its entry point; it holds no SQ lock
         // while it has `&mut self`, and the `SqCtx` is used up in this pass.
         let sq = unsafe { SqCtx::enter() };

@@ -12,6 +12,7 @@
 
 use crate::glue::context::TaskCtx;
 use crate::uapi::IoVec;
+use core::marker::PhantomData;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 use std::collections::{HashMap, VecDeque};
@@ -242,18 +243,15 @@ impl File {
         self.0.pipe.lock().unwrap().ready(self.0.write) & events
     }
 
-    pub(crate) fn rw_nowait(&self, _cx: &TaskCtx, _mm: &UserMm, io: RwIo<'_>) -> Result<usize> {
+    pub(crate) fn rw_nowait(&self, cx: &TaskCtx, mm: &UserMm, io: RwIo<'_>) -> Result<usize> {
+        let _in_mm = mm.enter(cx)?;
         self.rw(io)
     }
 
     /// As the module's; a blocking read of an empty pipe, which no host
     /// test asks for, is `-EAGAIN` too.
-    pub(crate) fn rw_blocking(
-        &self,
-        _cx: &mut TaskCtx,
-        _mm: &UserMm,
-        io: RwIo<'_>,
-    ) -> Result<usize> {
+    pub(crate) fn rw_blocking(&self, cx: &mut TaskCtx, mm: &UserMm, io: RwIo<'_>) -> Result<usize> {
+        let _in_mm = mm.enter(cx)?;
         self.rw(io)
     }
 
@@ -328,7 +326,16 @@ impl UserMm {
     pub(crate) fn current(_cx: &TaskCtx) -> Result<Self> {
         Ok(UserMm(()))
     }
+
+    /// As the module's: process context only (there, `kthread_use_mm()`);
+    /// the host's one address space is always current.
+    pub(crate) fn enter(&self, _cx: &TaskCtx) -> Result<InMm<'_>> {
+        Ok(InMm(PhantomData))
+    }
 }
+
+/// [`UserMm::enter`]'s guard.
+pub(crate) struct InMm<'a>(PhantomData<&'a UserMm>);
 
 /// What a poll entry wakes (the module's `glue/file.rs`).
 ///

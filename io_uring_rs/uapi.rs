@@ -346,6 +346,20 @@ pub(crate) const IORING_FEAT_CQE_SKIP: u32 = 1 << 11;
 /// `IORING_REGISTER_PROBE`.
 pub(crate) const IORING_REGISTER_PROBE: u32 = 8;
 
+/// `IORING_TIMEOUT_UPDATE` (TIMEOUT_REMOVE).
+pub(crate) const IORING_TIMEOUT_UPDATE: u32 = 1 << 1;
+/// `IORING_LINK_TIMEOUT_UPDATE` (TIMEOUT_REMOVE).
+pub(crate) const IORING_LINK_TIMEOUT_UPDATE: u32 = 1 << 4;
+/// `IORING_TIMEOUT_ETIME_SUCCESS` (TIMEOUT).
+pub(crate) const IORING_TIMEOUT_ETIME_SUCCESS: u32 = 1 << 5;
+/// `IORING_ASYNC_CANCEL_ALL`.
+pub(crate) const IORING_ASYNC_CANCEL_ALL: u32 = 1 << 0;
+/// `IORING_ASYNC_CANCEL_ANY`.
+pub(crate) const IORING_ASYNC_CANCEL_ANY: u32 = 1 << 2;
+/// `IORING_ASYNC_CANCEL_USERDATA`: match on `user_data`, which is what a
+/// cancel without `ANY` does anyway (`io_cancel_req_match()`).
+pub(crate) const IORING_ASYNC_CANCEL_USERDATA: u32 = 1 << 4;
+
 /// `IORING_MAX_ENTRIES`.
 pub(crate) const IORING_MAX_ENTRIES: u32 = 32768;
 /// `IORING_MAX_CQ_ENTRIES`.

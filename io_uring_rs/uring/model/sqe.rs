@@ -58,19 +58,12 @@ pub(crate) const IORING_TIMEOUT_ABS: u32 = 1 << 0;
 const IORING_TIMEOUT_CLOCK_MASK: u32 = (1 << 2) | (1 << 3);
 /// `IORING_TIMEOUT_MULTISHOT`.
 const IORING_TIMEOUT_MULTISHOT: u32 = 1 << 6;
-/// `IORING_TIMEOUT_UPDATE` (TIMEOUT_REMOVE).
-pub(crate) const IORING_TIMEOUT_UPDATE: u32 = 1 << 1;
-/// `IORING_LINK_TIMEOUT_UPDATE` (TIMEOUT_REMOVE).
-pub(crate) const IORING_LINK_TIMEOUT_UPDATE: u32 = 1 << 4;
-/// `IORING_TIMEOUT_ETIME_SUCCESS` (TIMEOUT).
-pub(crate) const IORING_TIMEOUT_ETIME_SUCCESS: u32 = 1 << 5;
-/// `IORING_ASYNC_CANCEL_ALL`.
-pub(crate) const IORING_ASYNC_CANCEL_ALL: u32 = 1 << 0;
-/// `IORING_ASYNC_CANCEL_ANY`.
-pub(crate) const IORING_ASYNC_CANCEL_ANY: u32 = 1 << 2;
-/// `IORING_ASYNC_CANCEL_USERDATA`: match on `user_data`, which is what a
-/// cancel without `ANY` does anyway (`io_cancel_req_match()`).
-pub(crate) const IORING_ASYNC_CANCEL_USERDATA: u32 = 1 << 4;
+// The flags user space shares with the runner live in `uapi.rs`, where a
+// host test compares them with `<linux/io_uring.h>`.
+pub(crate) use crate::uapi::{
+    IORING_ASYNC_CANCEL_ALL, IORING_ASYNC_CANCEL_ANY, IORING_ASYNC_CANCEL_USERDATA,
+    IORING_LINK_TIMEOUT_UPDATE, IORING_TIMEOUT_ETIME_SUCCESS, IORING_TIMEOUT_UPDATE,
+};
 /// `POLLIN`.
 pub(crate) const POLLIN: u32 = 0x1;
 /// `EPOLLOUT`.

@@ -230,6 +230,21 @@ fn layout() -> Vec<(&'static str, u64)> {
         o("IORING_FEAT_RW_CUR_POS", IORING_FEAT_RW_CUR_POS as usize),
         o("IORING_FEAT_FAST_POLL", IORING_FEAT_FAST_POLL as usize),
         o("IORING_REGISTER_PROBE", IORING_REGISTER_PROBE as usize),
+        o("IORING_TIMEOUT_UPDATE", IORING_TIMEOUT_UPDATE as usize),
+        o(
+            "IORING_LINK_TIMEOUT_UPDATE",
+            IORING_LINK_TIMEOUT_UPDATE as usize,
+        ),
+        o(
+            "IORING_TIMEOUT_ETIME_SUCCESS",
+            IORING_TIMEOUT_ETIME_SUCCESS as usize,
+        ),
+        o("IORING_ASYNC_CANCEL_ALL", IORING_ASYNC_CANCEL_ALL as usize),
+        o("IORING_ASYNC_CANCEL_ANY", IORING_ASYNC_CANCEL_ANY as usize),
+        o(
+            "IORING_ASYNC_CANCEL_USERDATA",
+            IORING_ASYNC_CANCEL_USERDATA as usize,
+        ),
         o("IO_URING_OP_SUPPORTED", IO_URING_OP_SUPPORTED as usize),
     ]);
     v.extend(off!(

@@ -302,6 +302,17 @@ impl RawRing {
         )
     }
 
+    /// Takes every CQE, and fails if the CQ ring ever lost one
+    /// (`cq_off.overflow`): with `IORING_FEAT_NODROP` a full CQ ring
+    /// overflows into the kernel's list and loses nothing.
+    pub(crate) fn reap_lossless(&self) -> Result<Vec<(u64, i32)>, String> {
+        let got = self.reap();
+        match self.cq_overflow() {
+            0 => Ok(got),
+            lost => Err(format!("the CQ ring lost {lost} completion(s)")),
+        }
+    }
+
     /// Completions the CQ ring lost (`cq_off.overflow`).
     pub(crate) fn cq_overflow(&self) -> u32 {
         self.word(self.p.cq_off.overflow)
@@ -669,6 +680,18 @@ pub(crate) fn pipe() -> Result<[OwnedFd; 2], String> {
     Ok(fds.map(|fd| unsafe { OwnedFd::from_raw_fd(fd) }))
 }
 
+/// An unnamed regular file in `/tmp` (`O_TMPFILE`).
+pub(crate) fn tmpfile() -> Result<OwnedFd, String> {
+    let path = CString::new("/tmp").unwrap();
+    // SAFETY: `path` is a NUL-terminated string.
+    let fd = unsafe { libc::open(path.as_ptr(), libc::O_TMPFILE | libc::O_RDWR, 0o600) };
+    if fd < 0 {
+        return Err(format!("tmpfile {}", errno()));
+    }
+    // SAFETY: `fd` is new and ours.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
 /// `write(2)` of `data`: the count or `-errno`.
 pub(crate) fn write_fd(fd: &OwnedFd, data: &[u8]) -> i64 {
     // SAFETY: `data` is readable for its length.
@@ -694,11 +717,14 @@ fn read_sqe(fd: &OwnedFd, buf: &mut [u8], len: u32, ud: u64) -> IoUringSqe {
 }
 
 pub(crate) const IOSQE_IO_LINK: u8 = 1 << 2;
+pub(crate) const IOSQE_IO_HARDLINK: u8 = 1 << 3;
 pub(crate) const IOSQE_ASYNC: u8 = 1 << 4;
+pub(crate) const OP_NOP: u8 = 0;
 pub(crate) const OP_READV: u8 = 1;
 pub(crate) const OP_WRITEV: u8 = 2;
 pub(crate) const OP_POLL_ADD: u8 = 6;
 pub(crate) const OP_POLL_REMOVE: u8 = 7;
+pub(crate) const OP_TIMEOUT: u8 = 11;
 pub(crate) const OP_ASYNC_CANCEL: u8 = 14;
 pub(crate) const OP_LINK_TIMEOUT: u8 = 15;
 pub(crate) const OP_READ: u8 = 22;

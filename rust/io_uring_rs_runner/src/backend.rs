@@ -6,6 +6,10 @@
 //! requests per task, and task cancellation acts on that task's requests.
 
 use crate::scenario::Entry;
+use crate::uapi::{
+    IORING_ASYNC_CANCEL_ALL, IORING_ASYNC_CANCEL_ANY, IORING_ASYNC_CANCEL_USERDATA,
+    IORING_TIMEOUT_ETIME_SUCCESS,
+};
 use std::io;
 use std::time::Duration;
 
@@ -53,7 +57,7 @@ pub(crate) fn sqe_flags(e: &Entry) -> io::Result<u8> {
 pub(crate) fn timeout_flags(e: &Entry) -> io::Result<u32> {
     bits(
         &e.timeout_flags,
-        &[("etime_success", 1 << 5)],
+        &[("etime_success", IORING_TIMEOUT_ETIME_SUCCESS)],
         "timeout flag",
     )
 }
@@ -62,7 +66,11 @@ pub(crate) fn timeout_flags(e: &Entry) -> io::Result<u32> {
 pub(crate) fn cancel_flags(e: &Entry) -> io::Result<u32> {
     bits(
         &e.cancel_flags,
-        &[("all", 1 << 0), ("any", 1 << 2), ("userdata", 1 << 4)],
+        &[
+            ("all", IORING_ASYNC_CANCEL_ALL),
+            ("any", IORING_ASYNC_CANCEL_ANY),
+            ("userdata", IORING_ASYNC_CANCEL_USERDATA),
+        ],
         "cancel flag",
     )
 }

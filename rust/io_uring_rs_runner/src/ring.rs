@@ -19,7 +19,10 @@ use crate::abi::{RawRing, Sys};
 use crate::backend::{cancel_flags, invalid, ns, opcode, sqe_flags, timeout_flags, Backend};
 use crate::scenario::Entry;
 use crate::task::Task;
-use crate::uapi::{IoUringParams, IoUringSqe, KernelTimespec};
+use crate::uapi::{
+    IoUringParams, IoUringSqe, KernelTimespec, IORING_ASYNC_CANCEL_ANY, IORING_LINK_TIMEOUT_UPDATE,
+    IORING_TIMEOUT_UPDATE,
+};
 use std::collections::HashMap;
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
@@ -28,12 +31,6 @@ use std::time::Duration;
 
 /// SQ entries of a scenario's ring (the CQ has twice as many).
 const ENTRIES: u32 = 256;
-
-/// `IORING_TIMEOUT_UPDATE`, `IORING_LINK_TIMEOUT_UPDATE`.
-const TIMEOUT_UPDATE: u32 = 1 << 1;
-const LINK_TIMEOUT_UPDATE: u32 = 1 << 4;
-/// `IORING_ASYNC_CANCEL_ANY`.
-const CANCEL_ANY: u32 = 1 << 2;
 
 fn os_err(e: i64) -> io::Error {
     io::Error::from_raw_os_error(-e as i32)
@@ -159,14 +156,14 @@ impl RingBackend {
             "timeout_update" | "link_timeout_update" => {
                 s.addr = target;
                 s.off = self.timespec(e);
-                s.op_flags = TIMEOUT_UPDATE;
+                s.op_flags = IORING_TIMEOUT_UPDATE;
                 if e.op == "link_timeout_update" {
-                    s.op_flags |= LINK_TIMEOUT_UPDATE;
+                    s.op_flags |= IORING_LINK_TIMEOUT_UPDATE;
                 }
             }
             "cancel" => {
                 s.op_flags = cancel_flags(e)?;
-                if s.op_flags & CANCEL_ANY == 0 {
+                if s.op_flags & IORING_ASYNC_CANCEL_ANY == 0 {
                     s.addr = target;
                 }
             }

@@ -24,14 +24,14 @@
 //! if any exit was slow enough to print the slow-exit warning.
 
 use crate::abi::{
-    pipe, write_fd, RawRing, Sys, IOSQE_ASYNC, IOSQE_IO_LINK, OP_ASYNC_CANCEL, OP_LINK_TIMEOUT,
-    OP_POLL_ADD, OP_READ,
+    pipe, tmpfile, write_fd, RawRing, Sys, IOSQE_ASYNC, IOSQE_IO_HARDLINK, IOSQE_IO_LINK,
+    OP_ASYNC_CANCEL, OP_LINK_TIMEOUT, OP_NOP, OP_POLL_ADD, OP_READ, OP_TIMEOUT,
 };
 use crate::module::{stats, stats_file};
 use crate::task::Task;
 use crate::uapi::*;
-use std::collections::HashMap;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::collections::HashSet;
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -46,11 +46,8 @@ const BLOCKED_TOTAL: usize = IOWQ_MAX_ACTIVE * 5 / 4;
 pub(crate) const SETTLE_LIMIT: Duration = Duration::from_secs(60);
 
 const LINK: u8 = IOSQE_IO_LINK;
-/// `IOSQE_IO_HARDLINK`.
-const HARDLINK: u8 = 1 << 3;
+const HARDLINK: u8 = IOSQE_IO_HARDLINK;
 const ASYNC: u8 = IOSQE_ASYNC;
-const OP_NOP: u8 = 0;
-const OP_TIMEOUT: u8 = 11;
 
 /// A small, seedable PRNG (xorshift64*): reproducible everywhere.
 pub(crate) struct Rng(u64);
@@ -96,6 +93,38 @@ impl std::ops::AddAssign for Counts {
     }
 }
 
+/// Entries submitted whose completion has not come yet. Every completion
+/// must name one: an unknown `user_data`, or one completed twice, is an
+/// error. What is left when a ring closes is torn down by its exit.
+#[derive(Default)]
+pub(crate) struct Owed(HashSet<u64>);
+
+impl Owed {
+    pub(crate) fn owe(&mut self, user_data: u64) {
+        self.0.insert(user_data);
+    }
+
+    /// Checks `cqes` against what is owed and settles them.
+    pub(crate) fn pay(&mut self, cqes: &[(u64, i32)]) -> Result<(), String> {
+        for (ud, res) in cqes {
+            if !self.0.remove(ud) {
+                return Err(format!(
+                    "completion for {ud:#x} ({res}) not owed: unknown, or completed twice"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 /// A ring shared by threads, with its files and what it owes.
 struct Shared {
     ring: Mutex<RawRing>,
@@ -104,13 +133,11 @@ struct Shared {
     pipes: Vec<[OwnedFd; 2]>,
     /// A regular file that floods of `IOSQE_ASYNC` reads go to io-wq for.
     file: OwnedFd,
-    /// A second ring, when this ring has one, and its descriptor (-1 if
-    /// none): polling it makes a request `REQ_F_INFLIGHT`, which task exit
-    /// cancels.
-    _inflight: Option<Mutex<RawRing>>,
-    inflight_fd: i32,
-    /// `user_data` -> completions seen (must end at 1, or 0 if torn down).
-    owed: Mutex<HashMap<u64, u32>>,
+    /// A second ring, when this ring has one: polling its descriptor
+    /// makes a request `REQ_F_INFLIGHT`, which task exit cancels. (Behind
+    /// a lock only because a ring's queues are not for sharing.)
+    inflight: Option<Mutex<RawRing>>,
+    owed: Mutex<Owed>,
 }
 
 /// Pipes the threads write to; one more is never written.
@@ -141,26 +168,16 @@ static TIMESPECS: [KernelTimespec; 4] = [
     },
 ];
 
-/// Where reads put their bytes: never read back and never freed, since a
-/// read may still complete into it during a ring's exit, after `close()`.
-fn scratch(rng: &mut Rng) -> u64 {
+/// Where reads put their bytes, and the fuzz's buffers and iovec arrays:
+/// 512 bytes at a random place of a region that holds nothing but zeros and
+/// bytes read from the test's pipes and files (so an iovec read from it
+/// points nowhere). Never freed, since a read may still complete into it
+/// during a ring's exit, after `close()`.
+pub(crate) fn scratch(rng: &mut Rng) -> u64 {
     static SCRATCH: OnceLock<usize> = OnceLock::new();
     let base = *SCRATCH
         .get_or_init(|| Box::leak(vec![0u8; 1 << 16].into_boxed_slice()).as_mut_ptr() as usize);
-    base as u64 + rng.below((1 << 16) - 64)
-}
-
-fn tmpfile() -> Result<OwnedFd, String> {
-    let path = std::ffi::CString::new("/tmp").unwrap();
-    // SAFETY: `path` is a NUL-terminated string.
-    let fd = unsafe { libc::open(path.as_ptr(), libc::O_TMPFILE | libc::O_RDWR, 0o600) };
-    if fd < 0 {
-        return Err(format!("tmpfile: {}", std::io::Error::last_os_error()));
-    }
-    // SAFETY: `fd` is new and ours.
-    let file = unsafe { OwnedFd::from_raw_fd(fd) };
-    write_fd(&file, &[b'x'; 4096]);
-    Ok(file)
+    base as u64 + rng.below((1 << 16) - 512)
 }
 
 fn open_ring(rng: &mut Rng) -> Result<Arc<Shared>, String> {
@@ -180,14 +197,14 @@ fn open_ring(rng: &mut Rng) -> Result<Arc<Shared>, String> {
     } else {
         None
     };
-    let inflight_fd = inflight.as_ref().map_or(-1, |r| r.raw_fd());
+    let file = tmpfile()?;
+    write_fd(&file, &[b'x'; 4096]);
     Ok(Arc::new(Shared {
         ring: Mutex::new(ring),
         pipes,
-        file: tmpfile()?,
-        _inflight: inflight.map(Mutex::new),
-        inflight_fd,
-        owed: Mutex::new(HashMap::new()),
+        file,
+        inflight: inflight.map(Mutex::new),
+        owed: Mutex::new(Owed::default()),
     }))
 }
 
@@ -200,21 +217,9 @@ fn reap(r: &Shared, min: u32, ms: u64) -> Result<u64, String> {
         if min > 0 {
             ring.wait(min, Duration::from_millis(ms));
         }
-        let got = ring.reap();
-        let lost = ring.cq_overflow();
-        if lost != 0 {
-            return Err(format!("the CQ ring lost {lost} completion(s)"));
-        }
-        got
+        ring.reap_lossless()?
     };
-    let mut owed = r.owed.lock().unwrap();
-    for (ud, res) in &got {
-        match owed.get_mut(ud) {
-            Some(seen) if *seen == 0 => *seen = 1,
-            Some(_) => return Err(format!("user_data {ud:#x} completed twice ({res})")),
-            None => return Err(format!("completion for unknown user_data {ud:#x} ({res})")),
-        }
-    }
+    r.owed.lock().unwrap().pay(&got)?;
     Ok(got.len() as u64)
 }
 
@@ -250,8 +255,12 @@ fn chain(r: &Shared, rng: &mut Rng, next_ud: &mut u64) -> Vec<IoUringSqe> {
                 s.len = 1 + rng.below(4) as u32;
                 s
             }
-            2 if r.inflight_fd >= 0 => {
-                let mut s = sqe(OP_POLL_ADD, r.inflight_fd, flags, next_ud);
+            2 if r.inflight.is_some() => {
+                let fd = r
+                    .inflight
+                    .as_ref()
+                    .map_or(-1, |i| i.lock().unwrap().raw_fd());
+                let mut s = sqe(OP_POLL_ADD, fd, flags, next_ud);
                 s.op_flags = libc::POLLIN as u32;
                 s
             }
@@ -282,7 +291,7 @@ fn submit(r: &Shared, sqes: &[IoUringSqe]) -> Result<(), String> {
     {
         let mut owed = r.owed.lock().unwrap();
         for s in sqes {
-            owed.insert(s.user_data, 0);
+            owed.owe(s.user_data);
         }
     }
     let mut ring = r.ring.lock().unwrap();
@@ -399,9 +408,7 @@ fn finish(r: Arc<Shared>, mut c: Counts, drain: bool) -> Result<Counts, String> 
     }
     c.rings += 1;
     c.undrained += u64::from(!drain);
-    let owed = r.owed.lock().unwrap();
-    c.torn_down = owed.values().filter(|v| **v == 0).count() as u64;
-    drop(owed);
+    c.torn_down = r.owed.lock().unwrap().len() as u64;
     let r = Arc::try_unwrap(r).map_err(|_| "ring still shared".to_string())?;
     drop(r);
     Ok(c)

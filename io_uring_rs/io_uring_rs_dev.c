@@ -5,6 +5,7 @@
  * miscdevice and its bindings do not cover <linux/miscdevice.h>, so this is
  * the one piece of C, as in Rust Binder's binderfs.
  */
+#include <linux/anon_inodes.h>
 #include <linux/compat.h>
 #include <linux/err.h>
 #include <linux/kthread.h>
@@ -21,6 +22,7 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/task_work.h>
 #include <linux/vmalloc.h>
 #include <uapi/linux/io_uring.h>
 
@@ -33,11 +35,19 @@ void io_uring_rs_dev_unregister(void);
 void *io_uring_rs_mmap_region(struct file *file, unsigned long offset);
 int io_uring_rs_task_sigpending(void);
 int io_uring_rs_current_tgid(void);
+struct task_struct *io_uring_rs_current_task(void);
+bool io_uring_rs_task_exiting(struct task_struct *task);
+struct file *io_uring_rs_pin_new(void);
+void io_uring_rs_pin_get(struct file *pin);
+void io_uring_rs_pin_put(struct file *pin);
+int io_uring_rs_task_work_add(struct task_struct *task, struct callback_head *cb,
+			      task_work_func_t func);
 struct task_struct *io_uring_rs_kthread_start(int (*fn)(void *), void *data,
 					      int pid);
 void io_uring_rs_kthread_stop(struct task_struct *t);
 bool io_uring_rs_kthread_should_stop(void);
 void io_uring_rs_cond_resched(void);
+void io_uring_rs_sleep_uninterruptible(unsigned long jiffies);
 struct mm_struct *io_uring_rs_mm_grab(void);
 void io_uring_rs_mm_drop(struct mm_struct *mm);
 bool io_uring_rs_mm_use(struct mm_struct *mm);
@@ -82,6 +92,62 @@ int io_uring_rs_current_tgid(void)
 	return current->tgid;
 }
 
+/*
+ * The task that runs a ring's task work for the caller (glue/tctx.rs):
+ * current, or NULL for a kernel thread, which never returns to user space
+ * to run it.
+ */
+struct task_struct *io_uring_rs_current_task(void)
+{
+	return (current->flags & PF_KTHREAD) ? NULL : current;
+}
+
+bool io_uring_rs_task_exiting(struct task_struct *task)
+{
+	return READ_ONCE(task->flags) & PF_EXITING;
+}
+
+/*
+ * io_req_normal_work_add(): queue the list's callback on its task, which
+ * runs it on its way back to user space (TWA_SIGNAL interrupts a wait, as
+ * io_uring's ctx->notify_method does). -ESRCH once the task is past
+ * exit_task_work(): the caller falls back to its worker.
+ */
+int io_uring_rs_task_work_add(struct task_struct *task, struct callback_head *cb,
+			      task_work_func_t func)
+{
+	init_task_work(cb, func);
+	return task_work_add(task, cb, TWA_SIGNAL);
+}
+
+/*
+ * A module pin for a task-work list (glue/tctx.rs, TaskBind): a file whose
+ * f_op->owner holds a reference of this module until its last fput(),
+ * which releases it later in kernel text (__fput() from task work or
+ * delayed_fput()), never inline. NULL if there is no memory.
+ */
+static const struct file_operations io_uring_rs_pin_fops = {
+	.owner = THIS_MODULE,
+};
+
+struct file *io_uring_rs_pin_new(void)
+{
+	struct file *f = anon_inode_getfile("[io_uring_rs_tw]", &io_uring_rs_pin_fops,
+					    NULL, O_RDONLY);
+
+	return IS_ERR(f) ? NULL : f;
+}
+
+void io_uring_rs_pin_get(struct file *pin)
+{
+	get_file(pin);
+}
+
+void io_uring_rs_pin_put(struct file *pin)
+{
+	fput(pin);
+}
+
 /* A signal to deliver, not only TIF_NOTIFY_SIGNAL (see glue/context.rs). */
 int io_uring_rs_task_sigpending(void)
 {
@@ -121,6 +187,11 @@ bool io_uring_rs_kthread_should_stop(void)
 void io_uring_rs_cond_resched(void)
 {
 	cond_resched();
+}
+
+void io_uring_rs_sleep_uninterruptible(unsigned long jiffies)
+{
+	schedule_timeout_uninterruptible(jiffies);
 }
 
 /*

@@ -4,6 +4,7 @@
 #![deny(unsafe_code)]
 
 use crate::glue::context::{SqCtx, TaskCtx};
+use crate::glue::tctx::IoUringTask;
 use crate::ktap::{Ktap, Report};
 use crate::uapi::{IORING_SQ_CQ_OVERFLOW, IORING_SQ_NEED_WAKEUP};
 use crate::uring::entry::sqpoll::io_sq_offload_create;
@@ -58,8 +59,14 @@ fn run_and_exit(
     res
 }
 
+/// The test's task work: the fallback worker runs it, since the test's
+/// thread waits in the kernel and never returns to user space to run it.
+fn tctx() -> Result<Arc<IoUringTask>, &'static str> {
+    IoUringTask::new_fallback(TASK).map_err(|_| "no memory for task work")
+}
+
 fn submit(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, sqes: &[Sqe]) -> CaseResult {
-    match io_submit_sqes(ring, cx, sqes, TASK, &InlineNs, false) {
+    match io_submit_sqes(ring, cx, sqes, &tctx()?, &InlineNs, false) {
         Ok(n) if n == sqes.len() => Ok(()),
         _ => Err("submission failed"),
     }
@@ -796,12 +803,12 @@ pub(crate) const CASES: &[Case] = &[
             r.set_sqe(3, &nop(0, 13));
             r.set_sq_array(3, 3);
             r.set_sq_tail(4);
-            let n = io_submit_from_sq(ring, cx, sq_ctx(), 8, TASK, &InlineNs)
+            let n = io_submit_from_sq(ring, cx, sq_ctx(), 8, &tctx()?, &InlineNs)
                 .map_err(|_| "enter failed")?;
             if n != 2 || r.sq_head() != 3 || r.sq_dropped() != 1 {
                 return Err("wrong count, head or sq_dropped after a bad slot");
             }
-            let n = io_submit_from_sq(ring, cx, sq_ctx(), 8, TASK, &InlineNs)
+            let n = io_submit_from_sq(ring, cx, sq_ctx(), 8, &tctx()?, &InlineNs)
                 .map_err(|_| "enter failed")?;
             if n != 1 || r.sq_head() != 4 {
                 return Err("the entry after the bad slot was not submitted");

@@ -8,6 +8,8 @@
 # then as the scenario it stands for; show what the module reported,
 # unload it. Exit status 0 if both agree on both backends.
 DIR=$(dirname "$(readlink -f "$0")")
+# shellcheck source=lib.sh
+. "$DIR/lib.sh"
 mark=$(dmesg | wc -l)
 echo "== insmod io_uring_rs.ko"
 insmod "$DIR/io_uring_rs.ko" || { echo "insmod failed"; exit 1; }
@@ -27,7 +29,7 @@ rc=$?
 [ "$rc_lu" = 0 ] || rc=1
 echo
 echo "== rmmod io_uring_rs"
-rmmod io_uring_rs || { echo "rmmod failed"; exit 1; }
+iur_rmmod || { echo "rmmod failed"; exit 1; }
 echo "== the module's report (kernel log)"
 dmesg | tail -n +"$((mark + 1))" | sed -n 's/^\[[^]]*\] io_uring_rs: /  /p' | grep -v '^  \(ok\|KTAP\|1\.\.\)'
 exit $rc

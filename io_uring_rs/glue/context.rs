@@ -16,6 +16,7 @@
 //! consumes it with (the linked-timeout claim) happens once per callback.
 
 use core::marker::PhantomData;
+use kernel::time::Jiffies;
 
 /// A context that may sleep: a system call, a work item, module `init`.
 pub(crate) struct TaskCtx {
@@ -49,6 +50,26 @@ impl TaskCtx {
         unsafe {
             io_uring_rs_cond_resched()
         };
+    }
+
+    /// Sleeps `jiffies` where no signal can end the sleep
+    /// (`schedule_timeout_uninterruptible()`): the wait of a task that has
+    /// `TIF_NOTIFY_SIGNAL` set and cannot return to user space to clear it
+    /// (its `flush()` at exit or exec), where every interruptible sleep ends
+    /// at once. The host's wait is a plain sleep (a yield under loom).
+    pub(crate) fn sleep_uninterruptible(&self, jiffies: Jiffies) {
+        #[cfg(MODULE)]
+        // SAFETY: The caller may sleep (`TaskCtx`).
+        unsafe {
+            io_uring_rs_sleep_uninterruptible(jiffies)
+        };
+        #[cfg(all(not(MODULE), not(loom)))]
+        std::thread::sleep(std::time::Duration::from_millis(jiffies as u64));
+        #[cfg(all(not(MODULE), loom))]
+        {
+            let _ = jiffies;
+            loom::thread::yield_now();
+        }
     }
 }
 
@@ -113,6 +134,7 @@ impl AnyCtx for AtomicCtx {}
 extern "C" {
     fn io_uring_rs_task_sigpending() -> core::ffi::c_int;
     fn io_uring_rs_cond_resched();
+    fn io_uring_rs_sleep_uninterruptible(jiffies: Jiffies);
 }
 
 /// Whether the current task has a signal to deliver (`task_sigpending()`),

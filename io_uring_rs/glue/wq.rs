@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The module's three workqueues: task work, io-wq, and ring exit.
+//! The module's three workqueues: the task-work fallback, io-wq, and ring
+//! exit.
 //!
 //! Linux 6.12's Rust workqueue API can enqueue on the system queues but has
 //! no `alloc_workqueue()`, flush or cancel. A work item must not be running
 //! module code when the module is freed, so the module owns its queues and
 //! `destroy_workqueue()` (which drains them) runs in the module's exit.
 //!
-//! * `tw` is ordered (one item at a time, FIFO), like a task running its
-//!   `task_work` list: it runs what C runs as task work, under `uring_lock`.
+//! * `tw` is the fallback worker of task work (`io_fallback_tw()`): it runs
+//!   a task-work list (`glue/tctx.rs`) whose thread cannot, under
+//!   `uring_lock`. It is ordered (one item at a time, FIFO).
 //! * `iowq` is unbound and may block: io-wq workers run there.
 //! * `exit` is unbound: ring exit (`io_ring_exit_work()`) runs there. It
 //!   cannot share `iowq`, whose active slots blocked io-wq work may fill
@@ -114,8 +116,8 @@ fn queue(q: &AtomicPtr<bindings::workqueue_struct>) -> &'static Queue {
     unsafe { Queue::from_raw(wq) }
 }
 
-/// The ordered task-work queue.
-pub(crate) fn tw() -> &'static Queue {
+/// The task-work fallback queue (ordered).
+pub(crate) fn fallback() -> &'static Queue {
     queue(&TW)
 }
 

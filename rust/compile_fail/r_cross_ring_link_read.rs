@@ -8,6 +8,7 @@
 // expect-error: the struct `Ring<'r, 'id>` is invariant over the parameter `'id`
 
 use crate::glue::context::TaskCtx;
+use crate::glue::tctx::IoUringTask;
 use crate::uring::model::req::{Req, ReqRef};
 use crate::uring::model::ring::{IoRingCtx, Ring};
 use crate::uring::model::sqe::Sqe;
@@ -16,7 +17,8 @@ use kernel::sync::Arc;
 
 /// A request of ring `rb`, to attack with ring `ra`'s locks.
 fn alloc<'id>(rb: Ring<'_, 'id>, cx: &TaskCtx, link: Option<ReqRef<'id>>) -> Result<ReqRef<'id>> {
-    Req::alloc(rb, cx, &Sqe::default(), 0, Err(EINVAL), link, 0)
+    let tctx = IoUringTask::new_fallback(0)?;
+    Req::alloc(rb, cx, &Sqe::default(), &tctx, Err(EINVAL), link, 0)
 }
 
 /// The violation: B's chain walked under A's lock.

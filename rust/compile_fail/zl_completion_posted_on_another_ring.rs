@@ -9,6 +9,7 @@
 // expect-error: error[E0603]: function `io_fill_cqe_req` is private
 
 use crate::glue::context::TaskCtx;
+use crate::glue::tctx::IoUringTask;
 #[cfg(bug)]
 use crate::uring::lifecycle::complete::io_fill_cqe_req;
 #[cfg(not(bug))]
@@ -21,7 +22,8 @@ use kernel::sync::Arc;
 
 /// A request of ring `r`.
 fn alloc<'id>(r: Ring<'_, 'id>, cx: &TaskCtx) -> Result<ReqRef<'id>> {
-    Req::alloc(r, cx, &Sqe::default(), 0, Err(EINVAL), None, 0)
+    let tctx = IoUringTask::new_fallback(0)?;
+    Req::alloc(r, cx, &Sqe::default(), &tctx, Err(EINVAL), None, 0)
 }
 
 /// The violation: post B's completion on A.

@@ -8,6 +8,7 @@
 // expect-error: error[E0521]: borrowed data escapes outside of closure
 
 use crate::glue::context::TaskCtx;
+use crate::glue::tctx::IoUringTask;
 use crate::uring::lifecycle::complete::io_req_complete_post;
 use crate::uring::model::req::{Req, ReqRef};
 use crate::uring::model::ring::{IoRingCtx, Ring};
@@ -17,7 +18,8 @@ use kernel::sync::Arc;
 
 /// A request of ring `r`.
 fn alloc<'id>(r: Ring<'_, 'id>, cx: &TaskCtx) -> Result<ReqRef<'id>> {
-    Req::alloc(r, cx, &Sqe::default(), 0, Err(EINVAL), None, 0)
+    let tctx = IoUringTask::new_fallback(0)?;
+    Req::alloc(r, cx, &Sqe::default(), &tctx, Err(EINVAL), None, 0)
 }
 
 /// The violation: post B's completion on A.

@@ -7,6 +7,8 @@
 # its cancel. Exit status 0 if both backends gave the same completions.
 # In the VM: scripts/vm-run.sh liburing-demo (make liburing-demo).
 DIR=$(dirname "$(readlink -f "$0")")
+# shellcheck source=../lib.sh
+. "$DIR/../lib.sh"
 LU_DIR=$DIR
 # shellcheck source=lib.sh
 . "$LU_DIR/lib.sh"
@@ -51,6 +53,6 @@ echo "  exit codes: io_uring=$rc_a io_uring_rs=$rc_b"
 if [ "$lu_loaded" = 1 ]; then
 	echo
 	echo "== rmmod io_uring_rs"
-	rmmod io_uring_rs || { echo "rmmod failed"; exit 1; }
+	iur_rmmod || { echo "rmmod failed"; exit 1; }
 fi
 [ $same = 1 ]

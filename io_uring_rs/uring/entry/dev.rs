@@ -11,9 +11,11 @@
 
 use super::sqpoll::io_sq_offload_create;
 use super::submit::io_submit_from_sq;
+use super::tw::tctx_task_work;
 use crate::glue::context::{SqCtx, TaskCtx};
 use crate::glue::region::Region;
 use crate::glue::rings;
+use crate::glue::tctx::IoUringTask;
 use crate::uapi::*;
 use crate::uring::lifecycle::cancel::{io_ring_exit, io_uring_cancel_generic};
 use crate::uring::lifecycle::complete::{io_cqring_overflow_flush, io_cqring_wait_user};
@@ -275,7 +277,8 @@ fn enter(
         }
         ret = e.to_submit as isize;
     } else if e.to_submit != 0 {
-        ret = io_submit_from_sq(ring, cx, sq, e.to_submit, task, &UserMemory)? as isize;
+        let tctx = tctx_current(ring, cx, task)?;
+        ret = io_submit_from_sq(ring, cx, sq, e.to_submit, &tctx, &UserMemory)? as isize;
         if ret != e.to_submit as isize {
             return Ok(ret);
         }
@@ -283,6 +286,9 @@ fn enter(
     if e.flags & IORING_ENTER_GETEVENTS == 0 {
         return Ok(ret);
     }
+    // `io_run_task_work()` before waiting: what the wait may be for is
+    // often the calling thread's own task work.
+    io_run_task_work(ring, cx, task);
     let (sig, ts) = if e.flags & IORING_ENTER_EXT_ARG != 0 {
         if e.argsz != size_of::<IoUringGeteventsArg>() as u64 {
             return Err(EINVAL);
@@ -319,7 +325,11 @@ fn enter(
         });
         return Ok(ret);
     }
-    let waited = Ring::open(ring, |r| io_cqring_wait_user(r, cx, min, timeout));
+    let waited = Ring::open(ring, |r| {
+        io_cqring_wait_user(r, cx, min, timeout, &mut |cx| {
+            io_run_task_work(ring, cx, task) != 0
+        })
+    });
     if ret == 0 {
         waited?;
     }
@@ -407,18 +417,56 @@ fn stats() -> IoUringRsStats {
 /// The task `task` exits with `ring` open (the file's `flush()` at exit):
 /// cancel its inflight requests and record it as exited, as
 /// `io_uring_files_cancel()` and then `PF_EXITING` do.
+///
+/// From here on the task's task work on `ring` runs in the fallback worker:
+/// the task is past running it (C: `PF_EXITING`).
 pub(crate) fn task_exit(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, task: u32) -> Result {
     Ring::open(ring, |r| {
+        set_cancelling(r, cx, task, true);
         io_uring_cancel_generic(r, cx, task, false, CANCEL_TIMEOUT_MS)
     })
 }
 
 /// The task `task` execs and `ring`'s file is closed on exec: cancel all
 /// of its requests, as `io_uring_task_cancel()` does; the task lives on.
+/// While it waits, its task work runs in the fallback worker.
 pub(crate) fn task_exec(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, task: u32) -> Result {
     Ring::open(ring, |r| {
-        io_uring_cancel_generic(r, cx, task, true, CANCEL_TIMEOUT_MS)
+        set_cancelling(r, cx, task, true);
+        let ret = io_uring_cancel_generic(r, cx, task, true, CANCEL_TIMEOUT_MS);
+        set_cancelling(r, cx, task, false);
+        ret
     })
+}
+
+/// `task`'s threads start or stop waiting in the kernel for their requests
+/// on `ring` (`tctx->in_cancel`).
+fn set_cancelling(r: Ring<'_, '_>, cx: &mut TaskCtx, task: u32, on: bool) {
+    let mut g = r.lock_uring(cx);
+    for t in g.state().tctxs(Some(task)) {
+        IoUringTask::set_cancelling(t, on);
+    }
+}
+
+/// The calling thread's task work on `ring`, made on its first submission
+/// (`io_uring_add_tctx_node()`).
+fn tctx_current(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, task: u32) -> Result<Arc<IoUringTask>> {
+    Ring::open(ring, |r| r.lock_uring(cx).state().tctx_current(task))
+}
+
+/// `io_run_task_work()`: the calling thread runs its task work on `ring`;
+/// returns how many requests' it ran.
+fn io_run_task_work(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, task: u32) -> usize {
+    let tctx = Ring::open(ring, |r| {
+        let mut g = r.lock_uring(cx);
+        let found = g
+            .state()
+            .tctxs(Some(task))
+            .find(|t| t.is_current())
+            .cloned();
+        found
+    });
+    tctx.map_or(0, |tctx| tctx_task_work(&tctx, cx))
 }
 
 fn read_arg<T: FromBytes>(arg: usize) -> Result<T> {

@@ -15,6 +15,7 @@ use super::submit::io_submit_from_sq;
 use crate::glue::context::TaskCtx;
 use crate::glue::file::{FileSlot, FileTable};
 use crate::glue::kthread::{KThread, ThreadCtx};
+use crate::glue::tctx::IoUringTask;
 use crate::uapi::IORING_SQ_NEED_WAKEUP;
 use crate::uring::model::ring::IoRingCtx;
 use crate::uring::model::sqe::UserMem;
@@ -50,8 +51,10 @@ impl UserMem for FnUserMem<'_> {
 /// What the thread works with.
 struct SqData {
     ring: Arc<IoRingCtx>,
-    /// The task its requests belong to: the ring's creator.
-    task: u32,
+    /// The task work of its requests, which belong to the ring's creator:
+    /// run by the fallback worker, since the thread never returns to user
+    /// space (C's runs its own in `io_sq_tw()`).
+    tctx: Arc<IoUringTask>,
     idle_ns: u64,
     read_ns: ReadNs,
 }
@@ -71,7 +74,7 @@ pub(crate) fn io_sq_offload_create(
     let data = Arc::new(
         SqData {
             ring: ring.clone(),
-            task,
+            tctx: IoUringTask::new_fallback(task)?,
             idle_ns: u64::from(idle_ms) * 1_000_000,
             read_ns,
         },
@@ -98,7 +101,7 @@ fn io_sq_thread_pass(d: &SqData, tcx: &mut ThreadCtx) -> bool {
             read_ns: d.read_ns,
             files,
         };
-        io_submit_from_sq(&d.ring, cx, sq, avail, d.task, &mem)
+        io_submit_from_sq(&d.ring, cx, sq, avail, &d.tctx, &mem)
     })
     .is_some()
 }

@@ -9,6 +9,7 @@
 //! request nobody else can see yet is simply its initial value.
 
 use crate::glue::context::{SqCtx, TaskCtx};
+use crate::glue::tctx::IoUringTask;
 use crate::uring::lifecycle::issue::io_submit_head;
 use crate::uring::model::error::{ecanceled, eopnotsupp};
 use crate::uring::model::req::{Req, ReqRef, REQ_F_ARM_LTIMEOUT, REQ_F_HARDLINK, REQ_F_IO_DRAIN};
@@ -105,7 +106,12 @@ impl<'s> PreppedChain<'s> {
     }
 
     /// Creates the requests back to front and returns the head.
-    fn publish<'id>(mut self, ring: Ring<'_, 'id>, cx: &TaskCtx, task: u32) -> Result<ReqRef<'id>> {
+    fn publish<'id>(
+        mut self,
+        ring: Ring<'_, 'id>,
+        cx: &TaskCtx,
+        tctx: &Arc<IoUringTask>,
+    ) -> Result<ReqRef<'id>> {
         let mut next: Option<ReqRef<'id>> = None;
         for i in (0..self.sqes.len()).rev() {
             let op = self.ops[i].take().unwrap_or(Err(EINVAL));
@@ -114,7 +120,7 @@ impl<'s> PreppedChain<'s> {
                 ring,
                 cx,
                 &self.sqes[i],
-                task,
+                tctx,
                 op,
                 next.take(),
                 self.flags[i],
@@ -140,7 +146,8 @@ impl<'s> PreppedChain<'s> {
     }
 }
 
-/// `io_submit_sqes()`: submits `sqes` for `task` on `ctx`, chain by chain;
+/// `io_submit_sqes()`: submits `sqes` on `ctx`, chain by chain, as
+/// requests of the task whose task work is `tctx`;
 /// returns how many were consumed. As in Linux 6.12, an entry that fails
 /// its preparation and ends its chain is consumed (its completion posted)
 /// and stops the batch, unless `submit_all` (`IORING_SETUP_SUBMIT_ALL`).
@@ -149,7 +156,7 @@ pub(crate) fn io_submit_sqes(
     ctx: &Arc<IoRingCtx>,
     cx: &mut TaskCtx,
     sqes: &[Sqe],
-    task: u32,
+    tctx: &Arc<IoUringTask>,
     ts: &impl UserMem,
     submit_all: bool,
 ) -> Result<usize> {
@@ -169,7 +176,7 @@ pub(crate) fn io_submit_sqes(
             let (head, stop) =
                 match PreppedChain::prep(ring, cx, &sqes[i..=j], ts).and_then(|chain| {
                     let stop = chain.last_failed && !submit_all;
-                    Ok((chain.publish(ring, cx, task)?, stop))
+                    Ok((chain.publish(ring, cx, tctx)?, stop))
                 }) {
                     Ok(v) => v,
                     Err(e) if i == 0 => return Err(e),
@@ -197,7 +204,7 @@ pub(crate) fn io_submit_from_sq(
     cx: &mut TaskCtx,
     sq: SqCtx,
     to_submit: u32,
-    task: u32,
+    tctx: &Arc<IoUringTask>,
     ts: &impl UserMem,
 ) -> Result<usize> {
     Ring::open(ctx, |ring| {
@@ -221,7 +228,7 @@ pub(crate) fn io_submit_from_sq(
         let submitted = if sqes.is_empty() {
             0
         } else {
-            match io_submit_sqes(ctx, sq.task(), &sqes, task, ts, ctx.params().submit_all) {
+            match io_submit_sqes(ctx, sq.task(), &sqes, tctx, ts, ctx.params().submit_all) {
                 Ok(n) => n,
                 Err(e) if e == ENOMEM => return Err(EAGAIN),
                 Err(e) => return Err(e),

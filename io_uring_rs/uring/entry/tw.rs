@@ -1,20 +1,36 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The task-work runner: runs one request's queued task work in task
-//! context with `uring_lock` held (C: `io_fallback_req_func()` or the
-//! task's `task_work` list), terminated as C's fallback worker terminates
-//! it once the request's task has exited (`io_should_terminate_tw()`).
+//! The task-work runner: runs a task's list of queued task work
+//! (`tctx_task_work()`, or `io_fallback_req_func()` in the fallback worker),
+//! each request's in task context with `uring_lock` held, terminated as C
+//! terminates it once the request's task has exited or its ring exits
+//! (`io_should_terminate_tw()`).
 
 use crate::glue::context::TaskCtx;
+use crate::glue::tctx::IoUringTask;
 use crate::uring::lifecycle::tw::io_should_terminate_tw;
 use crate::uring::lifecycle::{complete, issue, link, poll, timeout};
 use crate::uring::model::req::{Req, ReqArc, TwAction};
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
+/// `tctx_task_work()`: runs what is on `tctx`'s list, oldest first. The
+/// task itself calls it (its callback, `io_uring_enter()`), or the
+/// fallback worker.
+/// Returns how many requests' task work it ran.
+pub(crate) fn tctx_task_work(tctx: &IoUringTask, cx: &mut TaskCtx) -> usize {
+    let mut ran = 0;
+    for req in tctx.take_all() {
+        run(req, cx);
+        ran += 1;
+        cx.cond_resched();
+    }
+    ran
+}
+
 /// Runs `req`'s task work: opens its ring, takes `uring_lock`, and does
 /// what was queued, with the reference that was parked for it.
-pub(crate) fn run(req: Arc<Req>, cx: &mut TaskCtx) {
+fn run(req: Arc<Req>, cx: &mut TaskCtx) {
     ReqArc::open(req, |ring, req| {
         let mut g = ring.lock_uring(cx);
         let action = req.take_tw_action();

@@ -11,6 +11,7 @@ use super::link::io_match_task_safe;
 use super::poll::{io_poll_cancel, io_poll_remove_all};
 use super::timeout::{io_kill_timeouts, io_timeout_cancel};
 use crate::glue::context::TaskCtx;
+use crate::glue::tctx::IoUringTask;
 use crate::uring::model::error::{ealready, ecanceled, etimedout};
 use crate::uring::model::req::{Req, ReqView, REQ_F_INFLIGHT};
 use crate::uring::model::ring::{Ring, UringGuard};
@@ -218,6 +219,13 @@ pub(crate) fn io_uring_cancel_generic(
 }
 
 /// The loop of `io_uring_cancel_generic()`.
+///
+/// The task is in `flush()`: its task work goes to the fallback worker from
+/// now on (`entry/dev.rs` set that), and every pass hands the worker what
+/// was queued before. A wait that cannot sleep (a signal, or only the
+/// `TIF_NOTIFY_SIGNAL` of task work queued before the task started
+/// cancelling, which it cannot run in the kernel) is a jiffy of
+/// uninterruptible sleep instead.
 fn cancel_until_gone(
     ring: Ring<'_, '_>,
     cx: &mut TaskCtx,
@@ -229,6 +237,7 @@ fn cancel_until_gone(
     loop {
         let seen = ring.freed();
         io_uring_try_cancel_requests(ring, cx, Some(task), cancel_all);
+        io_fallback_tw(ring, cx, Some(task));
         if task_inflight(ring, cx, task, !cancel_all) == 0 {
             return Ok(());
         }
@@ -238,7 +247,24 @@ fn cancel_until_gone(
         // Cancel again at least every `EXIT_RETRY_MS`: a chain's next
         // request may have become cancelable after this pass.
         let step = left.min(msecs_to_jiffies(EXIT_RETRY_MS).max(1));
-        left -= step - ring.wait_freed(cx, seen, step)?.min(step);
+        let slept = match ring.wait_freed(cx, seen, step) {
+            Ok(rest) => step - rest.min(step),
+            Err(_) => {
+                cx.sleep_uninterruptible(1);
+                1
+            }
+        };
+        left -= slept.min(left);
+    }
+}
+
+/// Hands the task work queued on `task`'s lists (every thread's if `None`)
+/// to the fallback worker (`io_fallback_tw()`): the thread that would run
+/// it waits in the kernel for the requests it concerns.
+fn io_fallback_tw(ring: Ring<'_, '_>, cx: &mut TaskCtx, task: Option<u32>) {
+    let mut g = ring.lock_uring(cx);
+    for t in g.state().tctxs(task) {
+        IoUringTask::run_in_fallback(t);
     }
 }
 
@@ -272,6 +298,7 @@ pub(crate) fn io_ring_exit(ring: Ring<'_, '_>, cx: &mut TaskCtx, warn_ms: u32) -
     loop {
         let seen = ring.freed();
         io_uring_try_cancel_requests(ring, cx, None, true);
+        io_fallback_tw(ring, cx, None);
         if ring.inflight() == 0 {
             break;
         }
@@ -286,8 +313,10 @@ pub(crate) fn io_ring_exit(ring: Ring<'_, '_>, cx: &mut TaskCtx, warn_ms: u32) -
             );
         }
     }
-    // Nothing references the channels' waiters any more.
+    // Nothing references the channels' waiters any more, and no task
+    // work is queued.
     let mut g = ring.lock_uring(cx);
     g.state().channels = KVec::new();
+    g.state().drop_tctxs();
     slow
 }

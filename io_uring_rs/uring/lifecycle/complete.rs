@@ -183,6 +183,15 @@ fn io_cqring_events(c: &mut CompletionGuard<'_, '_>) -> u32 {
 /// satisfied, `jiffies` pass (`-ETIME`), or a signal arrives (`-EINTR`).
 /// `-EBADR` reports (once) that completions were lost. As in C, a wait that
 /// ended early returns 0 if anything is in the ring.
+///
+/// Task work queued on the waiting thread ends its sleep
+/// (`TIF_NOTIFY_SIGNAL`). `run_tw` runs the thread's own task work on this
+/// ring (`io_run_task_work()`) and says whether there was any: then the
+/// wait goes on with what it started from (the completion count it waits
+/// for, the timeouts seen), as C's loop does, so a timeout that the task
+/// work completes ends it. Only when there was none to run does the wait
+/// end with `-ERESTARTSYS`, for the thread to run the rest of its task work
+/// on its way out; the call then starts again.
 // Used by the device calls (`entry/dev.rs`), which the host mirror lacks.
 #[cfg_attr(not(MODULE), allow(dead_code))]
 pub(crate) fn io_cqring_wait_user(
@@ -190,15 +199,41 @@ pub(crate) fn io_cqring_wait_user(
     cx: &mut TaskCtx,
     min: u32,
     jiffies: Option<Jiffies>,
+    run_tw: &mut dyn FnMut(&mut TaskCtx) -> bool,
+) -> Result<()> {
+    let (want, timeouts) = {
+        let mut c = ring.lock_completion(cx);
+        io_cqring_overflow_flush(&mut c);
+        if io_cqring_events(&mut c) >= min {
+            return Ok(());
+        }
+        (
+            ring.ctx().rings().cq_head().wrapping_add(min),
+            c.state().cq_timeouts,
+        )
+    };
+    let mut left = jiffies.unwrap_or(MAX_JIFFY_OFFSET);
+    loop {
+        match cq_wait_for(ring, cx, want, timeouts, jiffies.is_some(), &mut left) {
+            Err(e) if e == ERESTARTSYS && run_tw(cx) => continue,
+            res => return res,
+        }
+    }
+}
+
+/// One sleep of [`io_cqring_wait_user`] under `completion_lock`: until the
+/// CQ tail reaches `want`, `cq_timeouts` moves from `timeouts`, `left`
+/// jiffies pass (counted down if `timed`), or an interruption.
+#[cfg_attr(not(MODULE), allow(dead_code))]
+fn cq_wait_for(
+    ring: Ring<'_, '_>,
+    cx: &mut TaskCtx,
+    want: u32,
+    timeouts: u64,
+    timed: bool,
+    left: &mut Jiffies,
 ) -> Result<()> {
     let mut c = ring.lock_completion(cx);
-    io_cqring_overflow_flush(&mut c);
-    if io_cqring_events(&mut c) >= min {
-        return Ok(());
-    }
-    let want = ring.ctx().rings().cq_head().wrapping_add(min);
-    let timeouts = c.state().cq_timeouts;
-    let mut left = jiffies.unwrap_or(MAX_JIFFY_OFFSET);
     let res = loop {
         {
             let st = c.state();
@@ -211,17 +246,11 @@ pub(crate) fn io_cqring_wait_user(
             }
             st.wake_at(want);
         }
-        if left == 0 {
+        if *left == 0 {
             break Err(etime());
         }
-        match c.wait_cq_interruptible(left) {
-            Ok(l) => {
-                left = if jiffies.is_some() {
-                    l
-                } else {
-                    MAX_JIFFY_OFFSET
-                }
-            }
+        match c.wait_cq_interruptible(*left) {
+            Ok(l) => *left = if timed { l } else { MAX_JIFFY_OFFSET },
             Err(e) => break Err(e),
         }
         io_cqring_overflow_flush(&mut c);

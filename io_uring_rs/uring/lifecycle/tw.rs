@@ -22,11 +22,14 @@ use kernel::sync::Arc;
 pub(crate) use crate::uring::model::req::BareTw;
 
 /// `io_should_terminate_tw()`: whether task work for `req` runs after its
-/// task exited (C: `PF_EXITING`, or `PF_KTHREAD` in the fallback worker
-/// that runs a dead task's work) or while its ring exits
-/// (`percpu_ref_is_dying(&ctx->refs)`).
+/// task started exiting (C: `PF_EXITING`, or `PF_KTHREAD` in the fallback
+/// worker that runs a dead task's work) or while its ring exits
+/// (`percpu_ref_is_dying(&ctx->refs)`). The exit is seen from the thread's
+/// `PF_EXITING` (from `do_exit()` on), and, where there is no thread to ask
+/// (the host, a list run by the fallback worker only), from the exit the
+/// device's `flush()` recorded.
 pub(crate) fn io_should_terminate_tw(req: &Req, g: &mut UringGuard<'_, '_>) -> bool {
-    g.ring().is_dying() || g.state().task_exited(req.task(), req.seq())
+    g.ring().is_dying() || req.task_exiting() || g.state().task_exited(req.task(), req.seq())
 }
 
 /// Queues `action` for `req`, with the reference the caller gives up: it is

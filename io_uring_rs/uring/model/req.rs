@@ -31,8 +31,9 @@ use crate::glue::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, AtomicU8,
 use crate::glue::brand::Brand;
 use crate::glue::chain::{ChainCell, ChainRead, ChainWrite, TimeoutCell, TimeoutRead};
 use crate::glue::context::TaskCtx;
+use crate::glue::tctx::IoUringTask;
 use crate::glue::timer::HrTimer;
-use crate::glue::wq;
+use crate::glue::tw_list::TwNode;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 use kernel::workqueue::{new_work, Work};
@@ -97,8 +98,10 @@ pub(crate) enum BareTw {
     PollWake,
 }
 
-/// Queues task work `action` for `req` (`io_req_task_work_add()`). Any
-/// context: it allocates nothing.
+/// Queues task work `action` for `req` on its task's list
+/// (`io_req_task_work_add()`); an exiting ring's goes to the fallback
+/// worker, which terminates it (`io_should_terminate_tw()`). Any context:
+/// it allocates nothing.
 fn task_work_add(req: Arc<Req>, action: TwAction) {
     let prev = req.set_tw_action(action);
     if prev != TwAction::None {
@@ -109,14 +112,13 @@ fn task_work_add(req: Arc<Req>, action: TwAction) {
             prev
         );
     }
-    if wq::tw().enqueue::<Arc<Req>, 0>(req).is_err() {
-        pr_err!("BUG: task work already queued\n");
-    }
+    let tctx = req.tctx.clone();
+    let dying = req.ring.is_dying();
+    IoUringTask::add(&tctx, req, dying);
 }
 
 /// Queues `action` for `req` with no reference (`io_req_task_work_add()`).
-/// Any context: it allocates nothing and takes only the workqueue's
-/// spinlocks.
+/// Any context: it allocates nothing and takes no ring lock.
 pub(crate) fn task_work_add_bare(req: Arc<Req>, action: BareTw) {
     let action = match action {
         BareTw::LinkTimeout => TwAction::LinkTimeout,
@@ -161,8 +163,6 @@ pub(crate) struct Req {
     user_data: u64,
     /// The `IOSQE_*` flags it was submitted with.
     sqe_flags: u8,
-    /// The submitting task, for task cancellation.
-    task: u32,
     /// The prepared opcode; `None` if preparation failed.
     op: Option<Op>,
     /// `REQ_F_*`.
@@ -181,12 +181,14 @@ pub(crate) struct Req {
     /// TIMEOUT and LINK_TIMEOUT: the hrtimer.
     #[pin]
     timer: HrTimer<Req>,
-    /// The task-work item (`req->io_task_work`); reachable for the glue's
-    /// `impl_has_work!`, and harmless: queueing needs an `Arc<Req>`.
-    #[pin]
-    pub(crate) tw_work: Work<Req, 0>,
+    /// The submitting task's task work (`req->tctx`).
+    tctx: Arc<IoUringTask>,
+    /// The node on its list (`req->io_task_work.node`); reachable for the
+    /// glue's `HasTwNode`, and harmless: only `TwList` uses it.
+    pub(crate) tw_node: TwNode,
     tw_action: AtomicU8,
-    /// The io-wq item (`req->work`); reachable as `tw_work` is.
+    /// The io-wq item (`req->work`); reachable for the glue's
+    /// `impl_has_work!`, and harmless: queueing needs an `Arc<Req>`.
     #[pin]
     pub(crate) iowq_work: Work<Req, 1>,
     iowq_stage: AtomicU8,
@@ -215,14 +217,14 @@ impl Req {
         ring: Ring<'_, 'id>,
         _cx: &TaskCtx,
         sqe: &Sqe,
-        task: u32,
+        tctx: &Arc<IoUringTask>,
         op: Result<Op>,
         link: Option<ReqRef<'id>>,
         extra_flags: u32,
     ) -> Result<ReqRef<'id>> {
         let link = link.map(|l| l.arc);
         let arc = Arc::pin_init(
-            Req::new(ring.ctx(), sqe, task, op, link, extra_flags),
+            Req::new(ring.ctx(), sqe, tctx.clone(), op, link, extra_flags),
             GFP_KERNEL,
         )?;
         ring.request_allocated();
@@ -235,7 +237,7 @@ impl Req {
     fn new(
         ring: &Arc<IoRingCtx>,
         sqe: &Sqe,
-        task: u32,
+        tctx: Arc<IoUringTask>,
         op: Result<Op>,
         link: Option<Arc<Req>>,
         extra_flags: u32,
@@ -261,7 +263,6 @@ impl Req {
             seq,
             user_data,
             sqe_flags,
-            task,
             op: op.ok(),
             flags: AtomicU32::new(flags),
             res: AtomicI32::new(res),
@@ -271,7 +272,8 @@ impl Req {
                 prev: None
             }),
             timer <- HrTimer::new(),
-            tw_work <- new_work!("Req::tw_work"),
+            tctx,
+            tw_node: TwNode::new(),
             tw_action: AtomicU8::new(TwAction::None as u8),
             iowq_work <- new_work!("Req::iowq_work"),
             iowq_stage: AtomicU8::new(IoWqStage::Idle as u8),
@@ -293,9 +295,16 @@ impl Req {
         self.user_data
     }
 
-    /// The submitting task.
+    /// The submitting task's thread group: what task cancellation matches.
     pub(crate) fn task(&self) -> u32 {
-        self.task
+        self.tctx.tgid()
+    }
+
+    /// Whether the submitting thread is exiting (`PF_EXITING`): C's
+    /// `io_should_terminate_tw()` sees that flag from the moment the task
+    /// enters `do_exit()`, before the device's `flush()` records the exit.
+    pub(crate) fn task_exiting(&self) -> bool {
+        self.tctx.task_exiting()
     }
 
     /// The prepared opcode; `None` if preparation failed.

@@ -26,6 +26,7 @@ use crate::glue::file::{PollArm, PollQueue};
 use crate::glue::irq_lock::{new_spinlock_irq, SpinLockIrq};
 use crate::glue::kthread::KThread;
 use crate::glue::rings::SharedRings;
+use crate::glue::tctx::IoUringTask;
 use kernel::prelude::*;
 use kernel::rbtree::RBTree;
 use kernel::sync::{
@@ -59,6 +60,10 @@ pub(crate) struct UringState {
     /// task work C runs in the fallback worker (`PF_EXITING`). A later
     /// request with the same task id is a new task's.
     exited: KVec<TaskExit>,
+    /// The task work of each thread that submitted (`io_uring_task`, one
+    /// per ring and thread, as `tctx_list` links them); a slot whose
+    /// thread exited is reused.
+    tctxs: KVec<Arc<IoUringTask>>,
 }
 
 /// A task that exited: requests of `task` with a sequence number below
@@ -93,6 +98,38 @@ impl CompletionState {
 }
 
 impl UringState {
+    /// The calling thread's task work on this ring, made on its first
+    /// submission (`io_uring_add_tctx_node()`), in the slot of an exited
+    /// thread if there is one. Task context.
+    // Used by the device calls (`entry/dev.rs`), which the host mirror
+    // lacks; the host tests call it.
+    #[cfg_attr(not(MODULE), allow(dead_code))]
+    pub(crate) fn tctx_current(&mut self, tgid: u32) -> Result<Arc<IoUringTask>> {
+        if let Some(t) = self.tctxs.iter().find(|t| t.is_current()) {
+            return Ok(t.clone());
+        }
+        let t = IoUringTask::new_current(tgid)?;
+        match self.tctxs.iter_mut().find(|s| s.task_exiting()) {
+            Some(slot) => *slot = t.clone(),
+            None => self.tctxs.push(t.clone(), GFP_KERNEL)?,
+        }
+        Ok(t)
+    }
+
+    /// The task work lists of thread group `tgid`, or of every thread.
+    pub(crate) fn tctxs(&self, tgid: Option<u32>) -> impl Iterator<Item = &Arc<IoUringTask>> {
+        self.tctxs.iter().filter(move |t| match tgid {
+            Some(g) => t.tgid() == g,
+            None => true,
+        })
+    }
+
+    /// Forgets every thread's task work list (ring exit, once nothing is
+    /// queued on them).
+    pub(crate) fn drop_tctxs(&mut self) {
+        self.tctxs = KVec::new();
+    }
+
     /// Records that `task` exited after submitting every request numbered
     /// below `before`. One record per task id: a later exit moves it.
     pub(crate) fn set_task_exited(&mut self, task: u32, before: u64) -> Result {
@@ -287,6 +324,7 @@ impl IoRingCtx {
                     drain_next: false,
                     drain_disabled: false,
                     exited: KVec::new(),
+                    tctxs: KVec::new(),
                 },
                 "IoRingCtx::uring_lock"
             ),

@@ -23,7 +23,16 @@ fn req<'id>(ring: Ring<'_, 'id>, flags: u8, link: Option<ReqRef<'id>>) -> ReqRef
         flags,
         ..Sqe::default()
     };
-    Req::alloc(ring, &task_ctx(), &sqe, 1, Ok(Op::Nop), link, 0).expect("alloc")
+    Req::alloc(
+        ring,
+        &task_ctx(),
+        &sqe,
+        &crate::host_tctx(),
+        Ok(Op::Nop),
+        link,
+        0,
+    )
+    .expect("alloc")
 }
 
 /// A ring with a chain of linked requests; the head's reference is parked.

@@ -43,3 +43,10 @@ pub(crate) mod uapi;
 
 #[cfg(all(test, not(loom)))]
 mod uapi_tests;
+
+/// The task work of the tests' and the benchmark's task (id 1): the host
+/// has no tasks, so the fallback worker runs it.
+#[cfg_attr(all(not(test), loom), allow(dead_code))]
+pub(crate) fn host_tctx() -> kernel::sync::Arc<glue::tctx::IoUringTask> {
+    glue::tctx::IoUringTask::new_fallback(1).expect("task work")
+}

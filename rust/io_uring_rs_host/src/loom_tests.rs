@@ -105,13 +105,29 @@ fn free_work_races_cancel() {
         let cq = run(5, |ring, cx| {
             let fd = Ring::open(ring, |r| io_channel_create(r, cx, false)).unwrap();
             let chain = [read(L | A, 1, fd, 1), nop(L, 2), nop(0, 3)];
-            io_submit_sqes(ring, cx, &chain, 1, &InlineNs, false).unwrap();
+            io_submit_sqes(ring, cx, &chain, &crate::host_tctx(), &InlineNs, false).unwrap();
             let r = ring.clone();
             let writer = loom::thread::spawn(move || {
                 let mut cx = task_ctx();
-                io_submit_sqes(&r, &mut cx, &[write(0, 4, fd, 1)], 1, &InlineNs, false).unwrap();
+                io_submit_sqes(
+                    &r,
+                    &mut cx,
+                    &[write(0, 4, fd, 1)],
+                    &crate::host_tctx(),
+                    &InlineNs,
+                    false,
+                )
+                .unwrap();
             });
-            io_submit_sqes(ring, cx, &[cancel(0, 5, 1, 0)], 1, &InlineNs, false).unwrap();
+            io_submit_sqes(
+                ring,
+                cx,
+                &[cancel(0, 5, 1, 0)],
+                &crate::host_tctx(),
+                &InlineNs,
+                false,
+            )
+            .unwrap();
             writer.join().unwrap();
         });
         assert_eq!(cq.len(), 5, "{cq:?}");
@@ -146,8 +162,16 @@ fn link_timeout_claim_races_completion() {
         let cq = run(3, |ring, cx| {
             let fd = Ring::open(ring, |r| io_channel_create(r, cx, false)).unwrap();
             let chain = [read(L, 1, fd, 1), link_timeout(0, 2, 0)];
-            io_submit_sqes(ring, cx, &chain, 1, &InlineNs, false).unwrap();
-            io_submit_sqes(ring, cx, &[write(0, 3, fd, 1)], 1, &InlineNs, false).unwrap();
+            io_submit_sqes(ring, cx, &chain, &crate::host_tctx(), &InlineNs, false).unwrap();
+            io_submit_sqes(
+                ring,
+                cx,
+                &[write(0, 3, fd, 1)],
+                &crate::host_tctx(),
+                &InlineNs,
+                false,
+            )
+            .unwrap();
         });
         assert_eq!(cq.len(), 3, "{cq:?}");
         let (target, lt) = (res(&cq, 1), res(&cq, 2));
@@ -179,7 +203,7 @@ fn timeout_expiry_races_ring_exit() {
     model("timeout_expiry_races_ring_exit", || {
         let cq = run(0, |ring, cx| {
             let chain = [timeout(L, 1, 0, 0, 0), nop(L, 2), nop(0, 3)];
-            io_submit_sqes(ring, cx, &chain, 1, &InlineNs, false).unwrap();
+            io_submit_sqes(ring, cx, &chain, &crate::host_tctx(), &InlineNs, false).unwrap();
         });
         assert_eq!(cq.len(), 3, "{cq:?}");
         let t = res(&cq, 1);
@@ -217,9 +241,25 @@ fn ring_exit_races_chain_continuation_and_iowq_cancel() {
         let fa = Ring::open(&a, |r| io_channel_create(r, &mut cx, false)).unwrap();
         let fb = Ring::open(&b, |r| io_channel_create(r, &mut cx, false)).unwrap();
         let chain = [nop(L | A, 1), read(A, 2, fa, 1)];
-        io_submit_sqes(&a, &mut cx, &chain, 1, &InlineNs, false).unwrap();
-        io_submit_sqes(&b, &mut cx, &[read(A, 10, fb, 1)], 1, &InlineNs, false).unwrap();
-        io_submit_sqes(&a, &mut cx, &[nop(A, 3)], 1, &InlineNs, false).unwrap();
+        io_submit_sqes(&a, &mut cx, &chain, &crate::host_tctx(), &InlineNs, false).unwrap();
+        io_submit_sqes(
+            &b,
+            &mut cx,
+            &[read(A, 10, fb, 1)],
+            &crate::host_tctx(),
+            &InlineNs,
+            false,
+        )
+        .unwrap();
+        io_submit_sqes(
+            &a,
+            &mut cx,
+            &[nop(A, 3)],
+            &crate::host_tctx(),
+            &InlineNs,
+            false,
+        )
+        .unwrap();
         let exit =
             |r: &Arc<IoRingCtx>, cx: &mut TaskCtx| Ring::open(r, |r| io_ring_exit(r, cx, 60_000));
         assert!(!exit(&a, &mut cx), "ring A's exit was slow");

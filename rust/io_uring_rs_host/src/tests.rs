@@ -120,7 +120,16 @@ mod pure {
             opcode: OP_NOP,
             ..Sqe::default()
         };
-        Req::alloc(ring, &task_ctx(), &sqe, 1, Ok(op), link, 0).expect("alloc")
+        Req::alloc(
+            ring,
+            &task_ctx(),
+            &sqe,
+            &crate::host_tctx(),
+            Ok(op),
+            link,
+            0,
+        )
+        .expect("alloc")
     }
 
     /// A target linked to a linked timeout, the timeout made claimable.
@@ -311,7 +320,9 @@ mod ring_abi {
     fn wait_times_out_then_sees_completions() {
         let mut cx = task_ctx();
         let ctx = IoRingCtx::create(&cx).unwrap();
-        let res = Ring::open(&ctx, |r| io_cqring_wait_user(r, &mut cx, 1, Some(2)));
+        let res = Ring::open(&ctx, |r| {
+            io_cqring_wait_user(r, &mut cx, 1, Some(2), &mut |_| false)
+        });
         assert_eq!(res, Err(crate::uring::model::error::etime()));
         crate::uring::entry::submit::io_submit_sqes(
             &ctx,
@@ -321,12 +332,14 @@ mod ring_abi {
                 user_data: 7,
                 ..Sqe::default()
             }],
-            1,
+            &crate::host_tctx(),
             &crate::uring::model::sqe::InlineNs,
             false,
         )
         .unwrap();
-        let res = Ring::open(&ctx, |r| io_cqring_wait_user(r, &mut cx, 1, None));
+        let res = Ring::open(&ctx, |r| {
+            io_cqring_wait_user(r, &mut cx, 1, None, &mut |_| false)
+        });
         assert_eq!(res, Ok(()));
         assert_eq!(ctx.rings().cq_tail(), 1);
         assert_eq!(ctx.rings().cqe(0).user_data, 7);
@@ -406,7 +419,7 @@ mod files {
     }
 
     fn submit(ctx: &Arc<IoRingCtx>, cx: &mut TaskCtx, sqes: &[Sqe]) {
-        let n = io_submit_sqes(ctx, cx, sqes, 1, &HostMem, false).unwrap();
+        let n = io_submit_sqes(ctx, cx, sqes, &crate::host_tctx(), &HostMem, false).unwrap();
         assert_eq!(n, sqes.len());
     }
 
@@ -414,7 +427,7 @@ mod files {
     fn reap(ctx: &Arc<IoRingCtx>, cx: &mut TaskCtx, n: u32) -> Vec<(u64, i32)> {
         let r = ctx.rings();
         let _ = Ring::open(ctx, |ring| {
-            io_cqring_wait_user(ring, cx, n, Some(msecs_to_jiffies(5000)))
+            io_cqring_wait_user(ring, cx, n, Some(msecs_to_jiffies(5000)), &mut |_| false)
         });
         let mut got = Vec::new();
         let mut head = r.cq_head();
@@ -507,5 +520,158 @@ mod files {
         assert_eq!(reap(&ctx, &mut cx, 1), [(6, 0x10)]);
         exit(&ctx, &mut cx);
         file::close(rd);
+    }
+}
+
+/// The task-work list (`glue/tw_list.rs`) and the ring's table of task-work
+/// lists, one per submitting thread (`glue/tctx.rs`).
+mod task_work {
+    use super::*;
+    use crate::glue::tctx::IoUringTask;
+    use crate::glue::tw_list::{HasTwNode, TwList, TwNode};
+    use crate::uring::model::ring::Ring;
+    use kernel::prelude::*;
+    use kernel::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    struct Item {
+        node: TwNode,
+        v: usize,
+        drops: &'static AtomicUsize,
+    }
+
+    // SAFETY: `node` is the item's own, used by nothing but `TwList`.
+    unsafe impl HasTwNode for Item {
+        fn tw_node(&self) -> &TwNode {
+            &self.node
+        }
+    }
+
+    impl Drop for Item {
+        fn drop(&mut self) {
+            self.drops.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn item(v: usize, drops: &'static AtomicUsize) -> Arc<Item> {
+        Arc::new(
+            Item {
+                node: TwNode::new(),
+                v,
+                drops,
+            },
+            GFP_KERNEL,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn take_all_is_oldest_first_and_an_item_is_queued_once() {
+        static DROPS: AtomicUsize = AtomicUsize::new(0);
+        let list = TwList::new();
+        let items: Vec<_> = (0..3).map(|v| item(v, &DROPS)).collect();
+        assert_eq!(list.push(items[0].clone()).ok(), Some(true));
+        assert_eq!(list.push(items[1].clone()).ok(), Some(false));
+        // Queued already: refused, the extra reference comes back.
+        let again = list.push(items[1].clone()).expect_err("pushed twice");
+        assert!(Arc::ptr_eq(&again, &items[1]));
+        drop(again);
+        assert_eq!(list.push(items[2].clone()).ok(), Some(false));
+        let order: Vec<usize> = list.take_all().map(|i| i.v).collect();
+        assert_eq!(order, [0, 1, 2]);
+        assert!(list.is_empty());
+        // Taken off, an item may be queued again; on another list too.
+        let other = TwList::new();
+        assert_eq!(other.push(items[1].clone()).ok(), Some(true));
+        assert!(list.push(items[1].clone()).is_err());
+        drop(other);
+        assert_eq!(list.push(items[1].clone()).ok(), Some(true));
+        drop(list);
+        assert_eq!(DROPS.load(Ordering::Relaxed), 0);
+        drop(items);
+        // Every reference the lists and batches held was given back.
+        assert_eq!(DROPS.load(Ordering::Relaxed), 3);
+    }
+
+    #[test]
+    fn a_dropped_batch_gives_back_what_it_did_not_yield() {
+        static DROPS: AtomicUsize = AtomicUsize::new(0);
+        let list = TwList::new();
+        for v in 0..4 {
+            list.push(item(v, &DROPS)).ok().unwrap();
+        }
+        let mut batch = list.take_all();
+        assert_eq!(batch.next().map(|i| i.v), Some(0));
+        assert_eq!(DROPS.load(Ordering::Relaxed), 1);
+        drop(batch);
+        assert_eq!(DROPS.load(Ordering::Relaxed), 4);
+    }
+
+    #[test]
+    fn concurrent_pushes_are_each_taken_once() {
+        static DROPS: AtomicUsize = AtomicUsize::new(0);
+        let per = if cfg!(miri) { 20 } else { 2000 };
+        let list = std::sync::Arc::new(TwList::new());
+        let pushers: Vec<_> = (0..3)
+            .map(|t| {
+                let list = list.clone();
+                std::thread::spawn(move || {
+                    for k in 0..per {
+                        list.push(item(t * per + k, &DROPS)).ok().unwrap();
+                    }
+                })
+            })
+            .collect();
+        let mut seen = vec![0u8; 3 * per];
+        let mut last = [None::<usize>; 3];
+        let mut take = |seen: &mut Vec<u8>| {
+            for i in list.take_all() {
+                seen[i.v] += 1;
+                // Each pusher's items come out in the order it pushed them.
+                let t = i.v / per;
+                assert!(last[t].is_none_or(|l| l < i.v), "out of order");
+                last[t] = Some(i.v);
+            }
+        };
+        while !pushers.iter().all(|p| p.is_finished()) {
+            take(&mut seen);
+        }
+        for p in pushers {
+            p.join().unwrap();
+        }
+        take(&mut seen);
+        assert!(seen.iter().all(|n| *n == 1));
+        assert_eq!(DROPS.load(Ordering::Relaxed), 3 * per);
+    }
+
+    #[test]
+    fn each_thread_finds_its_own_task_work_on_a_ring() {
+        let cx = unsafe_free_task_ctx();
+        let ctx = IoRingCtx::create(&cx).unwrap();
+        let mine = |cx: &mut TaskCtx| {
+            Ring::open(&ctx, |r| r.lock_uring(cx).state().tctx_current(7)).unwrap()
+        };
+        let mut cx = cx;
+        let a = mine(&mut cx);
+        assert!(Arc::ptr_eq(&a, &mine(&mut cx)));
+        assert!(a.is_current());
+        let b =
+            std::thread::scope(|s| s.spawn(|| mine(&mut unsafe_free_task_ctx())).join()).unwrap();
+        assert!(!Arc::ptr_eq(&a, &b));
+        assert!(!b.is_current());
+        let count = |cx: &mut TaskCtx, tgid| {
+            Ring::open(&ctx, |r| r.lock_uring(cx).state().tctxs(tgid).count())
+        };
+        assert_eq!(count(&mut cx, Some(7)), 2);
+        assert_eq!(count(&mut cx, Some(8)), 0);
+        assert_eq!(count(&mut cx, None), 2);
+        let fallback = IoUringTask::new_fallback(7).unwrap();
+        assert!(!fallback.is_current());
+        assert_eq!(fallback.tgid(), 7);
+    }
+
+    fn unsafe_free_task_ctx() -> TaskCtx {
+        // SAFETY: A test thread is a task and holds no lock of the core.
+        unsafe { TaskCtx::enter() }
     }
 }

@@ -474,28 +474,38 @@ fn cmd_stress_fuzz(args: &[String]) -> i32 {
 }
 
 /// Unloads the module; fails unless `rmmod` succeeds within
-/// [`UNLOAD_LIMIT`] and the module is gone.
+/// [`UNLOAD_LIMIT`] and the module is gone. A refused `rmmod` (the module
+/// in use) is tried again until then: the task-work lists' module pins are
+/// released by `delayed_fput()` a jiffy or so after the last ring's exit
+/// (Documentation/design.rst, "Task work and module unload").
 fn rmmod() -> Result<Duration, String> {
     let start = Instant::now();
-    let mut child = std::process::Command::new("rmmod")
-        .arg("io_uring_rs")
-        .spawn()
-        .map_err(|e| format!("cannot run rmmod: {e}"))?;
-    let status = loop {
-        if let Some(st) = child.try_wait().map_err(|e| e.to_string())? {
-            break st;
+    loop {
+        let mut child = std::process::Command::new("rmmod")
+            .arg("io_uring_rs")
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot run rmmod: {e}"))?;
+        let status = loop {
+            if let Some(st) = child.try_wait().map_err(|e| e.to_string())? {
+                break st;
+            }
+            if start.elapsed() > UNLOAD_LIMIT {
+                return Err(format!(
+                    "did not return within {UNLOAD_LIMIT:?} (left blocked)"
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        if status.success() {
+            break;
         }
         if start.elapsed() > UNLOAD_LIMIT {
-            return Err(format!(
-                "did not return within {UNLOAD_LIMIT:?} (left blocked)"
-            ));
+            return Err(format!("failed for {UNLOAD_LIMIT:?}: {status}"));
         }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let took = start.elapsed();
-    if !status.success() {
-        return Err(format!("failed: {status}"));
+        std::thread::sleep(Duration::from_millis(100));
     }
+    let took = start.elapsed();
     let modules = std::fs::read_to_string("/proc/modules").unwrap_or_default();
     if modules.lines().any(|l| l.starts_with("io_uring_rs ")) {
         return Err("returned, but the module is still loaded".into());

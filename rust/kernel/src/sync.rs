@@ -320,6 +320,24 @@ impl<T> Arc<T> {
     }
 }
 
+impl<T> Arc<T> {
+    /// Gives up the reference as a raw pointer (`Arc::into_raw`).
+    pub fn into_raw(self) -> *const T {
+        std::sync::Arc::into_raw(self.0)
+    }
+
+    /// Takes back a reference given up by [`Arc::into_raw`].
+    ///
+    /// # Safety
+    ///
+    /// `ptr` came from [`Arc::into_raw`], and its reference is taken back
+    /// once.
+    pub unsafe fn from_raw(ptr: *const T) -> Self {
+        // SAFETY: As the function's safety section requires.
+        Arc(unsafe { std::sync::Arc::from_raw(ptr) })
+    }
+}
+
 impl<T: ?Sized> Arc<T> {
     /// Whether two `Arc`s point to the same allocation.
     pub fn ptr_eq(a: &Self, b: &Self) -> bool {

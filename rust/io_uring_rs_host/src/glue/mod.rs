@@ -19,12 +19,16 @@ pub(crate) mod kthread;
 pub(crate) mod region;
 #[path = "../../../../io_uring_rs/glue/rings.rs"]
 pub(crate) mod rings;
+#[path = "../../../../io_uring_rs/glue/tctx.rs"]
+pub(crate) mod tctx;
 pub(crate) mod timer;
 #[path = "../../../../io_uring_rs/glue/timer_api.rs"]
 pub(crate) mod timer_api;
 pub(crate) mod trace;
 #[path = "../../../../io_uring_rs/glue/trace_kind.rs"]
 pub(crate) mod trace_kind;
+#[path = "../../../../io_uring_rs/glue/tw_list.rs"]
+pub(crate) mod tw_list;
 #[path = "../../../../io_uring_rs/glue/work.rs"]
 pub(crate) mod work;
 pub(crate) mod wq;

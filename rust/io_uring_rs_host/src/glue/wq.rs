@@ -2,9 +2,10 @@
 
 //! The module's workqueues on the host.
 //!
-//! With `std`: task work runs on one worker thread at a time, in order, as
-//! on the kernel's ordered queue; every io-wq item and every armed timer gets
-//! a thread of its own.
+//! With `std`: task work (the host has no task to run it: every list goes
+//! to the fallback worker) runs on one worker thread at a time, in order,
+//! as on the kernel's ordered fallback queue; every io-wq item and every
+//! armed timer gets a thread of its own.
 //!
 //! Under loom, which allows five threads, a test starts a [`Runtime`]: one
 //! thread each for task work, io-wq and timers, which run what is queued in
@@ -35,8 +36,8 @@ pub(crate) struct Queue {
 static TW: Queue = Queue { kind: Kind::Tw };
 static IOWQ: Queue = Queue { kind: Kind::IoWq };
 
-/// The ordered task-work queue.
-pub(crate) fn tw() -> &'static Queue {
+/// The task-work fallback queue (ordered).
+pub(crate) fn fallback() -> &'static Queue {
     &TW
 }
 

@@ -286,9 +286,6 @@ fn enter(
     if e.flags & IORING_ENTER_GETEVENTS == 0 {
         return Ok(ret);
     }
-    // `io_run_task_work()` before waiting: what the wait may be for is
-    // often the calling thread's own task work.
-    io_run_task_work(ring, cx, task);
     let (sig, ts) = if e.flags & IORING_ENTER_EXT_ARG != 0 {
         if e.argsz != size_of::<IoUringGeteventsArg>() as u64 {
             return Err(EINVAL);

@@ -184,10 +184,10 @@ fn io_cqring_events(c: &mut CompletionGuard<'_, '_>) -> u32 {
 /// `-EBADR` reports (once) that completions were lost. As in C, a wait that
 /// ended early returns 0 if anything is in the ring.
 ///
-/// Task work queued on the waiting thread ends its sleep
-/// (`TIF_NOTIFY_SIGNAL`). `run_tw` runs the thread's own task work on this
-/// ring (`io_run_task_work()`) and says whether there was any: then the
-/// wait goes on with what it started from (the completion count it waits
+/// `run_tw` runs the thread's own task work on this ring
+/// (`io_run_task_work()`) and says whether there was any: before the wait
+/// sleeps, and when task work queued on the thread ends its sleep
+/// (`TIF_NOTIFY_SIGNAL`); then the wait goes on with what it started from (the completion count it waits
 /// for, the timeouts seen), as C's loop does, so a timeout that the task
 /// work completes ends it. Only when there was none to run does the wait
 /// end with `-ERESTARTSYS`, for the thread to run the rest of its task work
@@ -201,12 +201,17 @@ pub(crate) fn io_cqring_wait_user(
     jiffies: Option<Jiffies>,
     run_tw: &mut dyn FnMut(&mut TaskCtx) -> bool,
 ) -> Result<()> {
+    if cq_ready(ring, cx, min) {
+        return Ok(());
+    }
+    // `io_run_task_work()` before waiting: what the wait is for is often
+    // the thread's own task work (C runs it first; here it costs a lookup
+    // under `uring_lock`, so only a wait that would sleep pays it).
+    if run_tw(cx) && cq_ready(ring, cx, min) {
+        return Ok(());
+    }
     let (want, timeouts) = {
         let mut c = ring.lock_completion(cx);
-        io_cqring_overflow_flush(&mut c);
-        if io_cqring_events(&mut c) >= min {
-            return Ok(());
-        }
         (
             ring.ctx().rings().cq_head().wrapping_add(min),
             c.state().cq_timeouts,
@@ -219,6 +224,15 @@ pub(crate) fn io_cqring_wait_user(
             res => return res,
         }
     }
+}
+
+/// Whether `min` completions are in the CQ ring, after flushing what
+/// overflowed.
+#[cfg_attr(not(MODULE), allow(dead_code))]
+fn cq_ready(ring: Ring<'_, '_>, cx: &mut TaskCtx, min: u32) -> bool {
+    let mut c = ring.lock_completion(cx);
+    io_cqring_overflow_flush(&mut c);
+    io_cqring_events(&mut c) >= min
 }
 
 /// One sleep of [`io_cqring_wait_user`] under `completion_lock`: until the

@@ -6,7 +6,8 @@
 //! The core (`uring/`) forbids `unsafe_code`. The glue creates the execution
 //! contexts (`context.rs`), at the module's entry points: `init`, the
 //! device's system calls (`chardev.rs`), the work items (`work.rs`,
-//! `wq.rs`), the hrtimer callback (`timer.rs`).
+//! `wq.rs`), the hrtimer callback (`timer.rs`), the task-work callback and
+//! its fallback item (`tctx.rs`).
 
 pub(crate) mod atomic;
 pub(crate) mod atomic_lock;

@@ -2,14 +2,16 @@
 
 //! A task's task work on one ring: the part of `struct io_uring_task` that
 //! queues and runs task work (`task_list`, `task_work`), one per ring and
-//! submitting thread, as the issue names it.
+//! submitting thread (C keeps one per task, for all its rings).
 //!
 //! [`IoUringTask::add`] is `io_req_normal_work_add()`: the request goes on
 //! the list, and the first one since the list was last run queues the
 //! list's `callback_head` on the task with `task_work_add(TWA_SIGNAL)`. The
 //! task runs the list on its way back to user space (`tctx_task_work()`,
-//! the callback), and `io_uring_enter()` runs it before it waits
-//! ([`IoUringTask::take_all`], from `entry/dev.rs`). Where the task cannot
+//! the callback), and `io_uring_enter()` runs it when its wait would sleep
+//! ([`IoUringTask::take_all`], from `entry/dev.rs`). The callback and the
+//! fallback work item are entry points: they create the task context, as
+//! `work.rs` does for io-wq. Where the task cannot
 //! run it, the list goes to the fallback worker (`io_fallback_tw()`, the
 //! `wq::fallback()` queue), which runs it under the same rules:
 //!

@@ -271,8 +271,10 @@ impl UserMm {
     /// (`kthread_use_mm()`, which takes `task_lock()` and may switch page
     /// tables: process context only, hence `_cx`; a timer has no
     /// `TaskCtx`). `-EFAULT` if the address space is gone, or the current
-    /// task has another.
-    pub(crate) fn enter(&self, _cx: &TaskCtx) -> Result<InMm<'_>> {
+    /// task has another. Glue only: the core never enters an address
+    /// space; the glue's reads and writes of files and the SQPOLL thread's
+    /// pass do.
+    pub(in crate::glue) fn enter(&self, _cx: &TaskCtx) -> Result<InMm<'_>> {
         // SAFETY: `mm` is grabbed (type invariants).
         let entered = unsafe { io_uring_rs_mm_enter(self.mm.as_ptr()) };
         if entered < 0 {
@@ -294,7 +296,7 @@ impl Drop for UserMm {
 }
 
 /// [`UserMm::enter`]'s guard. Not `Send`: it is undone on the same task.
-pub(crate) struct InMm<'a> {
+pub(in crate::glue) struct InMm<'a> {
     mm: &'a UserMm,
     entered: c_int,
     _not_send: core::marker::PhantomData<*mut ()>,

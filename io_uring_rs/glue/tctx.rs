@@ -324,11 +324,11 @@ mod kbind {
             unsafe { io_uring_rs_pin_get(self.pin) };
             let p = Arc::into_raw(tctx).cast_mut();
             self.owner.store(p, Ordering::Release);
+            let cb = self.cb.get();
             // SAFETY: `task` is valid (counted); `cb` is not queued
             // (`notified` was clear) and lives in `*p`, which the reference
             // in `owner` keeps alive until the callback runs.
-            let ret =
-                unsafe { io_uring_rs_task_work_add(raw(task), self.cb.get(), tctx_task_work) };
+            let ret = unsafe { io_uring_rs_task_work_add(raw(task), cb, tctx_task_work) };
             if ret != 0 {
                 self.owner.store(ptr::null_mut(), Ordering::Relaxed);
                 // SAFETY: Not queued: the reference leaked above is ours.

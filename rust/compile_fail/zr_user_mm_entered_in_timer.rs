@@ -3,11 +3,11 @@
 //! Class 1, spelling found by the review of the file paths: a timer
 //! callback borrows a request's address space (`kthread_use_mm()`, which
 //! takes `task_lock()` and may switch page tables) to reach its buffers.
-//! Entering an address space needs the process context's `TaskCtx`; a
-//! timer has only an `AtomicCtx`, and no way to mint the other.
+//! Entering an address space is the glue's alone (`UserMm::enter` is
+//! `pub(in crate::glue)`, and takes the process context's `TaskCtx`): the
+//! core cannot call it, from a timer or anywhere else.
 // kbuild
-// expect-error: error[E0308]: mismatched types
-// expect-error: expected `&TaskCtx`, found `&AtomicCtx`
+// expect-error: error[E0624]: method `enter` is private
 
 use crate::glue::context::AtomicCtx;
 use crate::uring::model::sqe::FileRw;

@@ -324,7 +324,7 @@ fn enter(
     }
     let waited = Ring::open(ring, |r| {
         io_cqring_wait_user(r, cx, min, timeout, &mut |cx| {
-            io_run_task_work(ring, cx, task) != 0
+            io_run_task_work(ring, cx) != 0
         })
     });
     if ret == 0 {
@@ -453,14 +453,10 @@ fn tctx_current(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, task: u32) -> Result<Ar
 
 /// `io_run_task_work()`: the calling thread runs its task work on `ring`;
 /// returns how many requests' it ran.
-fn io_run_task_work(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, task: u32) -> usize {
+fn io_run_task_work(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx) -> usize {
     let tctx = Ring::open(ring, |r| {
         let mut g = r.lock_uring(cx);
-        let found = g
-            .state()
-            .tctxs(Some(task))
-            .find(|t| t.is_current())
-            .cloned();
+        let found = g.state().tctx_of_current().cloned();
         found
     });
     tctx.map_or(0, |tctx| tctx_task_work(&tctx, cx))

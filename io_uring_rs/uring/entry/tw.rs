@@ -14,10 +14,9 @@ use crate::uring::model::req::{Req, ReqArc, TwAction};
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
-/// `tctx_task_work()`: runs what is on `tctx`'s list, oldest first. The
-/// task itself calls it (its callback, `io_uring_enter()`), or the
-/// fallback worker.
-/// Returns how many requests' task work it ran.
+/// `tctx_task_work()`: runs what is on `tctx`'s list, oldest first, and
+/// returns how many requests' task work it ran. The task itself calls it
+/// (its callback, `io_uring_enter()`'s wait), or the fallback worker.
 pub(crate) fn tctx_task_work(tctx: &IoUringTask, cx: &mut TaskCtx) -> usize {
     let mut ran = 0;
     for req in tctx.take_all() {

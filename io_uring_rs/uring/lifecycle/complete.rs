@@ -187,11 +187,12 @@ fn io_cqring_events(c: &mut CompletionGuard<'_, '_>) -> u32 {
 /// `run_tw` runs the thread's own task work on this ring
 /// (`io_run_task_work()`) and says whether there was any: before the wait
 /// sleeps, and when task work queued on the thread ends its sleep
-/// (`TIF_NOTIFY_SIGNAL`); then the wait goes on with what it started from (the completion count it waits
-/// for, the timeouts seen), as C's loop does, so a timeout that the task
-/// work completes ends it. Only when there was none to run does the wait
-/// end with `-ERESTARTSYS`, for the thread to run the rest of its task work
-/// on its way out; the call then starts again.
+/// (`TIF_NOTIFY_SIGNAL`). Then the wait goes on with what it started from
+/// (the completion count it waits for, the timeouts seen), as C's loop
+/// does, so a timeout that the task work completes ends it. Only when there
+/// was none to run does the wait end with `-ERESTARTSYS`, for the thread to
+/// run the rest of its task work on its way out; the call then starts
+/// again.
 // Used by the device calls (`entry/dev.rs`), which the host mirror lacks.
 #[cfg_attr(not(MODULE), allow(dead_code))]
 pub(crate) fn io_cqring_wait_user(

@@ -105,7 +105,7 @@ impl UringState {
     // lacks; the host tests call it.
     #[cfg_attr(not(MODULE), allow(dead_code))]
     pub(crate) fn tctx_current(&mut self, tgid: u32) -> Result<Arc<IoUringTask>> {
-        if let Some(t) = self.tctxs.iter().find(|t| t.is_current()) {
+        if let Some(t) = self.tctx_of_current() {
             return Ok(t.clone());
         }
         let t = IoUringTask::new_current(tgid)?;
@@ -114,6 +114,11 @@ impl UringState {
             None => self.tctxs.push(t.clone(), GFP_KERNEL)?,
         }
         Ok(t)
+    }
+
+    /// The calling thread's task work on this ring, if it submitted here.
+    pub(crate) fn tctx_of_current(&self) -> Option<&Arc<IoUringTask>> {
+        self.tctxs.iter().find(|t| t.is_current())
     }
 
     /// The task work lists of thread group `tgid`, or of every thread.

@@ -329,13 +329,13 @@ impl UserMm {
 
     /// As the module's: process context only (there, `kthread_use_mm()`);
     /// the host's one address space is always current.
-    pub(crate) fn enter(&self, _cx: &TaskCtx) -> Result<InMm<'_>> {
+    pub(in crate::glue) fn enter(&self, _cx: &TaskCtx) -> Result<InMm<'_>> {
         Ok(InMm(PhantomData))
     }
 }
 
 /// [`UserMm::enter`]'s guard.
-pub(crate) struct InMm<'a>(PhantomData<&'a UserMm>);
+pub(in crate::glue) struct InMm<'a>(PhantomData<&'a UserMm>);
 
 /// What a poll entry wakes (the module's `glue/file.rs`).
 ///

@@ -56,7 +56,6 @@ struct io_uring_rs_region;
 struct io_uring_rs_region *io_uring_rs_region_alloc(size_t size);
 void io_uring_rs_region_free(struct io_uring_rs_region *r);
 void *io_uring_rs_region_ptr(struct io_uring_rs_region *r);
-struct file *io_uring_rs_fget(int fd);
 struct task_struct *io_uring_rs_task_get(void);
 void io_uring_rs_task_put(struct task_struct *task);
 struct file *io_uring_rs_fget_task(struct task_struct *task, int fd);
@@ -387,20 +386,17 @@ void io_uring_rs_dev_unregister(void)
  * IOCB_NOWAIT inline, blocking in io-wq), and the one-shot poll entries
  * io_uring arms on a file's wait queues (io_uring/poll.c).
  */
-struct file *io_uring_rs_fget(int fd)
-{
-	return fget(fd);
-}
-
 void io_uring_rs_fput(struct file *file)
 {
 	fput(file);
 }
 
 /*
- * The creator of an SQPOLL thread, whose file table the thread resolves
- * descriptors in (C's thread is an io-thread that shares it): fget() in
- * another task's table, as fget_task(), which is not exported.
+ * The submitter of a request, whose file table its descriptors resolve in
+ * when it is issued (C's io-wq workers and SQPOLL thread share that
+ * table): fget() in the table of a task that may not be the current one,
+ * as fget_task(), which is not exported. O_PATH files are not found, as
+ * fget() does not find them.
  */
 struct task_struct *io_uring_rs_task_get(void)
 {
@@ -419,10 +415,12 @@ struct file *io_uring_rs_fget_task(struct task_struct *task, int fd)
 
 	if (fd < 0)
 		return NULL;
+	if (task == current)
+		return fget(fd);
 	rcu_read_lock();
 	file = task_lookup_next_fdget_rcu(task, &found);
 	rcu_read_unlock();
-	if (file && found != fd) {
+	if (file && (found != fd || (file->f_mode & FMODE_PATH))) {
 		fput(file);
 		file = NULL;
 	}

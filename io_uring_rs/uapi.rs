@@ -342,6 +342,7 @@ pub(crate) const IORING_FEAT_POLL_32BITS: u32 = 1 << 6;
 pub(crate) const IORING_FEAT_SQPOLL_NONFIXED: u32 = 1 << 7;
 pub(crate) const IORING_FEAT_EXT_ARG: u32 = 1 << 8;
 pub(crate) const IORING_FEAT_CQE_SKIP: u32 = 1 << 11;
+pub(crate) const IORING_FEAT_LINKED_FILE: u32 = 1 << 12;
 
 /// `IORING_REGISTER_PROBE`.
 pub(crate) const IORING_REGISTER_PROBE: u32 = 8;

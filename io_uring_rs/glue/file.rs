@@ -11,12 +11,13 @@
 use crate::glue::context::TaskCtx;
 use crate::uapi::IoVec;
 use core::ffi::{c_int, c_uint, c_void};
-use core::ptr::NonNull;
+use core::marker::PhantomData;
+use core::ptr::{self, NonNull};
+use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::prelude::*;
 use kernel::sync::{Arc, ArcBorrow};
 
 extern "C" {
-    fn io_uring_rs_fget(fd: c_int) -> *mut c_void;
     fn io_uring_rs_fput(file: *mut c_void);
     fn io_uring_rs_task_get() -> *mut c_void;
     fn io_uring_rs_task_put(task: *mut c_void);
@@ -89,30 +90,71 @@ impl FileMode {
     }
 }
 
-/// The file of a request, resolved at preparation in the submitter's file
-/// table (C resolves it at issue, `io_assign_file()`, in the submitter's
-/// task work; here task work runs in a kernel worker, which has no file
-/// table): a descriptor that names no file fails the request at issue
-/// with `-EBADF`, as in C.
-pub(crate) struct FileSlot(Option<File>);
+/// The file of a request: its descriptor, resolved once, as the request
+/// is issued (`io_assign_file()`), in the submitter's file table, and
+/// held until the request is freed. A request that is not issued yet
+/// (behind its link, or deferred by a drain) holds no file.
+///
+/// # Invariants
+///
+/// `file` is NULL, or a `struct file` this slot holds one reference to;
+/// once set it never changes until the slot is dropped.
+pub(crate) struct FileSlot {
+    fd: i32,
+    file: AtomicPtr<c_void>,
+}
 
 impl FileSlot {
-    /// Resolves `fd` in the current task's file table.
-    pub(crate) fn prep(cx: &TaskCtx, fd: i32) -> Self {
-        FileSlot(File::fget(cx, fd).ok())
+    /// The slot of descriptor `fd`, not resolved yet.
+    pub(crate) fn new(fd: i32) -> Self {
+        FileSlot {
+            fd,
+            file: AtomicPtr::new(ptr::null_mut()),
+        }
     }
 
-    /// Resolves `fd` in `table`.
-    pub(crate) fn prep_in(table: &FileTable, fd: i32) -> Self {
+    /// `io_assign_file()`: resolves the descriptor in `table` unless it
+    /// was resolved before. Without a table (the in-kernel self-test)
+    /// nothing resolves. Task context: the lookup takes the task's
+    /// `task_lock()`, which is not IRQ-safe.
+    pub(crate) fn assign(&self, _cx: &TaskCtx, table: Option<&FileTable>) {
+        if !self.file.load(Ordering::Acquire).is_null() {
+            return;
+        }
+        let Some(table) = table else {
+            return;
+        };
         // SAFETY: `task` is referenced (type invariants of `FileTable`);
         // the lookup takes a reference to the file it returns, or NULL.
-        let raw = NonNull::new(unsafe { io_uring_rs_fget_task(table.task.as_ptr(), fd) });
-        FileSlot(raw.map(|raw| File { raw }))
+        let raw = unsafe { io_uring_rs_fget_task(table.task.as_ptr(), self.fd) };
+        if raw.is_null() {
+            return;
+        }
+        let won =
+            self.file
+                .compare_exchange(ptr::null_mut(), raw, Ordering::AcqRel, Ordering::Acquire);
+        if won.is_err() {
+            // SAFETY: Another assignment won; the reference is ours.
+            unsafe { io_uring_rs_fput(raw) };
+        }
     }
 
-    /// The file, or `-EBADF`.
-    pub(crate) fn get(&self) -> Result<&File> {
-        self.0.as_ref().ok_or(EBADF)
+    /// The file resolved by [`FileSlot::assign`], or `-EBADF`.
+    pub(crate) fn get(&self) -> Result<File<'_>> {
+        let raw = NonNull::new(self.file.load(Ordering::Acquire)).ok_or(EBADF)?;
+        Ok(File {
+            raw,
+            _slot: PhantomData,
+        })
+    }
+}
+
+impl Drop for FileSlot {
+    fn drop(&mut self) {
+        if let Some(raw) = NonNull::new(*self.file.get_mut()) {
+            // SAFETY: The reference this slot holds (type invariants).
+            unsafe { io_uring_rs_fput(raw.as_ptr()) };
+        }
     }
 }
 
@@ -129,31 +171,24 @@ pub(crate) struct RwIo<'a> {
     pub(crate) rw_flags: u32,
 }
 
-/// A file reference.
+/// A request's file, borrowed from its [`FileSlot`].
 ///
 /// # Invariants
 ///
-/// `raw` is a `struct file` this value holds one reference to.
-pub(crate) struct File {
+/// `raw` is a `struct file` the slot holds a reference to for `'a`.
+#[derive(Clone, Copy)]
+pub(crate) struct File<'a> {
     raw: NonNull<c_void>,
+    _slot: PhantomData<&'a FileSlot>,
 }
 
-// SAFETY: A file reference may be used and dropped from any task: `fput()`
-// defers the final release to task work or a worker.
-unsafe impl Send for File {}
-// SAFETY: Every operation through `&File` is one the VFS allows
-// concurrently on a shared `struct file`.
-unsafe impl Sync for File {}
+// SAFETY: Every operation through `File` is one the VFS allows
+// concurrently on a shared `struct file`, from any task.
+unsafe impl Send for File<'_> {}
+// SAFETY: As above.
+unsafe impl Sync for File<'_> {}
 
-impl File {
-    /// `fget()`: the file behind descriptor `fd` of the current task, or
-    /// `-EBADF`.
-    pub(crate) fn fget(_cx: &TaskCtx, fd: i32) -> Result<Self> {
-        // SAFETY: Any descriptor is accepted; NULL means none.
-        let raw = NonNull::new(unsafe { io_uring_rs_fget(fd) }).ok_or(EBADF)?;
-        Ok(File { raw })
-    }
-
+impl File<'_> {
     /// What the file can do.
     pub(crate) fn mode(&self) -> FileMode {
         // SAFETY: `raw` is a live file (type invariants).
@@ -206,13 +241,6 @@ impl File {
             return Err(Error::from_errno(ret as i32));
         }
         Ok(ret as usize)
-    }
-}
-
-impl Drop for File {
-    fn drop(&mut self) {
-        // SAFETY: The reference this value holds (type invariants).
-        unsafe { io_uring_rs_fput(self.raw.as_ptr()) };
     }
 }
 
@@ -364,7 +392,7 @@ impl<T: PollTarget> PollArm<T> {
     /// Otherwise it runs at most once.
     pub(crate) fn arm(
         _cx: &TaskCtx,
-        file: &File,
+        file: File<'_>,
         events: u32,
         target: Arc<T>,
     ) -> Result<(Self, u32)> {
@@ -452,9 +480,11 @@ impl Drop for PollQueue {
     }
 }
 
-/// The file table of a task that may not be the current one (the creator
-/// of an SQPOLL thread), held through a reference to the task; empty once
-/// the task has exited.
+/// The file table of a submitting task, held through a reference to the
+/// task: where a request's descriptors resolve as it is issued, whether
+/// inline, from task work, in io-wq or by an SQPOLL thread (C's io-wq
+/// workers and SQPOLL thread share their task's table); empty once the task
+/// has exited.
 ///
 /// # Invariants
 ///

@@ -12,7 +12,7 @@
 //! `io_uring_rs_dev.c`.
 
 use crate::glue::context::{SqCtx, TaskCtx};
-use crate::glue::file::{FileTable, UserMm};
+use crate::glue::file::UserMm;
 use core::ffi::{c_int, c_void};
 use core::ptr::NonNull;
 use kernel::prelude::*;
@@ -30,10 +30,9 @@ extern "C" {
 }
 
 /// What the thread works in: its creator's address space (`None` for a
-/// kernel-thread creator) and file table, dropped with the handle.
+/// kernel-thread creator), dropped with the handle.
 struct Creator {
     mm: Option<UserMm>,
-    files: FileTable,
 }
 
 /// What the thread runs with: its data, its body, and its creator's.
@@ -67,10 +66,7 @@ impl ThreadCtx {
     /// Runs one pass of work in the creator's address space, with the
     /// right to consume an SQ once (the pass stands for one system call);
     /// `None` if the address space is gone (the creator exited).
-    pub(crate) fn pass<R>(
-        &mut self,
-        f: impl FnOnce(&mut TaskCtx, SqCtx, &FileTable) -> R,
-    ) -> Option<R> {
+    pub(crate) fn pass<R>(&mut self, f: impl FnOnce(&mut TaskCtx, SqCtx) -> R) -> Option<R> {
         // SAFETY: `creator` points into the thread's `Start`, which lives
         // until the thread stopped.
         let creator = unsafe { self.creator.as_ref() };
@@ -79,7 +75,7 @@ impl ThreadCtx {
         // SAFETY: The thread's loop is its entry point; it holds no SQ lock
         // while it has `&mut self`, and the `SqCtx` is used up in this pass.
         let sq = unsafe { SqCtx::enter() };
-        Some(f(&mut self.cx, sq, &creator.files))
+        Some(f(&mut self.cx, sq))
     }
 
     /// The task context, to sleep between passes.
@@ -143,7 +139,6 @@ impl KThread {
     ) -> Result<Self> {
         let creator = Creator {
             mm: UserMm::current(cx).ok(),
-            files: FileTable::current(cx),
         };
         let start = KBox::new(
             Start {

@@ -34,6 +34,8 @@
 //! worker.
 
 use crate::glue::atomic::{AtomicBool, Ordering};
+use crate::glue::context::TaskCtx;
+use crate::glue::file::FileTable;
 use crate::glue::tw_list::{TwBatch, TwList};
 use crate::glue::wq;
 use crate::uring::model::req::Req;
@@ -55,28 +57,39 @@ pub(crate) struct IoUringTask {
     /// The task waits in the kernel for its requests (`flush()` at exit or
     /// exec): new task work goes to the fallback worker.
     cancelling: AtomicBool,
+    /// The submitter's file table, where its requests' descriptors
+    /// resolve as they are issued; none for the in-kernel self-test.
+    files: Option<FileTable>,
     /// The fallback worker's item (`ctx->fallback_work`).
     #[pin]
     fallback: Work<IoUringTask>,
 }
 
 impl IoUringTask {
-    /// The task work of the calling thread, of thread group `tgid`. A
-    /// kernel thread's goes to the fallback worker. Task context.
+    /// The task work of the calling thread, of thread group `tgid`, whose
+    /// file table its requests use. A kernel thread's goes to the fallback
+    /// worker. Task context.
     // Used by the device calls (`entry/dev.rs`), which the host mirror
     // lacks; the host tests call it.
     #[cfg_attr(not(MODULE), allow(dead_code))]
-    pub(crate) fn new_current(tgid: u32) -> Result<Arc<Self>> {
-        Self::new(tgid, TaskBind::current()?)
+    pub(crate) fn new_current(cx: &TaskCtx, tgid: u32) -> Result<Arc<Self>> {
+        Self::new(tgid, TaskBind::current()?, Some(FileTable::current(cx)))
     }
 
     /// Task work that only the fallback worker runs, for thread group
-    /// `tgid`.
+    /// `tgid`, whose requests name no file.
     pub(crate) fn new_fallback(tgid: u32) -> Result<Arc<Self>> {
-        Self::new(tgid, TaskBind::none())
+        Self::new(tgid, TaskBind::none(), None)
     }
 
-    fn new(tgid: u32, bind: TaskBind) -> Result<Arc<Self>> {
+    /// Task work that only the fallback worker runs, for thread group
+    /// `tgid`, whose requests' descriptors resolve in `files` (an SQPOLL
+    /// thread's, in its creator's table).
+    pub(crate) fn new_fallback_in(tgid: u32, files: FileTable) -> Result<Arc<Self>> {
+        Self::new(tgid, TaskBind::none(), Some(files))
+    }
+
+    fn new(tgid: u32, bind: TaskBind, files: Option<FileTable>) -> Result<Arc<Self>> {
         Arc::pin_init(
             pin_init!(IoUringTask {
                 tgid,
@@ -84,6 +97,7 @@ impl IoUringTask {
                 list: TwList::new(),
                 notified: AtomicBool::new(false),
                 cancelling: AtomicBool::new(false),
+                files,
                 fallback <- new_work!("IoUringTask::fallback"),
             }),
             GFP_KERNEL_ACCOUNT,
@@ -93,6 +107,11 @@ impl IoUringTask {
     /// The submitter's thread group.
     pub(crate) fn tgid(&self) -> u32 {
         self.tgid
+    }
+
+    /// The submitter's file table (`io_assign_file()` resolves in it).
+    pub(crate) fn files(&self) -> Option<&FileTable> {
+        self.files.as_ref()
     }
 
     /// Whether the calling thread runs this list (it is the task it was

@@ -166,7 +166,8 @@ pub(crate) fn setup(cx: &TaskCtx, arg: usize) -> Result<Arc<IoRingCtx>> {
         | IORING_FEAT_POLL_32BITS
         | IORING_FEAT_SQPOLL_NONFIXED
         | IORING_FEAT_EXT_ARG
-        | IORING_FEAT_CQE_SKIP;
+        | IORING_FEAT_CQE_SKIP
+        | IORING_FEAT_LINKED_FILE;
     if let Err(e) = write_arg(s.params as usize, &p) {
         discard(ring);
         return Err(e);
@@ -446,9 +447,18 @@ fn set_cancelling(r: Ring<'_, '_>, cx: &mut TaskCtx, task: u32, on: bool) {
 }
 
 /// The calling thread's task work on `ring`, made on its first submission
-/// (`io_uring_add_tctx_node()`).
+/// (`io_uring_add_tctx_node()`) outside `uring_lock`: only this thread adds
+/// its own, so nobody adds it in between.
 fn tctx_current(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, task: u32) -> Result<Arc<IoUringTask>> {
-    Ring::open(ring, |r| r.lock_uring(cx).state().tctx_current(task))
+    let found = Ring::open(ring, |r| {
+        r.lock_uring(cx).state().tctx_of_current().cloned()
+    });
+    if let Some(t) = found {
+        return Ok(t);
+    }
+    let t = IoUringTask::new_current(cx, task)?;
+    Ring::open(ring, |r| r.lock_uring(cx).state().tctx_add(t.clone()))?;
+    Ok(t)
 }
 
 /// `io_run_task_work()`: the calling thread runs its task work on `ring`;

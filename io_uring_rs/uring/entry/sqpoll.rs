@@ -13,7 +13,7 @@
 
 use super::submit::io_submit_from_sq;
 use crate::glue::context::TaskCtx;
-use crate::glue::file::{FileSlot, FileTable};
+use crate::glue::file::FileTable;
 use crate::glue::kthread::{KThread, ThreadCtx};
 use crate::glue::tctx::IoUringTask;
 use crate::uapi::IORING_SQ_NEED_WAKEUP;
@@ -31,20 +31,15 @@ const STOP_CHECK_MS: u32 = 100;
 /// A reader of user timespecs the thread can keep.
 pub(crate) type ReadNs = fn(u64) -> Result<u64>;
 
-/// User memory for the thread: the creator's address space (which the
-/// pass runs in) and file table.
-struct FnUserMem<'a> {
+/// User memory for the thread: the creator's address space, which the
+/// pass runs in.
+struct FnUserMem {
     read_ns: ReadNs,
-    files: &'a FileTable,
 }
 
-impl UserMem for FnUserMem<'_> {
+impl UserMem for FnUserMem {
     fn read_ns(&self, addr: u64) -> Result<u64> {
         (self.read_ns)(addr)
-    }
-
-    fn fget(&self, _cx: &TaskCtx, fd: i32) -> FileSlot {
-        FileSlot::prep_in(self.files, fd)
     }
 }
 
@@ -53,7 +48,8 @@ struct SqData {
     ring: Arc<IoRingCtx>,
     /// The task work of its requests, which belong to the ring's creator:
     /// run by the fallback worker, since the thread never returns to user
-    /// space (C's runs its own in `io_sq_tw()`).
+    /// space (C's runs its own in `io_sq_tw()`). Their descriptors resolve
+    /// in the creator's file table, which C's thread shares.
     tctx: Arc<IoUringTask>,
     idle_ns: u64,
     read_ns: ReadNs,
@@ -74,7 +70,7 @@ pub(crate) fn io_sq_offload_create(
     let data = Arc::new(
         SqData {
             ring: ring.clone(),
-            tctx: IoUringTask::new_fallback(task)?,
+            tctx: IoUringTask::new_fallback_in(task, FileTable::current(cx))?,
             idle_ns: u64::from(idle_ms) * 1_000_000,
             read_ns,
         },
@@ -96,11 +92,8 @@ fn io_sq_thread_pass(d: &SqData, tcx: &mut ThreadCtx) -> bool {
     if avail == 0 {
         return false;
     }
-    tcx.pass(|cx, sq, files| {
-        let mem = FnUserMem {
-            read_ns: d.read_ns,
-            files,
-        };
+    tcx.pass(|cx, sq| {
+        let mem = FnUserMem { read_ns: d.read_ns };
         io_submit_from_sq(&d.ring, cx, sq, avail, &d.tctx, &mem)
     })
     .is_some()

@@ -101,7 +101,7 @@ pub(crate) fn io_wq_submit_work<'id>(req: ReqRef<'id>, ring: Ring<'_, 'id>, cx: 
         let slot = ReqSlot::new(cx).ok();
         io_queue_linked_timeout(lt, slot, &mut ring.lock_timeout(cx));
     }
-    io_assign_file(&req);
+    io_assign_file(&req, cx);
     let issued = match req.op() {
         Some(Op::Read { .. }) => channel::io_read_blocking(req, cx),
         Some(Op::PollAdd { .. }) => channel::io_poll_blocking(req, cx),

@@ -9,6 +9,7 @@ use super::iowq::io_queue_iowq;
 use super::timeout::{io_prep_linked_timeout, io_queue_linked_timeout};
 use super::tw::io_should_terminate_tw;
 use super::{cancel, channel, poll, rw, timeout};
+use crate::glue::context::TaskCtx;
 use crate::uring::model::error::ecanceled;
 use crate::uring::model::req::{Req, ReqRef, ReqSlot, REQ_F_FAIL, REQ_F_INFLIGHT, REQ_F_IO_DRAIN};
 use crate::uring::model::ring::UringGuard;
@@ -161,20 +162,23 @@ pub(crate) fn finish<'id>(req: ReqRef<'id>, res: i32, fail: bool, g: &mut UringG
     io_req_complete(req, g);
 }
 
-/// `io_assign_file()`: takes the request's file as it is issued, inline or
-/// in io-wq. A ring's file (or a channel that stands for one) makes the
-/// request `REQ_F_INFLIGHT` here (`io_file_get_normal()`), not at
-/// preparation: task exit does not cancel a chain whose inflight request
-/// was never issued (still behind its link, or deferred by a drain). A
-/// file that did not resolve fails the issue itself, with `-EBADF`.
-pub(crate) fn io_assign_file(req: &Req) {
+/// `io_assign_file()`: takes the request's file as it is issued, inline,
+/// from task work or in io-wq, in the submitter's file table
+/// (`io_file_get_normal()`); a request not issued yet holds none. A ring's
+/// file (or a channel that stands for one) makes the request
+/// `REQ_F_INFLIGHT` here, not at preparation: task exit does not cancel a
+/// chain whose inflight request was never issued (still behind its link,
+/// or deferred by a drain). A descriptor that names no file then fails the
+/// issue itself, with `-EBADF`.
+pub(crate) fn io_assign_file(req: &Req, cx: &TaskCtx) {
     let inflight = match req.op() {
         Some(Op::Read { chan, .. } | Op::Write { chan, .. } | Op::PollAdd { chan, .. }) => {
             chan.tracks_inflight()
         }
-        op => op
-            .and_then(Op::file)
-            .is_some_and(|file| file.get().is_ok_and(|f| f.mode().ring())),
+        op => op.and_then(Op::file).is_some_and(|file| {
+            file.assign(cx, req.files());
+            file.get().is_ok_and(|f| f.mode().ring())
+        }),
     };
     if inflight {
         req.set_flags(REQ_F_INFLIGHT);
@@ -183,7 +187,7 @@ pub(crate) fn io_assign_file(req: &Req) {
 
 /// `io_issue_sqe()` without blocking: runs the opcode's issue handler.
 pub(crate) fn io_issue_sqe<'id>(req: ReqRef<'id>, g: &mut UringGuard<'_, 'id>) -> Issued<'id> {
-    io_assign_file(&req);
+    io_assign_file(&req, g.task());
     match req.op() {
         Some(Op::Nop) => Issued::res(req, 0),
         Some(Op::Timeout { .. }) => timeout::io_timeout(req, g),

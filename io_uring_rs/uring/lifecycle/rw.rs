@@ -50,7 +50,7 @@ fn rw_events(write: bool) -> u32 {
 
 /// The request's file, if it may do this read or write: the mode checks
 /// of `io_rw_init_file()`.
-fn rw_file(rw: &FileRw, iopoll: bool) -> Result<(&File, FileMode)> {
+fn rw_file(rw: &FileRw, iopoll: bool) -> Result<(File<'_>, FileMode)> {
     let file = rw.file.get()?;
     let mode = file.mode();
     let allowed = if rw.write {
@@ -71,7 +71,7 @@ fn rw_file(rw: &FileRw, iopoll: bool) -> Result<(&File, FileMode)> {
 /// The attempt that may not block (`IO_URING_F_NONBLOCK`): with
 /// `IOCB_NOWAIT` where the file honours it (`io_file_supports_nowait()`;
 /// a buffered write to a regular file only with `FOP_BUFFER_WASYNC`).
-fn rw_nowait(rw: &FileRw, file: &File, mode: FileMode, cx: &TaskCtx) -> Attempt {
+fn rw_nowait(rw: &FileRw, file: File<'_>, mode: FileMode, cx: &TaskCtx) -> Attempt {
     let blocked = if mode.pollable() {
         Attempt::Poll
     } else {

@@ -31,6 +31,7 @@ use crate::glue::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, AtomicU8,
 use crate::glue::brand::Brand;
 use crate::glue::chain::{ChainCell, ChainRead, ChainWrite, TimeoutCell, TimeoutRead};
 use crate::glue::context::TaskCtx;
+use crate::glue::file::FileTable;
 use crate::glue::tctx::IoUringTask;
 use crate::glue::timer::HrTimer;
 use crate::glue::tw_list::TwNode;
@@ -305,6 +306,12 @@ impl Req {
     /// enters `do_exit()`, before the device's `flush()` records the exit.
     pub(crate) fn task_exiting(&self) -> bool {
         self.tctx.task_exiting()
+    }
+
+    /// The submitter's file table, where the request's descriptor resolves
+    /// as it is issued (`io_assign_file()`).
+    pub(crate) fn files(&self) -> Option<&FileTable> {
+        self.tctx.files()
     }
 
     /// The prepared opcode; `None` if preparation failed.

@@ -98,25 +98,24 @@ impl CompletionState {
 }
 
 impl UringState {
-    /// The calling thread's task work on this ring, made on its first
+    /// Adds the calling thread's task work `t`, made on its first
     /// submission (`io_uring_add_tctx_node()`), in the slot of an exited
-    /// thread if there is one. Task context.
+    /// thread if there is one.
     // Used by the device calls (`entry/dev.rs`), which the host mirror
     // lacks; the host tests call it.
     #[cfg_attr(not(MODULE), allow(dead_code))]
-    pub(crate) fn tctx_current(&mut self, tgid: u32) -> Result<Arc<IoUringTask>> {
-        if let Some(t) = self.tctx_of_current() {
-            return Ok(t.clone());
-        }
-        let t = IoUringTask::new_current(tgid)?;
+    pub(crate) fn tctx_add(&mut self, t: Arc<IoUringTask>) -> Result {
         match self.tctxs.iter_mut().find(|s| s.task_exiting()) {
-            Some(slot) => *slot = t.clone(),
-            None => self.tctxs.push(t.clone(), GFP_KERNEL)?,
+            Some(slot) => *slot = t,
+            None => self.tctxs.push(t, GFP_KERNEL)?,
         }
-        Ok(t)
+        Ok(())
     }
 
     /// The calling thread's task work on this ring, if it submitted here.
+    // Used by the device calls (`entry/dev.rs`), which the host mirror
+    // lacks; the host tests call it.
+    #[cfg_attr(not(MODULE), allow(dead_code))]
     pub(crate) fn tctx_of_current(&self) -> Option<&Arc<IoUringTask>> {
         self.tctxs.iter().find(|t| t.is_current())
     }

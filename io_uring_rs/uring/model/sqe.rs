@@ -103,12 +103,6 @@ pub(crate) trait UserMem {
     ) -> Result<KVec<IoVec>> {
         import_iovec(cx, addr, len, vectored)
     }
-
-    /// The file behind descriptor `fd` of the submitter (the current task,
-    /// unless an SQPOLL thread submits for its creator).
-    fn fget(&self, cx: &TaskCtx, fd: i32) -> FileSlot {
-        FileSlot::prep(cx, fd)
-    }
 }
 
 /// The in-kernel self-test's timespecs: the "address" is the duration in
@@ -394,7 +388,7 @@ fn prep_file(cx: &TaskCtx, sqe: &Sqe, mem: &impl UserMem) -> Result<Option<Op>> 
             let iov = mem.import_iovec(cx, sqe.addr, sqe.len, vectored)?;
             let total = iov.iter().map(|v| v.len as usize).sum();
             Op::Rw(FileRw {
-                file: mem.fget(cx, sqe.fd),
+                file: FileSlot::new(sqe.fd),
                 mm: UserMm::current(cx)?,
                 iov,
                 total,
@@ -411,7 +405,7 @@ fn prep_file(cx: &TaskCtx, sqe: &Sqe, mem: &impl UserMem) -> Result<Option<Op>> 
                 return Err(EINVAL);
             }
             Op::PollFile {
-                file: mem.fget(cx, sqe.fd),
+                file: FileSlot::new(sqe.fd),
                 events: (sqe.op_flags & 0xffff) | IO_POLL_UNMASK,
             }
         }

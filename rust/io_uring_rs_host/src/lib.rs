@@ -48,5 +48,6 @@ mod uapi_tests;
 /// has no tasks, so the fallback worker runs it.
 #[cfg_attr(all(not(test), loom), allow(dead_code))]
 pub(crate) fn host_tctx() -> kernel::sync::Arc<glue::tctx::IoUringTask> {
-    glue::tctx::IoUringTask::new_fallback(1).expect("task work")
+    let files = glue::file::FileTable::host();
+    glue::tctx::IoUringTask::new_fallback_in(1, files).expect("task work")
 }

@@ -491,6 +491,38 @@ mod files {
         file::close(wr);
     }
 
+    /// `io_assign_file()`: a linked request resolves its descriptor when
+    /// it is issued, not when it is prepared, so it holds no file until
+    /// then. Closed before its head completed, the descriptor names
+    /// nothing: `-EBADF` (resolved at preparation, the read would wait on
+    /// the closed pipe for good).
+    #[test]
+    fn linked_request_takes_its_file_at_issue() {
+        let mut cx = task_ctx();
+        let ctx = setup(&cx);
+        let (rd, wr) = file::pipe();
+        let (rd2, wr2) = file::pipe();
+        let mut buf = [0u8; 8];
+        let user = file::UserRegion::lend(&mut buf);
+        let link = |s: Sqe| Sqe {
+            flags: crate::uring::model::sqe::IOSQE_IO_LINK,
+            ..s
+        };
+        let head = link(sqe(OP_READ, rd, user.addr(0), 1, 1));
+        let next = sqe(OP_READ, rd2, user.addr(1), 4, 2);
+        submit(&ctx, &mut cx, &[head, next]);
+        assert_eq!(ctx.rings().cq_tail(), 0, "the head waits for data");
+        file::close(rd2);
+        file::write(wr, b"a");
+        assert_eq!(reap(&ctx, &mut cx, 2), [(1, 1), (2, -9)]);
+        exit(&ctx, &mut cx);
+        drop(user);
+        assert_eq!(buf[0], b'a');
+        for fd in [rd, wr, wr2] {
+            file::close(fd);
+        }
+    }
+
     #[test]
     fn poll_add_remove_hangup_and_short_read() {
         let mut cx = task_ctx();
@@ -648,8 +680,16 @@ mod task_work {
     fn each_thread_finds_its_own_task_work_on_a_ring() {
         let cx = unsafe_free_task_ctx();
         let ctx = IoRingCtx::create(&cx).unwrap();
+        // What the device's first submission does (`entry/dev.rs`).
         let mine = |cx: &mut TaskCtx| {
-            Ring::open(&ctx, |r| r.lock_uring(cx).state().tctx_current(7)).unwrap()
+            let found = Ring::open(&ctx, |r| {
+                r.lock_uring(cx).state().tctx_of_current().cloned()
+            });
+            found.unwrap_or_else(|| {
+                let t = IoUringTask::new_current(cx, 7).unwrap();
+                Ring::open(&ctx, |r| r.lock_uring(cx).state().tctx_add(t.clone())).unwrap();
+                t
+            })
         };
         let mut cx = cx;
         let a = mine(&mut cx);

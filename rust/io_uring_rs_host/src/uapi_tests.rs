@@ -227,6 +227,7 @@ fn layout() -> Vec<(&'static str, u64)> {
         o("IORING_ENTER_EXT_ARG", IORING_ENTER_EXT_ARG as usize),
         o("IORING_SQ_CQ_OVERFLOW", IORING_SQ_CQ_OVERFLOW as usize),
         o("IORING_FEAT_CQE_SKIP", IORING_FEAT_CQE_SKIP as usize),
+        o("IORING_FEAT_LINKED_FILE", IORING_FEAT_LINKED_FILE as usize),
         o("IORING_FEAT_RW_CUR_POS", IORING_FEAT_RW_CUR_POS as usize),
         o("IORING_FEAT_FAST_POLL", IORING_FEAT_FAST_POLL as usize),
         o("IORING_REGISTER_PROBE", IORING_REGISTER_PROBE as usize),

@@ -1082,6 +1082,64 @@ fn case_exec_cancels(sys: Sys) -> Result<String, String> {
     ))
 }
 
+/// A request takes its file as it is issued (`io_assign_file()`): a read
+/// linked behind a head that has not completed, whose descriptor is closed
+/// in between, names no file when its turn comes (`-EBADF`).
+fn case_linked_file_taken_at_issue(sys: Sys) -> Result<String, String> {
+    let mut r = RawRing::new(sys, 4, params(0, 0)).map_err(|e| format!("setup {e}"))?;
+    let [rd, wr] = pipe()?;
+    let [rd2, _wr2] = pipe()?;
+    let (mut a, mut b) = ([0u8; 1], [0u8; 4]);
+    r.push(&IoUringSqe {
+        flags: IOSQE_IO_LINK,
+        ..read_sqe(&rd, &mut a, 1, 1)
+    });
+    r.push(&read_sqe(&rd2, &mut b, 4, 2));
+    let n = r.enter(2, 0, 0);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let armed = r.reap();
+    drop(rd2);
+    write_fd(&wr, b"a");
+    let done = wait_sorted(&r, 2);
+    Ok(format!("enter={n} armed={armed:?} done={done:?}"))
+}
+
+/// A POLL_ADD of the ring's own descriptor, linked behind a read that never
+/// completes, holds no reference to the ring (it is not issued), so closing
+/// the ring's descriptor releases it: ring exit cancels the read, whose
+/// pipe then has no reader left, and its write end reports `POLLERR`.
+fn case_linked_own_ring_released(sys: Sys) -> Result<String, String> {
+    let mut r = RawRing::new(sys, 4, params(0, 0)).map_err(|e| format!("setup {e}"))?;
+    let [rd, wr] = pipe()?;
+    let mut buf = [0u8; 4];
+    r.push(&IoUringSqe {
+        flags: IOSQE_IO_LINK,
+        ..read_sqe(&rd, &mut buf, 4, 1)
+    });
+    r.push(&IoUringSqe {
+        op_flags: 1,
+        ..rw_sqe(OP_POLL_ADD, r.raw_fd(), 0, 0, 0, 2)
+    });
+    let n = r.enter(2, 0, 0);
+    drop(rd);
+    drop(r);
+    let mut released = false;
+    for _ in 0..200 {
+        let mut p = libc::pollfd {
+            fd: wr.as_raw_fd(),
+            events: libc::POLLOUT,
+            revents: 0,
+        };
+        // SAFETY: One valid `pollfd`.
+        unsafe { libc::poll(&mut p, 1, 10) };
+        if p.revents & libc::POLLERR != 0 {
+            released = true;
+            break;
+        }
+    }
+    Ok(format!("enter={n} released={released}"))
+}
+
 type Case = (&'static str, fn(Sys) -> Result<String, String>);
 
 const CASES: &[Case] = &[
@@ -1107,6 +1165,14 @@ const CASES: &[Case] = &[
     ("abi_ring_fd_poll", case_ring_fd_poll),
     ("abi_sqpoll_files", case_sqpoll_files),
     ("abi_exec_cancels_the_task_s_requests", case_exec_cancels),
+    (
+        "abi_linked_file_taken_at_issue",
+        case_linked_file_taken_at_issue,
+    ),
+    (
+        "abi_linked_own_ring_released",
+        case_linked_own_ring_released,
+    ),
 ];
 
 /// Runs every case (or those whose name contains `filter`) on both

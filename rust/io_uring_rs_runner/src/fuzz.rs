@@ -5,7 +5,7 @@
 //!
 //! Random setups (entries, flags, reserved fields, bad parameter pointers)
 //! and `mmap()` offsets; on set-up rings, random entries (mostly
-//! well-formed, on pipes, a bad descriptor or no file, with
+//! well-formed, on pipes, the ring itself, a bad descriptor or no file, with
 //! buffers that are valid, unmapped or in the kernel) pushed into the SQ
 //! ring, with now and then an SQ array slot naming no entry; enters with
 //! random counts, flags and argument pointers; registers with random
@@ -113,12 +113,12 @@ impl Fuzzed {
     /// A random entry: mostly well-formed, on a random file, with a
     /// random buffer.
     fn sqe(&self, rng: &mut Rng, ud: u64) -> IoUringSqe {
-        // Not the ring's own descriptor: a linked entry holds its file from
-        // preparation on, so one naming its own ring, behind a head that
-        // never completes, keeps the ring alive for good (see "Known bugs"
-        // in Documentation/design.rst). io_uring takes the file at issue.
+        // The ring's own descriptor too: a request takes its file at issue,
+        // so one naming its own ring, linked behind a head that never
+        // completes, holds nothing that keeps the ring alive.
         let fds = [
             -1,
+            self.r.raw_fd(),
             self.pipes[0][0].as_raw_fd(),
             self.pipes[0][1].as_raw_fd(),
             self.pipes[1][0].as_raw_fd(),

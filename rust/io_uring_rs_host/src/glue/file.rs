@@ -225,14 +225,11 @@ pub(crate) struct RwIo<'a> {
     pub(crate) rw_flags: u32,
 }
 
-/// A file reference: a pipe end.
-pub(crate) struct File(Arc<End>);
+/// A request's file, borrowed from its slot: a pipe end.
+#[derive(Clone, Copy)]
+pub(crate) struct File<'a>(&'a Arc<End>);
 
-impl File {
-    pub(crate) fn fget(_cx: &TaskCtx, fd: i32) -> Result<Self> {
-        lookup(fd).map(File).ok_or(EBADF)
-    }
-
+impl File<'_> {
     pub(crate) fn mode(&self) -> FileMode {
         FileMode {
             write: self.0.write,
@@ -362,7 +359,7 @@ impl<T: PollTarget> Drop for PollArm<T> {
 impl<T: PollTarget> PollArm<T> {
     pub(crate) fn arm(
         _cx: &TaskCtx,
-        file: &File,
+        file: File<'_>,
         events: u32,
         target: Arc<T>,
     ) -> Result<(Self, u32)> {
@@ -393,21 +390,34 @@ impl<T: PollTarget> PollArm<T> {
     }
 }
 
-/// A request's file, resolved at preparation.
-pub(crate) struct FileSlot(Option<File>);
+/// A request's file: its descriptor, resolved once, as the request is
+/// issued, in the (process-wide) table, and held until the request is
+/// freed.
+pub(crate) struct FileSlot {
+    fd: i32,
+    file: std::sync::OnceLock<Arc<End>>,
+}
 
 impl FileSlot {
-    pub(crate) fn prep(cx: &TaskCtx, fd: i32) -> Self {
-        FileSlot(File::fget(cx, fd).ok())
+    pub(crate) fn new(fd: i32) -> Self {
+        FileSlot {
+            fd,
+            file: std::sync::OnceLock::new(),
+        }
     }
 
-    pub(crate) fn prep_in(table: &FileTable, fd: i32) -> Self {
-        let _ = table;
-        FileSlot(lookup(fd).map(File))
+    pub(crate) fn assign(&self, _cx: &TaskCtx, table: Option<&FileTable>) {
+        if self.file.get().is_some() || table.is_none() {
+            return;
+        }
+        if let Some(end) = lookup(self.fd) {
+            // Another assignment may have won: its file is the same.
+            let _ = self.file.set(end);
+        }
     }
 
-    pub(crate) fn get(&self) -> Result<&File> {
-        self.0.as_ref().ok_or(EBADF)
+    pub(crate) fn get(&self) -> Result<File<'_>> {
+        self.file.get().map(File).ok_or(EBADF)
     }
 }
 
@@ -416,6 +426,11 @@ pub(crate) struct FileTable(());
 
 impl FileTable {
     pub(crate) fn current(_cx: &TaskCtx) -> Self {
+        FileTable(())
+    }
+
+    /// The table, for a test's submitter (which has no `TaskCtx` yet).
+    pub(crate) fn host() -> Self {
         FileTable(())
     }
 }

@@ -4,7 +4,6 @@
 //! with a stop flag, joined when the handle is dropped.
 
 use crate::glue::context::{SqCtx, TaskCtx};
-use crate::glue::file::FileTable;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -28,15 +27,11 @@ impl ThreadCtx {
 
     /// Runs one pass with the right to consume an SQ once (the host has
     /// one address space).
-    pub(crate) fn pass<R>(
-        &mut self,
-        f: impl FnOnce(&mut TaskCtx, SqCtx, &FileTable) -> R,
-    ) -> Option<R> {
+    pub(crate) fn pass<R>(&mut self, f: impl FnOnce(&mut TaskCtx, SqCtx) -> R) -> Option<R> {
         // SAFETY: The thread's loop is its entry point and holds no SQ lock
         // while it has `&mut self`.
         let sq = unsafe { SqCtx::enter() };
-        let files = FileTable::current(&self.cx);
-        Some(f(&mut self.cx, sq, &files))
+        Some(f(&mut self.cx, sq))
     }
 
     /// The task context, to sleep between passes.

@@ -27,6 +27,6 @@ impl crate::glue::file::PollTarget for Sleeper {
 }
 
 /// The honest shape: the request is the target.
-pub(crate) fn arm(cx: &TaskCtx, file: &File, req: &ReqRef<'_>) -> Result<(PollArm<Req>, u32)> {
+pub(crate) fn arm(cx: &TaskCtx, file: File<'_>, req: &ReqRef<'_>) -> Result<(PollArm<Req>, u32)> {
     PollArm::arm(cx, file, 1, req.arc().clone())
 }

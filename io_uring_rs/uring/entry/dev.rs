@@ -324,7 +324,7 @@ fn enter(
         return Ok(ret);
     }
     let waited = Ring::open(ring, |r| {
-        io_cqring_wait_user(r, cx, min, timeout, &mut |cx| {
+        io_cqring_wait_user(r, cx, min, timeout, ret == 0, &mut |cx| {
             io_run_task_work(ring, cx) != 0
         })
     });

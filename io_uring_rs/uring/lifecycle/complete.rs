@@ -189,10 +189,16 @@ fn io_cqring_events(c: &mut CompletionGuard<'_, '_>) -> u32 {
 /// sleeps, and when task work queued on the thread ends its sleep
 /// (`TIF_NOTIFY_SIGNAL`). Then the wait goes on with what it started from
 /// (the completion count it waits for, the timeouts seen), as C's loop
-/// does, so a timeout that the task work completes ends it. Only when there
-/// was none to run does the wait end with `-ERESTARTSYS`, for the thread to
-/// run the rest of its task work on its way out; the call then starts
-/// again.
+/// does, so a timeout that the task work completes ends it. When there was
+/// none to run (the callback is queued but this wait already ran its list,
+/// or the task work is another subsystem's), the flag stays set until the
+/// thread returns to user space, and C, which runs every task work there
+/// (`task_work_run()`, not exported), would go on waiting. If the call may
+/// start again (`restartable`: it submitted nothing), the wait ends with
+/// `-ERESTARTSYS`: the thread runs its task work on its way out and the call
+/// starts again. Otherwise (returning would lose the submitted count) it
+/// waits on in uninterruptible steps of a jiffy, each followed by a look
+/// that a real signal still ends (`task_sigpending()`, `-EINTR`).
 // Used by the device calls (`entry/dev.rs`), which the host mirror lacks.
 #[cfg_attr(not(MODULE), allow(dead_code))]
 pub(crate) fn io_cqring_wait_user(
@@ -200,6 +206,7 @@ pub(crate) fn io_cqring_wait_user(
     cx: &mut TaskCtx,
     min: u32,
     jiffies: Option<Jiffies>,
+    restartable: bool,
     run_tw: &mut dyn FnMut(&mut TaskCtx) -> bool,
 ) -> Result<()> {
     if cq_ready(ring, cx, min) {
@@ -222,6 +229,13 @@ pub(crate) fn io_cqring_wait_user(
     loop {
         match cq_wait_for(ring, cx, want, timeouts, jiffies.is_some(), &mut left) {
             Err(e) if e == ERESTARTSYS && run_tw(cx) => continue,
+            Err(e) if e == ERESTARTSYS && !restartable => {
+                cx.sleep_uninterruptible(1);
+                if jiffies.is_some() {
+                    left = left.saturating_sub(1);
+                }
+                continue;
+            }
             res => return res,
         }
     }
@@ -270,7 +284,10 @@ fn cq_wait_for(
         }
         io_cqring_overflow_flush(&mut c);
     };
-    if res.is_err() && io_cqring_events(&mut c) != 0 {
+    // An interruption by task work (`-ERESTARTSYS`) is not the end of the
+    // wait: the caller runs the task work and waits on.
+    let restart = matches!(res, Err(e) if e == ERESTARTSYS);
+    if res.is_err() && !restart && io_cqring_events(&mut c) != 0 {
         return Ok(());
     }
     res

@@ -321,7 +321,7 @@ mod ring_abi {
         let mut cx = task_ctx();
         let ctx = IoRingCtx::create(&cx).unwrap();
         let res = Ring::open(&ctx, |r| {
-            io_cqring_wait_user(r, &mut cx, 1, Some(2), &mut |_| false)
+            io_cqring_wait_user(r, &mut cx, 1, Some(2), true, &mut |_| false)
         });
         assert_eq!(res, Err(crate::uring::model::error::etime()));
         crate::uring::entry::submit::io_submit_sqes(
@@ -338,7 +338,7 @@ mod ring_abi {
         )
         .unwrap();
         let res = Ring::open(&ctx, |r| {
-            io_cqring_wait_user(r, &mut cx, 1, None, &mut |_| false)
+            io_cqring_wait_user(r, &mut cx, 1, None, true, &mut |_| false)
         });
         assert_eq!(res, Ok(()));
         assert_eq!(ctx.rings().cq_tail(), 1);
@@ -427,7 +427,9 @@ mod files {
     fn reap(ctx: &Arc<IoRingCtx>, cx: &mut TaskCtx, n: u32) -> Vec<(u64, i32)> {
         let r = ctx.rings();
         let _ = Ring::open(ctx, |ring| {
-            io_cqring_wait_user(ring, cx, n, Some(msecs_to_jiffies(5000)), &mut |_| false)
+            io_cqring_wait_user(ring, cx, n, Some(msecs_to_jiffies(5000)), true, &mut |_| {
+                false
+            })
         });
         let mut got = Vec::new();
         let mut head = r.cq_head();

@@ -113,30 +113,27 @@ impl FileSlot {
         }
     }
 
-    /// `io_assign_file()`: resolves the descriptor in `table` unless it
-    /// was resolved before. Without a table (the in-kernel self-test)
-    /// nothing resolves. Task context: the lookup takes the task's
-    /// `task_lock()`, which is not IRQ-safe.
-    pub(crate) fn assign(&self, _cx: &TaskCtx, table: Option<&FileTable>) {
-        if !self.file.load(Ordering::Acquire).is_null() {
-            return;
+    /// `io_assign_file()`: the file, resolved in `table` unless it was
+    /// resolved before; `-EBADF` if the descriptor names none. Without a
+    /// table (the in-kernel self-test) nothing resolves. Task context: the
+    /// lookup takes the task's `task_lock()`, which is not IRQ-safe.
+    pub(crate) fn assign(&self, _cx: &TaskCtx, table: Option<&FileTable>) -> Result<File<'_>> {
+        if let (true, Some(table)) = (self.file.load(Ordering::Acquire).is_null(), table) {
+            // SAFETY: `task` is referenced (type invariants of
+            // `FileTable`); the lookup takes a reference to the file it
+            // returns, or NULL.
+            let raw = unsafe { io_uring_rs_fget_task(table.task.as_ptr(), self.fd) };
+            let won = !raw.is_null()
+                && self
+                    .file
+                    .compare_exchange(ptr::null_mut(), raw, Ordering::AcqRel, Ordering::Acquire)
+                    .is_ok();
+            if !raw.is_null() && !won {
+                // SAFETY: Another assignment won; the reference is ours.
+                unsafe { io_uring_rs_fput(raw) };
+            }
         }
-        let Some(table) = table else {
-            return;
-        };
-        // SAFETY: `task` is referenced (type invariants of `FileTable`);
-        // the lookup takes a reference to the file it returns, or NULL.
-        let raw = unsafe { io_uring_rs_fget_task(table.task.as_ptr(), self.fd) };
-        if raw.is_null() {
-            return;
-        }
-        let won =
-            self.file
-                .compare_exchange(ptr::null_mut(), raw, Ordering::AcqRel, Ordering::Acquire);
-        if won.is_err() {
-            // SAFETY: Another assignment won; the reference is ours.
-            unsafe { io_uring_rs_fput(raw) };
-        }
+        self.get()
     }
 
     /// The file resolved by [`FileSlot::assign`], or `-EBADF`.
@@ -499,8 +496,10 @@ unsafe impl Send for FileTable {}
 unsafe impl Sync for FileTable {}
 
 impl FileTable {
-    /// The current task's.
-    pub(crate) fn current(_cx: &TaskCtx) -> Self {
+    /// The current task's. Glue only: the core resolves descriptors only
+    /// in the tables that submitters' task-work lists carry
+    /// (`IoUringTask`), never in the table of whatever context it runs in.
+    pub(in crate::glue) fn current(_cx: &TaskCtx) -> Self {
         // SAFETY: `current` is a live task; the reference is ours.
         let task = unsafe { io_uring_rs_task_get() };
         // SAFETY: `get_task_struct(current)` returns `current`, never NULL.

@@ -83,10 +83,10 @@ impl IoUringTask {
     }
 
     /// Task work that only the fallback worker runs, for thread group
-    /// `tgid`, whose requests' descriptors resolve in `files` (an SQPOLL
-    /// thread's, in its creator's table).
-    pub(crate) fn new_fallback_in(tgid: u32, files: FileTable) -> Result<Arc<Self>> {
-        Self::new(tgid, TaskBind::none(), Some(files))
+    /// `tgid`, whose requests' descriptors resolve in the calling task's
+    /// table (an SQPOLL thread's, made by its creator). Task context.
+    pub(crate) fn new_fallback_in(cx: &TaskCtx, tgid: u32) -> Result<Arc<Self>> {
+        Self::new(tgid, TaskBind::none(), Some(FileTable::current(cx)))
     }
 
     fn new(tgid: u32, bind: TaskBind, files: Option<FileTable>) -> Result<Arc<Self>> {

@@ -13,7 +13,6 @@
 
 use super::submit::io_submit_from_sq;
 use crate::glue::context::TaskCtx;
-use crate::glue::file::FileTable;
 use crate::glue::kthread::{KThread, ThreadCtx};
 use crate::glue::tctx::IoUringTask;
 use crate::uapi::IORING_SQ_NEED_WAKEUP;
@@ -70,7 +69,7 @@ pub(crate) fn io_sq_offload_create(
     let data = Arc::new(
         SqData {
             ring: ring.clone(),
-            tctx: IoUringTask::new_fallback_in(task, FileTable::current(cx))?,
+            tctx: IoUringTask::new_fallback_in(cx, task)?,
             idle_ns: u64::from(idle_ms) * 1_000_000,
             read_ns,
         },

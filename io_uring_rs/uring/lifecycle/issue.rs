@@ -175,10 +175,9 @@ pub(crate) fn io_assign_file(req: &Req, cx: &TaskCtx) {
         Some(Op::Read { chan, .. } | Op::Write { chan, .. } | Op::PollAdd { chan, .. }) => {
             chan.tracks_inflight()
         }
-        op => op.and_then(Op::file).is_some_and(|file| {
-            file.assign(cx, req.files());
-            file.get().is_ok_and(|f| f.mode().ring())
-        }),
+        op => op
+            .and_then(Op::file)
+            .is_some_and(|file| file.assign(cx, req.files()).is_ok_and(|f| f.mode().ring())),
     };
     if inflight {
         req.set_flags(REQ_F_INFLIGHT);

@@ -48,6 +48,8 @@ mod uapi_tests;
 /// has no tasks, so the fallback worker runs it.
 #[cfg_attr(all(not(test), loom), allow(dead_code))]
 pub(crate) fn host_tctx() -> kernel::sync::Arc<glue::tctx::IoUringTask> {
-    let files = glue::file::FileTable::host();
-    glue::tctx::IoUringTask::new_fallback_in(1, files).expect("task work")
+    // SAFETY: Host tests and the benchmark call this from their own
+    // threads, tasks that hold no lock of the core.
+    let cx = unsafe { glue::context::TaskCtx::enter() };
+    glue::tctx::IoUringTask::new_fallback_in(&cx, 1).expect("task work")
 }

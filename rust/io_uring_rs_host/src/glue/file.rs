@@ -406,14 +406,14 @@ impl FileSlot {
         }
     }
 
-    pub(crate) fn assign(&self, _cx: &TaskCtx, table: Option<&FileTable>) {
-        if self.file.get().is_some() || table.is_none() {
-            return;
+    pub(crate) fn assign(&self, _cx: &TaskCtx, table: Option<&FileTable>) -> Result<File<'_>> {
+        if let (None, Some(_)) = (self.file.get(), table) {
+            if let Some(end) = lookup(self.fd) {
+                // Another assignment may have won: its file is the same.
+                let _ = self.file.set(end);
+            }
         }
-        if let Some(end) = lookup(self.fd) {
-            // Another assignment may have won: its file is the same.
-            let _ = self.file.set(end);
-        }
+        self.get()
     }
 
     pub(crate) fn get(&self) -> Result<File<'_>> {
@@ -425,12 +425,7 @@ impl FileSlot {
 pub(crate) struct FileTable(());
 
 impl FileTable {
-    pub(crate) fn current(_cx: &TaskCtx) -> Self {
-        FileTable(())
-    }
-
-    /// The table, for a test's submitter (which has no `TaskCtx` yet).
-    pub(crate) fn host() -> Self {
+    pub(in crate::glue) fn current(_cx: &TaskCtx) -> Self {
         FileTable(())
     }
 }

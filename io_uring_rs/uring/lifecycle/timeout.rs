@@ -292,9 +292,10 @@ pub(crate) fn io_req_task_link_timeout<'id>(
         return;
     };
     // Terminated task work (its task exited) leaves the target alone and
-    // reports `-ENOENT`, the value C starts from.
+    // reports `-ECANCELED`, as upstream's `tw.cancel` does (6.12 reported
+    // `-ENOENT`, the value its `ret` starts from).
     let res = if terminate {
-        ENOENT.to_errno()
+        ecanceled().to_errno()
     } else {
         match io_try_cancel(g, &CancelData::request(&target)) {
             Ok(()) => etime().to_errno(),

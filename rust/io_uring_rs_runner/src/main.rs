@@ -16,6 +16,11 @@
 //!
 //! Exit status as kselftest wants: 0 all passed, 1 a failure, 4 skipped
 //! (no device).
+//!
+//! `run` and `demo` hold the kernel's io_uring to an entry's `res_6_12` on
+//! Linux 6.12 and to `res` on 6.13 and later (`scenario.rs`); the kernel is
+//! `uname(2)`'s release, or `IO_URING_RS_KERNEL` (a release string such as
+//! `6.12.117` or `7.2.13`) if set.
 
 mod abi;
 mod backend;
@@ -27,13 +32,15 @@ mod ring_stress;
 mod scenario;
 mod stress;
 mod task;
+#[cfg(test)]
+mod tests;
 #[path = "../../../io_uring_rs/uapi.rs"]
 mod uapi;
 
 use abi::Sys;
 use backend::Backend;
 use ring::RingBackend;
-use scenario::{parse_res, res_name, Scenario};
+use scenario::{parse_res, res_name, Kernel, Scenario, KERNEL_ENV};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -44,13 +51,16 @@ type Cqes = Vec<(u64, i32)>;
 /// How long a `wait` step (or the final drain) waits at most.
 const WAIT_LIMIT: Duration = Duration::from_secs(5);
 
-fn backends(sc: &Scenario) -> Result<Vec<Box<dyn Backend>>, String> {
+/// A backend and the side it stands for.
+type Side = (Sys, Box<dyn Backend>);
+
+fn backends(sc: &Scenario) -> Result<Vec<Side>, String> {
     let chans = sc.channels();
-    let mut out: Vec<Box<dyn Backend>> = Vec::new();
+    let mut out: Vec<Side> = Vec::new();
     for sys in [Sys::Uring, Sys::Module] {
         let b = RingBackend::open(sys, &chans, &sc.inflight_channels)
             .map_err(|e| format!("{}: {e}", sys.name()))?;
-        out.push(Box::new(b));
+        out.push((sys, Box::new(b)));
     }
     Ok(out)
 }
@@ -138,8 +148,9 @@ fn show(cqes: &Cqes) -> String {
         .join(" ")
 }
 
-/// Checks `got` against the scenario's expectations.
-fn check(sc: &Scenario, got: &Cqes) -> Result<(), String> {
+/// Checks `got`, what `side` gave on `kernel`, against the scenario's
+/// expectations.
+fn check(sc: &Scenario, kernel: Kernel, side: Sys, got: &Cqes) -> Result<(), String> {
     let mut by_ud: BTreeMap<u64, Vec<i32>> = BTreeMap::new();
     for (u, r) in got {
         by_ud.entry(*u).or_default().push(*r);
@@ -159,11 +170,20 @@ fn check(sc: &Scenario, got: &Cqes) -> Result<(), String> {
         match seen.as_slice() {
             [] => return Err(format!("no completion for {}", e.user_data)),
             [r] => {
-                let ok: Vec<i32> = e.res.iter().map(|v| parse_res(v).unwrap()).collect();
+                let ok: Vec<i32> = e
+                    .accepted(kernel, side)
+                    .iter()
+                    .map(|v| parse_res(v).unwrap())
+                    .collect();
                 if !ok.contains(r) {
                     let want: Vec<String> = ok.iter().map(|r| res_name(*r)).collect();
+                    let which = if e.held_to_6_12(kernel, side) {
+                        " (res_6_12)"
+                    } else {
+                        ""
+                    };
                     return Err(format!(
-                        "{} gave {}, expected {}",
+                        "{} gave {}, expected {}{which}",
                         e.user_data,
                         res_name(*r),
                         want.join(" or ")
@@ -187,9 +207,10 @@ fn check(sc: &Scenario, got: &Cqes) -> Result<(), String> {
     Ok(())
 }
 
-/// Checks that the backends agree where the scenario says they must.
-fn compare(sc: &Scenario, a: &Cqes, b: &Cqes) -> Result<(), String> {
-    for e in sc.expects.iter().filter(|e| !e.may_differ && !e.absent) {
+/// Checks that the backends agree where the scenario says they must on
+/// `kernel`: `a` is io_uring's, `b` io_uring_rs's.
+fn compare(sc: &Scenario, kernel: Kernel, a: &Cqes, b: &Cqes) -> Result<(), String> {
+    for e in sc.expects.iter().filter(|e| e.compared(kernel)) {
         let ra = a.iter().find(|(u, _)| *u == e.user_data).map(|c| c.1);
         let rb = b.iter().find(|(u, _)| *u == e.user_data).map(|c| c.1);
         if ra != rb {
@@ -204,21 +225,21 @@ fn compare(sc: &Scenario, a: &Cqes, b: &Cqes) -> Result<(), String> {
     Ok(())
 }
 
-/// Runs one scenario on both backends; returns the per-backend completions
-/// and the verdict.
-fn run_scenario(sc: &Scenario) -> (Vec<(&'static str, Cqes)>, Result<(), String>) {
+/// Runs one scenario on both backends of `kernel`; returns the per-backend
+/// completions and the verdict.
+fn run_scenario(sc: &Scenario, kernel: Kernel) -> (Vec<(&'static str, Cqes)>, Result<(), String>) {
     let mut out = Vec::new();
     let mut verdict = Ok(());
     let bs = match backends(sc) {
         Ok(bs) => bs,
         Err(e) => return (out, Err(e)),
     };
-    for mut b in bs {
+    for (sys, mut b) in bs {
         let name = b.name();
         match run_on(b.as_mut(), sc) {
             Ok(cqes) => {
                 if verdict.is_ok() {
-                    verdict = check(sc, &cqes).map_err(|e| format!("{name}: {e}"));
+                    verdict = check(sc, kernel, sys, &cqes).map_err(|e| format!("{name}: {e}"));
                 }
                 out.push((name, cqes));
             }
@@ -231,7 +252,7 @@ fn run_scenario(sc: &Scenario) -> (Vec<(&'static str, Cqes)>, Result<(), String>
         }
     }
     if verdict.is_ok() && out.len() == 2 {
-        verdict = compare(sc, &out[0].1, &out[1].1);
+        verdict = compare(sc, kernel, &out[0].1, &out[1].1);
     }
     (out, verdict)
 }
@@ -255,12 +276,35 @@ fn scenario_files(paths: &[String]) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
+/// The running kernel, and a line that reports it.
+fn kernel() -> Result<(Kernel, String), String> {
+    let (kernel, release) = Kernel::running()?;
+    let from = if std::env::var_os(KERNEL_ENV).is_some() {
+        KERNEL_ENV
+    } else {
+        "uname"
+    };
+    let rule = match kernel {
+        Kernel::V6_12 => "io_uring held to res_6_12 where an entry gives it",
+        Kernel::Upstream => "res_6_12 ignored",
+    };
+    let line = format!("kernel {release} ({from}): {}, {rule}", kernel.name());
+    Ok((kernel, line))
+}
+
 fn cmd_run(paths: &[String]) -> i32 {
     println!("KTAP version 1");
     if let Err(e) = module::probe() {
         println!("1..0 # SKIP {}: {e}", module::DEVICE);
         return 4;
     }
+    let (kernel, kernel_line) = match kernel() {
+        Ok(k) => k,
+        Err(e) => {
+            println!("Bail out! {e}");
+            return 1;
+        }
+    };
     let files = match scenario_files(paths) {
         Ok(f) => f,
         Err(e) => {
@@ -269,6 +313,7 @@ fn cmd_run(paths: &[String]) -> i32 {
         }
     };
     println!("1..{}", files.len());
+    println!("# {kernel_line}");
     let (mut passed, mut failed, mut cqes) = (0, 0, 0);
     for (i, f) in files.iter().enumerate() {
         let name = f.file_stem().unwrap_or_default().to_string_lossy();
@@ -278,7 +323,7 @@ fn cmd_run(paths: &[String]) -> i32 {
         let verdict = match sc {
             Err(e) => Err(format!("bad scenario: {e}")),
             Ok(sc) => {
-                let (out, verdict) = run_scenario(&sc);
+                let (out, verdict) = run_scenario(&sc, kernel);
                 println!("# {name}: {}", sc.description);
                 if let Some(src) = &sc.source {
                     println!("#   from {src}");
@@ -325,8 +370,16 @@ fn cmd_demo(file: &str) -> i32 {
             return 1;
         }
     };
-    let (out, verdict) = run_scenario(&sc);
+    let (kernel, kernel_line) = match kernel() {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("{e}");
+            return 1;
+        }
+    };
+    let (out, verdict) = run_scenario(&sc, kernel);
     println!("{}", sc.description);
+    println!("({kernel_line})");
     println!();
     println!(
         "  {:>9}  {:<22} {:<14} {:<14}",
@@ -537,7 +590,8 @@ fn main() {
             }
         }
         _ => {
-            eprintln!("usage: io_uring_rs_scenarios run PATH... | demo FILE | stress [SEED SECS PROCS THREADS ITERS] [--unload]");
+            eprintln!("usage: io_uring_rs_scenarios run PATH... | demo FILE | abi [FILTER [io_uring|io_uring_rs]] | stress [SEED SECS PROCS THREADS ITERS] [--unload] | bench [REPS P1 P2]");
+            eprintln!("run, demo: {KERNEL_ENV}=RELEASE (e.g. 6.12.117, 7.2.13) overrides uname(2)'s release; on 6.12 io_uring is held to res_6_12 where a scenario gives it");
             2
         }
     };

@@ -5,10 +5,12 @@
 //! scenario is the same entries, on the same pipes, submitted and reaped by
 //! the same code twice; only the three system calls differ.
 //!
-//! A channel is a blocking pipe (so that `IOSQE_ASYNC` reads block in io-wq,
-//! and inline reads arm poll, as for any pipe); an inflight channel is the
-//! file descriptor of a second ring of the same kind (polling a ring's file
-//! descriptor is what makes a request `REQ_F_INFLIGHT`).
+//! A channel is a pipe without `O_NONBLOCK`; a read of it that would block
+//! arms poll, inline and in io-wq (`IOSQE_ASYNC`) alike, as a pipe is
+//! `FMODE_NOWAIT` and pollable (`io_wq_submit_work()`), so it is never a
+//! request running in io-wq. An inflight channel is the file descriptor of
+//! a second ring of the same kind (polling a ring's file descriptor is what
+//! makes a request `REQ_F_INFLIGHT`).
 //!
 //! The task is a process with a file table of its own ([`Task`]): its exit
 //! closes its copies of the descriptors, which is how `/dev/io_uring_rs`

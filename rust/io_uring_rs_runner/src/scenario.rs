@@ -17,7 +17,7 @@
 //!
 //! [[expect]]
 //! user_data = 1
-//! res = ["-ECANCELED"]      # alternatives real io_uring may legally give
+//! res = ["-ECANCELED"]      # what both backends must give
 //! ```
 //!
 //! Steps: `submit` (entries), `wait` (completions so far), `write` (bytes
@@ -28,9 +28,41 @@
 //! Expectations: each `user_data` completes once with one of `res`
 //! (`absent = true`: never), and `in_order` lists `user_data`s whose
 //! completions must arrive in that order. Both backends must satisfy them
-//! and agree with each other, unless the entry says `may_differ = true`
-//! (a race that can go either way on each).
+//! and agree with each other.
+//!
+//! `res` is upstream's answer: what Linux 6.13 and later (7.2 is tested)
+//! give, and what io_uring_rs gives on every kernel. Where Linux 6.12
+//! answers differently, `res_6_12` says what 6.12's io_uring gives:
+//!
+//! ```toml
+//! [[expect]]
+//! user_data = 2
+//! res = ["-ENOENT"]         # upstream, and io_uring_rs
+//! res_6_12 = [0]            # io_uring on 6.12
+//! ```
+//!
+//! On a 6.12 kernel such an entry holds io_uring to `res_6_12` and
+//! io_uring_rs to `res`, and the two are not compared on it; on any other
+//! kernel `res_6_12` is ignored: both must give `res` and agree. The
+//! runner takes the kernel from `uname(2)`'s release (`6.12.117` is 6.12;
+//! 6.13 and later are upstream; older kernels are refused), or from
+//! `IO_URING_RS_KERNEL` (a release string, e.g. `IO_URING_RS_KERNEL=7.2.13`)
+//! if set. `res_6_12` needs at least one result and an entry that has
+//! `res` (not `absent`), and may not repeat `res`.
+//!
+//! `may_differ = true` takes an entry out of the comparison on every
+//! kernel: for a race that can really go either way on each backend, with
+//! every answer in `res` (the description says which race). No scenario
+//! uses it today. It is refused together with `res_6_12`, the strict rule:
+//! `res_6_12` says 6.12 gives a fixed answer other than upstream's, on
+//! which upstream's io_uring and io_uring_rs must agree; `may_differ` says
+//! there is no fixed answer at all. Both at once would leave it open
+//! whether `res_6_12` is 6.12's answer or the alternatives of a race, and
+//! would drop the entry from the upstream comparison that `res_6_12`
+//! relies on. A race on top of a kernel difference is written as
+//! `may_differ` with every answer in `res`.
 
+use crate::abi::Sys;
 use serde::Deserialize;
 
 /// A scenario file.
@@ -129,15 +161,113 @@ pub(crate) struct Entry {
 #[serde(deny_unknown_fields)]
 pub(crate) struct Expect {
     pub(crate) user_data: u64,
-    /// Accepted results: numbers or errno names (`"-ECANCELED"`).
+    /// Accepted results (numbers or errno names, `"-ECANCELED"`):
+    /// upstream's, and io_uring_rs's on every kernel.
     #[serde(default)]
     pub(crate) res: Vec<toml::Value>,
+    /// What io_uring on Linux 6.12 gives instead of `res`; ignored on any
+    /// other kernel.
+    #[serde(default)]
+    pub(crate) res_6_12: Option<Vec<toml::Value>>,
     /// No completion at all.
     #[serde(default)]
     pub(crate) absent: bool,
-    /// The two backends may pick different alternatives.
+    /// The two backends may pick different alternatives (a race).
     #[serde(default)]
     pub(crate) may_differ: bool,
+}
+
+/// The kernel the scenarios run on, as far as they care.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Kernel {
+    /// Linux 6.12: io_uring answers `res_6_12` where an entry gives one.
+    V6_12,
+    /// Linux 6.13 or later (7.2 is tested): `res` for both backends.
+    Upstream,
+}
+
+/// The environment variable that overrides `uname(2)`'s release.
+pub(crate) const KERNEL_ENV: &str = "IO_URING_RS_KERNEL";
+
+impl Kernel {
+    /// The kernel of a release string as `uname -r` prints it: `6.12.117`
+    /// and `6.12.0-rc1` are 6.12, `6.13` and `7.2.13` are upstream; older
+    /// releases and anything unreadable are refused (the scenarios hold
+    /// no expectations for them).
+    pub(crate) fn from_release(release: &str) -> Result<Kernel, String> {
+        let mut parts = release.splitn(3, '.');
+        let number = |p: Option<&str>| {
+            let p = p.unwrap_or("");
+            let end = p.find(|c: char| !c.is_ascii_digit()).unwrap_or(p.len());
+            p[..end].parse::<u32>().ok()
+        };
+        let (Some(major), Some(minor)) = (number(parts.next()), number(parts.next())) else {
+            return Err(format!("kernel release {release:?} is not MAJOR.MINOR..."));
+        };
+        match (major, minor) {
+            (6, 12) => Ok(Kernel::V6_12),
+            (m, n) if (m, n) > (6, 12) => Ok(Kernel::Upstream),
+            _ => Err(format!(
+                "kernel release {release:?}: scenarios know Linux 6.12 and 6.13 or later"
+            )),
+        }
+    }
+
+    /// The running kernel: `IO_URING_RS_KERNEL` if set, else `uname(2)`'s
+    /// release. Returns the release string read too.
+    pub(crate) fn running() -> Result<(Kernel, String), String> {
+        let release = match std::env::var(KERNEL_ENV) {
+            Ok(r) => r,
+            Err(_) => uname_release()?,
+        };
+        Ok((Kernel::from_release(&release)?, release))
+    }
+
+    /// For reports.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Kernel::V6_12 => "6.12",
+            Kernel::Upstream => "upstream (6.13 or later)",
+        }
+    }
+}
+
+/// `uname(2)`'s `release`.
+pub(crate) fn uname_release() -> Result<String, String> {
+    // SAFETY: `utsname` is plain data; all zeroes is a valid value.
+    let mut u: libc::utsname = unsafe { std::mem::zeroed() };
+    // SAFETY: `u` is a valid, writable `utsname`.
+    if unsafe { libc::uname(&mut u) } != 0 {
+        return Err(format!("uname: {}", std::io::Error::last_os_error()));
+    }
+    // SAFETY: the kernel wrote a NUL-terminated string into `release`,
+    // which `u` owns.
+    let release = unsafe { std::ffi::CStr::from_ptr(u.release.as_ptr()) };
+    Ok(release.to_string_lossy().into_owned())
+}
+
+impl Expect {
+    /// Whether `side` is held to `res_6_12` on `kernel`: io_uring on 6.12,
+    /// if the entry has one.
+    pub(crate) fn held_to_6_12(&self, kernel: Kernel, side: Sys) -> bool {
+        self.res_6_12.is_some() && kernel == Kernel::V6_12 && side == Sys::Uring
+    }
+
+    /// The results `side` must give on `kernel`: `res_6_12` if it is held
+    /// to it, `res` otherwise.
+    pub(crate) fn accepted(&self, kernel: Kernel, side: Sys) -> &[toml::Value] {
+        match &self.res_6_12 {
+            Some(r) if self.held_to_6_12(kernel, side) => r,
+            _ => &self.res,
+        }
+    }
+
+    /// Whether the two backends must give the same result for this entry
+    /// on `kernel`.
+    pub(crate) fn compared(&self, kernel: Kernel) -> bool {
+        let differs_here = kernel == Kernel::V6_12 && self.res_6_12.is_some();
+        !(self.absent || self.may_differ || differs_here)
+    }
 }
 
 /// Parses an errno name or number.
@@ -203,14 +333,33 @@ impl Scenario {
     pub(crate) fn parse(text: &str) -> Result<Scenario, String> {
         let s: Scenario = toml::from_str(text).map_err(|e| e.to_string())?;
         for e in &s.expects {
+            let u = e.user_data;
             if e.absent != e.res.is_empty() {
+                return Err(format!("expect {u}: give res or absent, not both"));
+            }
+            let res = e.res.iter().map(parse_res).collect::<Result<Vec<_>, _>>()?;
+            let Some(res_6_12) = &e.res_6_12 else {
+                continue;
+            };
+            if res_6_12.is_empty() {
+                return Err(format!("expect {u}: res_6_12 gives no result"));
+            }
+            if e.absent {
                 return Err(format!(
-                    "expect {}: give res or absent, not both",
-                    e.user_data
+                    "expect {u}: res_6_12 needs res (an absent entry has no result)"
                 ));
             }
-            for r in &e.res {
-                parse_res(r)?;
+            if e.may_differ {
+                return Err(format!(
+                    "expect {u}: res_6_12 and may_differ exclude each other (put a race's answers in res)"
+                ));
+            }
+            let old = res_6_12
+                .iter()
+                .map(parse_res)
+                .collect::<Result<Vec<_>, _>>()?;
+            if old.iter().all(|r| res.contains(r)) && res.iter().all(|r| old.contains(r)) {
+                return Err(format!("expect {u}: res_6_12 repeats res"));
             }
         }
         Ok(s)

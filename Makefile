@@ -21,8 +21,10 @@
 #   make liburing-kselftest   only io_uring_rs_liburing.sh in the VM
 #   make liburing-demo   the liburing demo on both backends in the VM
 #
-# KDIR=/path uses a kernel tree you already built (CONFIG_RUST=y, `make all`
-# done in it); otherwise the debug kernel is built once into
+# KERNEL=6.12 (the default) or KERNEL=7.2 selects the kernel of every target
+# but check, which runs on each of KERNELS (default: both). KDIR=/path uses a
+# kernel tree you already built (CONFIG_RUST=y, `make all` done in it) and
+# overrides both; otherwise each debug kernel is built once into
 # ~/.cache/io_uring_rs (IO_URING_RS_CACHE overrides) and reused.
 
 SHELL := /bin/bash
@@ -30,9 +32,14 @@ ROOT := $(CURDIR)
 SCRIPTS := $(ROOT)/scripts
 # Resolves (and if needed builds) the kernel tree; honours KDIR=.
 KDIR_OF := $(SCRIPTS)/kdir.sh
-KMAKE = $(MAKE) -C $$kdir M=$(ROOT) LLVM=1
+# A module is built with the LLVM its kernel was built with (-19 for 7.2).
+KMAKE = $(MAKE) -C $$kdir M=$(ROOT) LLVM=$$($(SCRIPTS)/kllvm.sh $$kdir)
 RS_SOURCES = $(shell find $(ROOT)/io_uring_rs $(ROOT)/rust -name '*.rs' -not -path '*/target/*')
-export KDIR
+# 6.12 by default: its source is a bookworm package, and its kernel is the
+# one a newcomer waits least for (README.md).
+KERNEL ?= 6.12
+KERNELS ?= 6.12 7.2
+export KDIR KERNEL KERNELS
 
 .PHONY: all module kernel clean clippy fmt fmt-check rust-analyzer check run \
 	host-test loom miri compile-fail bench htmldocs liburing-suite liburing-kselftest \
@@ -91,8 +98,9 @@ htmldocs:
 		$(ROOT)/Documentation $(ROOT)/out/htmldocs
 	@echo "htmldocs: $(ROOT)/out/htmldocs/index.html"
 
-check: module
-	@KDIR=$$($(KDIR_OF) debug) $(SCRIPTS)/check.sh
+# check.sh builds each kernel of KERNELS (or uses KDIR) and the module for it.
+check:
+	@$(SCRIPTS)/check.sh
 
 run: module
 	@KDIR=$$($(KDIR_OF) debug) $(SCRIPTS)/vm-run.sh run
@@ -108,6 +116,6 @@ liburing-demo: module
 	@KDIR=$$($(KDIR_OF) debug) $(SCRIPTS)/vm-run.sh liburing-demo
 
 clean:
-	@if kdir=$$(KDIR=$${KDIR:-$$($(SCRIPTS)/build-kernel.sh --dir debug $(ROOT)/selftests/config)}) && \
+	@if kdir=$${KDIR:-$$($(SCRIPTS)/build-kernel.sh --dir debug $(ROOT)/selftests/config)} && \
 		[ -f $$kdir/Makefile ]; then $(KMAKE) clean; fi
 	rm -rf $(ROOT)/out $(ROOT)/rust/target

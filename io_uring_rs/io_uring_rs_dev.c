@@ -23,6 +23,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/task_work.h>
+#include <linux/version.h>
 #include <linux/vmalloc.h>
 #include <uapi/linux/io_uring.h>
 
@@ -37,6 +38,7 @@ int io_uring_rs_task_sigpending(void);
 int io_uring_rs_current_tgid(void);
 struct task_struct *io_uring_rs_current_task(void);
 bool io_uring_rs_task_exiting(struct task_struct *task);
+bool io_uring_rs_spin_trylock_irqsave(spinlock_t *lock, unsigned long *flags);
 struct file *io_uring_rs_pin_new(void);
 void io_uring_rs_pin_get(struct file *pin);
 void io_uring_rs_pin_put(struct file *pin);
@@ -104,6 +106,20 @@ struct task_struct *io_uring_rs_current_task(void)
 bool io_uring_rs_task_exiting(struct task_struct *task)
 {
 	return READ_ONCE(task->flags) & PF_EXITING;
+}
+
+/*
+ * spin_trylock_irqsave() for glue/irq_lock.rs's Backend::try_lock (7.2's
+ * Backend requires one; the module never calls it).
+ */
+bool io_uring_rs_spin_trylock_irqsave(spinlock_t *lock, unsigned long *flags)
+{
+	unsigned long f;
+
+	if (!spin_trylock_irqsave(lock, f))
+		return false;
+	*flags = f;
+	return true;
 }
 
 /*
@@ -417,9 +433,14 @@ struct file *io_uring_rs_fget_task(struct task_struct *task, int fd)
 		return NULL;
 	if (task == current)
 		return fget(fd);
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+	/* 6.13 replaced the RCU lookup with fget_task_next() (takes task_lock). */
+	file = fget_task_next(task, &found);
+#else
 	rcu_read_lock();
 	file = task_lookup_next_fdget_rcu(task, &found);
 	rcu_read_unlock();
+#endif
 	if (file && (found != fd || (file->f_mode & FMODE_PATH))) {
 		fput(file);
 		file = NULL;

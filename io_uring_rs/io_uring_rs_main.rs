@@ -17,10 +17,21 @@ mod selftest;
 mod uapi;
 mod uring;
 
+// 7.2's `module!` takes a list of `authors`; 6.12's, one `author`.
+#[cfg(not(kernel_7_2))]
 module! {
     type: IoUringRs,
     name: "io_uring_rs",
     author: "io_uring_rs developers",
+    description: "Safe-Rust reference model of io_uring link chains and cancellation",
+    license: "GPL",
+}
+
+#[cfg(kernel_7_2)]
+module! {
+    type: IoUringRs,
+    name: "io_uring_rs",
+    authors: ["io_uring_rs developers"],
     description: "Safe-Rust reference model of io_uring link chains and cancellation",
     license: "GPL",
 }

@@ -15,14 +15,16 @@ cd "$root"
 out=$root/out/bench-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"
 
+# KERNEL (6.12 or 7.2, default 6.12) names the kernel, as for every target.
 kdir=$(scripts/kdir.sh timing)
+echo "bench: kernel ${KERNEL:-6.12} ($kdir)" >&2
 # The module, built against the timing kernel in a copy of the sources so
 # that the debug build's objects stay as they are.
 build=$root/out/bench-build
 rm -rf "$build"
 mkdir -p "$build"
 cp -r io_uring_rs Kbuild "$build/"
-make -s -C "$kdir" M="$build" LLVM=1 modules >"$out/module-build.log" 2>&1 ||
+make -s -C "$kdir" M="$build" LLVM="$(scripts/kllvm.sh "$kdir")" modules >"$out/module-build.log" 2>&1 ||
 	{ cat "$out/module-build.log"; exit 1; }
 
 echo "bench: P1 and P2 in the timing VM (several minutes under TCG)" >&2

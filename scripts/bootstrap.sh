@@ -13,7 +13,10 @@ set -euo pipefail
 
 DOC_PKGS=(python3-sphinx)
 LIBURING_PKGS=(dpkg-dev build-essential)
-PKGS=(linux-source-6.12 clang lld llvm libclang-dev flex bison bc libelf-dev
+# LLVM 14 (bookworm's default clang) builds 6.12; LLVM 19 builds 7.2, which
+# needs clang >= 17.0.1. 7.2's source comes from scripts/fetch-linux.sh.
+PKGS=(linux-source-6.12 clang lld llvm libclang-dev
+      clang-19 lld-19 llvm-19 libclang-19-dev flex bison bc libelf-dev
       libssl-dev cpio xz-utils rsync qemu-system-x86 busybox-static kmod python3
       valgrind "${DOC_PKGS[@]}")
 pkgs_only=0

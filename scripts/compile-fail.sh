@@ -11,21 +11,45 @@
 # and the fixed shape must compile (all fixed shapes are built together).
 #
 #   scripts/compile-fail.sh host     against the host mirror (every case)
-#   KDIR=... scripts/compile-fail.sh kbuild
+#   KDIR=... [KERNEL=6.12|7.2] scripts/compile-fail.sh kbuild
 #                                    against the kernel crate with Kbuild
 #                                    (the cases marked "// kbuild")
 #
-# Prints KTAP-style lines, the compiler's messages to out/compile-fail/,
-# and ends with "N passed, N failed".
+# Prints KTAP-style lines, the compiler's messages to out/compile-fail/MODE
+# (kbuild-KERNEL for Kbuild), and ends with "N passed, N failed". The
+# Kbuild mode builds a private copy of the module's sources, so the host
+# mode and each kernel's Kbuild mode can run at the same time.
 set -uo pipefail
 mode=${1:?usage: compile-fail.sh host|kbuild}
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
-out=$root/out/compile-fail/$mode
+case $mode in
+host)
+	out=$root/out/compile-fail/host
+	# The core includes the case from rust/target/compile-fail/case.rs,
+	# relative to uring/mod.rs (see there).
+	srcroot=$root
+	;;
+kbuild)
+	: "${KDIR:?KDIR must name the kernel tree}"
+	out=$root/out/compile-fail/kbuild-${KERNEL:-kdir}
+	srcroot=$out/src
+	rm -rf "$srcroot"
+	mkdir -p "$srcroot/rust"
+	cp -r "$root/io_uring_rs" "$srcroot/"
+	find "$srcroot/io_uring_rs" \( -name '*.o' -o -name '*.ko' -o -name '.*.cmd' -o -name '*.mod*' \
+		-o -name 'modules.order' -o -name '*.d' -o -name '*.rmeta' \) -delete
+	llvm=$("$root/scripts/kllvm.sh" "$KDIR") || exit 1
+	;;
+*)
+	echo "usage: compile-fail.sh host|kbuild" >&2
+	exit 2
+	;;
+esac
 mkdir -p "$out"
 pass=0 fail=0 n=0
-# The host mode's copy of the case under build lives only while this runs,
-# so that a tree that ran it lints like a fresh clone.
-trap 'rm -rf "$root/rust/target/compile-fail"' EXIT
+# The copy of the case under build lives only while this runs, so that a
+# tree that ran it lints like a fresh clone.
+trap 'rm -rf "$srcroot/rust/target/compile-fail"' EXIT
 
 # build VARIANT CASE-FILE LOG: compile CASE-FILE, the bug (VARIANT=bug) or
 # the fixed shape; returns the compiler's exit status. CASE-FILE "all"
@@ -34,13 +58,13 @@ build() {
 	local variant=$1 case=$2 log=$3 cfg=
 	[ "$variant" = bug ] && cfg="--cfg bug"
 	# The core includes the case as one of its modules (uring/mod.rs).
-	mkdir -p "$root/rust/target/compile-fail"
+	mkdir -p "$srcroot/rust/target/compile-fail"
 	if [ "$case" = all ]; then
 		for c in "$root"/rust/compile_fail/*.rs; do
 			printf '#[path = "%s"]\nmod %s;\n' "$c" "$(basename "$c" .rs)"
-		done >"$root/rust/target/compile-fail/case.rs"
+		done >"$srcroot/rust/target/compile-fail/case.rs"
 	else
-		cp "$case" "$root/rust/target/compile-fail/case.rs"
+		cp "$case" "$srcroot/rust/target/compile-fail/case.rs"
 	fi
 	case $mode in
 	host)
@@ -51,8 +75,9 @@ build() {
 		local dir=$out/build-$variant
 		rm -rf "$dir"
 		mkdir -p "$dir"
-		cp "$root/io_uring_rs/io_uring_rs_dev.c" "$dir/"
+		cp "$srcroot/io_uring_rs/io_uring_rs_dev.c" "$dir/"
 		cat >"$dir/Kbuild" <<-KBUILD
+		include $srcroot/io_uring_rs/kernel.mk
 		obj-m := io_uring_rs_cf.o
 		io_uring_rs_cf-y := cf_main.o io_uring_rs_dev.o
 		KBUILD
@@ -61,11 +86,11 @@ build() {
 		#![recursion_limit = "256"]
 		#![allow(dead_code)]
 		use kernel::prelude::*;
-		#[path = "$root/io_uring_rs/glue/mod.rs"]
+		#[path = "$srcroot/io_uring_rs/glue/mod.rs"]
 		mod glue;
-		#[path = "$root/io_uring_rs/uapi.rs"]
+		#[path = "$srcroot/io_uring_rs/uapi.rs"]
 		mod uapi;
-		#[path = "$root/io_uring_rs/uring/mod.rs"]
+		#[path = "$srcroot/io_uring_rs/uring/mod.rs"]
 		mod uring;
 		module! {
 		    type: Cf,
@@ -77,7 +102,7 @@ build() {
 		    fn init(_m: &'static ThisModule) -> Result<Self> { Ok(Cf) }
 		}
 		RUST
-		make -C "$KDIR" M="$dir" LLVM=1 KRUSTFLAGS="--cfg io_uring_rs_compile_fail $cfg" \
+		make -C "$KDIR" M="$dir" LLVM="$llvm" KRUSTFLAGS="--cfg io_uring_rs_compile_fail $cfg" \
 			modules >"$log" 2>&1
 		;;
 	esac

@@ -3,12 +3,12 @@
 #
 # Print the kernel tree to build io_uring_rs against.
 #
-#   scripts/kdir.sh [FLAVOUR]
+#   KERNEL=6.12|7.2 scripts/kdir.sh [FLAVOUR]
 #
 # With KDIR set in the environment, check that it is a usable tree and print
-# it. Otherwise install what is missing and build (or reuse from the cache)
-# the FLAVOUR kernel (default: debug) from its config fragment; see
-# Documentation/testing.rst.
+# it (KERNEL is then ignored). Otherwise install what is missing and build
+# (or reuse from the cache) the FLAVOUR kernel (default: debug) of KERNEL
+# (default: 6.12) from its config fragment; see Documentation/testing.rst.
 set -euo pipefail
 here=$(dirname "$(readlink -f "$0")")
 flavour=${1:-debug}

@@ -45,6 +45,11 @@ liburing)
 	stage_liburing=1
 	echo "io_uring_rs:io_uring_rs_liburing.sh" >"$stage/kselftest/kselftest-list.txt"
 	;;
+inject-fail)
+	# The module test carries the injected case; the rest of the
+	# collection would only make the pipeline's own test longer.
+	echo "io_uring_rs:io_uring_rs_module.sh" >"$stage/kselftest/kselftest-list.txt"
+	;;
 liburing-* | run) stage_liburing=1 ;;
 esac
 grep -q ':io_uring_rs_liburing\.sh$' "$stage/kselftest/kselftest-list.txt" && stage_liburing=1

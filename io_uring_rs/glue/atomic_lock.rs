@@ -57,7 +57,7 @@ pub(crate) struct AtomicGuard<'a, T> {
     _task: PhantomData<&'a mut TaskCtx>,
 }
 
-impl<T> AtomicGuard<'_, T> {
+impl<T: Unpin> AtomicGuard<'_, T> {
     /// The protected data and the atomic context the holder is in.
     pub(crate) fn split(&mut self) -> (&mut T, &mut AtomicCtx) {
         (&mut self.guard, &mut self.cx)

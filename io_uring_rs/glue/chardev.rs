@@ -7,6 +7,7 @@
 //! `ioctl` borrows it. Everything else is `uring::entry::dev`, in safe Rust.
 
 use crate::glue::context::{SqCtx, TaskCtx};
+use crate::glue::kernel_api::{AsBytes, FromBytes};
 use crate::uapi::{
     IO_URING_RS_IOC_ENTER, IO_URING_RS_IOC_REGISTER, IO_URING_RS_IOC_SETUP, IO_URING_RS_IOC_STATS,
     IO_URING_RS_IOC_VERSION,
@@ -277,31 +278,31 @@ unsafe extern "C" fn io_uring_rs_ioctl(
     };
     match res {
         Ok(v) => v as core::ffi::c_long,
-        Err(e) => e.to_errno() as core::ffi::c_long,
+        Err(e) => core::ffi::c_long::from(e.to_errno()),
     }
 }
 
 // SAFETY: `repr(C)` integers, no padding (eight u32).
-unsafe impl kernel::types::AsBytes for crate::uapi::IoUringRsVersion {}
+unsafe impl AsBytes for crate::uapi::IoUringRsVersion {}
 // SAFETY: `repr(C)` integers, no padding (two u32, a u64 at offset 8, two
 // u32).
-unsafe impl kernel::types::AsBytes for crate::uapi::IoUringRsStats {}
+unsafe impl AsBytes for crate::uapi::IoUringRsStats {}
 // SAFETY: `repr(C)` integers, no padding (two u32, a u64).
-unsafe impl kernel::types::FromBytes for crate::uapi::IoUringRsSetup {}
+unsafe impl FromBytes for crate::uapi::IoUringRsSetup {}
 // SAFETY: `repr(C)` integers, no padding (four u32, two u64).
-unsafe impl kernel::types::FromBytes for crate::uapi::IoUringRsEnter {}
+unsafe impl FromBytes for crate::uapi::IoUringRsEnter {}
 // SAFETY: `repr(C)` integers, no padding (two u32, a u64).
-unsafe impl kernel::types::FromBytes for crate::uapi::IoUringRsRegister {}
+unsafe impl FromBytes for crate::uapi::IoUringRsRegister {}
 // SAFETY: `repr(C)` integers, no padding: ten u32, then two offset structs
 // of eight u32 and a u64 each (120 bytes, checked against the C header).
-unsafe impl kernel::types::FromBytes for crate::uapi::IoUringParams {}
+unsafe impl FromBytes for crate::uapi::IoUringParams {}
 // SAFETY: As above.
-unsafe impl kernel::types::AsBytes for crate::uapi::IoUringParams {}
+unsafe impl AsBytes for crate::uapi::IoUringParams {}
 // SAFETY: `repr(C)` integers, no padding (u64, two u32, u64).
-unsafe impl kernel::types::FromBytes for crate::uapi::IoUringGeteventsArg {}
+unsafe impl FromBytes for crate::uapi::IoUringGeteventsArg {}
 // SAFETY: `repr(C)`, two i64.
-unsafe impl kernel::types::FromBytes for crate::uapi::KernelTimespec {}
+unsafe impl FromBytes for crate::uapi::KernelTimespec {}
 // SAFETY: `repr(C)` integers, no padding (u8, u8, u16, three u32).
-unsafe impl kernel::types::AsBytes for crate::uapi::IoUringProbe {}
+unsafe impl AsBytes for crate::uapi::IoUringProbe {}
 // SAFETY: `repr(C)` integers, no padding (u8, u8, u16, u32).
-unsafe impl kernel::types::AsBytes for crate::uapi::IoUringProbeOp {}
+unsafe impl AsBytes for crate::uapi::IoUringProbeOp {}

@@ -7,20 +7,36 @@
 //! one read or write through `->read_iter()`/`->write_iter()` (with
 //! `IOCB_NOWAIT` for the inline attempt), and one-shot poll entries on the
 //! file's wait queues (`io_uring/poll.c`).
+//!
+//! On Linux 7.2 a request's file is the kernel crate's `ARef<fs::File>` in a
+//! `SetOnce`, and a submitter's file table holds an `ARef<Task>`: the
+//! reference counts, the set-once slot and their thread safety are the
+//! kernel crate's, so that side has no `Drop`, no compare-and-exchange and
+//! no `unsafe impl Send`/`Sync` of its own.
 
 use crate::glue::context::TaskCtx;
 use crate::uapi::IoVec;
 use core::ffi::{c_int, c_uint, c_void};
-use core::marker::PhantomData;
-use core::ptr::{self, NonNull};
-use core::sync::atomic::{AtomicPtr, Ordering};
+use core::ptr::NonNull;
+#[cfg(not(kernel_7_2))]
+use core::{
+    marker::PhantomData,
+    ptr,
+    sync::atomic::{AtomicPtr, Ordering},
+};
 use kernel::prelude::*;
 use kernel::sync::{Arc, ArcBorrow};
+#[cfg(kernel_7_2)]
+use {crate::glue::kernel_api::ARef, kernel::sync::SetOnce, kernel::task::Task};
 
+#[cfg(not(kernel_7_2))]
 extern "C" {
     fn io_uring_rs_fput(file: *mut c_void);
     fn io_uring_rs_task_get() -> *mut c_void;
     fn io_uring_rs_task_put(task: *mut c_void);
+}
+
+extern "C" {
     fn io_uring_rs_fget_task(task: *mut c_void, fd: c_int) -> *mut c_void;
     fn io_uring_rs_file_flags(file: *mut c_void) -> c_uint;
     fn io_uring_rs_mm_grab() -> *mut c_void;
@@ -97,11 +113,15 @@ impl FileMode {
 ///
 /// # Invariants
 ///
-/// `file` is NULL, or a `struct file` this slot holds one reference to;
-/// once set it never changes until the slot is dropped.
+/// 6.12: `file` is NULL, or a `struct file` this slot holds one reference
+/// to; once set it never changes until the slot is dropped. (7.2: the
+/// `SetOnce` and the `ARef` keep the same rules.)
 pub(crate) struct FileSlot {
     fd: i32,
+    #[cfg(not(kernel_7_2))]
     file: AtomicPtr<c_void>,
+    #[cfg(kernel_7_2)]
+    file: SetOnce<ARef<kernel::fs::File>>,
 }
 
 impl FileSlot {
@@ -109,7 +129,10 @@ impl FileSlot {
     pub(crate) fn new(fd: i32) -> Self {
         FileSlot {
             fd,
+            #[cfg(not(kernel_7_2))]
             file: AtomicPtr::new(ptr::null_mut()),
+            #[cfg(kernel_7_2)]
+            file: SetOnce::new(),
         }
     }
 
@@ -117,6 +140,7 @@ impl FileSlot {
     /// resolved before; `-EBADF` if the descriptor names none. Without a
     /// table (the in-kernel self-test) nothing resolves. Task context: the
     /// lookup takes the task's `task_lock()`, which is not IRQ-safe.
+    #[cfg(not(kernel_7_2))]
     pub(crate) fn assign(&self, _cx: &TaskCtx, table: Option<&FileTable>) -> Result<File<'_>> {
         if let (true, Some(table)) = (self.file.load(Ordering::Acquire).is_null(), table) {
             // SAFETY: `task` is referenced (type invariants of
@@ -136,7 +160,26 @@ impl FileSlot {
         self.get()
     }
 
+    /// `io_assign_file()`, as above.
+    #[cfg(kernel_7_2)]
+    pub(crate) fn assign(&self, _cx: &TaskCtx, table: Option<&FileTable>) -> Result<File<'_>> {
+        if let (None, Some(table)) = (self.file.as_ref(), table) {
+            // SAFETY: `table.task` is a live task (an `ARef`); the lookup
+            // takes a reference to the file it returns, or NULL.
+            let raw = unsafe { io_uring_rs_fget_task(table.task.as_ptr().cast(), self.fd) };
+            if let Some(raw) = NonNull::new(raw.cast::<kernel::fs::File>()) {
+                // SAFETY: `raw` is a `struct file` whose reference the lookup
+                // gave us; `fs::File` is `repr(transparent)` over it.
+                let file = unsafe { ARef::from_raw(raw) };
+                // A losing assignment's reference drops here.
+                self.file.populate(file);
+            }
+        }
+        self.get()
+    }
+
     /// The file resolved by [`FileSlot::assign`], or `-EBADF`.
+    #[cfg(not(kernel_7_2))]
     pub(crate) fn get(&self) -> Result<File<'_>> {
         let raw = NonNull::new(self.file.load(Ordering::Acquire)).ok_or(EBADF)?;
         Ok(File {
@@ -144,8 +187,16 @@ impl FileSlot {
             _slot: PhantomData,
         })
     }
+
+    /// The file resolved by [`FileSlot::assign`], or `-EBADF`.
+    #[cfg(kernel_7_2)]
+    pub(crate) fn get(&self) -> Result<File<'_>> {
+        let file = self.file.as_ref().ok_or(EBADF)?;
+        Ok(File { file })
+    }
 }
 
+#[cfg(not(kernel_7_2))]
 impl Drop for FileSlot {
     fn drop(&mut self) {
         if let Some(raw) = NonNull::new(*self.file.get_mut()) {
@@ -172,7 +223,8 @@ pub(crate) struct RwIo<'a> {
 ///
 /// # Invariants
 ///
-/// `raw` is a `struct file` the slot holds a reference to for `'a`.
+/// 6.12: `raw` is a `struct file` the slot holds a reference to for `'a`.
+#[cfg(not(kernel_7_2))]
 #[derive(Clone, Copy)]
 pub(crate) struct File<'a> {
     raw: NonNull<c_void>,
@@ -181,22 +233,41 @@ pub(crate) struct File<'a> {
 
 // SAFETY: Every operation through `File` is one the VFS allows
 // concurrently on a shared `struct file`, from any task.
+#[cfg(not(kernel_7_2))]
 unsafe impl Send for File<'_> {}
 // SAFETY: As above.
+#[cfg(not(kernel_7_2))]
 unsafe impl Sync for File<'_> {}
 
+/// A request's file, borrowed from its [`FileSlot`] (7.2: the kernel
+/// crate's `fs::File`).
+#[cfg(kernel_7_2)]
+#[derive(Clone, Copy)]
+pub(crate) struct File<'a> {
+    file: &'a kernel::fs::File,
+}
+
 impl File<'_> {
+    /// The `struct file`, live while the view is (type invariants).
+    fn raw(&self) -> *mut c_void {
+        #[cfg(not(kernel_7_2))]
+        let raw = self.raw.as_ptr();
+        #[cfg(kernel_7_2)]
+        let raw = self.file.as_ptr().cast();
+        raw
+    }
+
     /// What the file can do.
     pub(crate) fn mode(&self) -> FileMode {
         // SAFETY: `raw` is a live file (type invariants).
-        FileMode(unsafe { io_uring_rs_file_flags(self.raw.as_ptr()) })
+        FileMode(unsafe { io_uring_rs_file_flags(self.raw()) })
     }
 
     /// The `events` the file is ready for now (`vfs_poll()` without
     /// queueing).
     pub(crate) fn poll_ready(&self, events: u32) -> u32 {
         // SAFETY: `raw` is a live file (type invariants).
-        unsafe { io_uring_rs_file_poll_ready(self.raw.as_ptr(), events) }
+        unsafe { io_uring_rs_file_poll_ready(self.raw(), events) }
     }
 
     /// One read or write `io` that may not block (`IOCB_NOWAIT`: `-EAGAIN`
@@ -225,7 +296,7 @@ impl File<'_> {
         // copies, in the address space `_in_mm` keeps current.
         let ret = unsafe {
             io_uring_rs_file_rw(
-                self.raw.as_ptr(),
+                self.raw(),
                 io.write,
                 io.iov.as_ptr(),
                 io.iov.len(),
@@ -399,7 +470,7 @@ impl<T: PollTarget> PollArm<T> {
         // freed (see `Drop`); `mask` is writable.
         let raw = unsafe {
             io_uring_rs_poll_arm(
-                file.raw.as_ptr(),
+                file.raw(),
                 events,
                 poll_woken::<T>,
                 target as *mut c_void,
@@ -485,20 +556,36 @@ impl Drop for PollQueue {
 ///
 /// # Invariants
 ///
-/// `task` is a `struct task_struct` this value holds a reference to.
+/// 6.12: `task` is a `struct task_struct` this value holds a reference to
+/// (7.2: an `ARef<Task>`).
 pub(crate) struct FileTable {
+    #[cfg(not(kernel_7_2))]
     task: NonNull<c_void>,
+    #[cfg(kernel_7_2)]
+    task: ARef<Task>,
 }
 
 // SAFETY: A task reference may be used and dropped from any task.
+#[cfg(not(kernel_7_2))]
 unsafe impl Send for FileTable {}
 // SAFETY: Lookups in a task's table are safe concurrently.
+#[cfg(not(kernel_7_2))]
 unsafe impl Sync for FileTable {}
 
 impl FileTable {
     /// The current task's. Glue only: the core resolves descriptors only
     /// in the tables that submitters' task-work lists carry
     /// (`IoUringTask`), never in the table of whatever context it runs in.
+    #[cfg(kernel_7_2)]
+    pub(in crate::glue) fn current(_cx: &TaskCtx) -> Self {
+        let task: &Task = kernel::current!();
+        FileTable {
+            task: ARef::from(task),
+        }
+    }
+
+    /// The current task's (as above).
+    #[cfg(not(kernel_7_2))]
     pub(in crate::glue) fn current(_cx: &TaskCtx) -> Self {
         // SAFETY: `current` is a live task; the reference is ours.
         let task = unsafe { io_uring_rs_task_get() };
@@ -508,6 +595,7 @@ impl FileTable {
     }
 }
 
+#[cfg(not(kernel_7_2))]
 impl Drop for FileTable {
     fn drop(&mut self) {
         // SAFETY: The reference this value holds (type invariants).

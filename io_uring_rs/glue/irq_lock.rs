@@ -60,4 +60,32 @@ unsafe impl Backend for SpinLockIrqBackend {
         // `lock` saved.
         unsafe { bindings::_raw_spin_unlock_irqrestore(ptr.cast(), *flags) }
     }
+
+    // 7.2's `Backend` also asks for these two (the module calls neither).
+    #[cfg(kernel_7_2)]
+    unsafe fn try_lock(ptr: *mut Self::State) -> Option<Self::GuardState> {
+        let mut flags: Self::GuardState = 0;
+        // SAFETY: The caller guarantees `ptr` points to an initialised
+        // `spinlock_t`; `flags` is a valid place for the saved state.
+        let locked = unsafe { io_uring_rs_spin_trylock_irqsave(ptr, &mut flags) };
+        locked.then_some(flags)
+    }
+
+    #[cfg(kernel_7_2)]
+    unsafe fn assert_is_held(ptr: *mut Self::State) {
+        // SAFETY: The caller guarantees `ptr` points to an initialised
+        // `spinlock_t`.
+        unsafe { bindings::spin_assert_is_held(ptr) }
+    }
+}
+
+#[cfg(kernel_7_2)]
+extern "C" {
+    /// `spin_trylock_irqsave()` (a macro in C): on success interrupts stay
+    /// disabled and `*flags` holds their previous state; on failure they
+    /// are restored.
+    fn io_uring_rs_spin_trylock_irqsave(
+        lock: *mut bindings::spinlock_t,
+        flags: *mut kernel::ffi::c_ulong,
+    ) -> bool;
 }

@@ -125,7 +125,7 @@ unsafe impl Sync for KThread {}
 /// never started, freed once.
 unsafe fn free_start<T>(p: NonNull<c_void>) {
     // SAFETY: `p` came from `KBox::into_raw` of a `Start<T>` in `spawn`.
-    drop(unsafe { KBox::from_raw(p.as_ptr() as *mut Start<T>) });
+    drop(unsafe { KBox::from_raw(p.as_ptr().cast::<Start<T>>()) });
 }
 
 impl KThread {
@@ -149,7 +149,7 @@ impl KThread {
             GFP_KERNEL_ACCOUNT,
         )?;
         // SAFETY: `KBox::into_raw` never returns null.
-        let start = unsafe { NonNull::new_unchecked(KBox::into_raw(start) as *mut c_void) };
+        let start = unsafe { NonNull::new_unchecked(KBox::into_raw(start).cast::<c_void>()) };
         // SAFETY: `trampoline::<T>` reads a `Start<T>`, which lives until
         // the handle (or the error path below) frees it after the thread
         // stopped (or never started).

@@ -17,6 +17,7 @@ pub(crate) mod chardev;
 pub(crate) mod context;
 pub(crate) mod file;
 pub(crate) mod irq_lock;
+pub(crate) mod kernel_api;
 pub(crate) mod kthread;
 pub(crate) mod region;
 pub(crate) mod rings;

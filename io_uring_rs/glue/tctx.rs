@@ -219,6 +219,7 @@ use kbind::TaskBind;
 mod kbind {
     use super::IoUringTask;
     use crate::glue::context::TaskCtx;
+    use crate::glue::kernel_api::ARef;
     use core::ffi::{c_int, c_void};
     use core::ptr;
     use core::sync::atomic::{AtomicPtr, Ordering};
@@ -226,7 +227,7 @@ mod kbind {
     use kernel::prelude::*;
     use kernel::sync::Arc;
     use kernel::task::Task;
-    use kernel::types::{ARef, Opaque};
+    use kernel::types::Opaque;
 
     extern "C" {
         fn io_uring_rs_task_work_add(

@@ -48,6 +48,7 @@ impl<T: TimerOwner> HrTimer<T> {
             timer <- Opaque::ffi_init(|slot: *mut bindings::hrtimer| {
                 // SAFETY: `slot` is valid for writes; `hrtimer_init` initialises
                 // every field, then the callback is set before any start.
+                #[cfg(not(kernel_7_2))]
                 unsafe {
                     bindings::hrtimer_init(
                         slot,
@@ -55,6 +56,18 @@ impl<T: TimerOwner> HrTimer<T> {
                         bindings::hrtimer_mode_HRTIMER_MODE_REL,
                     );
                     (*slot).function = Some(Self::run);
+                }
+                // SAFETY: `slot` is valid for writes; `hrtimer_setup` (7.2's
+                // replacement of `hrtimer_init`) initialises every field and
+                // the callback.
+                #[cfg(kernel_7_2)]
+                unsafe {
+                    bindings::hrtimer_setup(
+                        slot,
+                        Some(Self::run),
+                        bindings::CLOCK_MONOTONIC as i32,
+                        bindings::hrtimer_mode_HRTIMER_MODE_REL,
+                    );
                 }
             }),
             owner: AtomicPtr::new(core::ptr::null_mut()),
@@ -65,7 +78,7 @@ impl<T: TimerOwner> HrTimer<T> {
     /// Arms the timer to fire in `ns` nanoseconds, owning `this` until then.
     /// Returns `this` back if the timer is already armed.
     pub(crate) fn start(this: Arc<T>, ns: u64) -> core::result::Result<(), Arc<T>> {
-        let raw = Arc::into_raw(this) as *mut T;
+        let raw = Arc::into_raw(this).cast_mut();
         // SAFETY: `raw` came from `Arc::into_raw` just above.
         let timer = unsafe { (*raw).timer() };
         if timer

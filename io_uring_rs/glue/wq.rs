@@ -50,8 +50,8 @@ impl Queues {
     pub(crate) fn new() -> Result<Self> {
         // SAFETY: The format strings are NUL-terminated and take no argument.
         let tw = unsafe {
-            bindings::alloc_workqueue(
-                c"io_uring_rs_tw".as_ptr().cast(),
+            alloc_workqueue(
+                kernel::c_str!("io_uring_rs_tw").as_char_ptr(),
                 bindings::wq_flags_WQ_UNBOUND
                     | bindings::wq_flags___WQ_ORDERED
                     | bindings::wq_flags_WQ_HIGHPRI,
@@ -63,16 +63,16 @@ impl Queues {
         }
         // SAFETY: As above.
         let iowq = unsafe {
-            bindings::alloc_workqueue(
-                c"io_uring_rs_iowq".as_ptr().cast(),
+            alloc_workqueue(
+                kernel::c_str!("io_uring_rs_iowq").as_char_ptr(),
                 bindings::wq_flags_WQ_UNBOUND,
                 0,
             )
         };
         // SAFETY: As above.
         let exit = unsafe {
-            bindings::alloc_workqueue(
-                c"io_uring_rs_exit".as_ptr().cast(),
+            alloc_workqueue(
+                kernel::c_str!("io_uring_rs_exit").as_char_ptr(),
                 bindings::wq_flags_WQ_UNBOUND | bindings::wq_flags_WQ_HIGHPRI,
                 0,
             )
@@ -92,6 +92,13 @@ impl Queues {
         Ok(Queues { _private: () })
     }
 }
+
+// `alloc_workqueue` became a macro around `alloc_workqueue_noprof` (memory
+// allocation profiling) after 6.12; 7.2's bindings have only the function.
+#[cfg(not(kernel_7_2))]
+use bindings::alloc_workqueue;
+#[cfg(kernel_7_2)]
+use bindings::alloc_workqueue_noprof as alloc_workqueue;
 
 impl Drop for Queues {
     fn drop(&mut self) {

@@ -15,7 +15,7 @@ kinds="warn lockdep kasan atomic_sleep"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp "$here/splat/Kbuild" "$here/splat/splat.c" "$work/"
-make -s -C "$KDIR" M="$work" LLVM=1 modules
+make -s -C "$KDIR" M="$work" LLVM="$("$root/scripts/kllvm.sh" "$KDIR")" modules
 mkdir "$work/extra"
 cp "$work/splat.ko" "$work/extra/"
 {

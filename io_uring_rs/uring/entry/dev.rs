@@ -13,6 +13,7 @@ use super::sqpoll::io_sq_offload_create;
 use super::submit::io_submit_from_sq;
 use super::tw::tctx_task_work;
 use crate::glue::context::{SqCtx, TaskCtx};
+use crate::glue::kernel_api::{ktime_get_ns, ktime_ms_delta, user_slice, AsBytes, FromBytes};
 use crate::glue::region::Region;
 use crate::glue::rings;
 use crate::glue::tctx::IoUringTask;
@@ -28,9 +29,7 @@ use core::mem::size_of;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use kernel::prelude::*;
 use kernel::sync::Arc;
-use kernel::time::{ktime_ms_delta, msecs_to_jiffies, Jiffies, Ktime};
-use kernel::types::{AsBytes, FromBytes};
-use kernel::uaccess::UserSlice;
+use kernel::time::{msecs_to_jiffies, Jiffies};
 
 /// A ring exit still waiting for requests after this long prints the
 /// slow-exit warning (once) and is counted in `slow_exits`; it goes on
@@ -304,7 +303,7 @@ fn enter(
     let timeout = if ts != 0 {
         let ns = UserMemory.read_ns(ts)?;
         let ns = if e.flags & IORING_ENTER_ABS_TIMER != 0 {
-            let now = Ktime::ktime_get().to_ns() as u64;
+            let now = ktime_get_ns() as u64;
             ns.saturating_sub(now)
         } else {
             ns
@@ -343,14 +342,14 @@ fn probe(ring: &IoRingCtx, arg: u64, nr_args: u32) -> Result<isize> {
     let head = size_of::<IoUringProbe>();
     let len = head + nr_args as usize * size_of::<IoUringProbeOp>();
     let mut bytes = KVec::with_capacity(len, GFP_KERNEL)?;
-    UserSlice::new(arg as usize, len)
+    user_slice(arg as usize, len)
         .reader()
         .read_all(&mut bytes, GFP_KERNEL)?;
     if bytes.iter().any(|b| *b != 0) {
         return Err(EINVAL);
     }
     let nr = nr_args.min(u32::from(IORING_OP_LAST));
-    let mut w = UserSlice::new(arg as usize, len).writer();
+    let mut w = user_slice(arg as usize, len).writer();
     w.write(&IoUringProbe {
         last_op: IORING_OP_LAST - 1,
         ops_len: nr as u8,
@@ -388,10 +387,10 @@ pub(crate) fn exit_queued() {
 /// drains the queue after the last file is closed: unload waits for every
 /// exit, which waits for nothing but its own ring's requests.
 pub(crate) fn io_ring_exit_work(ring: Arc<IoRingCtx>, cx: &mut TaskCtx) {
-    let start = Ktime::ktime_get();
+    let start = ktime_get_ns();
     let slow = Ring::open(&ring, |r| io_ring_exit(r, cx, EXIT_WARN_MS));
     drop(ring);
-    let ms = ktime_ms_delta(Ktime::ktime_get(), start);
+    let ms = ktime_ms_delta(ktime_get_ns(), start);
     MAX_EXIT_MS.fetch_max(u32::try_from(ms).unwrap_or(u32::MAX), Ordering::Relaxed);
     if slow {
         SLOW_EXITS.fetch_add(1, Ordering::Relaxed);
@@ -473,11 +472,11 @@ fn io_run_task_work(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx) -> usize {
 }
 
 fn read_arg<T: FromBytes>(arg: usize) -> Result<T> {
-    UserSlice::new(arg, size_of::<T>()).reader().read::<T>()
+    user_slice(arg, size_of::<T>()).reader().read::<T>()
 }
 
 fn write_arg<T: AsBytes>(arg: usize, v: &T) -> Result {
-    UserSlice::new(arg, size_of::<T>()).writer().write(v)
+    user_slice(arg, size_of::<T>()).writer().write(v)
 }
 
 /// `IO_URING_RS_IOC_STATS`, on any file of the device.

@@ -13,6 +13,7 @@
 
 use super::submit::io_submit_from_sq;
 use crate::glue::context::TaskCtx;
+use crate::glue::kernel_api::ktime_get_ns;
 use crate::glue::kthread::{KThread, ThreadCtx};
 use crate::glue::tctx::IoUringTask;
 use crate::uapi::IORING_SQ_NEED_WAKEUP;
@@ -20,7 +21,7 @@ use crate::uring::model::ring::IoRingCtx;
 use crate::uring::model::sqe::UserMem;
 use kernel::prelude::*;
 use kernel::sync::Arc;
-use kernel::time::{msecs_to_jiffies, Ktime};
+use kernel::time::msecs_to_jiffies;
 
 /// How often an idle thread looks whether ring exit asked it to stop (the
 /// stop also wakes it; this bounds a wake-up lost to the race between its
@@ -101,14 +102,14 @@ fn io_sq_thread_pass(d: &SqData, tcx: &mut ThreadCtx) -> bool {
 /// `io_sq_thread()`.
 fn io_sq_thread(d: &SqData, tcx: &mut ThreadCtx) {
     let rings = d.ring.rings();
-    let mut last = Ktime::ktime_get().to_ns();
+    let mut last = ktime_get_ns();
     while !tcx.should_stop() {
         if io_sq_thread_pass(d, tcx) {
-            last = Ktime::ktime_get().to_ns();
+            last = ktime_get_ns();
             tcx.cond_resched();
             continue;
         }
-        if ((Ktime::ktime_get().to_ns() - last) as u64) < d.idle_ns {
+        if ((ktime_get_ns() - last) as u64) < d.idle_ns {
             tcx.cond_resched();
             continue;
         }
@@ -127,6 +128,6 @@ fn io_sq_thread(d: &SqData, tcx: &mut ThreadCtx) {
             }
         }
         rings.clear_sq_flags(IORING_SQ_NEED_WAKEUP);
-        last = Ktime::ktime_get().to_ns();
+        last = ktime_get_ns();
     }
 }

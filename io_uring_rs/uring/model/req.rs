@@ -154,10 +154,8 @@ struct TimeoutData {
 }
 
 /// A request: the Rust counterpart of `struct io_kiocb`.
-#[pin_data(PinnedDrop)]
+#[pin_data]
 pub(crate) struct Req {
-    /// The ring (`req->ctx`); every request holds a reference.
-    ring: Arc<IoRingCtx>,
     /// Unique, increasing within the ring: the key in the ring's lists.
     seq: u64,
     /// The submitter's `user_data`.
@@ -201,6 +199,30 @@ pub(crate) struct Req {
     /// The `IORING_ASYNC_CANCEL_ALL` request that last matched this one
     /// (`req->work.cancel_seq`): one cancel counts a request once.
     cancel_seq: AtomicU64,
+    /// The ring (`req->ctx`); every request holds a reference. Declared
+    /// last, so it is dropped last: the ring counts the request freed only
+    /// when nothing of it is left (its link, file, task work).
+    ring: ReqCtx,
+}
+
+/// A request's reference to its ring, which counts the request freed when
+/// it is dropped (`io_req_put_ctx`'s `percpu_ref_put(&ctx->refs)`). A field
+/// of its own rather than a `PinnedDrop` of [`Req`]: on Linux 7.2,
+/// `#[pinned_drop]` expands to an `unsafe impl`, which the core forbids.
+struct ReqCtx(Arc<IoRingCtx>);
+
+impl core::ops::Deref for ReqCtx {
+    type Target = Arc<IoRingCtx>;
+
+    fn deref(&self) -> &Arc<IoRingCtx> {
+        &self.0
+    }
+}
+
+impl Drop for ReqCtx {
+    fn drop(&mut self) {
+        self.0.request_freed();
+    }
 }
 
 /// The witness of [`Req`]'s cells (`Linked::Witness`): only the model makes
@@ -260,7 +282,6 @@ impl Req {
         let (seq, user_data, sqe_flags) = (ring.next_seq(), sqe.user_data, sqe.flags);
         let ring = ring.clone();
         try_pin_init!(Req {
-            ring,
             seq,
             user_data,
             sqe_flags,
@@ -283,6 +304,9 @@ impl Req {
             cancel_seq: AtomicU64::new(0),
             target_seq: AtomicU64::new(0),
             drain_seq: AtomicU64::new(0),
+            // Last: a failed initializer drops what it made, and a ring
+            // reference dropped counts a request freed.
+            ring: ReqCtx(ring),
         }? Error)
     }
 
@@ -446,13 +470,6 @@ impl Req {
     /// Sets how many requests were submitted before this chain head.
     pub(crate) fn set_drain_seq(&self, n: u64) {
         self.drain_seq.store(n, Ordering::Relaxed);
-    }
-}
-
-#[pinned_drop]
-impl PinnedDrop for Req {
-    fn drop(self: Pin<&mut Self>) {
-        self.ring.request_freed();
     }
 }
 

@@ -8,10 +8,10 @@ use super::error::eopnotsupp;
 use super::ring::{RingParams, UringState};
 use crate::glue::context::TaskCtx;
 use crate::glue::file::{import_iovec, FileSlot, RwIo, UserMm};
+use crate::glue::kernel_api::ktime_get_ns;
 use crate::uapi::IoVec;
 use kernel::prelude::*;
 use kernel::sync::Arc;
-use kernel::time::Ktime;
 
 /// `IORING_OP_NOP`.
 pub(crate) const OP_NOP: u8 = 0;
@@ -434,7 +434,7 @@ const IORING_TIMEOUT_UPDATE_MASK: u32 = IORING_TIMEOUT_UPDATE | IORING_LINK_TIME
 
 /// The nanoseconds from now to `CLOCK_MONOTONIC` time `ns` (0 if past).
 pub(crate) fn abs_to_rel(ns: u64) -> u64 {
-    ns.saturating_sub(Ktime::ktime_get().to_ns().max(0) as u64)
+    ns.saturating_sub(ktime_get_ns().max(0) as u64)
 }
 
 /// Whether an opcode may be used on an `IORING_SETUP_IOPOLL` ring

@@ -120,7 +120,9 @@ pub mod lock {
         }
     }
 
-    impl<T: ?Sized, B: Backend> DerefMut for Guard<'_, T, B> {
+    // `T: Unpin` as in 7.2 (6.12 has no bound): the core builds against
+    // both kernels, so the mirror holds it to the stricter one.
+    impl<T: ?Sized + Unpin, B: Backend> DerefMut for Guard<'_, T, B> {
         fn deref_mut(&mut self) -> &mut T {
             // SAFETY: The guard holds the lock, exclusively borrowed.
             unsafe { &mut *self.lock.data.get() }

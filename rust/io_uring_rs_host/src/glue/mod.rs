@@ -15,6 +15,8 @@ pub(crate) mod chain;
 pub(crate) mod context;
 pub(crate) mod file;
 pub(crate) mod irq_lock;
+#[path = "../../../../io_uring_rs/glue/kernel_api.rs"]
+pub(crate) mod kernel_api;
 pub(crate) mod kthread;
 pub(crate) mod region;
 #[path = "../../../../io_uring_rs/glue/rings.rs"]

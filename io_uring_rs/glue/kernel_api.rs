@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The kernel crate's items whose path or shape differs between Linux 6.12
+//! and 7.2, under one name for the core.
+//!
+//! The core is one source for both kernels: where 7.2 moved an item
+//! (`AsBytes`, `FromBytes`, `ARef`), changed a signature (`UserSlice::new`
+//! takes a `UserPtr`) or replaced a type (`Ktime` became `Instant<C>` and
+//! `Delta`), the core names the item here and this file picks the kernel's
+//! spelling with `cfg(kernel_7_2)` (set by `io_uring_rs/kernel.mk`). The
+//! host mirror builds the 6.12 side, without the device's items
+//! (`cfg(MODULE)`).
+
+#[cfg(all(MODULE, not(kernel_7_2)))]
+pub(crate) use kernel::types::{ARef, AsBytes, FromBytes};
+
+#[cfg(all(MODULE, kernel_7_2))]
+pub(crate) use kernel::{
+    sync::aref::ARef,
+    transmute::{AsBytes, FromBytes},
+};
+
+#[cfg(MODULE)]
+use kernel::uaccess::UserSlice;
+
+/// The user memory of `len` bytes at address `addr` (`UserSlice::new`).
+#[cfg(MODULE)]
+pub(crate) fn user_slice(addr: usize, len: usize) -> UserSlice {
+    #[cfg(not(kernel_7_2))]
+    let ptr = addr;
+    #[cfg(kernel_7_2)]
+    let ptr = kernel::uaccess::UserPtr::from_addr(addr);
+    UserSlice::new(ptr, len)
+}
+
+/// The monotonic clock in nanoseconds (`ktime_get_ns()`).
+pub(crate) fn ktime_get_ns() -> i64 {
+    #[cfg(not(kernel_7_2))]
+    let ns = kernel::time::Ktime::ktime_get().to_ns();
+    // 7.2's `Instant<Monotonic>` keeps its nanoseconds private, and an
+    // absolute timeout needs them: the function it wraps, called directly.
+    // SAFETY: `ktime_get()` reads the monotonic clock; it has no
+    // preconditions and may be called from any context.
+    #[cfg(kernel_7_2)]
+    let ns = unsafe { kernel::bindings::ktime_get() };
+    ns
+}
+
+/// Whole milliseconds from `earlier` to `later`, both from
+/// [`ktime_get_ns`] (`ktime_ms_delta()`).
+#[cfg(MODULE)]
+pub(crate) fn ktime_ms_delta(later: i64, earlier: i64) -> i64 {
+    (later - earlier) / 1_000_000
+}

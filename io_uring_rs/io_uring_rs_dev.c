@@ -448,6 +448,13 @@ struct file *io_uring_rs_fget_task(struct task_struct *task, int fd)
 	return file;
 }
 
+/* glue/kernel_api.rs's IORING_OP_LAST is this kernel's. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 2, 0)
+static_assert(IORING_OP_LAST == 65);
+#else
+static_assert(IORING_OP_LAST == 58);
+#endif
+
 /* The bits glue/file.rs reads (FileMode). */
 #define IO_URING_RS_F_READ	(1U << 0)
 #define IO_URING_RS_F_WRITE	(1U << 1)

@@ -3,7 +3,7 @@
 #
 # Fetch a kernel source tarball that bookworm does not ship.
 #
-#   scripts/fetch-linux.sh 7.2
+#   scripts/fetch-linux.sh [--update] 7.2
 #
 # Linux 7.2 comes from Debian unstable's linux-source-7.2 package. Only that
 # one package is downloaded, with an apt configuration of its own (its own
@@ -11,9 +11,14 @@
 # directory: the machine's bookworm sources and installed packages are not
 # touched, and nothing is installed. The tarball the package holds is kept as
 # CACHE/src/linux-source-7.2_VERSION.tar.xz; its path is the last line
-# printed. Without the network, the newest tarball already cached is used.
+# printed. Once a tarball is cached it is used without asking the network,
+# so the kernel under test changes only when asked: --update fetches the
+# version unstable has now (and keeps only that one). Without the network,
+# the tarball already cached is used.
 set -euo pipefail
-series=${1:?usage: fetch-linux.sh 7.2}
+update=0
+if [ "${1:-}" = --update ]; then update=1; shift; fi
+series=${1:?usage: fetch-linux.sh [--update] 7.2}
 pkg=linux-source-$series
 cache_root=${IO_URING_RS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/io_uring_rs}
 src=$cache_root/src
@@ -22,6 +27,12 @@ mkdir -p "$src" "$apt"/{lists/partial,archives/partial}
 
 log() { printf 'fetch-linux: %s\n' "$*" >&2; }
 newest_cached() { ls -1 "$src/${pkg}_"*.tar.xz 2>/dev/null | sort -V | tail -n 1; }
+
+cached=$(newest_cached)
+if [ $update -eq 0 ] && [ -n "$cached" ]; then
+	echo "$cached"
+	exit 0
+fi
 
 echo "deb http://deb.debian.org/debian unstable main" >"$apt/sources.list"
 opts=(-o Dir::Etc::SourceList="$apt/sources.list" -o Dir::Etc::SourceParts=/dev/null

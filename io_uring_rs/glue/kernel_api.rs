@@ -33,6 +33,29 @@ pub(crate) fn user_slice(addr: usize, len: usize) -> UserSlice {
     UserSlice::new(ptr, len)
 }
 
+/// `IORING_OP_LAST` of the kernel's `<uapi/linux/io_uring.h>`: the
+/// opcodes it numbers, of which the module implements a few. The probe
+/// reports this range and an opcode beyond it is unknown (`-EINVAL`), as
+/// on the kernel the module is loaded on; `io_uring_rs_dev.c` asserts the
+/// value against the header at build time.
+#[cfg(not(kernel_7_2))]
+pub(crate) const IORING_OP_LAST: u8 = 58;
+/// As above (7.2 adds seven opcodes, up to `IORING_OP_URING_CMD128`).
+#[cfg(kernel_7_2)]
+pub(crate) const IORING_OP_LAST: u8 = 65;
+
+/// What `mmap()` of a ring at an offset that names no region returns:
+/// 6.12 refuses it in `io_uring_get_unmapped_area()` with `-ENOMEM`; 7.2
+/// passes the lookup's `-EINVAL` on.
+#[cfg(MODULE)]
+pub(crate) fn mmap_unknown_offset() -> kernel::error::Error {
+    #[cfg(not(kernel_7_2))]
+    let e = kernel::error::code::ENOMEM;
+    #[cfg(kernel_7_2)]
+    let e = kernel::error::code::EINVAL;
+    e
+}
+
 /// The monotonic clock in nanoseconds (`ktime_get_ns()`).
 pub(crate) fn ktime_get_ns() -> i64 {
     #[cfg(not(kernel_7_2))]

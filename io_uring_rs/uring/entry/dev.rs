@@ -13,7 +13,9 @@ use super::sqpoll::io_sq_offload_create;
 use super::submit::io_submit_from_sq;
 use super::tw::tctx_task_work;
 use crate::glue::context::{SqCtx, TaskCtx};
-use crate::glue::kernel_api::{ktime_get_ns, ktime_ms_delta, user_slice, AsBytes, FromBytes};
+use crate::glue::kernel_api::{
+    ktime_get_ns, ktime_ms_delta, mmap_unknown_offset, user_slice, AsBytes, FromBytes,
+};
 use crate::glue::region::Region;
 use crate::glue::rings;
 use crate::glue::tctx::IoUringTask;
@@ -208,12 +210,13 @@ pub(crate) fn io_uring_poll_mask(ring: &IoRingCtx) -> u32 {
 
 /// The region `mmap()` maps at `offset` (`io_uring_validate_mmap_request()`,
 /// which looks at the bits of `IORING_OFF_MMAP_MASK` only). An unknown
-/// offset is `-ENOMEM`: 6.12 refuses it in `io_uring_get_unmapped_area()`.
+/// offset fails as it does on the kernel the module is loaded on (6.12:
+/// `-ENOMEM`, 7.2: `-EINVAL`; `Documentation/abi.rst`).
 pub(crate) fn mmap_region(ring: &IoRingCtx, offset: u64) -> Result<&Region> {
     match offset & IORING_OFF_MMAP_MASK {
         IORING_OFF_SQ_RING | IORING_OFF_CQ_RING => Ok(ring.rings().rings_region()),
         IORING_OFF_SQES => Ok(ring.rings().sqes_region()),
-        _ => Err(ENOMEM),
+        _ => Err(mmap_unknown_offset()),
     }
 }
 

@@ -36,8 +36,9 @@ pub(crate) const OP_READ: u8 = 22;
 /// `IORING_OP_WRITE` (to a file, or a channel).
 pub(crate) const OP_WRITE: u8 = 23;
 
-/// `IORING_OP_LAST` of Linux 6.12: opcodes from here on are unknown.
-pub(crate) const IORING_OP_LAST: u8 = 58;
+/// `IORING_OP_LAST` of the kernel the module is built for: opcodes from
+/// here on are unknown.
+pub(crate) use crate::glue::kernel_api::IORING_OP_LAST;
 
 /// `IOSQE_IO_DRAIN`.
 pub(crate) const IOSQE_IO_DRAIN: u8 = 1 << 1;

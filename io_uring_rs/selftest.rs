@@ -771,6 +771,14 @@ pub(crate) const CASES: &[Case] = &[
                 r.set_sq_array(pos, pos);
             }
             r.set_sq_tail(2);
+            // As liburing submits to an SQPOLL ring: a full barrier after
+            // publishing the tail, then a wake-up if the thread went idle
+            // before it saw the entries (a slow start, or a preemption
+            // here longer than the idle time, does it).
+            core::sync::atomic::fence(core::sync::atomic::Ordering::SeqCst);
+            if r.sq_flags() & IORING_SQ_NEED_WAKEUP != 0 {
+                ring.sq_wake();
+            }
             expect_in_order(ring, cx, &[(1, 0), (2, 0)])?;
             let mut idle = false;
             for _ in 0..100 {

@@ -223,10 +223,13 @@ impl SharedRings {
             .fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Sets `bits` in the SQ ring's flags (`atomic_or()`).
+    /// Sets `bits` in the SQ ring's flags (`atomic_or()`, then
+    /// `smp_mb__after_atomic()`): sequentially consistent, so an SQ tail
+    /// read after it and a flags read after the tail's store (user space
+    /// puts a full barrier between them) cannot both miss the other side.
     pub(crate) fn set_sq_flags(&self, bits: u32) {
         self.word(SQ_FLAGS as usize)
-            .fetch_or(bits, Ordering::AcqRel);
+            .fetch_or(bits, Ordering::SeqCst);
     }
 
     /// Clears `bits` in the SQ ring's flags (`atomic_andnot()`).

@@ -1104,6 +1104,11 @@ fn case_linked_file_taken_at_issue(sys: Sys) -> Result<String, String> {
     Ok(format!("enter={n} armed={armed:?} done={done:?}"))
 }
 
+/// How long a closed ring's exit may take to release what it held: both
+/// backends exit in a kernel worker, which under TCG and the debug kernel
+/// can take a second or more.
+const RELEASE_BOUND: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// A POLL_ADD of the ring's own descriptor, linked behind a read that never
 /// completes, holds no reference to the ring (it is not issued), so closing
 /// the ring's descriptor releases it: ring exit cancels the read, whose
@@ -1123,20 +1128,26 @@ fn case_linked_own_ring_released(sys: Sys) -> Result<String, String> {
     let n = r.enter(2, 0, 0);
     drop(rd);
     drop(r);
-    let mut released = false;
-    for _ in 0..200 {
+    // Ring exit runs in a kernel worker: wait for it up to a bound in time
+    // (a `poll()` for `POLLOUT` returns at once on a pipe with room, so it
+    // cannot be the clock), and no longer than it takes.
+    let deadline = std::time::Instant::now() + RELEASE_BOUND;
+    let released = loop {
         let mut p = libc::pollfd {
             fd: wr.as_raw_fd(),
             events: libc::POLLOUT,
             revents: 0,
         };
         // SAFETY: One valid `pollfd`.
-        unsafe { libc::poll(&mut p, 1, 10) };
+        unsafe { libc::poll(&mut p, 1, 0) };
         if p.revents & libc::POLLERR != 0 {
-            released = true;
-            break;
+            break true;
         }
-    }
+        if std::time::Instant::now() >= deadline {
+            break false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
     Ok(format!("enter={n} released={released}"))
 }
 

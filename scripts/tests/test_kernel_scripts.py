@@ -1,0 +1,87 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Tests of the two-kernel helpers: scripts/kllvm.sh and scripts/fetch-linux.sh.
+
+kllvm.sh must give the LLVM= value a tree was built with (recorded by
+build-kernel.sh, or read from a tree's .config); fetch-linux.sh must use a
+cached 7.2 tarball without asking the network, so that a cached kernel is
+not rebuilt because unstable moved on.
+"""
+
+import os
+import subprocess
+import tempfile
+import unittest
+
+SCRIPTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def run(script, *args, env=None):
+    return subprocess.run([os.path.join(SCRIPTS, script), *args], capture_output=True,
+                          text=True, env={**os.environ, **(env or {})}, check=False)
+
+
+def default_clang_major():
+    try:
+        out = subprocess.run(["clang", "--version"], capture_output=True, text=True,
+                             check=False).stdout
+    except FileNotFoundError:
+        return None
+    word = out.split("version ", 1)[1] if "version " in out else ""
+    return int(word.split(".")[0]) if word[:1].isdigit() else None
+
+
+class KLlvm(unittest.TestCase):
+    def tree(self, config=None, recorded=None):
+        d = tempfile.mkdtemp()
+        self.addCleanup(lambda: subprocess.run(["rm", "-rf", d], check=False))
+        if config is not None:
+            with open(os.path.join(d, ".config"), "w") as f:
+                f.write(config)
+        if recorded is not None:
+            with open(os.path.join(d, ".io_uring_rs-llvm"), "w") as f:
+                f.write(recorded + "\n")
+        return d
+
+    def test_recorded_value_wins(self):
+        d = self.tree(config="CONFIG_CLANG_VERSION=140006\n", recorded="-19")
+        r = run("kllvm.sh", d)
+        self.assertEqual((r.returncode, r.stdout.strip()), (0, "-19"))
+
+    def test_other_clang_is_versioned(self):
+        major = default_clang_major()
+        other = 19 if major != 19 else 18
+        d = self.tree(config="CONFIG_CLANG_VERSION=%d0107\n" % other)
+        r = run("kllvm.sh", d)
+        self.assertEqual((r.returncode, r.stdout.strip()), (0, "-%d" % other))
+
+    @unittest.skipIf(default_clang_major() is None, "no clang on this machine")
+    def test_default_clang_is_llvm_1(self):
+        d = self.tree(config="CONFIG_CLANG_VERSION=%d0006\n" % default_clang_major())
+        r = run("kllvm.sh", d)
+        self.assertEqual((r.returncode, r.stdout.strip()), (0, "1"))
+
+    def test_gcc_tree_is_refused(self):
+        d = self.tree(config="CONFIG_CLANG_VERSION=0\nCONFIG_GCC_VERSION=120200\n")
+        r = run("kllvm.sh", d)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("not built with clang", r.stderr)
+
+
+class FetchLinux(unittest.TestCase):
+    def test_cached_tarball_is_used_without_the_network(self):
+        cache = tempfile.mkdtemp()
+        self.addCleanup(lambda: subprocess.run(["rm", "-rf", cache], check=False))
+        os.makedirs(os.path.join(cache, "src"))
+        for v in ("7.2.9-1", "7.2.13-1"):
+            open(os.path.join(cache, "src", "linux-source-7.2_%s.tar.xz" % v), "w").close()
+        # No apt configuration exists in the cache: a network fetch would
+        # have to write one (and, offline, fail).
+        r = run("fetch-linux.sh", "7.2", env={"IO_URING_RS_CACHE": cache})
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.strip().splitlines()[-1],
+                         os.path.join(cache, "src", "linux-source-7.2_7.2.13-1.tar.xz"))
+        self.assertFalse(os.path.exists(os.path.join(cache, "apt-unstable", "sources.list")))
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -38,7 +38,8 @@ case $kernel in
 7.2)
 	# --dir must not fetch: it names the newest tarball already cached.
 	if [ $only_dir -eq 1 ]; then
-		tarball=$(ls -1 "$cache_root"/src/linux-source-7.2_*.tar.xz 2>/dev/null | sort -V | tail -n 1)
+		tarball=$(for f in "$cache_root"/src/linux-source-7.2_*.tar.xz; do
+			if [ -f "$f" ]; then echo "$f"; fi; done | sort -V | tail -n 1)
 	else
 		tarball=$("$here/fetch-linux.sh" 7.2 | tail -n 1)
 	fi

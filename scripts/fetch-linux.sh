@@ -26,7 +26,11 @@ apt=$cache_root/apt-unstable
 mkdir -p "$src" "$apt"/{lists/partial,archives/partial}
 
 log() { printf 'fetch-linux: %s\n' "$*" >&2; }
-newest_cached() { ls -1 "$src/${pkg}_"*.tar.xz 2>/dev/null | sort -V | tail -n 1; }
+# The newest tarball cached, or nothing (not a failure: a cold cache).
+newest_cached() {
+	local f
+	for f in "$src/${pkg}_"*.tar.xz; do if [ -f "$f" ]; then echo "$f"; fi; done | sort -V | tail -n 1
+}
 
 cached=$(newest_cached)
 if [ $update -eq 0 ] && [ -n "$cached" ]; then

@@ -82,6 +82,36 @@ class FetchLinux(unittest.TestCase):
                          os.path.join(cache, "src", "linux-source-7.2_7.2.13-1.tar.xz"))
         self.assertFalse(os.path.exists(os.path.join(cache, "apt-unstable", "sources.list")))
 
+    def test_cold_cache_without_network_says_so(self):
+        # An empty cache is not an error of its own: with unstable out of
+        # reach (apt-get fails), the script must say why it has nothing.
+        cache = tempfile.mkdtemp()
+        fakebin = tempfile.mkdtemp()
+        self.addCleanup(lambda: subprocess.run(["rm", "-rf", cache, fakebin], check=False))
+        with open(os.path.join(fakebin, "apt-get"), "w") as f:
+            f.write("#!/bin/sh\nexit 100\n")
+        os.chmod(os.path.join(fakebin, "apt-get"), 0o755)
+        r = run("fetch-linux.sh", "7.2", env={"IO_URING_RS_CACHE": cache,
+                                               "PATH": fakebin + ":" + os.environ["PATH"]})
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("cannot reach unstable and nothing is cached", r.stderr)
+
+
+class BuildKernelDir(unittest.TestCase):
+    def test_dir_on_a_cold_cache(self):
+        # `--dir` names the tree without fetching or building, also before
+        # any 7.2 source is cached (make clean on a new machine).
+        cache = tempfile.mkdtemp()
+        self.addCleanup(lambda: subprocess.run(["rm", "-rf", cache], check=False))
+        fragment = os.path.join(os.path.dirname(SCRIPTS), "selftests", "config")
+        for kernel in ("6.12", "7.2"):
+            r = run("build-kernel.sh", "--dir", "debug", fragment,
+                    env={"IO_URING_RS_CACHE": cache, "KERNEL": kernel})
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertTrue(r.stdout.strip().startswith(
+                os.path.join(cache, "kernel-%s-debug-" % kernel)), r.stdout)
+        self.assertEqual(os.listdir(cache), [])
+
 
 if __name__ == "__main__":
     unittest.main()

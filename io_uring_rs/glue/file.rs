@@ -231,12 +231,12 @@ pub(crate) struct File<'a> {
     _slot: PhantomData<&'a FileSlot>,
 }
 
+#[cfg(not(kernel_7_2))]
 // SAFETY: Every operation through `File` is one the VFS allows
 // concurrently on a shared `struct file`, from any task.
-#[cfg(not(kernel_7_2))]
 unsafe impl Send for File<'_> {}
-// SAFETY: As above.
 #[cfg(not(kernel_7_2))]
+// SAFETY: As above.
 unsafe impl Sync for File<'_> {}
 
 /// A request's file, borrowed from its [`FileSlot`] (7.2: the kernel
@@ -565,11 +565,11 @@ pub(crate) struct FileTable {
     task: ARef<Task>,
 }
 
+#[cfg(not(kernel_7_2))]
 // SAFETY: A task reference may be used and dropped from any task.
-#[cfg(not(kernel_7_2))]
 unsafe impl Send for FileTable {}
-// SAFETY: Lookups in a task's table are safe concurrently.
 #[cfg(not(kernel_7_2))]
+// SAFETY: Lookups in a task's table are safe concurrently.
 unsafe impl Sync for FileTable {}
 
 impl FileTable {

@@ -60,11 +60,11 @@ pub(crate) fn mmap_unknown_offset() -> kernel::error::Error {
 pub(crate) fn ktime_get_ns() -> i64 {
     #[cfg(not(kernel_7_2))]
     let ns = kernel::time::Ktime::ktime_get().to_ns();
+    #[cfg(kernel_7_2)]
     // 7.2's `Instant<Monotonic>` keeps its nanoseconds private, and an
     // absolute timeout needs them: the function it wraps, called directly.
     // SAFETY: `ktime_get()` reads the monotonic clock; it has no
     // preconditions and may be called from any context.
-    #[cfg(kernel_7_2)]
     let ns = unsafe { kernel::bindings::ktime_get() };
     ns
 }

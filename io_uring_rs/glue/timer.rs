@@ -46,9 +46,9 @@ impl<T: TimerOwner> HrTimer<T> {
     pub(crate) fn new() -> impl PinInit<Self> {
         pin_init!(HrTimer {
             timer <- Opaque::ffi_init(|slot: *mut bindings::hrtimer| {
+                #[cfg(not(kernel_7_2))]
                 // SAFETY: `slot` is valid for writes; `hrtimer_init` initialises
                 // every field, then the callback is set before any start.
-                #[cfg(not(kernel_7_2))]
                 unsafe {
                     bindings::hrtimer_init(
                         slot,
@@ -57,10 +57,10 @@ impl<T: TimerOwner> HrTimer<T> {
                     );
                     (*slot).function = Some(Self::run);
                 }
+                #[cfg(kernel_7_2)]
                 // SAFETY: `slot` is valid for writes; `hrtimer_setup` (7.2's
                 // replacement of `hrtimer_init`) initialises every field and
                 // the callback.
-                #[cfg(kernel_7_2)]
                 unsafe {
                     bindings::hrtimer_setup(
                         slot,

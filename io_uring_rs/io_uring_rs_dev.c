@@ -45,10 +45,35 @@ void io_uring_rs_pin_put(struct file *pin);
 int io_uring_rs_task_work_add(struct task_struct *task, struct callback_head *cb,
 			      task_work_func_t func);
 struct task_struct *io_uring_rs_kthread_start(int (*fn)(void *), void *data,
-					      int pid);
+					      int pid, bool io_worker);
+void io_uring_rs_task_notify_signal(struct task_struct *t);
+void io_uring_rs_clear_notify_signal(void);
+int io_uring_rs_blockf_create(void);
 void io_uring_rs_kthread_stop(struct task_struct *t);
+/*
+ * Interrupts what task t waits for, as io-wq's cancel of running work does
+ * (__set_notify_signal(), whose wake_up_state() is not exported): an
+ * interruptible wait ends with -ERESTARTSYS, a later one at once, until
+ * the task clears the flag. Any context.
+ */
+void io_uring_rs_task_notify_signal(struct task_struct *t)
+{
+	if (!test_and_set_tsk_thread_flag(t, TIF_NOTIFY_SIGNAL)) {
+		wake_up_process(t);
+		kick_process(t);
+	}
+}
+
+/* The io-wq worker is done with the work a cancel interrupted. */
+void io_uring_rs_clear_notify_signal(void)
+{
+	clear_notify_signal();
+}
+
 bool io_uring_rs_kthread_should_stop(void);
 void io_uring_rs_cond_resched(void);
+unsigned int io_uring_rs_num_online_cpus(void);
+unsigned long io_uring_rs_rlimit_nproc(void);
 void io_uring_rs_sleep_uninterruptible(unsigned long jiffies);
 struct mm_struct *io_uring_rs_mm_grab(void);
 void io_uring_rs_mm_drop(struct mm_struct *mm);
@@ -175,12 +200,17 @@ int io_uring_rs_task_sigpending(void)
  * fn returns, which it does once kthread_stop() asks. The caller keeps a
  * reference to the task until it has stopped it.
  */
+/*
+ * A kernel thread named after its job and its creator's pid, as io_uring's
+ * are: "iou-sqp-PID" (the SQPOLL thread) and "iou-wrk-PID" (io-wq workers).
+ */
 struct task_struct *io_uring_rs_kthread_start(int (*fn)(void *), void *data,
-					      int pid)
+					      int pid, bool io_worker)
 {
 	struct task_struct *t;
 
-	t = kthread_create(fn, data, "iou-sqp-%d", pid);
+	t = kthread_create(fn, data, io_worker ? "iou-wrk-%d" : "iou-sqp-%d",
+			   pid);
 	if (IS_ERR(t))
 		return t;
 	get_task_struct(t);
@@ -202,6 +232,17 @@ bool io_uring_rs_kthread_should_stop(void)
 void io_uring_rs_cond_resched(void)
 {
 	cond_resched();
+}
+
+unsigned int io_uring_rs_num_online_cpus(void)
+{
+	return num_online_cpus();
+}
+
+/* The caller's RLIMIT_NPROC: io-wq's default limit of unbound workers. */
+unsigned long io_uring_rs_rlimit_nproc(void)
+{
+	return task_rlimit(current, RLIMIT_NPROC);
 }
 
 void io_uring_rs_sleep_uninterruptible(unsigned long jiffies)
@@ -599,6 +640,87 @@ ssize_t io_uring_rs_file_rw(struct file *file, bool write,
 	if (ret > 0 && cur_pos)
 		file->f_pos = kiocb.ki_pos;
 	return ret;
+}
+
+/*
+ * [io_uring_rs_block] (IO_URING_RS_IOC_BLOCKFD): a file whose reads block,
+ * interruptibly, until it is written; each written byte can be read once,
+ * as a zero. It has no ->poll() and no FMODE_NOWAIT, so io_uring and the
+ * module alike run its reads in io-wq, where only a cancel that interrupts
+ * the worker ends one that nothing feeds.
+ */
+struct io_uring_rs_blockf {
+	wait_queue_head_t wait;
+	spinlock_t lock;
+	size_t avail;
+};
+
+static ssize_t io_uring_rs_blockf_read_iter(struct kiocb *kiocb,
+					    struct iov_iter *to)
+{
+	struct io_uring_rs_blockf *b = kiocb->ki_filp->private_data;
+	size_t n;
+	int ret;
+
+	if (!iov_iter_count(to))
+		return 0;
+	for (;;) {
+		ret = wait_event_interruptible(b->wait, READ_ONCE(b->avail));
+		if (ret)
+			return ret;
+		spin_lock(&b->lock);
+		n = min(b->avail, iov_iter_count(to));
+		b->avail -= n;
+		spin_unlock(&b->lock);
+		if (n)
+			break;
+	}
+	return iov_iter_zero(n, to);
+}
+
+static ssize_t io_uring_rs_blockf_write_iter(struct kiocb *kiocb,
+					     struct iov_iter *from)
+{
+	struct io_uring_rs_blockf *b = kiocb->ki_filp->private_data;
+	size_t n = iov_iter_count(from);
+
+	iov_iter_advance(from, n);
+	spin_lock(&b->lock);
+	b->avail += n;
+	spin_unlock(&b->lock);
+	wake_up_interruptible_all(&b->wait);
+	return n;
+}
+
+static int io_uring_rs_blockf_release(struct inode *inode, struct file *file)
+{
+	kfree(file->private_data);
+	return 0;
+}
+
+static const struct file_operations io_uring_rs_blockf_fops = {
+	.owner		= THIS_MODULE,
+	.read_iter	= io_uring_rs_blockf_read_iter,
+	.write_iter	= io_uring_rs_blockf_write_iter,
+	.release	= io_uring_rs_blockf_release,
+	.llseek		= noop_llseek,
+};
+
+int io_uring_rs_blockf_create(void)
+{
+	struct io_uring_rs_blockf *b;
+	int fd;
+
+	b = kzalloc(sizeof(*b), GFP_KERNEL_ACCOUNT);
+	if (!b)
+		return -ENOMEM;
+	init_waitqueue_head(&b->wait);
+	spin_lock_init(&b->lock);
+	fd = anon_inode_getfd("[io_uring_rs_block]", &io_uring_rs_blockf_fops,
+			      b, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		kfree(b);
+	return fd;
 }
 
 /*

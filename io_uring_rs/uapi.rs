@@ -90,6 +90,13 @@ pub(crate) const IO_URING_RS_IOC_VERSION: u32 =
 pub(crate) const IO_URING_RS_IOC_STATS: u32 =
     ioc(IOC_READ, 6, core::mem::size_of::<IoUringRsStats>());
 
+/// `_IO('U', 7)`: a new file whose reads block until it is written, with
+/// no `->poll()` and no `FMODE_NOWAIT` (`[io_uring_rs_block]`, made by the
+/// C shim); returns its descriptor. A read of it runs in io-wq on io_uring
+/// and on the module alike, and only a cancel that interrupts the worker
+/// ends it: the tests' and benchmarks' request blocked in io-wq.
+pub(crate) const IO_URING_RS_IOC_BLOCKFD: u32 = ioc(0, 7, 0);
+
 /// [`IO_URING_RS_IOC_SETUP`]: `io_uring_setup(entries, params)` on the
 /// opened file, which becomes the ring; once per file.
 #[repr(C)]
@@ -346,6 +353,8 @@ pub(crate) const IORING_FEAT_LINKED_FILE: u32 = 1 << 12;
 
 /// `IORING_REGISTER_PROBE`.
 pub(crate) const IORING_REGISTER_PROBE: u32 = 8;
+/// `IORING_REGISTER_IOWQ_MAX_WORKERS`.
+pub(crate) const IORING_REGISTER_IOWQ_MAX_WORKERS: u32 = 19;
 
 /// `IORING_TIMEOUT_UPDATE` (TIMEOUT_REMOVE).
 pub(crate) const IORING_TIMEOUT_UPDATE: u32 = 1 << 1;

@@ -6,7 +6,7 @@ Input: files with rows ``csv,BENCH,PARAM,BACKEND,REP,VALUE,UNIT`` among
 other lines (the VM's ttyS1 log, the host benchmark's output). Output, in
 the directory given: ``raw.csv`` (every measurement), ``summary.csv``
 (median, min, max per bench, parameter and backend, and the module/io_uring
-ratio of medians), ``bench.svg`` (P1 and P2), and the table on stdout.
+ratio of medians), ``bench.svg`` (P1, P2 and P5), and the table on stdout.
 """
 
 import argparse
@@ -65,45 +65,46 @@ def table(summary, out=sys.stdout):
 
 
 def svg(summary, path):
-    """Two panels: P1 requests/s by chain length, P2 cancel-all time by N."""
+    """Four panels: P1 requests/s by chain length; P2 cancel-all and close
+    time by N; P5 time to cancel N reads blocked in io-wq."""
     colors = {"io_uring": "#4477aa", "io_uring_rs": "#ee6677"}
-    w, h, pad = 900, 380, 60
+    w, h, pad = 900, 700, 60
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12">',
              f'<rect width="{w}" height="{h}" fill="white"/>']
 
     import math
 
-    def panel(x0, title, groups, ylabel, log=False):
-        pw, ph = (w - 3 * pad) / 2, h - 2 * pad
-        parts.append(f'<text x="{x0 + pw / 2}" y="{pad - 25}" text-anchor="middle" font-size="14">{title}</text>')
-        parts.append(f'<line x1="{x0}" y1="{pad + ph}" x2="{x0 + pw}" y2="{pad + ph}" stroke="black"/>')
-        parts.append(f'<line x1="{x0}" y1="{pad}" x2="{x0}" y2="{pad + ph}" stroke="black"/>')
-        parts.append(f'<text x="{x0 - 45}" y="{pad + ph / 2}" transform="rotate(-90 {x0 - 45} {pad + ph / 2})" text-anchor="middle">{ylabel}</text>')
+    def panel(x0, top, title, groups, ylabel, log=False):
+        pw, ph = (w - 3 * pad) / 2, (h - 4 * pad) / 2
+        parts.append(f'<text x="{x0 + pw / 2}" y="{top - 25}" text-anchor="middle" font-size="14">{title}</text>')
+        parts.append(f'<line x1="{x0}" y1="{top + ph}" x2="{x0 + pw}" y2="{top + ph}" stroke="black"/>')
+        parts.append(f'<line x1="{x0}" y1="{top}" x2="{x0}" y2="{top + ph}" stroke="black"/>')
+        parts.append(f'<text x="{x0 - 45}" y="{top + ph / 2}" transform="rotate(-90 {x0 - 45} {top + ph / 2})" text-anchor="middle">{ylabel}</text>')
         values = [v for g in groups for s in g[1] for v in (s["min"], s["max"]) if v > 0] or [1.0]
         if log:
             lo, hi = math.floor(math.log10(min(values))), math.ceil(math.log10(max(values)))
             hi = max(hi, lo + 1)
             scale = lambda v: ph * (math.log10(max(v, 10 ** lo)) - lo) / (hi - lo)
             for d in range(lo, hi + 1):
-                y = pad + ph - ph * (d - lo) / (hi - lo)
+                y = top + ph - ph * (d - lo) / (hi - lo)
                 parts.append(f'<text x="{x0 - 5}" y="{y + 4:.1f}" text-anchor="end" font-size="10">1e{d}</text>')
                 parts.append(f'<line x1="{x0}" y1="{y:.1f}" x2="{x0 + pw}" y2="{y:.1f}" stroke="#ddd"/>')
         else:
             top = max(values)
             scale = lambda v: ph * v / top
-            parts.append(f'<text x="{x0}" y="{pad - 5}" font-size="10">max {top:.4g}</text>')
+            parts.append(f'<text x="{x0}" y="{top - 5}" font-size="10">max {top:.4g}</text>')
         gw = pw / max(len(groups), 1)
         for gi, (label, items) in enumerate(groups):
             bw = gw / (len(items) + 1)
             for bi, s in enumerate(items):
                 x = x0 + gi * gw + (bi + 0.5) * bw
                 bh = scale(s["median"])
-                parts.append(f'<rect x="{x:.1f}" y="{pad + ph - bh:.1f}" width="{bw * 0.9:.1f}" height="{bh:.1f}" fill="{colors.get(s["backend"], "gray")}"/>')
-                ylo, yhi = pad + ph - scale(s["min"]), pad + ph - scale(s["max"])
+                parts.append(f'<rect x="{x:.1f}" y="{top + ph - bh:.1f}" width="{bw * 0.9:.1f}" height="{bh:.1f}" fill="{colors.get(s["backend"], "gray")}"/>')
+                ylo, yhi = top + ph - scale(s["min"]), top + ph - scale(s["max"])
                 xm = x + bw * 0.45
                 parts.append(f'<line x1="{xm:.1f}" y1="{ylo:.1f}" x2="{xm:.1f}" y2="{yhi:.1f}" stroke="black"/>')
-                parts.append(f'<text x="{xm:.1f}" y="{pad + ph - bh - 4:.1f}" text-anchor="middle" font-size="9">{s["median"]:.3g}</text>')
-            parts.append(f'<text x="{x0 + gi * gw + gw / 2:.1f}" y="{pad + ph + 18}" text-anchor="middle">{label}</text>')
+                parts.append(f'<text x="{xm:.1f}" y="{top + ph - bh - 4:.1f}" text-anchor="middle" font-size="9">{s["median"]:.3g}</text>')
+            parts.append(f'<text x="{x0 + gi * gw + gw / 2:.1f}" y="{top + ph + 18}" text-anchor="middle">{label}</text>')
 
     def groups_of(bench, label):
         g = defaultdict(list)
@@ -112,9 +113,14 @@ def svg(summary, path):
                 g[s["param"]].append(s)
         return [(label(p), sorted(v, key=lambda s: s["backend"])) for p, v in sorted(g.items(), key=lambda k: _num(k[0]))]
 
-    panel(pad, "P1: io-wq NOP chains (requests/s)", groups_of("P1", lambda p: f"chain {p}"), "requests/s")
-    panel(2 * pad + (w - 3 * pad) / 2, "P2: cancel-all of N pending (ms, log scale)",
+    x2, y2 = 2 * pad + (w - 3 * pad) / 2, 2 * pad + (h - 4 * pad) / 2
+    panel(pad, pad, "P1: io-wq NOP chains (requests/s)", groups_of("P1", lambda p: f"chain {p}"), "requests/s")
+    panel(x2, pad, "P2: cancel-all of N pending (ms, log scale)",
           groups_of("P2cancel", lambda p: f"N={p}"), "ms", log=True)
+    panel(pad, y2, "P2: close with N pending (ms, log scale)",
+          groups_of("P2close", lambda p: f"N={p}"), "ms", log=True)
+    panel(x2, y2, "P5: cancel N reads blocked in io-wq (ms, log scale)",
+          groups_of("P5", lambda p: f"N={p}"), "ms", log=True)
     for i, (name, c) in enumerate(colors.items()):
         parts.append(f'<rect x="{pad + i * 130}" y="{h - 22}" width="12" height="12" fill="{c}"/>')
         parts.append(f'<text x="{pad + i * 130 + 18}" y="{h - 12}">{name}</text>')

@@ -24,6 +24,13 @@ fi
 
 case $flavour in
 debug) fragment=$here/../selftests/config ;;
+profile)
+	# The timing kernel with the function profiler: both fragments, merged
+	# into one file that names the flavour's configuration.
+	fragment=$(mktemp --suffix=.config.profile)
+	trap 'rm -f "$fragment"' EXIT
+	cat "$here/../selftests/config.timing" "$here/../selftests/config.profile" >"$fragment"
+	;;
 *) fragment=$here/../selftests/config.$flavour ;;
 esac
 "$here/bootstrap.sh"

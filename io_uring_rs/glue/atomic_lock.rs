@@ -12,7 +12,8 @@ use crate::glue::context::{AtomicCtx, TaskCtx};
 use core::marker::PhantomData;
 use kernel::prelude::*;
 use kernel::sync::lock::{spinlock::SpinLockBackend, Guard};
-use kernel::sync::SpinLock;
+use kernel::sync::{CondVar, CondVarTimeoutResult, SpinLock};
+use kernel::time::Jiffies;
 
 /// A spinlock whose guard is an atomic context.
 #[pin_data]
@@ -61,5 +62,19 @@ impl<T: Unpin> AtomicGuard<'_, T> {
     /// The protected data and the atomic context the holder is in.
     pub(crate) fn split(&mut self) -> (&mut T, &mut AtomicCtx) {
         (&mut self.guard, &mut self.cx)
+    }
+}
+
+impl<T> AtomicGuard<'_, T> {
+    /// Sleeps on `cv` with the lock released, until woken, interrupted, or
+    /// `jiffies` pass; returns whether the time ran out. The holder is in
+    /// task context again while it sleeps: the guard borrowed the task
+    /// context it was taken with, and `&mut self` keeps the atomic one from
+    /// use until the lock is held again.
+    pub(crate) fn wait_timeout(&mut self, cv: &CondVar, jiffies: Jiffies) -> bool {
+        matches!(
+            cv.wait_interruptible_timeout(&mut self.guard, jiffies),
+            CondVarTimeoutResult::Timeout
+        )
     }
 }

@@ -9,8 +9,8 @@
 use crate::glue::context::{SqCtx, TaskCtx};
 use crate::glue::kernel_api::{AsBytes, FromBytes};
 use crate::uapi::{
-    IO_URING_RS_IOC_ENTER, IO_URING_RS_IOC_REGISTER, IO_URING_RS_IOC_SETUP, IO_URING_RS_IOC_STATS,
-    IO_URING_RS_IOC_VERSION,
+    IO_URING_RS_IOC_BLOCKFD, IO_URING_RS_IOC_ENTER, IO_URING_RS_IOC_REGISTER,
+    IO_URING_RS_IOC_SETUP, IO_URING_RS_IOC_STATS, IO_URING_RS_IOC_VERSION,
 };
 use crate::uring::entry::dev;
 use crate::uring::model::ring::IoRingCtx;
@@ -240,6 +240,21 @@ unsafe extern "C" fn io_uring_rs_mmap_region(
     }
 }
 
+extern "C" {
+    fn io_uring_rs_blockf_create() -> core::ffi::c_int;
+}
+
+/// `IO_URING_RS_IOC_BLOCKFD`: a new blocking test file's descriptor.
+fn blockfd() -> Result<isize> {
+    // SAFETY: Makes a file and installs it in the caller's table; no
+    // precondition.
+    let fd = unsafe { io_uring_rs_blockf_create() };
+    if fd < 0 {
+        return Err(Error::from_errno(fd));
+    }
+    Ok(fd as isize)
+}
+
 /// `unlocked_ioctl()`.
 ///
 /// # Safety
@@ -262,6 +277,7 @@ unsafe extern "C" fn io_uring_rs_ioctl(
     let res = match (cmd, ring) {
         (IO_URING_RS_IOC_STATS, _) => dev::ioctl_stats(arg),
         (IO_URING_RS_IOC_VERSION, _) => dev::ioctl_version(arg),
+        (IO_URING_RS_IOC_BLOCKFD, _) => blockfd(),
         (IO_URING_RS_IOC_SETUP, Some(_)) => Err(EBUSY),
         (IO_URING_RS_IOC_SETUP, None) => dev::setup(&cx, arg)
             .and_then(|ring| {

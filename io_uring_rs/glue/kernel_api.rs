@@ -56,6 +56,33 @@ pub(crate) fn mmap_unknown_offset() -> kernel::error::Error {
     e
 }
 
+#[cfg(MODULE)]
+extern "C" {
+    fn io_uring_rs_num_online_cpus() -> u32;
+    fn io_uring_rs_rlimit_nproc() -> core::ffi::c_ulong;
+}
+
+/// The calling task's `RLIMIT_NPROC` (`task_rlimit()`), at most
+/// `i32::MAX` (io-wq keeps its limits in an `int`). The host has 1024.
+pub(crate) fn rlimit_nproc(_cx: &crate::glue::context::TaskCtx) -> u32 {
+    #[cfg(MODULE)]
+    // SAFETY: Reads the calling task's limit; a task context calls it.
+    let n: u64 = unsafe { io_uring_rs_rlimit_nproc() };
+    #[cfg(not(MODULE))]
+    let n: u64 = 1024;
+    n.min(i32::MAX as u64) as u32
+}
+
+/// The number of CPUs online (`num_online_cpus()`, a static inline in C).
+pub(crate) fn num_online_cpus() -> u32 {
+    #[cfg(MODULE)]
+    // SAFETY: `num_online_cpus()` reads a counter; any context may call it.
+    let n = unsafe { io_uring_rs_num_online_cpus() };
+    #[cfg(not(MODULE))]
+    let n = std::thread::available_parallelism().map_or(1, |n| n.get() as u32);
+    n
+}
+
 /// The monotonic clock in nanoseconds (`ktime_get_ns()`).
 pub(crate) fn ktime_get_ns() -> i64 {
     #[cfg(not(kernel_7_2))]

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! A kernel thread that works for the process that made it, as io_uring's
-//! SQPOLL thread does (`io_sq_thread()`): each pass of its work runs in the
+//! A kernel thread that works for the process that made it, named after
+//! its job and its creator (`iou-sqp-PID`, `iou-wrk-PID`), as io_uring's
+//! SQPOLL thread and io-wq workers are. It is stopped and reaped when its
+//! handle is dropped. An SQPOLL thread's passes run in the
 //! creator's address space (`kthread_use_mm()`), so that it can read the
-//! creator's memory (timespecs), and it is stopped and reaped when its
-//! handle is dropped. Between passes it holds the `mm_struct` only
+//! creator's memory (timespecs); an io-wq worker needs none (a request
+//! carries the address space it reads and writes). Between passes it holds the `mm_struct` only
 //! (`mmgrab()`), never the address space: an address space kept alive by
 //! the thread would keep the ring's `mmap()` of its own file, so the file
 //! would never be released, the ring never exit, and the thread never stop.
@@ -23,14 +25,28 @@ extern "C" {
         f: unsafe extern "C" fn(*mut c_void) -> c_int,
         data: *mut c_void,
         pid: c_int,
+        io_worker: bool,
     ) -> *mut c_void;
     fn io_uring_rs_kthread_stop(t: *mut c_void);
+    fn io_uring_rs_task_get() -> *mut c_void;
+    fn io_uring_rs_task_put(t: *mut c_void);
+    fn io_uring_rs_task_notify_signal(t: *mut c_void);
+    fn io_uring_rs_clear_notify_signal();
     fn io_uring_rs_kthread_should_stop() -> bool;
     fn io_uring_rs_cond_resched();
 }
 
+/// What a thread is for.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum ThreadKind {
+    /// The SQPOLL thread (`iou-sqp-PID`), in its creator's address space.
+    SqPoll,
+    /// An io-wq worker (`iou-wrk-PID`).
+    IoWorker,
+}
+
 /// What the thread works in: its creator's address space (`None` for a
-/// kernel-thread creator), dropped with the handle.
+/// kernel-thread creator, and for an io-wq worker), dropped with the handle.
 struct Creator {
     mm: Option<UserMm>,
 }
@@ -82,6 +98,49 @@ impl ThreadCtx {
     pub(crate) fn task(&mut self) -> &mut TaskCtx {
         &mut self.cx
     }
+
+    /// A reference to this thread's task, for others to interrupt it
+    /// (`None` never happens: `current` is never null).
+    pub(crate) fn current_task(&self) -> Option<ThreadTask> {
+        // SAFETY: `get_task_struct(current)` takes a reference of the
+        // calling thread's task, which `ThreadTask` owns.
+        let task = NonNull::new(unsafe { io_uring_rs_task_get() })?;
+        Some(ThreadTask { task })
+    }
+
+    /// Done with what an interruption ([`ThreadTask::notify_signal`]) was
+    /// for: clears `TIF_NOTIFY_SIGNAL`, so that later waits sleep again.
+    pub(crate) fn clear_notify_signal(&mut self) {
+        // SAFETY: Clears a flag of the calling thread.
+        unsafe { io_uring_rs_clear_notify_signal() }
+    }
+}
+
+/// A reference to a kernel thread's task (`get_task_struct()`), which may
+/// outlive the thread.
+pub(crate) struct ThreadTask {
+    task: NonNull<c_void>,
+}
+
+// SAFETY: A task reference may be used and dropped from any task.
+unsafe impl Send for ThreadTask {}
+// SAFETY: `&ThreadTask` only interrupts the task, which any context may.
+unsafe impl Sync for ThreadTask {}
+
+impl ThreadTask {
+    /// Interrupts what the task waits for, or will wait for next, in any
+    /// context (`__set_notify_signal()`): io-wq's cancel of running work.
+    pub(crate) fn notify_signal(&self) {
+        // SAFETY: `task` is a task this handle holds a reference of.
+        unsafe { io_uring_rs_task_notify_signal(self.task.as_ptr()) }
+    }
+}
+
+impl Drop for ThreadTask {
+    fn drop(&mut self) {
+        // SAFETY: The reference `current_task` took, put once.
+        unsafe { io_uring_rs_task_put(self.task.as_ptr()) }
+    }
 }
 
 /// The thread's entry: runs the body, and leaves the data to the handle.
@@ -129,16 +188,22 @@ unsafe fn free_start<T>(p: NonNull<c_void>) {
 }
 
 impl KThread {
-    /// Starts a thread named `iou-sqp-<pid>` that runs `body(&data, ..)`
-    /// in the calling process's address space until asked to stop.
+    /// Starts a thread of `kind` named after `pid` that runs
+    /// `body(&data, ..)` (an SQPOLL thread in the calling process's address
+    /// space) until it returns; dropping the handle asks it to stop and
+    /// waits until it has.
     pub(crate) fn spawn<T: Send + Sync + 'static>(
         cx: &TaskCtx,
         data: Arc<T>,
+        kind: ThreadKind,
         pid: i32,
         body: fn(&T, &mut ThreadCtx),
     ) -> Result<Self> {
         let creator = Creator {
-            mm: UserMm::current(cx).ok(),
+            mm: match kind {
+                ThreadKind::SqPoll => UserMm::current(cx).ok(),
+                ThreadKind::IoWorker => None,
+            },
         };
         let start = KBox::new(
             Start {
@@ -153,7 +218,14 @@ impl KThread {
         // SAFETY: `trampoline::<T>` reads a `Start<T>`, which lives until
         // the handle (or the error path below) frees it after the thread
         // stopped (or never started).
-        let t = unsafe { io_uring_rs_kthread_start(trampoline::<T>, start.as_ptr(), pid) };
+        let t = unsafe {
+            io_uring_rs_kthread_start(
+                trampoline::<T>,
+                start.as_ptr(),
+                pid,
+                kind == ThreadKind::IoWorker,
+            )
+        };
         let err = kernel::error::from_err_ptr(t);
         match (err, NonNull::new(t)) {
             (Ok(_), Some(task)) => Ok(KThread {

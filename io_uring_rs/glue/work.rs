@@ -1,21 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! A request's io-wq work item (ID 1): an entry point that runs in a kernel
-//! worker, so it creates the task context. And the request's `unsafe impl`s
+//! The start of an io-wq worker's thread, whose function is an entry point.
+//! And the request's `unsafe impl`s
 //! of the chain primitive, `Linked`, of a file poll's target, `PollTarget`,
 //! and of the task-work list's node, `HasTwNode`.
 //!
-//! `impl_has_work!` expands to an `unsafe impl`, which the core does not
-//! allow, so the declarations live here.
+//! An `unsafe impl` is not allowed in the core, so the declarations live
+//! here.
 
 use crate::glue::chain::{ChainCell, Linked};
 use crate::glue::context::TaskCtx;
 use crate::glue::file::PollTarget;
+use crate::glue::kthread::{KThread, ThreadKind};
 use crate::glue::tw_list::{HasTwNode, TwNode};
 use crate::uring::entry::iowq;
 use crate::uring::model::req::{task_work_add_bare, BareTw, CellWitness, Req};
+use crate::uring::model::ring::IoWorker;
+use kernel::prelude::*;
 use kernel::sync::Arc;
-use kernel::workqueue::{impl_has_work, WorkItem};
 
 // SAFETY: `Req` is the one `Linked` type. Its witness, `CellWitness`, can
 // only be made by the model (its field is private to it), and `chain`
@@ -46,17 +48,15 @@ unsafe impl HasTwNode for Req {
     }
 }
 
-impl_has_work! {
-    impl HasWork<Req, 1> for Req { self.iowq_work }
-}
-
-impl WorkItem<1> for Req {
-    type Pointer = Arc<Req>;
-
-    fn run(this: Arc<Req>) {
-        // SAFETY: A work item runs in a kernel worker: process context, no
-        // lock held.
-        let mut cx = unsafe { TaskCtx::enter() };
-        iowq::io_wq_worker(this, &mut cx);
-    }
+/// Starts the thread of io-wq worker `data`, named after the task `pid`
+/// whose request made it (`iou-wrk-PID`): the entry point of an io-wq
+/// worker, `io_wq_worker()`, which the lifecycle cannot name.
+pub(crate) fn spawn_io_worker(cx: &TaskCtx, data: Arc<IoWorker>, pid: u32) -> Result<KThread> {
+    KThread::spawn(
+        cx,
+        data,
+        ThreadKind::IoWorker,
+        pid as i32,
+        iowq::io_wq_worker,
+    )
 }

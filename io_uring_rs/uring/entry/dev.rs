@@ -14,7 +14,7 @@ use super::submit::io_submit_from_sq;
 use super::tw::tctx_task_work;
 use crate::glue::context::{SqCtx, TaskCtx};
 use crate::glue::kernel_api::{
-    ktime_get_ns, ktime_ms_delta, mmap_unknown_offset, user_slice, AsBytes, FromBytes,
+    ktime_get_ns, ktime_ms_delta, mmap_unknown_offset, rlimit_nproc, user_slice, AsBytes, FromBytes,
 };
 use crate::glue::region::Region;
 use crate::glue::rings;
@@ -369,12 +369,38 @@ fn probe(ring: &IoRingCtx, arg: u64, nr_args: u32) -> Result<isize> {
     Ok(0)
 }
 
-/// `IO_URING_RS_IOC_REGISTER`: `io_uring_register(2)`; only the probe is
-/// implemented, every other opcode is `-EINVAL`.
-fn register(ring: &IoRingCtx, arg: usize) -> Result<isize> {
+/// `IORING_REGISTER_IOWQ_MAX_WORKERS` (`io_register_iowq_max_workers()`):
+/// sets the ring's io-wq limits of bound and unbound workers where the
+/// caller's two counts are not 0, each at most the caller's
+/// `RLIMIT_NPROC`, and writes back the previous limits. The ring's io-wq
+/// exists from setup on, as the task's does in C once it set up a ring.
+fn iowq_max_workers(
+    ring: &Arc<IoRingCtx>,
+    cx: &mut TaskCtx,
+    arg: u64,
+    nr_args: u32,
+) -> Result<isize> {
+    if arg == 0 || nr_args != 2 {
+        return Err(EINVAL);
+    }
+    let new: [u32; 2] = read_arg(arg as usize)?;
+    if new.iter().any(|n| *n > i32::MAX as u32) {
+        return Err(EINVAL);
+    }
+    let nproc = rlimit_nproc(cx);
+    let new = new.map(|n| n.min(nproc));
+    let prev = Ring::open(ring, |r| r.lock_iowq(cx).max_workers(new));
+    write_arg(arg as usize, &prev)?;
+    Ok(0)
+}
+
+/// `IO_URING_RS_IOC_REGISTER`: `io_uring_register(2)`; the probe and the
+/// io-wq limits are implemented, every other opcode is `-EINVAL`.
+fn register(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, arg: usize) -> Result<isize> {
     let r: IoUringRsRegister = read_arg(arg)?;
     match r.opcode {
         IORING_REGISTER_PROBE => probe(ring, r.arg, r.nr_args),
+        IORING_REGISTER_IOWQ_MAX_WORKERS => iowq_max_workers(ring, cx, r.arg, r.nr_args),
         _ => Err(EINVAL),
     }
 }
@@ -514,7 +540,7 @@ pub(crate) fn ioctl(
 ) -> Result<isize> {
     match cmd {
         IO_URING_RS_IOC_ENTER => enter(ring, cx, sq, task, arg),
-        IO_URING_RS_IOC_REGISTER => register(ring, arg),
+        IO_URING_RS_IOC_REGISTER => register(ring, cx, arg),
         _ => Err(ENOTTY),
     }
 }

@@ -14,7 +14,7 @@
 use super::submit::io_submit_from_sq;
 use crate::glue::context::TaskCtx;
 use crate::glue::kernel_api::ktime_get_ns;
-use crate::glue::kthread::{KThread, ThreadCtx};
+use crate::glue::kthread::{KThread, ThreadCtx, ThreadKind};
 use crate::glue::tctx::IoUringTask;
 use crate::uapi::IORING_SQ_NEED_WAKEUP;
 use crate::uring::model::ring::IoRingCtx;
@@ -76,7 +76,7 @@ pub(crate) fn io_sq_offload_create(
         },
         GFP_KERNEL_ACCOUNT,
     )?;
-    let t = KThread::spawn(cx, data, task as i32, io_sq_thread)?;
+    let t = KThread::spawn(cx, data, ThreadKind::SqPoll, task as i32, io_sq_thread)?;
     ring.set_sq_thread(cx, t);
     Ok(())
 }

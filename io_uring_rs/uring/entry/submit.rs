@@ -13,7 +13,7 @@ use crate::glue::tctx::IoUringTask;
 use crate::uring::lifecycle::issue::io_submit_head;
 use crate::uring::model::error::{ecanceled, eopnotsupp};
 use crate::uring::model::req::{Req, ReqRef, REQ_F_ARM_LTIMEOUT, REQ_F_HARDLINK, REQ_F_IO_DRAIN};
-use crate::uring::model::ring::{IoRingCtx, Ring};
+use crate::uring::model::ring::{IoRingCtx, Ring, UringGuard};
 use crate::uring::model::sqe::{
     prep, Op, Sqe, UserMem, IOSQE_CQE_SKIP_SUCCESS, IOSQE_IO_DRAIN, IOSQE_IO_HARDLINK,
     IOSQE_IO_LINK, OP_LINK_TIMEOUT,
@@ -24,11 +24,32 @@ use kernel::sync::Arc;
 /// Most entries one call may submit (`IORING_MAX_ENTRIES`).
 pub(crate) const MAX_SUBMIT: usize = 32768;
 
-/// An unpublished chain: the prepared entries of one link chain.
-struct PreppedChain<'s> {
-    sqes: &'s [Sqe],
+/// How many chains one call submits before it lets go of `uring_lock` to
+/// let others run (`cond_resched()`).
+const RESCHED_CHAINS: usize = 64;
+
+/// What preparing the chains of one call needs besides their entries: room
+/// for every entry of the call, allocated once, filled chain after chain.
+struct ChainScratch {
     ops: KVec<Option<Result<Op>>>,
     flags: KVec<u32>,
+}
+
+impl ChainScratch {
+    /// Room for `n` entries, in task context.
+    fn new(n: usize) -> Result<Self> {
+        Ok(ChainScratch {
+            ops: KVec::with_capacity(n, GFP_KERNEL)?,
+            flags: KVec::with_capacity(n, GFP_KERNEL)?,
+        })
+    }
+}
+
+/// An unpublished chain: the prepared entries of one link chain.
+struct PreppedChain<'s, 'c> {
+    sqes: &'s [Sqe],
+    ops: &'c mut [Option<Result<Op>>],
+    flags: &'c mut [u32],
     failed: bool,
     /// The last entry failed its preparation: submission stops after this
     /// chain unless `IORING_SETUP_SUBMIT_ALL` (`io_submit_fail_init()`).
@@ -39,20 +60,19 @@ struct PreppedChain<'s> {
     drain_seq: u64,
 }
 
-impl<'s> PreppedChain<'s> {
+impl<'s, 'c> PreppedChain<'s, 'c> {
     /// Prepares every entry; a failure fails the whole chain (C turns hard
     /// links into links for this: `io_queue_sqe_fallback()`).
     fn prep(
-        ring: Ring<'_, '_>,
-        cx: &mut TaskCtx,
+        g: &mut UringGuard<'_, '_>,
         sqes: &'s [Sqe],
         ts: &impl UserMem,
+        scratch: &'c mut ChainScratch,
     ) -> Result<Self> {
-        let mut ops = KVec::with_capacity(sqes.len(), GFP_KERNEL)?;
-        let mut flags = KVec::with_capacity(sqes.len(), GFP_KERNEL)?;
+        let ChainScratch { ops, flags } = scratch;
+        let start = ops.len();
         let mut failed = false;
-        let params = *ring.params();
-        let mut g = ring.lock_uring(cx);
+        let params = *g.ring().params();
         let st = g.state();
         let mut drain = core::mem::take(&mut st.drain_next);
         let drain_seq = st.submitted;
@@ -88,6 +108,7 @@ impl<'s> PreppedChain<'s> {
             ops.push(Some(op), GFP_KERNEL)?;
             flags.push(0, GFP_KERNEL)?;
         }
+        let (ops, flags) = (&mut ops[start..], &mut flags[start..]);
         for i in 1..sqes.len() {
             if let Some(Ok(Op::LinkTimeout { .. })) = ops[i] {
                 flags[i - 1] |= REQ_F_ARM_LTIMEOUT;
@@ -106,19 +127,14 @@ impl<'s> PreppedChain<'s> {
     }
 
     /// Creates the requests back to front and returns the head.
-    fn publish<'id>(
-        mut self,
-        ring: Ring<'_, 'id>,
-        cx: &TaskCtx,
-        tctx: &Arc<IoUringTask>,
-    ) -> Result<ReqRef<'id>> {
+    fn publish<'id>(self, g: &UringGuard<'_, 'id>, tctx: &Arc<IoUringTask>) -> Result<ReqRef<'id>> {
         let mut next: Option<ReqRef<'id>> = None;
         for i in (0..self.sqes.len()).rev() {
             let op = self.ops[i].take().unwrap_or(Err(EINVAL));
             let head_of_failed = i == 0 && self.failed && op.is_ok();
             let req = Req::alloc(
-                ring,
-                cx,
+                g.ring(),
+                g.task(),
                 &self.sqes[i],
                 tctx,
                 op,
@@ -147,7 +163,8 @@ impl<'s> PreppedChain<'s> {
 }
 
 /// `io_submit_sqes()`: submits `sqes` on `ctx`, chain by chain, as
-/// requests of the task whose task work is `tctx`;
+/// requests of the task whose task work is `tctx`, under `uring_lock` (let
+/// go every [`RESCHED_CHAINS`] chains);
 /// returns how many were consumed. As in Linux 6.12, an entry that fails
 /// its preparation and ends its chain is consumed (its completion posted)
 /// and stops the batch, unless `submit_all` (`IORING_SETUP_SUBMIT_ALL`).
@@ -166,28 +183,36 @@ pub(crate) fn io_submit_sqes(
     if ctx.is_dying() {
         return Err(ENXIO);
     }
+    let mut scratch = ChainScratch::new(sqes.len())?;
     Ring::open(ctx, |ring| {
         let mut i = 0;
+        let mut chains = 0;
+        let mut g = ring.lock_uring(cx);
         while i < sqes.len() {
             let mut j = i;
             while j + 1 < sqes.len() && sqes[j].flags & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK) != 0 {
                 j += 1;
             }
-            let (head, stop) =
-                match PreppedChain::prep(ring, cx, &sqes[i..=j], ts).and_then(|chain| {
+            let (head, stop) = match PreppedChain::prep(&mut g, &sqes[i..=j], ts, &mut scratch)
+                .and_then(|chain| {
                     let stop = chain.last_failed && !submit_all;
-                    Ok((chain.publish(ring, cx, tctx)?, stop))
+                    Ok((chain.publish(&g, tctx)?, stop))
                 }) {
-                    Ok(v) => v,
-                    Err(e) if i == 0 => return Err(e),
-                    Err(_) => return Ok(i),
-                };
-            io_submit_head(head, &mut ring.lock_uring(cx));
+                Ok(v) => v,
+                Err(e) if i == 0 => return Err(e),
+                Err(_) => return Ok(i),
+            };
+            io_submit_head(head, &mut g);
             i = j + 1;
             if stop {
                 break;
             }
-            cx.cond_resched();
+            chains += 1;
+            if chains % RESCHED_CHAINS == 0 {
+                drop(g);
+                cx.cond_resched();
+                g = ring.lock_uring(cx);
+            }
         }
         Ok(i)
     })

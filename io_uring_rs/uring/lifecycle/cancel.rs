@@ -5,17 +5,18 @@
 //! (`io_uring_cancel_generic()`) and ring exit (`io_ring_exit_work()`).
 
 use super::complete::io_req_complete;
-use super::iowq::{io_run_cancel, io_wq_cancel_cb, IoWqCancel};
+use super::iowq::{io_run_cancel, io_wq_cancel_cb, io_wq_cancel_running_all, IoWqCancel};
 use super::issue::io_queue_deferred;
 use super::link::io_match_task_safe;
 use super::poll::{io_poll_cancel, io_poll_remove_all};
 use super::timeout::{io_kill_timeouts, io_timeout_cancel};
-use crate::glue::context::TaskCtx;
+use crate::glue::context::{AtomicCtx, TaskCtx};
 use crate::glue::tctx::IoUringTask;
 use crate::uring::model::error::{ealready, ecanceled, etimedout};
-use crate::uring::model::req::{Req, ReqView, REQ_F_INFLIGHT};
+use crate::uring::model::req::{Req, ReqPin, ReqView, REQ_F_INFLIGHT};
 use crate::uring::model::ring::{Ring, UringGuard};
 use crate::uring::model::sqe::{Op, IORING_ASYNC_CANCEL_ALL, IORING_ASYNC_CANCEL_ANY};
+use core::cell::Cell;
 use kernel::prelude::*;
 use kernel::time::msecs_to_jiffies;
 
@@ -30,6 +31,11 @@ pub(crate) struct CancelData {
     /// The cancel request's own sequence: it never matches itself, and a
     /// request it already counted is not counted again (`cancel_seq`).
     own_seq: u64,
+    /// Every match is cancelled (`IORING_ASYNC_CANCEL_ALL`/`ANY`).
+    all: bool,
+    /// A match was found running in io-wq and interrupted
+    /// (`cd->running`): not cancelled yet, and not counted.
+    running: Cell<bool>,
 }
 
 impl CancelData {
@@ -40,6 +46,8 @@ impl CancelData {
             seq: Some(req.seq()),
             any: false,
             own_seq: 0,
+            all: false,
+            running: Cell::new(false),
         }
     }
 
@@ -59,16 +67,42 @@ impl CancelData {
     }
 }
 
-/// `io_try_cancel()`: looks for the target in io-wq, then the cancelable
-/// (poll-armed) list, then the timeouts.
-pub(crate) fn io_try_cancel(g: &mut UringGuard<'_, '_>, cd: &CancelData) -> Result {
-    let (found, pending) = io_wq_cancel_cb(&mut g.lock_iowq(), |r, _| cd.matches(&r));
-    if let Some(req) = pending {
-        io_run_cancel(req, g);
+/// `io_async_cancel_one()`: cancels the first match in io-wq, or with
+/// ALL/ANY every match (`cancel_all`): pending ones are taken off and
+/// failed, running ones interrupted. `Running` if one was interrupted,
+/// else `Ok` if a pending one was cancelled (however many: C counts one).
+fn io_async_cancel_one(g: &mut UringGuard<'_, '_>, cd: &CancelData) -> IoWqCancel {
+    let mut res = IoWqCancel::NotFound;
+    loop {
+        let (found, pending) = io_wq_cancel_cb(&mut g.lock_iowq(), |r, _| cd.matches(&r));
+        if let Some(req) = pending {
+            io_run_cancel(req, g);
+        }
+        match found {
+            IoWqCancel::Ok if cd.all => res = IoWqCancel::Ok,
+            IoWqCancel::Running if cd.all => {
+                // No pending match is left: the rest of what runs, in one
+                // pass. Something ran: that is the answer, whatever was
+                // pending (`io_wq_cancel_cb()` with `cancel_all`).
+                io_wq_cancel_running_all(&mut g.lock_iowq(), |r, _| cd.matches(&r));
+                return found;
+            }
+            IoWqCancel::NotFound => return res,
+            found => return found,
+        }
     }
-    match found {
+}
+
+/// `io_try_cancel()`: looks for the target in io-wq, then the cancelable
+/// (poll-armed) list, then the timeouts. A target running in io-wq is
+/// interrupted and recorded in `cd`, and the search goes on: alone, it is
+/// `-ENOENT`.
+pub(crate) fn io_try_cancel(g: &mut UringGuard<'_, '_>, cd: &CancelData) -> Result {
+    match io_async_cancel_one(g, cd) {
         IoWqCancel::Ok => return Ok(()),
-        IoWqCancel::Running => return Err(ealready()),
+        // Fall through even when it runs: a poll may be armed that needs
+        // unarming.
+        IoWqCancel::Running => cd.running.set(true),
         IoWqCancel::NotFound => {}
     }
     if io_poll_cancel(g, cd) {
@@ -89,13 +123,19 @@ pub(crate) fn io_async_cancel(req: &Req, g: &mut UringGuard<'_, '_>) -> i32 {
         seq: None,
         any: flags & IORING_ASYNC_CANCEL_ANY != 0,
         own_seq: req.seq(),
+        all,
+        running: Cell::new(false),
     };
     if !all {
         return match io_try_cancel(g, &cd) {
             Ok(()) => 0,
+            // Found running and interrupted: that is not "not found"
+            // (`__io_async_cancel()`).
+            Err(e) if e == ENOENT && cd.running.get() => ealready().to_errno(),
             Err(e) => e.to_errno(),
         };
     }
+    // What runs is interrupted but not counted.
     let mut nr = 0;
     while io_try_cancel(g, &cd) != Err(ENOENT) {
         nr += 1;
@@ -117,11 +157,12 @@ pub(crate) fn io_uring_try_cancel_requests(
     let mut g = ring.lock_uring(cx);
     // io-wq, with the task match run as io-wq's atomic callback: it walks
     // the chain under `timeout_lock`, the only chain lock it may take.
+    let matches = |r: ReqPin<'_, '_>, actx: &mut AtomicCtx| {
+        let t = r.ring().lock_timeout(actx);
+        io_match_task_safe(r, task, cancel_all, &t.chain_read())
+    };
     loop {
-        let (found, pending) = io_wq_cancel_cb(&mut g.lock_iowq(), |r, actx| {
-            let t = r.ring().lock_timeout(actx);
-            io_match_task_safe(r, task, cancel_all, &t.chain_read())
-        });
+        let (found, pending) = io_wq_cancel_cb(&mut g.lock_iowq(), matches);
         if let Some(req) = pending {
             io_run_cancel(req, &mut g);
         }
@@ -129,6 +170,12 @@ pub(crate) fn io_uring_try_cancel_requests(
             break;
         }
         ret = true;
+        if found == IoWqCancel::Running {
+            // No pending match is left (`cancel_all`): the rest of what
+            // runs, in one pass.
+            io_wq_cancel_running_all(&mut g.lock_iowq(), matches);
+            break;
+        }
     }
     ret |= io_cancel_defer_files(&mut g, task, cancel_all);
     ret |= io_poll_remove_all(&mut g, task, cancel_all);
@@ -184,13 +231,10 @@ fn task_inflight(ring: Ring<'_, '_>, cx: &mut TaskCtx, task: u32, tracked: bool)
     let counts = |r: &Req| r.task() == task && (!tracked || r.flags() & REQ_F_INFLIGHT != 0);
     let mut n = g.cancelable_ref().iter().filter(|(_, r)| counts(r)).count();
     let mut w = g.lock_iowq();
-    n += w
-        .split()
-        .0
-        .as_ref()
-        .iter()
-        .filter(|(_, r)| counts(r))
-        .count();
+    let (lists, _) = w.split();
+    for list in Iterator::chain(lists.pending.iter(), [&lists.running]) {
+        n += list.as_ref().iter().filter(|(_, r)| counts(r)).count();
+    }
     n
 }
 
@@ -281,8 +325,9 @@ pub(crate) const EXIT_RETRY_MS: u32 = 50;
 /// next one. Terminates because no new request can enter the ring once
 /// `dying` is set (submission refuses, `io_queue_sqe()` and io-wq fail a
 /// chain's next request instead of issuing it), a pending io-wq request is
-/// freed by the cancel itself (`io_run_cancel()` takes the work item back),
-/// and a running one is signalled and its blocking wait returns.
+/// freed by the cancel itself (`io_run_cancel()` takes it off its list),
+/// and a running one is signalled and its blocking wait returns. Then the
+/// io-wq workers are stopped.
 ///
 /// If requests are still left after `warn_ms` of waiting, prints one
 /// warning (a plain `pr_warn!`, as C's is a `WARN_ON_ONCE`) and goes on.
@@ -313,6 +358,8 @@ pub(crate) fn io_ring_exit(ring: Ring<'_, '_>, cx: &mut TaskCtx, warn_ms: u32) -
             );
         }
     }
+    // No request is left for an io-wq worker to run.
+    ring.iowq_exit(cx);
     // Nothing references the channels' waiters any more, and no task
     // work is queued.
     let mut g = ring.lock_uring(cx);

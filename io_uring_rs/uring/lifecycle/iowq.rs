@@ -5,11 +5,15 @@
 //! `io_wq_cancel_cb()` and `io_run_cancel()`; the worker loop is an entry
 //! point (`entry/iowq.rs`).
 //!
-//! Workers are items on the module's unbound workqueue. The ring keeps every
-//! request it handed to io-wq in its io-wq list until it finished, with
-//! io-wq's reference, so cancellation finds pending and running work as
-//! `io_wq_cancel_cb()` does. The work item holds the request's own reference,
-//! parked in it.
+//! Each ring has an io-wq of two accounts, bound and unbound, each with a
+//! list of pending work and up to a limit of workers; the running work is
+//! on a list of its own. Both lists hold io-wq's reference of each request,
+//! so cancellation finds pending and running work as `io_wq_cancel_cb()`
+//! does; the request's own reference is parked in it for the worker. A
+//! worker (an item of the module's io-wq workqueue) runs pending work until
+//! there is none, and a chain's next request right after its predecessor;
+//! queueing work wakes nobody while the account's workers are at their
+//! limit.
 
 use super::complete::{io_req_complete, io_req_complete_post};
 use super::issue::{io_assign_file, io_issue_sqe, Issued};
@@ -17,13 +21,15 @@ use super::link::io_req_find_next;
 use super::timeout::{io_prep_linked_timeout, io_queue_linked_timeout};
 use super::{channel, rw};
 use crate::glue::context::{AtomicCtx, TaskCtx};
-use crate::glue::wq;
+use crate::glue::work;
 use crate::uring::model::error::ecanceled;
-use crate::uring::model::req::{IoWqStage, Req, ReqArc, ReqPin, ReqRef, ReqSlot, ReqView};
-use crate::uring::model::ring::{IoWqGuard, Ring, UringGuard};
+use crate::uring::model::req::{
+    IoWqStage, Req, ReqPin, ReqRef, ReqSlot, ReqView, REQ_F_ARM_LTIMEOUT,
+};
+use crate::uring::model::ring::{
+    Enqueued, IoWqAcct, IoWqGuard, IoWqLists, Ring, UringGuard, WorkerNode,
+};
 use crate::uring::model::sqe::Op;
-use kernel::prelude::*;
-use kernel::sync::Arc;
 
 /// The lock `io_wq_free_work()` runs with.
 ///
@@ -59,27 +65,57 @@ pub(crate) fn io_wq_free_work<'id>(
     }
 }
 
-/// Registers `req` with io-wq as pending: io-wq's list takes a reference of
-/// its own, and `req`'s is parked for the work item, which is returned.
-pub(crate) fn io_wq_enqueue<'id>(
-    req: ReqRef<'id>,
-    slot: ReqSlot,
-    w: &mut IoWqGuard<'_, 'id>,
-) -> ReqArc<'id> {
-    let iowq_ref = req.pin().get_ref();
-    req.iowq_transition(IoWqStage::Idle, IoWqStage::Pending);
-    w.split().0.insert(slot, req.seq(), iowq_ref);
-    req.park()
-}
-
-/// Queues a registered request's work item.
-pub(crate) fn io_wq_queue_work(req: Arc<Req>) {
-    if wq::iowq().enqueue::<Arc<Req>, 1>(req).is_err() {
-        pr_err!("BUG: io-wq item already queued\n");
+/// The account `req`'s work runs in (`io_prep_async_work()`): reads and
+/// polls of channels, and reads and writes of files, may block for as long
+/// as their peer wants, so they are unbound; the rest is bound. C makes a
+/// regular file's reads and writes bound too, by its inode, which io-wq
+/// knows only after `io_assign_file()`, in the worker.
+pub(crate) fn io_wq_acct_of(req: &Req) -> IoWqAcct {
+    match req.op() {
+        Some(Op::Read { .. } | Op::PollAdd { .. } | Op::Write { .. } | Op::Rw(_)) => {
+            IoWqAcct::Unbound
+        }
+        _ => IoWqAcct::Bound,
     }
 }
 
-/// `io_queue_iowq()`: hands `req` to io-wq.
+/// `io_wq_create_worker()`: starts a worker of `acct` for the task
+/// `pid`, which the io-wq lock counted already. If none can be made and the
+/// account has no worker left, its pending work is cancelled, as C's
+/// `io_acct_cancel_pending_work()` does when `create_io_worker()` fails.
+fn io_wq_create_worker(g: &mut UringGuard<'_, '_>, acct: IoWqAcct, pid: u32) {
+    let started = match WorkerNode::new(g.task()) {
+        Ok(node) => {
+            let new = g.lock_iowq().worker_add(acct, node);
+            g.iowq_start_worker(new, |cx, data| work::spawn_io_worker(cx, data, pid))
+        }
+        Err(e) => {
+            g.lock_iowq().worker_failed(acct, None);
+            Err(e)
+        }
+    };
+    if started.is_err() && g.lock_iowq().no_workers(acct) {
+        io_acct_cancel_pending_work(g, acct);
+    }
+}
+
+/// `io_acct_cancel_pending_work()`: cancels all pending work of `acct`.
+fn io_acct_cancel_pending_work(g: &mut UringGuard<'_, '_>, acct: IoWqAcct) {
+    loop {
+        let (found, pending) = io_wq_cancel_cb(&mut g.lock_iowq(), |r, _| {
+            r.iowq_stage() == IoWqStage::Pending && io_wq_acct_of(&r) == acct
+        });
+        if let Some(req) = pending {
+            io_run_cancel(req, g);
+        }
+        if found != IoWqCancel::Ok {
+            return;
+        }
+    }
+}
+
+/// `io_queue_iowq()`: hands `req` to io-wq, and starts a worker for it if
+/// its account is below its limit.
 pub(crate) fn io_queue_iowq<'id>(req: ReqRef<'id>, g: &mut UringGuard<'_, 'id>) {
     let slot = match ReqSlot::new(g.task()) {
         Ok(slot) => slot,
@@ -90,13 +126,35 @@ pub(crate) fn io_queue_iowq<'id>(req: ReqRef<'id>, g: &mut UringGuard<'_, 'id>) 
             return;
         }
     };
-    let work = io_wq_enqueue(req, slot, &mut g.lock_iowq());
-    io_wq_queue_work(work.into_arc());
+    let (acct, pid) = (io_wq_acct_of(&req), req.task());
+    if io_wq_enqueue(&mut g.lock_iowq(), slot, acct, req) == Enqueued::CreateWorker {
+        io_wq_create_worker(g, acct, pid);
+    }
+}
+
+/// `io_wq_enqueue()`: queues `req` (in `slot`) as pending work of `acct`:
+/// io-wq's list takes a reference of its own, and `req`'s is parked for
+/// the worker that runs it. Says whether a worker must be created.
+pub(crate) fn io_wq_enqueue<'id>(
+    w: &mut IoWqGuard<'_, 'id>,
+    slot: ReqSlot,
+    acct: IoWqAcct,
+    req: ReqRef<'id>,
+) -> Enqueued {
+    let iowq_ref = req.pin().get_ref();
+    drop(req.park());
+    w.enqueue(slot, acct, iowq_ref)
 }
 
 /// `io_wq_submit_work()`: issues `req` in a worker, where it may block.
 pub(crate) fn io_wq_submit_work<'id>(req: ReqRef<'id>, ring: Ring<'_, 'id>, cx: &mut TaskCtx) {
-    let lt = io_prep_linked_timeout(&req, &mut ring.lock_uring(cx));
+    // `uring_lock` only for a request a linked timeout guards: the flag is
+    // set at submission and cleared under the lock, by this request alone.
+    let lt = if req.flags() & REQ_F_ARM_LTIMEOUT != 0 {
+        io_prep_linked_timeout(&req, &mut ring.lock_uring(cx))
+    } else {
+        None
+    };
     if let Some(lt) = lt {
         let slot = ReqSlot::new(cx).ok();
         io_queue_linked_timeout(lt, slot, &mut ring.lock_timeout(cx));
@@ -132,49 +190,74 @@ pub(crate) enum IoWqCancel {
 }
 
 /// `io_wq_cancel_cb()`: finds the first work `matches` accepts (in atomic
-/// context, under the io-wq lock) and cancels it. A pending one is removed
-/// and its io-wq reference returned for `io_run_cancel()`; a running one is
-/// signalled.
+/// context, under the io-wq lock), pending work first, and cancels it. A
+/// pending one is taken off its list and its io-wq reference returned for
+/// `io_run_cancel()`; a running one is signalled.
 pub(crate) fn io_wq_cancel_cb<'id>(
     w: &mut IoWqGuard<'_, 'id>,
     mut matches: impl FnMut(ReqPin<'_, 'id>, &mut AtomicCtx) -> bool,
 ) -> (IoWqCancel, Option<ReqRef<'id>>) {
-    let (mut works, actx) = w.split();
-    let found = works
+    let (mut lists, actx) = w.split();
+    for pending in &mut lists.pending {
+        let found = pending
+            .as_ref()
+            .iter()
+            .find(|(_, r)| matches(*r, actx))
+            .map(|(key, _)| key);
+        if let Some(req) = found.and_then(|key| pending.remove(key)) {
+            req.iowq_transition(IoWqStage::Pending, IoWqStage::Idle);
+            return (IoWqCancel::Ok, Some(req));
+        }
+    }
+    let running = lists
+        .running
         .as_ref()
         .iter()
-        .find(|(_, r)| {
-            let stage = r.iowq_stage();
-            (stage == IoWqStage::Pending || (stage == IoWqStage::Running && !r.signalled()))
-                && matches(*r, actx)
-        })
-        .map(|(key, r)| (key, r.to_arc()));
-    let Some((key, req)) = found else {
-        return (IoWqCancel::NotFound, None);
-    };
-    if req.iowq_transition(IoWqStage::Pending, IoWqStage::Cancelled) {
-        return (IoWqCancel::Ok, works.remove(key));
+        .find(|(_, r)| !r.signalled() && matches(*r, actx));
+    match running {
+        Some((_, req)) => {
+            io_wq_worker_cancel(&req, &lists);
+            (IoWqCancel::Running, None)
+        }
+        None => (IoWqCancel::NotFound, None),
     }
-    // Running: `IO_WQ_WORK_CANCEL` and a signal to the worker.
+}
+
+/// `io_wq_cancel_running_work()` with `cancel_all`: interrupts, in one pass,
+/// every running work `matches` accepts (in atomic context, under the io-wq
+/// lock) that no cancel interrupted yet; returns how many.
+pub(crate) fn io_wq_cancel_running_all<'id>(
+    w: &mut IoWqGuard<'_, 'id>,
+    mut matches: impl FnMut(ReqPin<'_, 'id>, &mut AtomicCtx) -> bool,
+) -> usize {
+    let (lists, actx) = w.split();
+    let mut n = 0;
+    for (_, req) in lists.running.as_ref().iter() {
+        if !req.signalled() && matches(req, actx) {
+            io_wq_worker_cancel(&req, &lists);
+            n += 1;
+        }
+    }
+    n
+}
+
+/// `__io_wq_worker_cancel()`: `IO_WQ_WORK_CANCEL`, and the worker that
+/// runs `req` interrupted, which ends a blocking wait in a file; a
+/// channel's wait looks at the flag, and is woken.
+fn io_wq_worker_cancel(req: &Req, lists: &IoWqLists<'_, '_>) {
     req.signal();
+    lists.workers.interrupt(req);
     if let Some(Op::Read { chan, .. } | Op::PollAdd { chan, .. }) = req.op() {
         chan.wake_all();
     }
-    (IoWqCancel::Running, None)
 }
 
 /// `io_run_cancel()`: fails a pending request that was taken off io-wq, then
 /// drops io-wq's reference; a request the chain continues with is failed
-/// too, as C runs it with `IO_WQ_WORK_CANCEL`.
-///
-/// The request's work item is taken off the workqueue first, if it has not
-/// started: the request's memory then goes with it here, and it never needs
-/// one of the workqueue's active slots. Without that, a cancelled request
-/// waits in the queue behind up to `max_active` io-wq items of other rings
-/// blocked in reads, and its ring's exit with it (C's io-wq unlinks pending
-/// work, `io_wq_remove_pending()`).
+/// too, as C runs it with `IO_WQ_WORK_CANCEL`. Taken off its list, the
+/// request is no worker's: its memory goes with it here
+/// (`io_wq_remove_pending()`).
 pub(crate) fn io_run_cancel<'id>(iowq_ref: ReqRef<'id>, g: &mut UringGuard<'_, 'id>) {
-    wq::iowq_cancel(iowq_ref.arc());
     let own = iowq_ref.to_arc().unpark();
     let fail = |req: ReqRef<'id>, g: &mut UringGuard<'_, 'id>| {
         req.set_res(ecanceled().to_errno());

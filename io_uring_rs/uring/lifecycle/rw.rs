@@ -28,6 +28,13 @@ use crate::uring::model::sqe::{
 };
 use kernel::prelude::*;
 
+/// `-ERESTARTSYS` and the other restart codes (`<linux/errno.h>`), which
+/// only the kernel sees.
+const ERESTARTSYS_ERRNO: i32 = -512;
+const ERESTARTNOINTR_ERRNO: i32 = -513;
+const ERESTARTNOHAND_ERRNO: i32 = -514;
+const ERESTART_RESTARTBLOCK_ERRNO: i32 = -516;
+
 /// What an attempt came to.
 enum Attempt {
     /// A result.
@@ -89,8 +96,18 @@ fn rw_nowait(rw: &FileRw, file: File<'_>, mode: FileMode, cx: &TaskCtx) -> Attem
     }
 }
 
-/// Completes with `r`; a short result fails the links.
+/// Completes with `r`; a short result fails the links. An interrupted
+/// read or write (a cancel interrupted its io-wq worker) completes with
+/// `-EINTR`, never with a restart code user space cannot see
+/// (`io_rw_done()`).
 fn rw_done<'id>(req: ReqRef<'id>, r: Result<usize>, total: usize) -> Issued<'id> {
+    let r = r.map_err(|e| match e.to_errno() {
+        ERESTARTSYS_ERRNO
+        | ERESTARTNOINTR_ERRNO
+        | ERESTARTNOHAND_ERRNO
+        | ERESTART_RESTARTBLOCK_ERRNO => EINTR,
+        _ => e,
+    });
     match r {
         Ok(n) => Issued::Done {
             req,

@@ -48,6 +48,9 @@ pub(crate) fn io_timeout<'id>(req: ReqRef<'id>, g: &mut UringGuard<'_, 'id>) -> 
     let arc = req.to_arc().into_arc();
     let mut c = g.lock_completion();
     let tail = c.state().timeout_seq();
+    if count != 0 {
+        c.state().off_timeout_used = true;
+    }
     let mut t = c.lock_timeout();
     if count != 0 {
         req.set_target_seq(tail.wrapping_add(count));
@@ -111,6 +114,9 @@ fn io_timeout_fail(req: ReqRef<'_>) {
 /// `io_flush_timeouts()`: completes the count-based timeouts the completion
 /// count has reached; called with `completion_lock` held after posting.
 pub(crate) fn io_flush_timeouts(c: &mut CompletionGuard<'_, '_>) {
+    if !c.state().off_timeout_used {
+        return;
+    }
     let tail = c.state().timeout_seq();
     let mut t = c.lock_timeout();
     let mut after = 0;

@@ -37,7 +37,6 @@ use crate::glue::timer::HrTimer;
 use crate::glue::tw_list::TwNode;
 use kernel::prelude::*;
 use kernel::sync::Arc;
-use kernel::workqueue::{new_work, Work};
 
 /// The request failed; its links must be cancelled (`REQ_F_FAIL`).
 pub(crate) const REQ_F_FAIL: u32 = 1 << 0;
@@ -138,8 +137,6 @@ pub(crate) enum IoWqStage {
     Pending,
     /// A worker runs it: cancelling it is `IO_WQ_CANCEL_RUNNING`.
     Running,
-    /// Cancelled while pending; the worker that picks it up drops it.
-    Cancelled,
 }
 
 /// Linked-timeout state of a request, protected by `timeout_lock`.
@@ -186,11 +183,10 @@ pub(crate) struct Req {
     /// glue's `HasTwNode`, and harmless: only `TwList` uses it.
     pub(crate) tw_node: TwNode,
     tw_action: AtomicU8,
-    /// The io-wq item (`req->work`); reachable for the glue's
-    /// `impl_has_work!`, and harmless: queueing needs an `Arc<Req>`.
-    #[pin]
-    pub(crate) iowq_work: Work<Req, 1>,
     iowq_stage: AtomicU8,
+    /// The io-wq worker that runs it, 0 if none (`worker->cur_work`, seen
+    /// from the work); written under the io-wq lock, by the model only.
+    iowq_worker: AtomicU64,
     /// io-wq cancel asked a running request to stop (`IO_WQ_WORK_CANCEL`
     /// plus the signal to the worker).
     signalled: AtomicBool,
@@ -297,8 +293,8 @@ impl Req {
             tctx,
             tw_node: TwNode::new(),
             tw_action: AtomicU8::new(TwAction::None as u8),
-            iowq_work <- new_work!("Req::iowq_work"),
             iowq_stage: AtomicU8::new(IoWqStage::Idle as u8),
+            iowq_worker: AtomicU64::new(0),
             signalled: AtomicBool::new(false),
             completed: AtomicBool::new(false),
             cancel_seq: AtomicU64::new(0),
@@ -424,7 +420,6 @@ impl Req {
         match self.iowq_stage.load(Ordering::Acquire) {
             1 => IoWqStage::Pending,
             2 => IoWqStage::Running,
-            3 => IoWqStage::Cancelled,
             _ => IoWqStage::Idle,
         }
     }
@@ -434,6 +429,17 @@ impl Req {
         self.iowq_stage
             .compare_exchange(from as u8, to as u8, Ordering::AcqRel, Ordering::Acquire)
             .is_ok()
+    }
+
+    /// The io-wq worker that runs the request, 0 if none.
+    pub(crate) fn iowq_worker(&self) -> u64 {
+        self.iowq_worker.load(Ordering::Relaxed)
+    }
+
+    /// Records the io-wq worker that runs the request (under the io-wq
+    /// lock).
+    pub(in crate::uring::model) fn set_iowq_worker(&self, id: u64) {
+        self.iowq_worker.store(id, Ordering::Relaxed);
     }
 
     /// Whether io-wq cancel asked the running request to stop.

@@ -9,21 +9,26 @@
 //! lock) -> `timeout_lock` holds by construction, `uring_lock` needs a
 //! [`TaskCtx`], and every guard carries the ring's brand.
 
+mod iowq;
 mod locks;
 
+pub(crate) use iowq::{Enqueued, IoWorker, IoWqAcct, IoWqState, WorkerNode};
+
 pub(crate) use locks::{
-    BothGuard, CompletionGuard, CqWaiter, IoWqGuard, ReapGuard, SqGuard, TimeoutGuard, UringGuard,
+    BothGuard, CompletionGuard, CqWaiter, IoWqGuard, IoWqLists, ReapGuard, SqGuard, TimeoutGuard,
+    UringGuard,
 };
 
 use super::channel::Channel;
 use super::req::{ArcTree, RefTree, Req};
 use super::sqe::Cqe;
 use crate::glue::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use crate::glue::atomic_lock::{new_atomic_lock, AtomicLock};
+use crate::glue::atomic_lock::{new_atomic_lock, AtomicGuard, AtomicLock};
 use crate::glue::brand::Brand;
 use crate::glue::context::{AnyCtx, AtomicCtx, SqCtx, TaskCtx};
 use crate::glue::file::{PollArm, PollQueue};
 use crate::glue::irq_lock::{new_spinlock_irq, SpinLockIrq};
+use crate::glue::kernel_api::{num_online_cpus, rlimit_nproc};
 use crate::glue::kthread::KThread;
 use crate::glue::rings::SharedRings;
 use crate::glue::tctx::IoUringTask;
@@ -162,6 +167,10 @@ pub(crate) struct SqState {
 /// memory (`IoRingCtx::rings`): only this lock's holder writes its entries
 /// and tail.
 pub(crate) struct CompletionState {
+    /// A timeout with a completion count was armed once
+    /// (`ctx->off_timeout_used`): only then must completions look for the
+    /// counted timeouts they satisfy (`io_flush_timeouts()`).
+    pub(crate) off_timeout_used: bool,
     /// Completions that did not fit the CQ ring, oldest first from
     /// `overflow_head` (`cq_overflow_list`).
     pub(crate) overflow: KVec<Cqe>,
@@ -193,13 +202,6 @@ pub(crate) struct TimeoutState {
     /// Armed `IORING_OP_LINK_TIMEOUT` requests (`ltimeout_list`); their
     /// reference is their target's link.
     ltimeout_list: ArcTree,
-}
-
-/// State protected by the io-wq lock (C: `acct->lock` and `wq->lock`).
-pub(crate) struct IoWqState {
-    /// Requests handed to io-wq and not yet finished, pending or running;
-    /// each entry holds io-wq's reference (`io_req_refcount()` + get).
-    works: RefTree,
 }
 
 /// What `io_uring_setup()` decided: sizes and the flags that change
@@ -240,6 +242,9 @@ impl RingParams {
     };
 }
 
+/// The bit of `IoRingCtx::freed` that says a waiter for frees may sleep.
+const FREED_WAITING: u64 = 1;
+
 /// One ring: the Rust counterpart of `struct io_ring_ctx`.
 #[pin_data]
 pub(crate) struct IoRingCtx {
@@ -274,6 +279,17 @@ pub(crate) struct IoRingCtx {
     /// The io-wq lock, under which cancel match callbacks run.
     #[pin]
     iowq_lock: AtomicLock<IoWqState>,
+    /// Where idle bound io-wq workers wait for work.
+    #[pin]
+    iowq_wait_bound: CondVar,
+    /// Where idle unbound io-wq workers wait for work.
+    #[pin]
+    iowq_wait_unbound: CondVar,
+    /// The io-wq workers' threads, by worker id, until ring exit (or the
+    /// next worker's creation, once they exited); taken before the io-wq
+    /// lock, never under it.
+    #[pin]
+    iowq_threads: Mutex<RBTree<u64, KThread>>,
     /// Woken when a completion is posted.
     #[pin]
     cq_wait: CondVar,
@@ -281,10 +297,16 @@ pub(crate) struct IoRingCtx {
     /// them, so a failed copy loses none. Taken before any other lock.
     #[pin]
     reap_lock: Mutex<()>,
-    /// Counts freed requests; taken (IRQ-safe, innermost) when a request is
-    /// dropped, in any context, so that waiters for frees miss no wake-up.
+    /// The waiters for frees (IRQ-safe, innermost: a request is dropped in
+    /// any context); a free takes it to wake them, only when
+    /// [`FREED_WAITING`] says someone may wait.
     #[pin]
-    exit_lock: SpinLockIrq<u64>,
+    exit_lock: SpinLockIrq<u32>,
+    /// Requests freed so far, times two, plus [`FREED_WAITING`]. A free
+    /// and a waiter each change it with one read-modify-write, so one of
+    /// them sees the other: the waiter the free (and does not sleep), or
+    /// the free the waiter (and wakes it under the lock it sleeps with).
+    freed: AtomicU64,
     /// Woken when a request is freed.
     #[pin]
     exit_wait: CondVar,
@@ -309,6 +331,7 @@ impl IoRingCtx {
         rings: SharedRings,
         poll_wq: PollQueue,
         params: RingParams,
+        unbound: u32,
     ) -> impl PinInit<Self, Error> {
         try_pin_init!(IoRingCtx {
             rings,
@@ -334,6 +357,7 @@ impl IoRingCtx {
             ),
             completion_lock <- new_spinlock!(
                 CompletionState {
+                    off_timeout_used: false,
                     overflow: KVec::new(),
                     overflow_head: 0,
                     dropped: false,
@@ -352,14 +376,16 @@ impl IoRingCtx {
                 "IoRingCtx::timeout_lock"
             ),
             iowq_lock <- new_atomic_lock!(
-                IoWqState {
-                    works: RefTree::new()
-                },
+                IoWqState::new(params.sq_entries.min(4 * num_online_cpus()), unbound),
                 "IoRingCtx::iowq_lock"
             ),
+            iowq_wait_bound <- new_condvar!("IoRingCtx::iowq_wait_bound"),
+            iowq_wait_unbound <- new_condvar!("IoRingCtx::iowq_wait_unbound"),
+            iowq_threads <- new_mutex!(RBTree::new(), "IoRingCtx::iowq_threads"),
             cq_wait <- new_condvar!("IoRingCtx::cq_wait"),
             reap_lock <- new_mutex!((), "IoRingCtx::reap_lock"),
             exit_lock <- new_spinlock_irq!(0, "IoRingCtx::exit_lock"),
+            freed: AtomicU64::new(0),
             exit_wait <- new_condvar!("IoRingCtx::exit_wait"),
             next_seq: AtomicU64::new(1),
             inflight: AtomicUsize::new(0),
@@ -378,7 +404,12 @@ impl IoRingCtx {
     pub(crate) fn create_with(cx: &TaskCtx, params: RingParams) -> Result<Arc<Self>> {
         let rings = SharedRings::new(cx, params.sq_entries, params.cq_entries)?;
         let poll_wq = PollQueue::new(cx)?;
-        Arc::pin_init(Self::new(rings, poll_wq, params), GFP_KERNEL_ACCOUNT)
+        // io-wq's limits, as C's `io_wq_create()` sets them for the task.
+        let unbound = rlimit_nproc(cx);
+        Arc::pin_init(
+            Self::new(rings, poll_wq, params, unbound),
+            GFP_KERNEL_ACCOUNT,
+        )
     }
 
     /// The queue `->poll()` of the ring's file waits on.
@@ -406,6 +437,36 @@ impl IoRingCtx {
     #[cfg_attr(not(MODULE), allow(dead_code))]
     pub(crate) fn has_sq_thread(&self) -> bool {
         self.sq_thread.lock().is_some()
+    }
+
+    /// Where idle io-wq workers of `acct` wait.
+    fn iowq_wait(&self, acct: IoWqAcct) -> &CondVar {
+        match acct {
+            IoWqAcct::Bound => &self.iowq_wait_bound,
+            IoWqAcct::Unbound => &self.iowq_wait_unbound,
+        }
+    }
+
+    /// Wakes an idle io-wq worker of `acct` (`io_wq_activate_free_worker()`).
+    fn iowq_wake(&self, acct: IoWqAcct) {
+        self.iowq_wait(acct).notify_one();
+    }
+
+    /// Wakes every idle io-wq worker.
+    fn iowq_wake_all(&self) {
+        self.iowq_wait_bound.notify_all();
+        self.iowq_wait_unbound.notify_all();
+    }
+
+    /// An idle io-wq worker of `acct` waits, the io-wq lock released, until
+    /// woken or `jiffies` pass; returns whether the time ran out.
+    fn iowq_idle_wait(
+        &self,
+        acct: IoWqAcct,
+        guard: &mut AtomicGuard<'_, IoWqState>,
+        jiffies: Jiffies,
+    ) -> bool {
+        guard.wait_timeout(self.iowq_wait(acct), jiffies)
     }
 
     /// Stops the SQPOLL thread, if any, and waits until it has (the first
@@ -460,15 +521,16 @@ impl IoRingCtx {
     /// Accounts a freed request and wakes whoever waits for frees.
     pub(super) fn request_freed(&self) {
         self.inflight.fetch_sub(1, Ordering::AcqRel);
-        let mut freed = self.exit_lock.lock();
-        *freed += 1;
-        self.exit_wait.notify_all();
+        if self.freed.fetch_add(2, Ordering::AcqRel) & FREED_WAITING != 0 {
+            let _g = self.exit_lock.lock();
+            self.exit_wait.notify_all();
+        }
     }
 
     /// How many requests were freed so far: read before checking a
     /// condition, then passed to [`Ring::wait_freed`].
     pub(crate) fn freed(&self) -> u64 {
-        *self.exit_lock.lock()
+        self.freed.load(Ordering::Acquire) >> 1
     }
 
     /// Whether ring exit has started.
@@ -591,19 +653,26 @@ impl<'r, 'id> Ring<'r, 'id> {
         seen: u64,
         jiffies: Jiffies,
     ) -> Result<Jiffies> {
-        let mut freed = self.ctx.exit_lock.lock();
-        if *freed != seen {
-            return Ok(jiffies);
+        let ctx = self.ctx;
+        let mut waiters = ctx.exit_lock.lock();
+        *waiters += 1;
+        let res = if ctx.freed.fetch_or(FREED_WAITING, Ordering::AcqRel) >> 1 != seen {
+            Ok(jiffies)
+        } else {
+            match ctx
+                .exit_wait
+                .wait_interruptible_timeout(&mut waiters, jiffies)
+            {
+                CondVarTimeoutResult::Woken { jiffies } => Ok(jiffies),
+                CondVarTimeoutResult::Timeout => Ok(0),
+                CondVarTimeoutResult::Signal { .. } => Err(EINTR),
+            }
+        };
+        *waiters -= 1;
+        if *waiters == 0 {
+            ctx.freed.fetch_and(!FREED_WAITING, Ordering::AcqRel);
         }
-        match self
-            .ctx
-            .exit_wait
-            .wait_interruptible_timeout(&mut freed, jiffies)
-        {
-            CondVarTimeoutResult::Woken { jiffies } => Ok(jiffies),
-            CondVarTimeoutResult::Timeout => Ok(0),
-            CondVarTimeoutResult::Signal { .. } => Err(EINTR),
-        }
+        res
     }
 }
 

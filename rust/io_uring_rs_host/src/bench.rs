@@ -154,3 +154,31 @@ pub fn free_work_lock_counts() -> [(&'static str, u64); 4] {
         ]
     })
 }
+
+/// Where an inline request's instructions go (`scripts/profile.sh`'s host
+/// half, under callgrind): `batches` batches of 256 NOPs submitted with
+/// `io_submit_sqes()` and reaped with `io_cqring_wait()`, as P1inline does
+/// through the device. Returns the completions reaped.
+pub fn inline_nops(batches: usize) -> usize {
+    let mut cx = task_ctx();
+    let ring = IoRingCtx::create(&task_ctx()).expect("ring");
+    let tctx = crate::host_tctx();
+    let sqes = [Sqe::default(); 256];
+    let mut n = 0;
+    for _ in 0..batches {
+        let done = crate::uring::entry::submit::io_submit_sqes(
+            &ring,
+            &mut cx,
+            &sqes,
+            &tctx,
+            &crate::uring::model::sqe::InlineNs,
+            false,
+        )
+        .expect("submit");
+        assert_eq!(done, sqes.len());
+        n += Ring::open(&ring, |r| {
+            crate::uring::lifecycle::complete::io_cqring_wait(r, &mut cx, sqes.len(), 1000).len()
+        });
+    }
+    n
+}

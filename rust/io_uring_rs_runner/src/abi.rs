@@ -692,6 +692,46 @@ pub(crate) fn tmpfile() -> Result<OwnedFd, String> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
+/// A new `[io_uring_rs_block]` file (`IO_URING_RS_IOC_BLOCKFD`): its reads
+/// block until it is written, and it cannot be polled.
+pub(crate) fn blockfd() -> Result<OwnedFd, String> {
+    let path = CString::new("/dev/io_uring_rs").unwrap();
+    // SAFETY: `path` is a NUL-terminated string.
+    let dev = unsafe { libc::open(path.as_ptr(), libc::O_RDWR | libc::O_CLOEXEC) };
+    if dev < 0 {
+        return Err(format!("open /dev/io_uring_rs {}", errno()));
+    }
+    // SAFETY: `dev` is new and ours.
+    let dev = unsafe { OwnedFd::from_raw_fd(dev) };
+    // SAFETY: The ioctl takes no argument.
+    let fd = unsafe { libc::ioctl(dev.as_raw_fd(), IO_URING_RS_IOC_BLOCKFD as _) };
+    if fd < 0 {
+        return Err(format!("IO_URING_RS_IOC_BLOCKFD {}", errno()));
+    }
+    // SAFETY: `fd` is new and ours.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Whether a thread named `iou-wrk-ID` runs, for the process's id or the
+/// calling thread's: io_uring's workers are threads of the task
+/// (`/proc/self/task`), the module's kernel threads (`/proc`).
+pub(crate) fn iowq_worker_named() -> bool {
+    // SAFETY: `gettid()` has no precondition.
+    let tid = unsafe { libc::gettid() };
+    let names = [
+        format!("iou-wrk-{}", std::process::id()),
+        format!("iou-wrk-{tid}"),
+    ];
+    ["/proc", "/proc/self/task"].iter().any(|dir| {
+        std::fs::read_dir(dir).is_ok_and(|d| {
+            d.flatten().any(|e| {
+                std::fs::read_to_string(e.path().join("comm"))
+                    .is_ok_and(|c| names.iter().any(|n| c.trim_end() == n))
+            })
+        })
+    })
+}
+
 /// `write(2)` of `data`: the count or `-errno`.
 pub(crate) fn write_fd(fd: &OwnedFd, data: &[u8]) -> i64 {
     // SAFETY: `data` is readable for its length.
@@ -709,6 +749,18 @@ fn rw_sqe(opcode: u8, fd: i32, addr: u64, len: u32, off: u64, ud: u64) -> IoUrin
         user_data: ud,
         ..IoUringSqe::default()
     }
+}
+
+/// A LINK_TIMEOUT of `ts`, relative.
+fn link_timeout_sqe(ts: &KernelTimespec, ud: u64) -> IoUringSqe {
+    rw_sqe(
+        OP_LINK_TIMEOUT,
+        -1,
+        ts as *const KernelTimespec as u64,
+        1,
+        0,
+        ud,
+    )
 }
 
 /// A READ of `len` bytes of `fd` into `buf` at offset 0.
@@ -833,14 +885,7 @@ fn case_pipe_cancel(sys: Sys) -> Result<String, String> {
         tv_nsec: 10_000_000,
     };
     r.push(&read(3, IOSQE_IO_LINK));
-    r.push(&rw_sqe(
-        OP_LINK_TIMEOUT,
-        -1,
-        &ts as *const KernelTimespec as u64,
-        1,
-        0,
-        4,
-    ));
+    r.push(&link_timeout_sqe(&ts, 4));
     r.enter(2, 2, IORING_ENTER_GETEVENTS);
     let timed_out = wait_sorted(&r, 2);
     r.push(&read(5, IOSQE_ASYNC));
@@ -851,6 +896,124 @@ fn case_pipe_cancel(sys: Sys) -> Result<String, String> {
     let async_read = wait_sorted(&r, 1);
     Ok(format!(
         "cancel={cancelled:?} link_timeout={timed_out:?} async={armed_async:?}->{async_read:?}"
+    ))
+}
+
+/// Reads of a file that blocks and cannot be polled run in io-wq workers
+/// named after the task; a write ends one, and ASYNC_CANCEL (ANY) of the
+/// other interrupts its worker: the read ends with `-EINTR`
+/// (`io_wq_cancel_cb()`'s running case, `__set_notify_signal()`), and the
+/// cancel does not count it (0). Then a linked timeout on such a read.
+fn case_iowq_blocked_read(sys: Sys) -> Result<String, String> {
+    let mut r = RawRing::new(sys, 8, params(0, 0)).map_err(|e| format!("setup {e}"))?;
+    let bf = blockfd()?;
+    let mut a = [1u8; 4];
+    let mut b = [1u8; 4];
+    r.push(&read_sqe(&bf, &mut a, 4, 1));
+    r.push(&read_sqe(&bf, &mut b, 4, 2));
+    let n = r.enter(2, 0, 0);
+    let mut named = false;
+    for _ in 0..100 {
+        named = iowq_worker_named();
+        if named {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    let blocked = r.reap();
+    let w = write_fd(&bf, b"xyzw");
+    let one: Vec<i32> = wait_sorted(&r, 1).iter().map(|c| c.1).collect();
+    r.push(&IoUringSqe {
+        op_flags: IORING_ASYNC_CANCEL_ANY,
+        ..rw_sqe(OP_ASYNC_CANCEL, -1, 0, 0, 0, 3)
+    });
+    r.enter(1, 2, IORING_ENTER_GETEVENTS);
+    let cancel: Vec<i32> = wait_sorted(&r, 2).iter().map(|c| c.1).collect();
+    let zeroed = [a, b].iter().filter(|x| **x == [0; 4]).count();
+    // A linked timeout that fires on a read blocked in io-wq interrupts
+    // it; its own cancel found the read running and nothing else:
+    // -ENOENT (`io_try_cancel()` falls through for running work).
+    let ts = KernelTimespec {
+        tv_sec: 0,
+        tv_nsec: 20_000_000,
+    };
+    r.push(&IoUringSqe {
+        flags: IOSQE_IO_LINK,
+        ..read_sqe(&bf, &mut a, 4, 4)
+    });
+    r.push(&link_timeout_sqe(&ts, 5));
+    r.enter(2, 2, IORING_ENTER_GETEVENTS);
+    let timed_out = wait_sorted(&r, 2);
+    Ok(format!(
+        "enter={n} blocked={blocked:?} worker_named={named} write={w} read={one:?} \
+         cancel,read={cancel:?} zeroed={zeroed} link_timeout={timed_out:?}"
+    ))
+}
+
+/// `IORING_REGISTER_IOWQ_MAX_WORKERS`: the limits read back (the unbound
+/// one is the caller's `RLIMIT_NPROC`; the bound one depends on which ring
+/// made the task's io-wq in C, so only its being set is compared), set,
+/// bad arguments; then, with at most two unbound workers, four blocked
+/// reads, two of each user_data: ASYNC_CANCEL ALL of one user_data
+/// interrupts what of it runs and cancels what waits, and the other two
+/// are read once written. The limits are restored: io_uring's io-wq is the
+/// task's.
+fn case_iowq_max_workers(sys: Sys) -> Result<String, String> {
+    let mut r = RawRing::new(sys, 8, params(0, 0)).map_err(|e| format!("setup {e}"))?;
+    let reg = |r: &RawRing, counts: &mut [u32; 2], nr| {
+        sys.register(
+            &r.fd,
+            IORING_REGISTER_IOWQ_MAX_WORKERS,
+            counts.as_mut_ptr() as u64,
+            nr,
+        )
+    };
+    let mut first = [0u32; 2];
+    let q = reg(&r, &mut first, 2);
+    let mut nproc = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `nproc` is writable.
+    unsafe { libc::getrlimit(libc::RLIMIT_NPROC, &mut nproc) };
+    let unbound_is_nproc = u64::from(first[1]) == nproc.rlim_cur.min(i32::MAX as u64);
+    let mut set = [0u32, 2];
+    let s1 = reg(&r, &mut set, 2);
+    let mut now = [0u32; 2];
+    reg(&r, &mut now, 2);
+    let bad_nr = reg(&r, &mut [0, 0], 1);
+    let bad_val = reg(&r, &mut [0, 1 << 31], 2);
+    let null = sys.register(&r.fd, IORING_REGISTER_IOWQ_MAX_WORKERS, 0, 2);
+    let bf = blockfd()?;
+    let mut bufs = [[1u8; 1]; 4];
+    for (i, b) in bufs.iter_mut().enumerate() {
+        r.push(&read_sqe(&bf, b, 1, 10 + (i as u64 & 1)));
+    }
+    r.enter(4, 0, 0);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let blocked = r.reap();
+    r.push(&IoUringSqe {
+        op_flags: IORING_ASYNC_CANCEL_ALL,
+        ..rw_sqe(OP_ASYNC_CANCEL, -1, 10, 0, 0, 1)
+    });
+    r.enter(1, 3, IORING_ENTER_GETEVENTS);
+    let got = wait_sorted(&r, 3);
+    let cancel: Vec<i32> = got.iter().filter(|c| c.0 == 1).map(|c| c.1).collect();
+    let mut reads: Vec<i32> = got.iter().filter(|c| c.0 >= 10).map(|c| c.1).collect();
+    reads.sort();
+    // The two reads the cancel did not match (user_data 11), one running
+    // and one waiting or both running: what a write of two bytes ends.
+    let w = write_fd(&bf, b"xy");
+    let rest: Vec<i32> = wait_sorted(&r, 2).iter().map(|c| c.1).collect();
+    let mut restore = first;
+    reg(&r, &mut restore, 2);
+    Ok(format!(
+        "query={q} bound_set={} unbound_is_nproc={unbound_is_nproc} set={s1} prev_unbound_ok={} \
+         now={now:?} bad_nr={bad_nr} bad_val={bad_val} null={null} blocked={blocked:?} \
+         cancel={cancel:?} reads={reads:?} write={w} rest={rest:?}",
+        first[0] > 0,
+        set[1] == first[1]
     ))
 }
 
@@ -1172,6 +1335,8 @@ const CASES: &[Case] = &[
     ("abi_pipe_poll_add_and_remove", case_pipe_poll),
     ("abi_pipe_read_cancel_timeout_async", case_pipe_cancel),
     ("abi_file_rw_vectors_and_errors", case_file_rw),
+    ("abi_iowq_blocked_read_cancel", case_iowq_blocked_read),
+    ("abi_iowq_max_workers", case_iowq_max_workers),
     ("abi_eventfd_poll_and_socket_read", case_eventfd_socket),
     ("abi_ring_fd_poll", case_ring_fd_poll),
     ("abi_sqpoll_files", case_sqpoll_files),

@@ -5,10 +5,14 @@
 //! measurement on standard output (`csv,BENCH,PARAM,BACKEND,REP,VALUE,UNIT`).
 //!
 //! * P1: linked chains of NOPs forced through io-wq (`IOSQE_ASYNC`), chain
-//!   length 1, 4 and 16: requests per second.
+//!   length 1, 4 and 16: requests per second; and `P1inline`, the same
+//!   NOPs issued inline, which tells io-wq's share from the rest.
 //! * P2: N pending requests (half blocked reads, half their linked
 //!   timeouts), then cancel-all: the time `close()` takes, and the time from
 //!   an `IORING_ASYNC_CANCEL_ANY` to the last completion reaped.
+//! * P5: N reads of a file that blocks and cannot be polled, each blocking
+//!   an io-wq worker, then one `IORING_ASYNC_CANCEL_ALL` of them: the time
+//!   from the cancel's submission to the last read's completion.
 
 use crate::abi::Sys;
 use crate::backend::Backend;
@@ -25,8 +29,11 @@ fn open(i: usize) -> Result<Box<dyn Backend>, String> {
     Ok(Box::new(b))
 }
 
-fn nop(ud: u64, link: bool) -> Entry {
-    let mut flags = vec!["async".to_string()];
+fn nop(ud: u64, link: bool, force_async: bool) -> Entry {
+    let mut flags = Vec::new();
+    if force_async {
+        flags.push("async".to_string());
+    }
     if link {
         flags.push("link".into());
     }
@@ -54,13 +61,14 @@ fn reap_n(b: &mut dyn Backend, n: usize) -> Result<(), String> {
     Ok(())
 }
 
-/// P1: requests per second of `total` requests in chains of `len`.
-fn p1(b: &mut dyn Backend, len: usize, total: usize) -> Result<f64, String> {
+/// P1: requests per second of `total` requests in chains of `len`, through
+/// io-wq (`force_async`) or issued inline.
+fn p1(b: &mut dyn Backend, len: usize, total: usize, force_async: bool) -> Result<f64, String> {
     let per_batch = (256 / len).max(1);
     let mut batch = Vec::new();
     for c in 0..per_batch {
         for i in 0..len {
-            batch.push(nop((c * len + i) as u64, i + 1 < len));
+            batch.push(nop((c * len + i) as u64, i + 1 < len, force_async));
         }
     }
     let start = Instant::now();
@@ -125,26 +133,130 @@ fn p2(i: usize, n: usize) -> Result<(f64, f64), String> {
     Ok((close_ms, cancel_ms))
 }
 
-/// Runs P1 and P2, `reps` times each, alternating the backends.
-pub(crate) fn cmd_bench(reps: usize, p1_total: usize, p2_sizes: &[usize]) -> Result<(), String> {
-    const NAMES: [&str; 2] = ["io_uring", "io_uring_rs"];
-    for len in [1usize, 4, 16] {
+/// How long P5 lets its reads reach their workers and block before it
+/// cancels them.
+fn p5_settle(n: usize) -> Duration {
+    Duration::from_millis(200 + n as u64)
+}
+
+/// P5: N reads of an `[io_uring_rs_block]` file (no poll, no
+/// `FMODE_NOWAIT`: each blocks an io-wq worker), then one
+/// `IORING_ASYNC_CANCEL_ALL` of them; returns the time from the cancel's
+/// submission to the last read's completion in ms, and how many reads were
+/// interrupted running (`-EINTR`) rather than cancelled pending
+/// (`-ECANCELED`).
+fn p5(i: usize, n: usize) -> Result<(f64, usize), String> {
+    use crate::abi::{blockfd, RawRing, OP_ASYNC_CANCEL, OP_READ};
+    use crate::uapi::{IoUringParams, IoUringSqe, IORING_ASYNC_CANCEL_ALL};
+    let sys = [Sys::Uring, Sys::Module][i];
+    let entries = (n as u32 + 1).next_power_of_two();
+    let mut r = RawRing::new(sys, entries, IoUringParams::default())
+        .map_err(|e| format!("{}: setup {e}", sys.name()))?;
+    let bf = blockfd()?;
+    let mut buf = [0u8; 1];
+    const TARGET: u64 = 5;
+    for _ in 0..n {
+        r.push(&IoUringSqe {
+            opcode: OP_READ,
+            fd: std::os::fd::AsRawFd::as_raw_fd(&bf),
+            addr: buf.as_mut_ptr() as u64,
+            len: 1,
+            user_data: TARGET,
+            ..IoUringSqe::default()
+        });
+    }
+    let submitted = r.enter(n as u32, 0, 0);
+    if submitted != n as i64 {
+        return Err(format!("{}: submitted {submitted} of {n}", sys.name()));
+    }
+    std::thread::sleep(p5_settle(n));
+    let early = r.reap();
+    if !early.is_empty() {
+        return Err(format!(
+            "{}: {} reads completed unblocked",
+            sys.name(),
+            early.len()
+        ));
+    }
+    let start = Instant::now();
+    r.push(&IoUringSqe {
+        opcode: OP_ASYNC_CANCEL,
+        fd: -1,
+        addr: TARGET,
+        op_flags: IORING_ASYNC_CANCEL_ALL,
+        user_data: 1,
+        ..IoUringSqe::default()
+    });
+    r.enter(1, 0, 0);
+    let mut reads = Vec::new();
+    while reads.len() < n {
+        if start.elapsed() > Duration::from_secs(120) {
+            return Err(format!(
+                "{}: {} of {n} reads completed",
+                sys.name(),
+                reads.len()
+            ));
+        }
+        r.enter(0, 1, crate::uapi::IORING_ENTER_GETEVENTS);
+        reads.extend(r.reap().into_iter().filter(|c| c.0 == TARGET).map(|c| c.1));
+    }
+    let ms = start.elapsed().as_secs_f64() * 1e3;
+    let eintr = reads.iter().filter(|res| **res == -libc::EINTR).count();
+    Ok((ms, eintr))
+}
+
+/// Runs P1, P2 and P5, `reps` times each, alternating the backends; with
+/// `only`, just the benchmarks it names (`P1`, `P1inline`, `P2`, `P5`),
+/// and with `backend`, on that backend only (`scripts/profile.sh`).
+pub(crate) fn cmd_bench(
+    reps: usize,
+    p1_total: usize,
+    p2_sizes: &[usize],
+    only: Option<&str>,
+    backend: Option<&str>,
+) -> Result<(), String> {
+    let names: Vec<(usize, &str)> = ["io_uring", "io_uring_rs"]
+        .into_iter()
+        .enumerate()
+        .filter(|(_, n)| backend.is_none_or(|b| b == *n))
+        .collect();
+    let run = |name: &str| only.is_none_or(|o| o.split(',').any(|n| n == name));
+    for len in [1usize, 4, 16].into_iter().filter(|_| run("P1")) {
         for rep in 0..reps {
-            for (i, name) in NAMES.iter().enumerate() {
+            for &(i, name) in &names {
                 let mut b = open(i)?;
-                let rate = p1(b.as_mut(), len, p1_total)?;
+                let rate = p1(b.as_mut(), len, p1_total, true)?;
                 b.close();
                 println!("csv,P1,{len},{name},{rep},{rate:.0},req/s");
             }
         }
     }
-    for &n in p2_sizes {
+    // The same NOPs issued inline: what submitting and reaping cost
+    // without io-wq, to tell the two apart.
+    for rep in (0..reps).filter(|_| run("P1inline")) {
+        for &(i, name) in &names {
+            let mut b = open(i)?;
+            let rate = p1(b.as_mut(), 1, p1_total, false)?;
+            b.close();
+            println!("csv,P1inline,1,{name},{rep},{rate:.0},req/s");
+        }
+    }
+    for &n in p2_sizes.iter().filter(|_| run("P2")) {
         let r = if n >= 100_000 { 1 } else { reps };
         for rep in 0..r {
-            for (i, name) in NAMES.iter().enumerate() {
+            for &(i, name) in &names {
                 let (close_ms, cancel_ms) = p2(i, n)?;
                 println!("csv,P2close,{n},{name},{rep},{close_ms:.2},ms");
                 println!("csv,P2cancel,{n},{name},{rep},{cancel_ms:.2},ms");
+            }
+        }
+    }
+    for n in [16usize, 256, 1024].into_iter().filter(|_| run("P5")) {
+        for rep in 0..reps {
+            for &(i, name) in &names {
+                let (ms, eintr) = p5(i, n)?;
+                println!("csv,P5,{n},{name},{rep},{ms:.2},ms");
+                println!("# P5 {name} N={n}: {eintr} of {n} reads cancelled running (-EINTR)");
             }
         }
     }

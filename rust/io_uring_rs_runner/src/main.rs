@@ -581,7 +581,8 @@ fn main() {
         Some("bench") => {
             let num = |i: usize, d: usize| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(d);
             let sizes = [1_000, 10_000, num(3, 100_000)];
-            match bench::cmd_bench(num(1, 3), num(2, 20_000), &sizes) {
+            let arg = |i: usize| args.get(i).map(|s| s.as_str());
+            match bench::cmd_bench(num(1, 3), num(2, 20_000), &sizes, arg(4), arg(5)) {
                 Ok(()) => 0,
                 Err(e) => {
                     println!("bench failed: {e}");
@@ -590,7 +591,7 @@ fn main() {
             }
         }
         _ => {
-            eprintln!("usage: io_uring_rs_scenarios run PATH... | demo FILE | abi [FILTER [io_uring|io_uring_rs]] | stress [SEED SECS PROCS THREADS ITERS] [--unload] | bench [REPS P1 P2]");
+            eprintln!("usage: io_uring_rs_scenarios run PATH... | demo FILE | abi [FILTER [io_uring|io_uring_rs]] | stress [SEED SECS PROCS THREADS ITERS] [--unload] | bench [REPS P1 P2 [ONLY [BACKEND]]]");
             eprintln!("run, demo: {KERNEL_ENV}=RELEASE (e.g. 6.12.117, 7.2.13) overrides uname(2)'s release; on 6.12 io_uring is held to res_6_12 where a scenario gives it");
             2
         }

@@ -79,6 +79,11 @@ impl<K: Ord + Clone, V> RBTree<K, V> {
         self.0.get(key)
     }
 
+    /// The value under `key`, exclusively.
+    pub fn get_mut(&mut self, key: &K) -> Option<&mut V> {
+        self.0.get_mut(key)
+    }
+
     /// In-order iteration (a concrete iterator without drop glue, as the
     /// kernel's, so borrows end where they end in the kernel build).
     pub fn iter(&self) -> std::collections::btree_map::Iter<'_, K, V> {

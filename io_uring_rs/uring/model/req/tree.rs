@@ -13,7 +13,7 @@
 use super::{Brand, Req, ReqArc, ReqPin, ReqRef};
 use crate::glue::context::TaskCtx;
 use kernel::prelude::*;
-use kernel::rbtree::{RBTree, RBTreeNodeReservation};
+use kernel::rbtree::{RBTree, RBTreeNode, RBTreeNodeReservation};
 use kernel::sync::Arc;
 
 /// A tree node allocated ahead of its insertion.
@@ -24,6 +24,14 @@ impl ReqSlot {
     pub(crate) fn new(_cx: &TaskCtx) -> Result<Self> {
         Ok(ReqSlot(RBTreeNodeReservation::new(GFP_KERNEL)?))
     }
+}
+
+/// An entry of a [`RefTree`] of ring `'id` taken out with its node, to
+/// move to another of the ring's trees without allocating.
+pub(crate) struct RefNode<'id> {
+    node: RBTreeNode<u64, Arc<Req>>,
+    /// The entry's request (memory only).
+    req: ReqArc<'id>,
 }
 
 /// A tree of request references, by key.
@@ -112,6 +120,27 @@ impl<'id> RefTreeMut<'_, 'id> {
     /// sequence numbers).
     pub(crate) fn insert(&mut self, slot: ReqSlot, key: u64, req: ReqRef<'id>) {
         drop(self.tree.insert(slot.0.into_node(key, req.arc)));
+    }
+
+    /// Takes the first entry out, with its node.
+    pub(crate) fn take_first_node(&mut self) -> Option<RefNode<'id>> {
+        let (key, arc) = self.tree.iter().next()?;
+        let (key, arc) = (*key, arc.clone());
+        let node = self.tree.remove_node(&key)?;
+        Some(RefNode {
+            node,
+            req: ReqArc {
+                arc,
+                brand: self.brand,
+            },
+        })
+    }
+
+    /// Stores an entry taken out of another of the ring's trees; returns
+    /// its request.
+    pub(crate) fn insert_node(&mut self, node: RefNode<'id>) -> ReqArc<'id> {
+        drop(self.tree.insert(node.node));
+        node.req
     }
 
     /// Removes the entry under `key` and returns its reference.

@@ -10,6 +10,7 @@
 //! which borrow them: no chain reference outlives the lock that protects it,
 //! and none reaches another ring's request.
 
+use super::iowq::IoWqWorkers;
 use super::{CompletionState, IoWqState, Ring, SqState, TimeoutState, UringState};
 use crate::glue::atomic_lock::AtomicGuard;
 use crate::glue::chain::{ChainRead, ChainWrite, TimeoutRead, TimeoutWrite};
@@ -333,8 +334,8 @@ impl<'a, 'id> TimeoutGuard<'a, 'id> {
 /// atomic context, as `io_wq_cancel_cb()` runs them under io-wq's raw
 /// spinlocks.
 pub(crate) struct IoWqGuard<'a, 'id> {
-    ring: Ring<'a, 'id>,
-    guard: AtomicGuard<'a, IoWqState>,
+    pub(super) ring: Ring<'a, 'id>,
+    pub(super) guard: AtomicGuard<'a, IoWqState>,
 }
 
 impl<'a, 'id> IoWqGuard<'a, 'id> {
@@ -343,11 +344,22 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
     }
 
     /// The work io-wq holds, and the atomic context match callbacks run in.
-    pub(crate) fn split(&mut self) -> (RefTreeMut<'_, 'id>, &mut AtomicCtx) {
+    pub(crate) fn split(&mut self) -> (IoWqLists<'_, 'id>, &mut AtomicCtx) {
         let brand = self.ring.brand();
         let (st, cx) = self.guard.split();
-        (st.works.view(brand), cx)
+        (st.lists(brand), cx)
     }
+}
+
+/// The work io-wq holds, under its lock: each account's pending work and
+/// the running work.
+pub(crate) struct IoWqLists<'g, 'id> {
+    /// Pending work of the bound and the unbound account.
+    pub(crate) pending: [RefTreeMut<'g, 'id>; 2],
+    /// Running work.
+    pub(crate) running: RefTreeMut<'g, 'id>,
+    /// The workers that run it.
+    pub(crate) workers: IoWqWorkers<'g>,
 }
 
 /// The reaper lock of ring `'id` held. It comes before `completion_lock`,

@@ -9,14 +9,11 @@
 //!
 //! Under loom, which allows five threads, a test starts a [`Runtime`]: one
 //! thread each for task work, io-wq and timers, which run what is queued in
-//! order until the test shuts it down. [`iowq_cancel`] takes a queued io-wq
-//! item back, as the kernel's `cancel_work()` does, so loom explores a
-//! cancelled request that never needs the (single) io-wq worker; with
-//! `std`, where every item has a thread of its own and none waits for
-//! another, it takes nothing back.
+//! order until the test shuts it down. io-wq's items are its workers, each
+//! of which runs its ring's pending work until there is none; cancelled
+//! work is taken off the ring's own list, never off a queue.
 
-use kernel::sync::Arc;
-use kernel::workqueue::{HasWork, RawWorkItem};
+use kernel::workqueue::RawWorkItem;
 
 /// A queued job.
 pub(crate) type Job = Box<dyn FnOnce() + Send>;
@@ -24,6 +21,8 @@ pub(crate) type Job = Box<dyn FnOnce() + Send>;
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Kind {
     Tw = 0,
+    /// io-wq workers' jobs, under loom (`glue/kthread.rs`).
+    #[cfg_attr(not(loom), allow(dead_code))]
     IoWq = 1,
     Timer = 2,
 }
@@ -34,16 +33,10 @@ pub(crate) struct Queue {
 }
 
 static TW: Queue = Queue { kind: Kind::Tw };
-static IOWQ: Queue = Queue { kind: Kind::IoWq };
 
 /// The task-work fallback queue (ordered).
 pub(crate) fn fallback() -> &'static Queue {
     &TW
-}
-
-/// The io-wq queue.
-pub(crate) fn iowq() -> &'static Queue {
-    &IOWQ
 }
 
 impl Queue {
@@ -60,23 +53,6 @@ impl Queue {
 /// Runs a timer's wait-and-fire job.
 pub(crate) fn spawn_timer(job: Job) {
     submit(Kind::Timer, 0, job);
-}
-
-/// Takes `req`'s io-wq item off its queue if it has not started, dropping
-/// the reference the queue held (the kernel's `cancel_work()`); returns
-/// whether it did.
-pub(crate) fn iowq_cancel<T: HasWork<T, 1>>(req: &Arc<T>) -> bool {
-    let work = <T as HasWork<T, 1>>::work(req);
-    match imp::take(Kind::IoWq, work.key()) {
-        Some(job) => {
-            // The job will never run: the item is idle again, as after
-            // `cancel_work()`. Dropping the job drops the queue's reference.
-            work.clear_pending();
-            drop(job);
-            true
-        }
-        None => false,
-    }
 }
 
 #[cfg(not(loom))]
@@ -97,11 +73,6 @@ mod imp {
 
     fn ordered() -> std::sync::MutexGuard<'static, Ordered> {
         ORDERED.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Every io-wq item has a thread of its own: none is ever taken back.
-    pub(super) fn take(_kind: Kind, _key: usize) -> Option<Job> {
-        None
     }
 
     pub(super) fn submit(kind: Kind, _key: usize, job: Job) {
@@ -165,7 +136,7 @@ mod imp {
         RT.cv.notify_all();
     }
 
-    /// Removes the queued job of the work item `key`, if it has not started.
+    /// Removes the queued job `key`, if it has not started.
     pub(super) fn take(kind: Kind, key: usize) -> Option<Job> {
         let mut st = RT.state.lock().unwrap();
         let q = &mut st.queues[kind as usize];
@@ -194,6 +165,53 @@ mod imp {
 }
 
 use imp::submit;
+
+/// A job of [`spawn_iowq_job`] (loom).
+#[cfg(loom)]
+pub(crate) struct JobDone {
+    key: usize,
+    done: std::sync::Arc<(loom::sync::Mutex<bool>, loom::sync::Condvar)>,
+}
+
+#[cfg(loom)]
+impl JobDone {
+    /// Takes the job off its queue if it has not started (it never runs,
+    /// as a kernel thread stopped before it ran never calls its function);
+    /// otherwise waits until it ran.
+    pub(crate) fn stop(&self) {
+        if imp::take(Kind::IoWq, self.key).is_some() {
+            return;
+        }
+        let (done, cv) = &*self.done;
+        let mut d = done.lock().unwrap();
+        while !*d {
+            d = cv.wait(d).unwrap();
+        }
+    }
+}
+
+/// Runs `job` on the runtime's io-wq thread, after what is queued there: a
+/// host io-wq worker under loom (`glue/kthread.rs`).
+#[cfg(loom)]
+pub(crate) fn spawn_iowq_job(job: Job) -> JobDone {
+    use core::sync::atomic::{AtomicUsize, Ordering};
+    // Keys only tell jobs apart: not part of what loom explores.
+    static NEXT: AtomicUsize = AtomicUsize::new(1);
+    let key = NEXT.fetch_add(1, Ordering::Relaxed);
+    let done = std::sync::Arc::new((loom::sync::Mutex::new(false), loom::sync::Condvar::new()));
+    let mark = done.clone();
+    submit(
+        Kind::IoWq,
+        key,
+        Box::new(move || {
+            job();
+            let (d, cv) = &*mark;
+            *d.lock().unwrap() = true;
+            cv.notify_all();
+        }),
+    );
+    JobDone { key, done }
+}
 
 /// The loom runtime: one worker thread per queue.
 #[cfg(all(loom, test))]

@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A ring's io-wq (`struct io_wq`): two accounts of pending work and
+//! workers, the running work, and the workers' threads; what the io-wq lock
+//! protects, and what only its guard may do (the worker loop is an entry
+//! point, `entry/iowq.rs`; queueing and cancelling are the lifecycle's,
+//! `lifecycle/iowq.rs`).
+//!
+//! Workers are kernel threads (`iou-wrk-PID`) created on demand, while an
+//! account is below its limit and no worker of it is idle; a worker runs
+//! pending work until there is none, then idles, and exits after
+//! [`IO_WORKER_IDLE_TIMEOUT_MS`] without work unless it is its account's
+//! last. Ring exit stops them all.
+
+use super::locks::{IoWqGuard, IoWqLists, UringGuard};
+use super::{IoRingCtx, Ring};
+use crate::glue::brand::Brand;
+use crate::glue::context::TaskCtx;
+use crate::glue::kthread::{KThread, ThreadTask};
+use crate::uring::model::req::{IoWqStage, RefTree, Req, ReqArc, ReqRef, ReqSlot};
+use kernel::prelude::*;
+use kernel::rbtree::{RBTree, RBTreeNodeReservation};
+use kernel::sync::Arc;
+use kernel::time::msecs_to_jiffies;
+
+/// io-wq's two accounts (`IO_WQ_ACCT_BOUND`, `IO_WQ_ACCT_UNBOUND`): work
+/// that finishes in bounded time, and work that may block indefinitely
+/// (reads of pipes, sockets, channels), each with its own workers and
+/// limit, so that blocked work cannot starve the rest.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum IoWqAcct {
+    /// `IO_WQ_ACCT_BOUND`.
+    Bound = 0,
+    /// `IO_WQ_ACCT_UNBOUND`.
+    Unbound = 1,
+}
+
+/// How long a worker idles before it exits (`WORKER_IDLE_TIMEOUT`).
+pub(crate) const IO_WORKER_IDLE_TIMEOUT_MS: u32 = 5000;
+
+/// One account's work and workers (`struct io_wq_acct`).
+struct IoWqAcctState {
+    /// Pending work, oldest first (`acct->work_list`); each entry holds
+    /// io-wq's reference (`io_req_refcount()` + get), the request's own
+    /// reference is parked in it.
+    pending: RefTree,
+    /// Workers alive or being created (`acct->nr_workers`).
+    nr_workers: u32,
+    /// Workers idle, waiting for work (`wq->free_list`).
+    nr_free: u32,
+    /// The limit of `nr_workers` (`acct->max_workers`).
+    max_workers: u32,
+}
+
+/// What io-wq knows of one worker (`struct io_worker`): its task, to
+/// interrupt, once it runs. The work it runs names it (`Req::iowq_worker`).
+#[derive(Default)]
+struct IoWorkerState {
+    task: Option<ThreadTask>,
+}
+
+/// io-wq's list of workers, under its lock.
+pub(crate) struct IoWqWorkers<'g>(&'g RBTree<u64, IoWorkerState>);
+
+impl IoWqWorkers<'_> {
+    /// Interrupts the worker that runs `req` (`io_wq_worker_cancel()`:
+    /// `__set_notify_signal()`), if one runs it.
+    pub(crate) fn interrupt(&self, req: &Req) {
+        if let Some(task) = self.0.get(&req.iowq_worker()).and_then(|w| w.task.as_ref()) {
+            task.notify_signal();
+        }
+    }
+}
+
+/// State protected by the io-wq lock (C: `acct->lock` and `wq->lock`).
+pub(crate) struct IoWqState {
+    /// The bound and the unbound account.
+    acct: [IoWqAcctState; 2],
+    /// Running work, with io-wq's reference.
+    running: RefTree,
+    /// The workers, by id (`wq->all_list`).
+    workers: RBTree<u64, IoWorkerState>,
+    /// The id of the next worker.
+    next_id: u64,
+    /// Ring exit stops the workers (`IO_WQ_BIT_EXIT`).
+    exit: bool,
+}
+
+impl IoWqState {
+    /// The lists of ring `brand`.
+    pub(super) fn lists<'g, 'id>(&'g mut self, brand: Brand<'id>) -> IoWqLists<'g, 'id> {
+        let [bound, unbound] = &mut self.acct;
+        IoWqLists {
+            pending: [bound.pending.view(brand), unbound.pending.view(brand)],
+            running: self.running.view(brand),
+            workers: IoWqWorkers(&self.workers),
+        }
+    }
+
+    /// No work and no workers; at most `bound` bound and `unbound` unbound
+    /// workers.
+    pub(super) fn new(bound: u32, unbound: u32) -> Self {
+        let acct = |max_workers| IoWqAcctState {
+            pending: RefTree::new(),
+            nr_workers: 0,
+            nr_free: 0,
+            max_workers,
+        };
+        IoWqState {
+            acct: [acct(bound), acct(unbound)],
+            running: RefTree::new(),
+            workers: RBTree::new(),
+            next_id: 1,
+            exit: false,
+        }
+    }
+}
+
+/// An io-wq worker thread's data: its ring, which it keeps alive, its
+/// account, and its id in io-wq's list of workers.
+pub(crate) struct IoWorker {
+    ring: Arc<IoRingCtx>,
+    acct: IoWqAcct,
+    id: u64,
+}
+
+impl IoWorker {
+    /// The account whose work this worker runs.
+    pub(crate) fn acct(&self) -> IoWqAcct {
+        self.acct
+    }
+
+    /// The worker's id in io-wq's list of workers.
+    pub(crate) fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// The worker's ring, opened under a fresh brand: an entry point's
+    /// activation of the ring.
+    pub(crate) fn open<R>(&self, f: impl for<'r, 'id> FnOnce(Ring<'r, 'id>) -> R) -> R {
+        Ring::open(&self.ring, f)
+    }
+}
+
+/// What queueing work asks of the caller.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Enqueued {
+    /// An idle worker was woken, or every worker is busy at the limit:
+    /// one of them takes the work.
+    Taken,
+    /// A worker must be created (`io_wq_create_worker()`); it is counted.
+    CreateWorker,
+}
+
+/// A worker counted by [`IoWqGuard::enqueue`], its thread not yet started.
+pub(crate) struct NewWorker {
+    acct: IoWqAcct,
+    id: u64,
+}
+
+impl<'a, 'id> IoWqGuard<'a, 'id> {
+    fn state(&mut self) -> &mut IoWqState {
+        self.guard.split().0
+    }
+
+    /// `io_wq_insert_work()` and the activation of `io_wq_enqueue()`:
+    /// queues io-wq's reference `req` (in `slot`) as pending work of
+    /// `acct`, oldest first, and wakes an idle worker of the account; with
+    /// none, asks for a new one while the account is below its limit.
+    pub(crate) fn enqueue(&mut self, slot: ReqSlot, acct: IoWqAcct, req: ReqRef<'id>) -> Enqueued {
+        let brand = self.ring.brand();
+        let st = self.state();
+        let a = &mut st.acct[acct as usize];
+        req.iowq_transition(IoWqStage::Idle, IoWqStage::Pending);
+        a.pending.view(brand).insert(slot, req.seq(), req);
+        if a.nr_free > 0 {
+            self.ring.ctx().iowq_wake(acct);
+            return Enqueued::Taken;
+        }
+        if a.nr_workers < a.max_workers && !st.exit {
+            a.nr_workers += 1;
+            return Enqueued::CreateWorker;
+        }
+        Enqueued::Taken
+    }
+
+    /// Registers a worker counted by `enqueue` under a new id, in `node`.
+    pub(crate) fn worker_add(&mut self, acct: IoWqAcct, node: WorkerNode) -> NewWorker {
+        let st = self.state();
+        let id = st.next_id;
+        st.next_id += 1;
+        drop(
+            st.workers
+                .insert(node.0.into_node(id, IoWorkerState::default())),
+        );
+        NewWorker { acct, id }
+    }
+
+    /// Uncounts a worker whose thread could not be started; returns
+    /// whether its account has no worker left to run its pending work.
+    pub(crate) fn worker_failed(&mut self, acct: IoWqAcct, id: Option<u64>) -> bool {
+        let st = self.state();
+        if let Some(id) = id {
+            drop(st.workers.remove(&id));
+        }
+        let a = &mut st.acct[acct as usize];
+        a.nr_workers -= 1;
+        a.nr_workers == 0
+    }
+
+    /// Whether `acct` has no worker, alive or being created.
+    pub(crate) fn no_workers(&mut self, acct: IoWqAcct) -> bool {
+        self.state().acct[acct as usize].nr_workers == 0
+    }
+
+    /// A worker's thread started: records its task, for cancellation to
+    /// interrupt what it runs.
+    pub(crate) fn worker_started(&mut self, id: u64, task: Option<ThreadTask>) {
+        if let Some(w) = self.state().workers.get_mut(&id) {
+            w.task = task;
+        }
+    }
+
+    /// `io_get_next_work()` and the idling of `io_wq_worker()`: moves the
+    /// oldest pending work of worker `id`'s account `acct` to the running
+    /// work and returns it. With none, the worker idles until work comes,
+    /// ring exit, or [`IO_WORKER_IDLE_TIMEOUT_MS`] passed; then it exits
+    /// (`None`), unless it timed out as its account's last worker. An
+    /// exiting worker is uncounted and forgotten under the same lock, so
+    /// `enqueue` never counts on it.
+    pub(crate) fn next_work(&mut self, acct: IoWqAcct, id: u64) -> Option<ReqArc<'id>> {
+        let brand = self.ring.brand();
+        let mut timed_out = false;
+        loop {
+            let st = self.state();
+            let a = &mut st.acct[acct as usize];
+            if !st.exit {
+                if let Some(node) = a.pending.view(brand).take_first_node() {
+                    let req = st.running.view(brand).insert_node(node);
+                    req.iowq_transition(IoWqStage::Pending, IoWqStage::Running);
+                    req.set_iowq_worker(id);
+                    return Some(req);
+                }
+            }
+            let over = a.nr_workers > a.max_workers;
+            if st.exit || over || (timed_out && a.nr_workers > 1) {
+                a.nr_workers -= 1;
+                // The worker's task reference is put here, under the lock:
+                // `put_task_struct()` may be called in atomic context.
+                drop(st.workers.remove(&id));
+                return None;
+            }
+            a.nr_free += 1;
+            let jiffies = msecs_to_jiffies(IO_WORKER_IDLE_TIMEOUT_MS);
+            let ctx = self.ring.ctx();
+            timed_out = ctx.iowq_idle_wait(acct, &mut self.guard, jiffies);
+            self.state().acct[acct as usize].nr_free -= 1;
+        }
+    }
+
+    /// Puts io-wq's reference `req` (in `slot`) straight on the running
+    /// work of worker `id`: the next request of a chain, which the worker
+    /// that ran its predecessor runs next (`io_worker_handle_work()`).
+    pub(crate) fn run_linked(&mut self, slot: ReqSlot, req: ReqRef<'id>, id: u64) {
+        req.iowq_transition(IoWqStage::Idle, IoWqStage::Running);
+        req.set_iowq_worker(id);
+        self.split().0.running.insert(slot, req.seq(), req);
+    }
+
+    /// Its worker finished work `seq`: takes it off the running work;
+    /// returns io-wq's reference for `io_wq_free_work()`. From here on no
+    /// cancel interrupts the worker for it.
+    pub(crate) fn finish(&mut self, seq: u64) -> Option<ReqRef<'id>> {
+        let req = self.split().0.running.remove(seq)?;
+        req.iowq_transition(IoWqStage::Running, IoWqStage::Idle);
+        req.set_iowq_worker(0);
+        Some(req)
+    }
+
+    /// `io_wq_max_workers()`: sets the limits of the bound and the unbound
+    /// account where `new` is not 0; returns the previous ones. Workers
+    /// beyond a lowered limit finish what they run, and exit when idle.
+    // Used by the device calls (`entry/dev.rs`), which the host mirror lacks.
+    #[cfg_attr(not(MODULE), allow(dead_code))]
+    pub(crate) fn max_workers(&mut self, new: [u32; 2]) -> [u32; 2] {
+        let st = self.state();
+        let mut prev = [0; 2];
+        for (i, a) in st.acct.iter_mut().enumerate() {
+            prev[i] = a.max_workers;
+            if new[i] != 0 {
+                a.max_workers = new[i];
+            }
+        }
+        prev
+    }
+
+    /// Ring exit: no worker is created any more, and idle ones exit.
+    pub(crate) fn exit(&mut self) {
+        self.state().exit = true;
+        let ctx = self.ring.ctx();
+        ctx.iowq_wake_all();
+    }
+}
+
+/// A node of io-wq's list of workers, allocated before the lock is taken.
+pub(crate) struct WorkerNode(RBTreeNodeReservation<u64, IoWorkerState>);
+
+impl WorkerNode {
+    /// Allocates a node, in task context (it may sleep).
+    pub(crate) fn new(_cx: &TaskCtx) -> Result<Self> {
+        Ok(WorkerNode(RBTreeNodeReservation::new(GFP_KERNEL)?))
+    }
+}
+
+impl<'a, 'id> UringGuard<'a, 'id> {
+    /// `create_io_worker()`: starts the thread of worker `new` with
+    /// `spawn` (its data, the worker's ring and account), and keeps it
+    /// until ring exit; first reaps the threads of workers that exited.
+    /// Returns the error of a thread that could not be started; the worker
+    /// is then forgotten.
+    pub(crate) fn iowq_start_worker(
+        &mut self,
+        new: NewWorker,
+        spawn: impl FnOnce(&TaskCtx, Arc<IoWorker>) -> Result<KThread>,
+    ) -> Result {
+        let ring = self.ring();
+        let ctx = ring.ctx();
+        let mut threads = ctx.iowq_threads.lock();
+        // Reaping a thread waits until it returned; a reaped worker left
+        // io-wq's list of workers under the io-wq lock first.
+        loop {
+            let dead = {
+                let mut w = self.lock_iowq();
+                let st = w.state();
+                threads
+                    .iter()
+                    .map(|(id, _)| *id)
+                    .find(|id| st.workers.get(id).is_none())
+            };
+            let Some(id) = dead else { break };
+            drop(threads.remove(&id));
+        }
+        // The node first: a thread once started is never dropped here,
+        // since it stops only through ring exit.
+        let started = RBTreeNodeReservation::new(GFP_KERNEL)
+            .and_then(|node| {
+                let data = IoWorker {
+                    ring: ctx.clone(),
+                    acct: new.acct,
+                    id: new.id,
+                };
+                Ok((node, Arc::new(data, GFP_KERNEL)?))
+            })
+            .and_then(|(node, data)| Ok(node.into_node(new.id, spawn(self.task(), data)?)));
+        match started {
+            Ok(node) => {
+                drop(threads.insert(node));
+                Ok(())
+            }
+            Err(e) => {
+                drop(threads);
+                self.lock_iowq().worker_failed(new.acct, Some(new.id));
+                Err(e)
+            }
+        }
+    }
+}
+
+impl<'r, 'id> Ring<'r, 'id> {
+    /// Ring exit's end: asks every io-wq worker to exit and waits until
+    /// they have (`io_wq_exit_workers()`). Every request is freed by then.
+    pub(crate) fn iowq_exit(self, cx: &mut TaskCtx) {
+        self.lock_iowq(cx).exit();
+        let mut threads = self.ctx.iowq_threads.lock();
+        while let Some(id) = threads.iter().next().map(|(id, _)| *id) {
+            drop(threads.remove(&id));
+        }
+    }
+}

@@ -124,9 +124,22 @@ pub(crate) fn io_submit_head<'id>(req: ReqRef<'id>, g: &mut UringGuard<'_, 'id>)
 }
 
 /// Whether a drained head must still wait: not every request submitted
-/// before it has completed (`req_need_defer()`).
+/// before it has completed (`req_need_defer()`). If so, `drain_active` is
+/// set before `completion_lock` is let go, as C's `io_drain_req()` decides
+/// under it: a completion posted without `uring_lock` (io-wq's) counts
+/// after this look, and then sees `drain_active` and issues what waits
+/// (`io_queue_deferred()`, once the caller let `uring_lock` go); one that
+/// counted before it is seen here, and the head does not wait.
 fn drain_needs_defer(flags: u32, drain_seq: u64, g: &mut UringGuard<'_, '_>) -> bool {
-    flags & REQ_F_IO_DRAIN != 0 && g.lock_completion().state().completed < drain_seq
+    if flags & REQ_F_IO_DRAIN == 0 {
+        return false;
+    }
+    let mut c = g.lock_completion();
+    let defer = c.state().completed < drain_seq;
+    if defer {
+        c.ring().set_drain_active(true);
+    }
+    defer
 }
 
 /// `io_queue_deferred()`: issues the deferred heads that may run now, in

@@ -1010,10 +1010,12 @@ fn case_iowq_max_workers(sys: Sys) -> Result<String, String> {
     reg(&r, &mut restore, 2);
     Ok(format!(
         "query={q} bound_set={} unbound_is_nproc={unbound_is_nproc} set={s1} prev_unbound_ok={} \
-         now={now:?} bad_nr={bad_nr} bad_val={bad_val} null={null} blocked={blocked:?} \
-         cancel={cancel:?} reads={reads:?} write={w} rest={rest:?}",
+         bound_kept={} unbound_now={} bad_nr={bad_nr} bad_val={bad_val} null={null} \
+         blocked={blocked:?} cancel={cancel:?} reads={reads:?} write={w} rest={rest:?}",
         first[0] > 0,
-        set[1] == first[1]
+        set[1] == first[1],
+        now[0] == first[0],
+        now[1]
     ))
 }
 

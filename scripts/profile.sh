@@ -10,11 +10,12 @@
 # TCG the times are emulated: compare the two backends, and the functions
 # within one run (Documentation/performance.rst).
 #
-#   [KERNEL=6.12] [ONLY=P1inline] [TOP=25] scripts/profile.sh
+#   [KERNEL=6.12] [ONLY=P1inline] [P2=1000] [TOP=25] scripts/profile.sh
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 cd "$root"
 only=${ONLY:-P1inline,P1}
+p2=${P2:-1000}
 top=${TOP:-25}
 kdir=$(scripts/kdir.sh profile)
 out=$root/out/profile-$(date +%Y%m%d-%H%M%S)
@@ -33,7 +34,7 @@ insmod \$DIR/io_uring_rs.ko || exit 1
 for backend in io_uring io_uring_rs; do
 	echo 0 >\$T/function_profile_enabled
 	echo 1 >\$T/function_profile_enabled
-	\$DIR/io_uring_rs_scenarios bench 1 20000 1000 $only \$backend
+	\$DIR/io_uring_rs_scenarios bench 1 20000 $p2 $only \$backend
 	echo 0 >\$T/function_profile_enabled
 	for f in \$T/trace_stat/function*; do
 		sed "s/^/profile,\$backend,/" \$f

@@ -78,8 +78,10 @@ set +e
 # which the debug kernel's KASAN has reported a wild access in an early-boot
 # interrupt (handle_edge_irq during identify_cpu, before any test runs) on
 # some boots; 4-level paging is what the kernels under test run on anyway.
+# VM_QEMU_ARGS: more QEMU arguments (scripts/insn-profile.sh's plugin).
+read -ra qemu_extra <<<"${VM_QEMU_ARGS:-}"
 timeout --foreground "$timeout_s" qemu-system-x86_64 \
-	-accel tcg -cpu max,la57=off -smp 2 -m 2G \
+	-accel tcg -cpu max,la57=off -smp 2 -m 2G "${qemu_extra[@]}" \
 	-kernel "$KDIR/arch/x86/boot/bzImage" \
 	-initrd "$out/initramfs.cpio.gz" \
 	-append "console=ttyS0 panic=-1 io_uring_rs.mode=$mode" \

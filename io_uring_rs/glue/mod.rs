@@ -9,6 +9,7 @@
 //! `wq.rs`), the hrtimer callback (`timer.rs`), the task-work callback and
 //! its fallback item (`tctx.rs`).
 
+pub(crate) mod arc_slot;
 pub(crate) mod atomic;
 pub(crate) mod atomic_lock;
 pub(crate) mod brand;

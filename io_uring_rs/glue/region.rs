@@ -47,11 +47,13 @@ impl Region {
     }
 
     /// The kernel mapping (see the type invariants).
+    #[inline]
     pub(crate) fn as_ptr(&self) -> *mut u8 {
         self.ptr.as_ptr()
     }
 
     /// The usable length in bytes.
+    #[inline]
     pub(crate) fn len(&self) -> usize {
         self.len
     }

@@ -115,6 +115,7 @@ impl SharedRings {
     /// If `off` is not 4-aligned or not inside the rings: callers pass
     /// constants and masked indices, so this is a bug in this file.
     #[allow(clippy::manual_is_multiple_of)] // The kernel's MSRV predates it.
+    #[inline]
     fn word(&self, off: usize) -> &AtomicU32 {
         assert!(off % 4 == 0 && off + 4 <= self.rings.len());
         // SAFETY: `off` is in bounds and aligned (checked above; the region
@@ -129,10 +130,28 @@ impl SharedRings {
     ///
     /// If `off` is not 8-aligned or not inside `region` (a bug here).
     #[allow(clippy::manual_is_multiple_of)] // The kernel's MSRV predates it.
+    #[inline]
     fn dword(region: &Region, off: usize) -> &AtomicU64 {
         assert!(off % 8 == 0 && off + 8 <= region.len());
         // SAFETY: As in `word`.
         unsafe { AtomicU64::from_ptr(region.as_ptr().add(off).cast()) }
+    }
+
+    /// The eight `u64` of SQE `idx` in `region`: one bounds check for the
+    /// entry, where reading it word by word would check each.
+    ///
+    /// # Panics
+    ///
+    /// If the entry is not inside `region` (a bug here).
+    #[inline]
+    fn sqe_words(region: &Region, idx: usize) -> &[AtomicU64; 8] {
+        let off = idx * SQE_SIZE;
+        assert!(off + SQE_SIZE <= region.len());
+        // SAFETY: The 64 bytes at `off` are in bounds (checked above) and
+        // 8-aligned (the region is page aligned, `SQE_SIZE` is 64), the
+        // region lives as long as `self`, all accesses to it are atomic,
+        // and `[AtomicU64; 8]` has the layout of 64 bytes 8-aligned.
+        unsafe { &*region.as_ptr().add(off).cast::<[AtomicU64; 8]>() }
     }
 
     /// SQ size (`sq_entries`).
@@ -196,10 +215,9 @@ impl SharedRings {
         if idx >= self.sq_entries {
             return None;
         }
-        let base = idx as usize * SQE_SIZE;
         let mut w = [0u64; 8];
-        for (i, w) in w.iter_mut().enumerate() {
-            *w = Self::dword(&self.sqes, base + 8 * i).load(Ordering::Relaxed);
+        for (w, a) in w.iter_mut().zip(Self::sqe_words(&self.sqes, idx as usize)) {
+            *w = a.load(Ordering::Relaxed);
         }
         Some(sqe_from_words(&w))
     }

@@ -23,14 +23,18 @@ pub(crate) use super::timer_api::{TimerDone, TimerOwner, TryCancel};
 ///
 /// # Invariants
 ///
-/// `owner` is null or a pointer from `Arc::into_raw` that the armed timer
-/// owns; it is non-null from a successful [`HrTimer::start`] until the
-/// callback runs or a cancel succeeds, whichever takes it back first.
+/// `timer` is initialised if and only if `armable` (C keeps a request's
+/// timer in its async data, which only timeouts allocate: most requests
+/// never pay for `hrtimer_init()`). `owner` is null or a pointer from
+/// `Arc::into_raw` that the armed timer owns; it is non-null from a
+/// successful [`HrTimer::start`] until the callback runs or a cancel
+/// succeeds, whichever takes it back first; it stays null if not `armable`.
 #[repr(C)]
 #[pin_data]
 pub(crate) struct HrTimer<T> {
     #[pin]
     timer: Opaque<bindings::hrtimer>,
+    armable: bool,
     owner: AtomicPtr<T>,
     _owner: PhantomData<T>,
 }
@@ -42,10 +46,14 @@ unsafe impl<T: Send + Sync> Send for HrTimer<T> {}
 unsafe impl<T: Send + Sync> Sync for HrTimer<T> {}
 
 impl<T: TimerOwner> HrTimer<T> {
-    /// Returns an initialiser for an unarmed timer.
-    pub(crate) fn new() -> impl PinInit<Self> {
+    /// Returns an initialiser for an unarmed timer; one that is not
+    /// `armable` is left uninitialised, and is never started.
+    pub(crate) fn new(armable: bool) -> impl PinInit<Self> {
         pin_init!(HrTimer {
-            timer <- Opaque::ffi_init(|slot: *mut bindings::hrtimer| {
+            timer <- Opaque::ffi_init(move |slot: *mut bindings::hrtimer| {
+                if !armable {
+                    return;
+                }
                 #[cfg(not(kernel_7_2))]
                 // SAFETY: `slot` is valid for writes; `hrtimer_init` initialises
                 // every field, then the callback is set before any start.
@@ -70,14 +78,18 @@ impl<T: TimerOwner> HrTimer<T> {
                     );
                 }
             }),
+            armable,
             owner: AtomicPtr::new(core::ptr::null_mut()),
             _owner: PhantomData,
         })
     }
 
     /// Arms the timer to fire in `ns` nanoseconds, owning `this` until then.
-    /// Returns `this` back if the timer is already armed.
+    /// Returns `this` back if the timer is already armed, or not armable.
     pub(crate) fn start(this: Arc<T>, ns: u64) -> core::result::Result<(), Arc<T>> {
+        if !this.timer().armable {
+            return Err(this);
+        }
         let raw = Arc::into_raw(this).cast_mut();
         // SAFETY: `raw` came from `Arc::into_raw` just above.
         let timer = unsafe { (*raw).timer() };
@@ -95,8 +107,9 @@ impl<T: TimerOwner> HrTimer<T> {
             return Err(unsafe { Arc::from_raw(raw) });
         }
         let ns = i64::try_from(ns).unwrap_or(i64::MAX);
-        // SAFETY: The timer was initialised by `new` and is pinned inside the
-        // `Arc`'d owner, which the stored reference keeps alive while armed.
+        // SAFETY: The timer is armable, so `new` initialised it; it is pinned
+        // inside the `Arc`'d owner, which the stored reference keeps alive
+        // while armed.
         unsafe {
             bindings::hrtimer_start_range_ns(
                 timer.timer.get(),
@@ -110,7 +123,10 @@ impl<T: TimerOwner> HrTimer<T> {
 
     /// Cancels the timer unless its callback already runs or ran.
     pub(crate) fn try_to_cancel(&self) -> TryCancel {
-        // SAFETY: The timer was initialised by `new`.
+        if !self.armable {
+            return TryCancel::Inactive;
+        }
+        // SAFETY: The timer is armable, so `new` initialised it.
         match unsafe { bindings::hrtimer_try_to_cancel(self.timer.get()) } {
             1 => {
                 self.reclaim();

@@ -13,8 +13,10 @@
 //! * `exit` is unbound: ring exit (`io_ring_exit_work()`) runs there. It
 //!   cannot share `tw`, whose items the exit waits for.
 //!
-//! Both are `WQ_HIGHPRI`: their items run in a worker pool of their own,
-//! never behind another subsystem's unbound work.
+//! Both run at normal priority, as C's fallback work (`system_wq`) and
+//! `iou_exit` do: a ring exit with many requests is seconds of CPU that
+//! must not starve the tasks of the CPU it runs on (at `WQ_HIGHPRI`, nice
+//! -20, the task that closed the ring waited for the whole exit).
 //!
 //! io-wq's workers are kernel threads of their ring (`glue/kthread.rs`,
 //! `uring/model/ring/iowq.rs`), not items of a queue: a worker blocked in a
@@ -41,9 +43,7 @@ impl Queues {
         let tw = unsafe {
             alloc_workqueue(
                 kernel::c_str!("io_uring_rs_tw").as_char_ptr(),
-                bindings::wq_flags_WQ_UNBOUND
-                    | bindings::wq_flags___WQ_ORDERED
-                    | bindings::wq_flags_WQ_HIGHPRI,
+                bindings::wq_flags_WQ_UNBOUND | bindings::wq_flags___WQ_ORDERED,
                 1,
             )
         };
@@ -54,7 +54,7 @@ impl Queues {
         let exit = unsafe {
             alloc_workqueue(
                 kernel::c_str!("io_uring_rs_exit").as_char_ptr(),
-                bindings::wq_flags_WQ_UNBOUND | bindings::wq_flags_WQ_HIGHPRI,
+                bindings::wq_flags_WQ_UNBOUND,
                 0,
             )
         };

@@ -16,9 +16,20 @@ use kernel::prelude::*;
 use kernel::sync::Arc;
 
 /// A request of ring `rb`, to attack with ring `ra`'s locks.
-fn alloc<'id>(rb: Ring<'_, 'id>, cx: &TaskCtx, link: Option<ReqRef<'id>>) -> Result<ReqRef<'id>> {
+fn alloc<'id>(
+    rb: Ring<'_, 'id>,
+    cx: &mut TaskCtx,
+    link: Option<ReqRef<'id>>,
+) -> Result<ReqRef<'id>> {
     let tctx = IoUringTask::new_fallback(0)?;
-    Req::alloc(rb, cx, &Sqe::default(), &tctx, Err(EINVAL), link, 0)
+    Req::alloc(
+        &mut rb.lock_uring(cx),
+        &Sqe::default(),
+        &tctx,
+        Err(EINVAL),
+        link,
+        0,
+    )
 }
 use crate::uring::model::req::ReqSlot;
 

@@ -17,9 +17,16 @@ use kernel::prelude::*;
 use kernel::sync::Arc;
 
 /// A request of ring `r`.
-fn alloc<'id>(r: Ring<'_, 'id>, cx: &TaskCtx) -> Result<ReqRef<'id>> {
+fn alloc<'id>(r: Ring<'_, 'id>, cx: &mut TaskCtx) -> Result<ReqRef<'id>> {
     let tctx = IoUringTask::new_fallback(0)?;
-    Req::alloc(r, cx, &Sqe::default(), &tctx, Err(EINVAL), None, 0)
+    Req::alloc(
+        &mut r.lock_uring(cx),
+        &Sqe::default(),
+        &tctx,
+        Err(EINVAL),
+        None,
+        0,
+    )
 }
 
 /// The violation: post B's completion on A.

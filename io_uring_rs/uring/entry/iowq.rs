@@ -5,6 +5,7 @@
 //! then the requests linked after it, in the same worker; idles when there
 //! is none, and exits after a while without work or at ring exit.
 
+use crate::glue::arc_slot::ArcSlot;
 use crate::glue::context::TaskCtx;
 use crate::glue::kthread::ThreadCtx;
 use crate::uring::lifecycle::iowq::{io_wq_free_work, io_wq_submit_work, FreeWorkLock};
@@ -25,7 +26,8 @@ fn continue_chain<'id>(
     cx: &mut TaskCtx,
     id: u64,
 ) -> Option<ReqArc<'id>> {
-    if let Ok(slot) = ReqSlot::new(cx) {
+    let cached = ring.lock_iowq(cx).take_slot();
+    if let Ok(slot) = cached.map_or_else(|| ReqSlot::new(cx), Ok) {
         let mut w = ring.lock_iowq(cx);
         if !ring.is_dying() {
             let iowq_ref = next.pin().get_ref();
@@ -61,6 +63,10 @@ fn io_worker_handle_work<'id>(req: ReqArc<'id>, ring: Ring<'_, 'id>, tcx: &mut T
         let cx = tcx.task();
         if let Some(next) = io_wq_free_work(iowq_ref, FreeWorkLock::Unlocked(cx)) {
             work = continue_chain(next, ring, cx, id);
+        }
+        // Freed outside the lock; the memory goes to the request cache.
+        if let Some(slot) = ArcSlot::reclaim(req.into_arc()) {
+            ring.lock_iowq(cx).req_cache_free(slot);
         }
     }
 }

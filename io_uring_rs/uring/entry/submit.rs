@@ -29,10 +29,10 @@ pub(crate) const MAX_SUBMIT: usize = 32768;
 const RESCHED_CHAINS: usize = 64;
 
 /// What preparing the chains of one call needs besides their entries: room
-/// for every entry of the call, allocated once, filled chain after chain.
+/// for every entry's prepared opcode, allocated once, filled chain after
+/// chain.
 struct ChainScratch {
     ops: KVec<Option<Result<Op>>>,
-    flags: KVec<u32>,
 }
 
 impl ChainScratch {
@@ -40,7 +40,6 @@ impl ChainScratch {
     fn new(n: usize) -> Result<Self> {
         Ok(ChainScratch {
             ops: KVec::with_capacity(n, GFP_KERNEL)?,
-            flags: KVec::with_capacity(n, GFP_KERNEL)?,
         })
     }
 }
@@ -49,7 +48,6 @@ impl ChainScratch {
 struct PreppedChain<'s, 'c> {
     sqes: &'s [Sqe],
     ops: &'c mut [Option<Result<Op>>],
-    flags: &'c mut [u32],
     failed: bool,
     /// The last entry failed its preparation: submission stops after this
     /// chain unless `IORING_SETUP_SUBMIT_ALL` (`io_submit_fail_init()`).
@@ -69,7 +67,7 @@ impl<'s, 'c> PreppedChain<'s, 'c> {
         ts: &impl UserMem,
         scratch: &'c mut ChainScratch,
     ) -> Result<Self> {
-        let ChainScratch { ops, flags } = scratch;
+        let ops = &mut scratch.ops;
         let start = ops.len();
         let mut failed = false;
         let params = *g.ring().params();
@@ -106,19 +104,12 @@ impl<'s, 'c> PreppedChain<'s, 'c> {
             }
             failed |= op.is_err();
             ops.push(Some(op), GFP_KERNEL)?;
-            flags.push(0, GFP_KERNEL)?;
         }
-        let (ops, flags) = (&mut ops[start..], &mut flags[start..]);
-        for i in 1..sqes.len() {
-            if let Some(Ok(Op::LinkTimeout { .. })) = ops[i] {
-                flags[i - 1] |= REQ_F_ARM_LTIMEOUT;
-            }
-        }
+        let ops = &mut ops[start..];
         let last_failed = matches!(ops.last(), Some(Some(Err(_))));
         Ok(PreppedChain {
             sqes,
             ops,
-            flags,
             failed,
             last_failed,
             drain,
@@ -127,20 +118,20 @@ impl<'s, 'c> PreppedChain<'s, 'c> {
     }
 
     /// Creates the requests back to front and returns the head.
-    fn publish<'id>(self, g: &UringGuard<'_, 'id>, tctx: &Arc<IoUringTask>) -> Result<ReqRef<'id>> {
+    fn publish<'id>(
+        self,
+        g: &mut UringGuard<'_, 'id>,
+        tctx: &Arc<IoUringTask>,
+    ) -> Result<ReqRef<'id>> {
         let mut next: Option<ReqRef<'id>> = None;
+        let mut next_is_lt = false;
         for i in (0..self.sqes.len()).rev() {
             let op = self.ops[i].take().unwrap_or(Err(EINVAL));
             let head_of_failed = i == 0 && self.failed && op.is_ok();
-            let req = Req::alloc(
-                g.ring(),
-                g.task(),
-                &self.sqes[i],
-                tctx,
-                op,
-                next.take(),
-                self.flags[i],
-            )?;
+            // A request a linked timeout follows arms it when issued.
+            let flags = if next_is_lt { REQ_F_ARM_LTIMEOUT } else { 0 };
+            next_is_lt = matches!(op, Ok(Op::LinkTimeout { .. }));
+            let req = Req::alloc(g, &self.sqes[i], tctx, op, next.take(), flags)?;
             if self.failed && i == 0 {
                 // A failed chain is cancelled whole, hard links included.
                 req.clear_flags(REQ_F_HARDLINK);
@@ -196,7 +187,7 @@ pub(crate) fn io_submit_sqes(
             let (head, stop) = match PreppedChain::prep(&mut g, &sqes[i..=j], ts, &mut scratch)
                 .and_then(|chain| {
                     let stop = chain.last_failed && !submit_all;
-                    Ok((chain.publish(&g, tctx)?, stop))
+                    Ok((chain.publish(&mut g, tctx)?, stop))
                 }) {
                 Ok(v) => v,
                 Err(e) if i == 0 => return Err(e),
@@ -238,11 +229,15 @@ pub(crate) fn io_submit_from_sq(
         let head = sq.state().cached_sq_head;
         let avail = rings.sq_tail().wrapping_sub(head).min(rings.sq_entries());
         let nr = to_submit.min(avail);
-        let mut sqes = KVec::with_capacity(nr as usize, GFP_KERNEL)?;
+        let mut buf = KVec::from_elem(Sqe::default(), nr as usize, GFP_KERNEL)?;
+        let mut n = 0;
         let mut dropped = false;
         for k in 0..nr {
             match rings.sqe(rings.sq_array(head.wrapping_add(k))) {
-                Some(sqe) => sqes.push(sqe, GFP_KERNEL)?,
+                Some(sqe) => {
+                    buf[n] = sqe;
+                    n += 1;
+                }
                 None => {
                     rings.inc_sq_dropped();
                     dropped = true;
@@ -250,10 +245,11 @@ pub(crate) fn io_submit_from_sq(
                 }
             }
         }
+        let sqes = &buf[..n];
         let submitted = if sqes.is_empty() {
             0
         } else {
-            match io_submit_sqes(ctx, sq.task(), &sqes, tctx, ts, ctx.params().submit_all) {
+            match io_submit_sqes(ctx, sq.task(), sqes, tctx, ts, ctx.params().submit_all) {
                 Ok(n) => n,
                 Err(e) if e == ENOMEM => return Err(EAGAIN),
                 Err(e) => return Err(e),

@@ -52,6 +52,8 @@ fn run(req: Arc<Req>, cx: &mut TaskCtx) {
                     TwAction::Complete => complete::io_req_complete(r, &mut g),
                     _ => link::io_req_tw_fail_links(r, &mut g),
                 }
+                // If that freed the request, its memory goes to the cache.
+                g.io_req_cache_free(req);
             }
         }
     })

@@ -278,11 +278,17 @@ fn cancel_until_gone(
     timeout_ms: u32,
 ) -> Result {
     let mut left = msecs_to_jiffies(timeout_ms);
+    // Task exit cancels only what is tracked: with nothing tracked, there is
+    // nothing to look for (C's loop starts with `tctx_inflight()`).
+    let nothing_tracked = || !cancel_all && ring.ctx().inflight_tracked() == 0;
     loop {
+        if nothing_tracked() {
+            return Ok(());
+        }
         let seen = ring.freed();
         io_uring_try_cancel_requests(ring, cx, Some(task), cancel_all);
         io_fallback_tw(ring, cx, Some(task));
-        if task_inflight(ring, cx, task, !cancel_all) == 0 {
+        if nothing_tracked() || task_inflight(ring, cx, task, !cancel_all) == 0 {
             return Ok(());
         }
         if left == 0 {

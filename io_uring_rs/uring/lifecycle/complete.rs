@@ -148,12 +148,14 @@ pub(crate) fn io_req_complete_post<'id>(req: ReqRef<'id>, ring: Ring<'_, 'id>, c
 }
 
 /// Drops a reference with `uring_lock` held; the last one advances the chain
-/// (`io_free_batch_list()` -> `io_queue_next()`).
+/// and gives the request's memory to the request cache
+/// (`io_free_batch_list()`: `io_queue_next()`, `io_req_add_to_cache()`).
 pub(crate) fn io_put_req<'id>(req: ReqRef<'id>, g: &mut UringGuard<'_, 'id>) {
     if let Some(last) = req.put() {
         if last.has_link_flags() {
             io_queue_next(&last, g);
         }
+        g.io_req_cache_free(last);
     }
 }
 

@@ -117,7 +117,8 @@ fn io_acct_cancel_pending_work(g: &mut UringGuard<'_, '_>, acct: IoWqAcct) {
 /// `io_queue_iowq()`: hands `req` to io-wq, and starts a worker for it if
 /// its account is below its limit.
 pub(crate) fn io_queue_iowq<'id>(req: ReqRef<'id>, g: &mut UringGuard<'_, 'id>) {
-    let slot = match ReqSlot::new(g.task()) {
+    let cached = g.lock_iowq().take_slot();
+    let slot = match cached.map_or_else(|| ReqSlot::new(g.task()), Ok) {
         Ok(slot) => slot,
         Err(e) => {
             req.set_res(e.to_errno());

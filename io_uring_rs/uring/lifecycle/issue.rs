@@ -11,7 +11,7 @@ use super::tw::io_should_terminate_tw;
 use super::{cancel, channel, poll, rw, timeout};
 use crate::glue::context::TaskCtx;
 use crate::uring::model::error::ecanceled;
-use crate::uring::model::req::{Req, ReqRef, ReqSlot, REQ_F_FAIL, REQ_F_INFLIGHT, REQ_F_IO_DRAIN};
+use crate::uring::model::req::{Req, ReqRef, ReqSlot, REQ_F_FAIL, REQ_F_IO_DRAIN};
 use crate::uring::model::ring::UringGuard;
 use crate::uring::model::sqe::Op;
 use kernel::prelude::*;
@@ -193,7 +193,7 @@ pub(crate) fn io_assign_file(req: &Req, cx: &TaskCtx) {
             .is_some_and(|file| file.assign(cx, req.files()).is_ok_and(|f| f.mode().ring())),
     };
     if inflight {
-        req.set_flags(REQ_F_INFLIGHT);
+        req.track_inflight();
     }
 }
 

@@ -132,6 +132,9 @@ pub(crate) fn io_poll_remove_all(
         };
         poll_cancel_one(req, g);
         found = true;
+        // Ring exit may cancel 100,000s here: let the CPU's other tasks
+        // run (sleeping with `uring_lock` held is allowed).
+        g.task().cond_resched();
     }
 }
 

@@ -25,12 +25,11 @@ mod tree;
 pub(crate) use claim::{io_link_timeout_claim, LinkTimeoutClaim, LiveTarget, TimerOutcome};
 pub(crate) use tree::{ArcTree, ArcTreeMut, RefTree, RefTreeMut, RefTreeRef, ReqSlot};
 
-use super::ring::{BothGuard, IoRingCtx, Ring};
+use super::ring::{BothGuard, IoRingCtx, Ring, UringGuard};
 use super::sqe::{Op, Sqe, IOSQE_ASYNC, IOSQE_CQE_SKIP_SUCCESS, IOSQE_IO_HARDLINK, IOSQE_IO_LINK};
 use crate::glue::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, AtomicU8, Ordering};
 use crate::glue::brand::Brand;
 use crate::glue::chain::{ChainCell, ChainRead, ChainWrite, TimeoutCell, TimeoutRead};
-use crate::glue::context::TaskCtx;
 use crate::glue::file::FileTable;
 use crate::glue::tctx::IoUringTask;
 use crate::glue::timer::HrTimer;
@@ -174,7 +173,7 @@ pub(crate) struct Req {
     target_seq: AtomicU64,
     /// A drained chain head: how many requests were submitted before it.
     drain_seq: AtomicU64,
-    /// TIMEOUT and LINK_TIMEOUT: the hrtimer.
+    /// TIMEOUT and LINK_TIMEOUT: the hrtimer (armable only in those).
     #[pin]
     timer: HrTimer<Req>,
     /// The submitting task's task work (`req->tctx`).
@@ -205,19 +204,28 @@ pub(crate) struct Req {
 /// it is dropped (`io_req_put_ctx`'s `percpu_ref_put(&ctx->refs)`). A field
 /// of its own rather than a `PinnedDrop` of [`Req`]: on Linux 7.2,
 /// `#[pinned_drop]` expands to an `unsafe impl`, which the core forbids.
-struct ReqCtx(Arc<IoRingCtx>);
+/// It also uncounts a request task exit had to cancel
+/// (`io_clean_op()`'s `inflight_tracked` decrement).
+struct ReqCtx {
+    ctx: Arc<IoRingCtx>,
+    /// Counted in the ring's `inflight_tracked` ([`Req::track_inflight`]).
+    tracked: AtomicBool,
+}
 
 impl core::ops::Deref for ReqCtx {
     type Target = Arc<IoRingCtx>;
 
     fn deref(&self) -> &Arc<IoRingCtx> {
-        &self.0
+        &self.ctx
     }
 }
 
 impl Drop for ReqCtx {
     fn drop(&mut self) {
-        self.0.request_freed();
+        if self.tracked.load(Ordering::Relaxed) {
+            self.ctx.inflight_tracked_dec();
+        }
+        self.ctx.request_freed();
     }
 }
 
@@ -229,12 +237,12 @@ pub(crate) struct CellWitness(pub(in crate::uring::model) ());
 pub(in crate::uring::model) const W: &CellWitness = &CellWitness(());
 
 impl Req {
-    /// Allocates a request of `ring` from `sqe` whose link owns `link`, and
-    /// counts it in the ring's `inflight` until it is freed. Returns the
-    /// request's first reference. Task context: it may sleep.
+    /// Allocates a request of `g`'s ring from `sqe` whose link owns
+    /// `link`, in memory from the request cache if it has some, and counts
+    /// it in the ring's `inflight` until it is freed. Returns the request's
+    /// first reference. Task context with `uring_lock` held: it may sleep.
     pub(crate) fn alloc<'id>(
-        ring: Ring<'_, 'id>,
-        _cx: &TaskCtx,
+        g: &mut UringGuard<'_, 'id>,
         sqe: &Sqe,
         tctx: &Arc<IoUringTask>,
         op: Result<Op>,
@@ -242,19 +250,25 @@ impl Req {
         extra_flags: u32,
     ) -> Result<ReqRef<'id>> {
         let link = link.map(|l| l.arc);
-        let arc = Arc::pin_init(
-            Req::new(ring.ctx(), sqe, tctx.clone(), op, link, extra_flags),
-            GFP_KERNEL,
-        )?;
-        ring.request_allocated();
+        let slot = g.io_alloc_req();
+        let ring = g.ring();
+        let seq = g.next_seq();
+        let init = Req::new(ring.ctx(), seq, sqe, tctx.clone(), op, link, extra_flags);
+        let arc = match slot {
+            Some(slot) => slot.pin_init(init)?,
+            None => Arc::pin_init(init, GFP_KERNEL)?,
+        };
+        g.seq_allocated(seq);
         Ok(ReqRef {
             arc,
             brand: ring.brand(),
         })
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn new(
         ring: &Arc<IoRingCtx>,
+        seq: u64,
         sqe: &Sqe,
         tctx: Arc<IoUringTask>,
         op: Result<Op>,
@@ -275,7 +289,9 @@ impl Req {
         if sqe.flags & IOSQE_IO_HARDLINK != 0 {
             flags |= REQ_F_HARDLINK;
         }
-        let (seq, user_data, sqe_flags) = (ring.next_seq(), sqe.user_data, sqe.flags);
+        let (user_data, sqe_flags) = (sqe.user_data, sqe.flags);
+        // Only timeouts arm the timer (C's `io_timeout_data`).
+        let armable = matches!(op, Ok(Op::Timeout { .. } | Op::LinkTimeout { .. }));
         let ring = ring.clone();
         try_pin_init!(Req {
             seq,
@@ -289,7 +305,7 @@ impl Req {
                 head: None,
                 prev: None
             }),
-            timer <- HrTimer::new(),
+            timer <- HrTimer::new(armable),
             tctx,
             tw_node: TwNode::new(),
             tw_action: AtomicU8::new(TwAction::None as u8),
@@ -302,7 +318,10 @@ impl Req {
             drain_seq: AtomicU64::new(0),
             // Last: a failed initializer drops what it made, and a ring
             // reference dropped counts a request freed.
-            ring: ReqCtx(ring),
+            ring: ReqCtx {
+                ctx: ring,
+                tracked: AtomicBool::new(false),
+            },
         }? Error)
     }
 
@@ -348,6 +367,16 @@ impl Req {
     /// The hrtimer of a TIMEOUT or LINK_TIMEOUT.
     pub(crate) fn timer(&self) -> &HrTimer<Req> {
         &self.timer
+    }
+
+    /// Marks the request `REQ_F_INFLIGHT` (task exit must cancel its
+    /// chain) and counts it in the ring's `inflight_tracked` once, until it
+    /// is freed (`io_req_track_inflight()`).
+    pub(crate) fn track_inflight(&self) {
+        self.set_flags(REQ_F_INFLIGHT);
+        if !self.ring.tracked.swap(true, Ordering::AcqRel) {
+            self.ring.inflight_tracked_inc();
+        }
     }
 
     /// Whether the submitter linked a next request (`IO_REQ_LINK_FLAGS`).

@@ -22,7 +22,8 @@ pub(crate) use locks::{
 use super::channel::Channel;
 use super::req::{ArcTree, RefTree, Req};
 use super::sqe::Cqe;
-use crate::glue::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use crate::glue::arc_slot::{ArcSlot, BoundedStack};
+use crate::glue::atomic::{AtomicBool, AtomicU64, Ordering};
 use crate::glue::atomic_lock::{new_atomic_lock, AtomicGuard, AtomicLock};
 use crate::glue::brand::Brand;
 use crate::glue::context::{AnyCtx, AtomicCtx, SqCtx, TaskCtx};
@@ -38,6 +39,13 @@ use kernel::sync::{
     new_condvar, new_mutex, new_spinlock, Arc, CondVar, CondVarTimeoutResult, Mutex, SpinLock,
 };
 use kernel::time::Jiffies;
+
+/// Most freed requests a ring keeps for reuse, in each of its two caches
+/// (at most its SQ size): one under `uring_lock`, for the requests freed
+/// there and for allocation, and one under the io-wq lock, for those its
+/// workers free (C's `locked_free_list`, which allocation splices over);
+/// and most list nodes io-wq keeps for queueing work.
+const REQ_CACHE_MAX: usize = 256;
 
 /// State protected by `uring_lock`.
 pub(crate) struct UringState {
@@ -69,6 +77,10 @@ pub(crate) struct UringState {
     /// per ring and thread, as `tctx_list` links them); a slot whose
     /// thread exited is reused.
     tctxs: KVec<Arc<IoUringTask>>,
+    /// The request cache (`submit_state.free_list`): the memory of freed
+    /// requests, for the next allocations; a free finding it full frees
+    /// the memory.
+    req_cache: BoundedStack<ArcSlot<Req>>,
 }
 
 /// A task that exited: requests of `task` with a sequence number below
@@ -310,10 +322,15 @@ pub(crate) struct IoRingCtx {
     /// Woken when a request is freed.
     #[pin]
     exit_wait: CondVar,
-    /// Sequence number of the next request.
+    /// Sequence number of the next request; one more than the number of
+    /// requests allocated so far. Written only with `uring_lock` held
+    /// ([`UringGuard::seq_allocated`]), so no atomic read-modify-write is
+    /// needed; read without it.
     next_seq: AtomicU64,
-    /// Requests allocated and not yet freed (`ctx->refs` in C).
-    inflight: AtomicUsize,
+    /// Requests marked `REQ_F_INFLIGHT` and not yet freed, of every task
+    /// (C counts them per task, `tctx->inflight_tracked`): while it is 0,
+    /// task exit has nothing to cancel, and does not look.
+    inflight_tracked: AtomicU64,
     /// Set once ring exit has started; no submission is accepted after.
     dying: AtomicBool,
     /// `defer_list` is not empty: completions must flush it
@@ -331,7 +348,8 @@ impl IoRingCtx {
         rings: SharedRings,
         poll_wq: PollQueue,
         params: RingParams,
-        unbound: u32,
+        req_cache: BoundedStack<ArcSlot<Req>>,
+        iowq: IoWqState,
     ) -> impl PinInit<Self, Error> {
         try_pin_init!(IoRingCtx {
             rings,
@@ -352,6 +370,7 @@ impl IoRingCtx {
                     drain_disabled: false,
                     exited: KVec::new(),
                     tctxs: KVec::new(),
+                    req_cache,
                 },
                 "IoRingCtx::uring_lock"
             ),
@@ -375,10 +394,7 @@ impl IoRingCtx {
                 },
                 "IoRingCtx::timeout_lock"
             ),
-            iowq_lock <- new_atomic_lock!(
-                IoWqState::new(params.sq_entries.min(4 * num_online_cpus()), unbound),
-                "IoRingCtx::iowq_lock"
-            ),
+            iowq_lock <- new_atomic_lock!(iowq, "IoRingCtx::iowq_lock"),
             iowq_wait_bound <- new_condvar!("IoRingCtx::iowq_wait_bound"),
             iowq_wait_unbound <- new_condvar!("IoRingCtx::iowq_wait_unbound"),
             iowq_threads <- new_mutex!(RBTree::new(), "IoRingCtx::iowq_threads"),
@@ -388,7 +404,7 @@ impl IoRingCtx {
             freed: AtomicU64::new(0),
             exit_wait <- new_condvar!("IoRingCtx::exit_wait"),
             next_seq: AtomicU64::new(1),
-            inflight: AtomicUsize::new(0),
+            inflight_tracked: AtomicU64::new(0),
             dying: AtomicBool::new(false),
             drain_active: AtomicBool::new(false),
         }? Error)
@@ -406,8 +422,17 @@ impl IoRingCtx {
         let poll_wq = PollQueue::new(cx)?;
         // io-wq's limits, as C's `io_wq_create()` sets them for the task.
         let unbound = rlimit_nproc(cx);
+        let cap = (params.sq_entries as usize).min(REQ_CACHE_MAX);
+        let bound = params.sq_entries.min(4 * num_online_cpus());
+        let iowq = IoWqState::new(bound, unbound, cap)?;
         Arc::pin_init(
-            Self::new(rings, poll_wq, params, unbound),
+            Self::new(
+                rings,
+                poll_wq,
+                params,
+                BoundedStack::new(cap, GFP_KERNEL)?,
+                iowq,
+            ),
             GFP_KERNEL_ACCOUNT,
         )
     }
@@ -497,30 +522,42 @@ impl IoRingCtx {
         core::mem::take(&mut *w)
     }
 
-    /// Returns a fresh request sequence number.
-    pub(super) fn next_seq(&self) -> u64 {
-        self.next_seq.fetch_add(1, Ordering::Relaxed)
-    }
-
     /// The sequence number the next request will get: every request
     /// allocated so far has a smaller one.
     pub(crate) fn seq_horizon(&self) -> u64 {
         self.next_seq.load(Ordering::Relaxed)
     }
 
-    /// Accounts a newly allocated request.
-    pub(super) fn request_allocated(&self) {
-        self.inflight.fetch_add(1, Ordering::AcqRel);
+    /// Returns the number of requests not yet freed (`ctx->refs` in C):
+    /// those allocated less those freed. The frees are read first: a
+    /// request is counted allocated before it can be freed, so the
+    /// difference is never negative, and it is 0 only if every request
+    /// allocated by the time of the second read was freed by the first.
+    pub(crate) fn inflight(&self) -> usize {
+        let freed = self.freed();
+        let allocated = self.next_seq.load(Ordering::Acquire) - 1;
+        allocated.saturating_sub(freed) as usize
     }
 
-    /// Returns the number of requests not yet freed.
-    pub(crate) fn inflight(&self) -> usize {
-        self.inflight.load(Ordering::Acquire)
+    /// Counts a request marked `REQ_F_INFLIGHT` (once per request).
+    pub(super) fn inflight_tracked_inc(&self) {
+        self.inflight_tracked.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Uncounts a request counted by [`Self::inflight_tracked_inc`] as it
+    /// is freed, before it counts as freed.
+    pub(super) fn inflight_tracked_dec(&self) {
+        self.inflight_tracked.fetch_sub(1, Ordering::AcqRel);
+    }
+
+    /// Requests marked `REQ_F_INFLIGHT` not yet freed (`tctx_inflight(tctx,
+    /// true)`, summed over the tasks).
+    pub(crate) fn inflight_tracked(&self) -> u64 {
+        self.inflight_tracked.load(Ordering::Acquire)
     }
 
     /// Accounts a freed request and wakes whoever waits for frees.
     pub(super) fn request_freed(&self) {
-        self.inflight.fetch_sub(1, Ordering::AcqRel);
         if self.freed.fetch_add(2, Ordering::AcqRel) & FREED_WAITING != 0 {
             let _g = self.exit_lock.lock();
             self.exit_wait.notify_all();

@@ -24,8 +24,7 @@ fn req<'id>(ring: Ring<'_, 'id>, flags: u8, link: Option<ReqRef<'id>>) -> ReqRef
         ..Sqe::default()
     };
     Req::alloc(
-        ring,
-        &task_ctx(),
+        &mut ring.lock_uring(&mut task_ctx()),
         &sqe,
         &crate::host_tctx(),
         Ok(Op::Nop),

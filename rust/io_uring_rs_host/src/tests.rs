@@ -62,6 +62,7 @@ self_test_cases!(
     timeout_cqes_do_not_count_for_timeouts,
     r2_sq_ring_submission_and_dropped,
     r3_sqpoll_thread_submits_and_idles,
+    req_cache_reuses_freed_requests,
     s1_chain_completes_in_order,
     s6_timeout_in_link_fails_followers,
     s4_hardlink_continues,
@@ -115,14 +116,59 @@ mod pure {
         unsafe { TaskCtx::enter() }
     }
 
+    /// A value that counts its drops.
+    struct Counted<'a>(&'a core::sync::atomic::AtomicUsize, u32);
+
+    impl Drop for Counted<'_> {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    #[test]
+    fn an_arc_slot_is_taken_only_from_the_last_reference() {
+        use crate::glue::arc_slot::{ArcSlot, BoundedStack};
+        use kernel::prelude::GFP_KERNEL;
+        use kernel::sync::Arc;
+        let drops = core::sync::atomic::AtomicUsize::new(0);
+        let a = Arc::new(Counted(&drops, 1), GFP_KERNEL).expect("alloc");
+        let b = a.clone();
+        assert!(
+            ArcSlot::reclaim(a).is_none(),
+            "a shared allocation was taken"
+        );
+        assert_eq!(drops.load(core::sync::atomic::Ordering::Relaxed), 0);
+        assert_eq!(b.1, 1);
+        let slot = ArcSlot::reclaim(b).expect("the last reference");
+        assert_eq!(drops.load(core::sync::atomic::Ordering::Relaxed), 1);
+        let mut cache = BoundedStack::new(1, GFP_KERNEL).expect("alloc");
+        cache.push(slot);
+        let c = Arc::new(Counted(&drops, 3), GFP_KERNEL).expect("alloc");
+        // Full: this slot is freed, its value dropped once.
+        cache.push(ArcSlot::reclaim(c).expect("the last reference"));
+        assert_eq!(drops.load(core::sync::atomic::Ordering::Relaxed), 2);
+        let slot = cache.pop().expect("the kept slot");
+        assert!(cache.pop().is_none() && cache.is_empty());
+        let d = slot
+            .pin_init(Counted(&drops, 2))
+            .map_err(|e: core::convert::Infallible| e)
+            .expect("infallible");
+        assert_eq!(d.1, 2);
+        drop(d);
+        assert_eq!(drops.load(core::sync::atomic::Ordering::Relaxed), 3);
+        // An empty slot dropped frees memory and drops nothing.
+        let e = Arc::new(Counted(&drops, 4), GFP_KERNEL).expect("alloc");
+        drop(ArcSlot::reclaim(e));
+        assert_eq!(drops.load(core::sync::atomic::Ordering::Relaxed), 4);
+    }
+
     fn req<'id>(ring: Ring<'_, 'id>, op: Op, link: Option<ReqRef<'id>>) -> ReqRef<'id> {
         let sqe = Sqe {
             opcode: OP_NOP,
             ..Sqe::default()
         };
         Req::alloc(
-            ring,
-            &task_ctx(),
+            &mut ring.lock_uring(&mut task_ctx()),
             &sqe,
             &crate::host_tctx(),
             Ok(op),

@@ -46,6 +46,14 @@ impl<T> KVec<T> {
         Ok(KVec(Vec::with_capacity(n)))
     }
 
+    /// `n` clones of `value`.
+    pub fn from_elem(value: T, n: usize, _flags: Flags) -> Result<Self, AllocError>
+    where
+        T: Clone,
+    {
+        Ok(KVec(vec![value; n]))
+    }
+
     /// Appends `v`.
     pub fn push(&mut self, v: T, _flags: Flags) -> Result<(), AllocError> {
         self.0.push(v);

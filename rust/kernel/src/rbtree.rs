@@ -27,6 +27,13 @@ impl<K, V> RBTreeNode<K, V> {
     pub fn new(key: K, value: V, _flags: Flags) -> Result<Self> {
         Ok(RBTreeNode { key, value })
     }
+
+    /// Drops the key and value, keeping the node's memory.
+    pub fn into_reservation(self) -> RBTreeNodeReservation<K, V> {
+        RBTreeNodeReservation {
+            _node: core::marker::PhantomData,
+        }
+    }
 }
 
 /// A node's memory, allocated before its key and value are known

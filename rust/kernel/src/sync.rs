@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! `kernel::sync`: `Lock` with its mutex and spinlock backends, `Guard`,
-//! `CondVar`, `LockedBy` and `Arc`.
+//! `CondVar`, `LockedBy`, `Arc` and `UniqueArc`.
 //!
 //! A `Lock` is a raw lock next to an `UnsafeCell` holding the data, as in
 //! the kernel, so the data's address is known without locking (`LockedBy`
@@ -15,6 +15,7 @@ use crate::time::Jiffies;
 use core::cell::UnsafeCell;
 use core::marker::PhantomData;
 use core::ops::{Deref, DerefMut};
+use core::pin::Pin;
 
 #[cfg(loom)]
 use loom::sync as sys;
@@ -337,6 +338,42 @@ impl<T> Arc<T> {
     pub unsafe fn from_raw(ptr: *const T) -> Self {
         // SAFETY: As the function's safety section requires.
         Arc(unsafe { std::sync::Arc::from_raw(ptr) })
+    }
+}
+
+impl<T> Arc<T> {
+    /// The allocation as a [`UniqueArc`] if this is its only reference;
+    /// otherwise drops this reference (`Arc::into_unique_or_drop`).
+    pub fn into_unique_or_drop(this: Self) -> Option<Pin<UniqueArc<T>>> {
+        let mut this = this;
+        std::sync::Arc::get_mut(&mut this.0)?;
+        // SAFETY: The value was pinned by the `Arc` and stays where it is.
+        Some(unsafe { Pin::new_unchecked(UniqueArc { inner: this }) })
+    }
+}
+
+/// `kernel::sync::UniqueArc`: the only reference of an [`Arc`] allocation.
+pub struct UniqueArc<T: ?Sized> {
+    inner: Arc<T>,
+}
+
+impl<T: ?Sized> Deref for UniqueArc<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.inner
+    }
+}
+
+impl<T: ?Sized> DerefMut for UniqueArc<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        std::sync::Arc::get_mut(&mut self.inner.0).expect("unique")
+    }
+}
+
+impl<T: ?Sized> From<Pin<UniqueArc<T>>> for Arc<T> {
+    fn from(item: Pin<UniqueArc<T>>) -> Self {
+        // SAFETY: An `Arc`'s value is pinned too.
+        unsafe { Pin::into_inner_unchecked(item) }.inner
     }
 }
 

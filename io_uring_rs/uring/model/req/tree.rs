@@ -143,6 +143,21 @@ impl<'id> RefTreeMut<'_, 'id> {
         node.req
     }
 
+    /// Removes the entry of `key` and returns its reference, with the
+    /// node's memory for another entry ([`ReqSlot`]).
+    pub(crate) fn remove_keep_slot(&mut self, key: u64) -> Option<(ReqRef<'id>, ReqSlot)> {
+        // The node's reference is dropped with it; this one replaces it.
+        let arc = self.tree.get(&key)?.clone();
+        let node = self.tree.remove_node(&key)?;
+        Some((
+            ReqRef {
+                arc,
+                brand: self.brand,
+            },
+            ReqSlot(node.into_reservation()),
+        ))
+    }
+
     /// Removes the entry under `key` and returns its reference.
     pub(crate) fn remove(&mut self, key: u64) -> Option<ReqRef<'id>> {
         let arc = self.tree.remove(&key)?;

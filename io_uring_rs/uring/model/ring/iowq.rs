@@ -14,6 +14,7 @@
 
 use super::locks::{IoWqGuard, IoWqLists, UringGuard};
 use super::{IoRingCtx, Ring};
+use crate::glue::arc_slot::{ArcSlot, BoundedStack};
 use crate::glue::brand::Brand;
 use crate::glue::context::TaskCtx;
 use crate::glue::kthread::{KThread, ThreadTask};
@@ -84,6 +85,12 @@ pub(crate) struct IoWqState {
     next_id: u64,
     /// Ring exit stops the workers (`IO_WQ_BIT_EXIT`).
     exit: bool,
+    /// The memory of requests the workers freed, for the request cache
+    /// (`locked_free_list`).
+    req_cache: BoundedStack<ArcSlot<Req>>,
+    /// The nodes of finished work, for queueing more: queueing allocates
+    /// only when there is none (C's work list is intrusive).
+    slot_cache: BoundedStack<ReqSlot>,
 }
 
 impl IoWqState {
@@ -98,21 +105,23 @@ impl IoWqState {
     }
 
     /// No work and no workers; at most `bound` bound and `unbound` unbound
-    /// workers.
-    pub(super) fn new(bound: u32, unbound: u32) -> Self {
+    /// workers; caches of `cache` entries. Task context.
+    pub(super) fn new(bound: u32, unbound: u32, cache: usize) -> Result<Self> {
         let acct = |max_workers| IoWqAcctState {
             pending: RefTree::new(),
             nr_workers: 0,
             nr_free: 0,
             max_workers,
         };
-        IoWqState {
+        Ok(IoWqState {
             acct: [acct(bound), acct(unbound)],
             running: RefTree::new(),
             workers: RBTree::new(),
             next_id: 1,
             exit: false,
-        }
+            req_cache: BoundedStack::new(cache, GFP_KERNEL)?,
+            slot_cache: BoundedStack::new(cache, GFP_KERNEL)?,
+        })
     }
 }
 
@@ -184,6 +193,23 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
         Enqueued::Taken
     }
 
+    /// `io_req_add_to_cache()` from a worker: keeps the memory of a request
+    /// the worker freed while the cache has room; frees it otherwise.
+    pub(crate) fn req_cache_free(&mut self, slot: ArcSlot<Req>) {
+        self.state().req_cache.push(slot);
+    }
+
+    /// A node kept from finished work, to queue work in without allocating.
+    pub(crate) fn take_slot(&mut self) -> Option<ReqSlot> {
+        self.state().slot_cache.pop()
+    }
+
+    /// `io_flush_cached_locked_reqs()`: hands what the workers freed to the
+    /// allocation cache `cache`, which is empty and as large as this one.
+    pub(super) fn req_cache_splice(&mut self, cache: &mut BoundedStack<ArcSlot<Req>>) {
+        core::mem::swap(&mut self.state().req_cache, cache);
+    }
+
     /// Registers a worker counted by `enqueue` under a new id, in `node`.
     pub(crate) fn worker_add(&mut self, acct: IoWqAcct, node: WorkerNode) -> NewWorker {
         let st = self.state();
@@ -196,16 +222,15 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
         NewWorker { acct, id }
     }
 
-    /// Uncounts a worker whose thread could not be started; returns
-    /// whether its account has no worker left to run its pending work.
-    pub(crate) fn worker_failed(&mut self, acct: IoWqAcct, id: Option<u64>) -> bool {
+    /// Uncounts a worker whose thread could not be started (the caller
+    /// then asks [`Self::no_workers`] whether its pending work is
+    /// stranded).
+    pub(crate) fn worker_failed(&mut self, acct: IoWqAcct, id: Option<u64>) {
         let st = self.state();
         if let Some(id) = id {
             drop(st.workers.remove(&id));
         }
-        let a = &mut st.acct[acct as usize];
-        a.nr_workers -= 1;
-        a.nr_workers == 0
+        st.acct[acct as usize].nr_workers -= 1;
     }
 
     /// Whether `acct` has no worker, alive or being created.
@@ -271,7 +296,8 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
     /// returns io-wq's reference for `io_wq_free_work()`. From here on no
     /// cancel interrupts the worker for it.
     pub(crate) fn finish(&mut self, seq: u64) -> Option<ReqRef<'id>> {
-        let req = self.split().0.running.remove(seq)?;
+        let (req, slot) = self.split().0.running.remove_keep_slot(seq)?;
+        self.state().slot_cache.push(slot);
         req.iowq_transition(IoWqStage::Running, IoWqStage::Idle);
         req.set_iowq_worker(0);
         Some(req)

@@ -12,12 +12,14 @@
 
 use super::iowq::IoWqWorkers;
 use super::{CompletionState, IoWqState, Ring, SqState, TimeoutState, UringState};
+use crate::glue::arc_slot::ArcSlot;
+use crate::glue::atomic::Ordering;
 use crate::glue::atomic_lock::AtomicGuard;
 use crate::glue::chain::{ChainRead, ChainWrite, TimeoutRead, TimeoutWrite};
 use crate::glue::context::{task_sigpending, AtomicCtx, TaskCtx};
 use crate::glue::file::PollArm;
 use crate::glue::irq_lock::SpinLockIrqBackend;
-use crate::uring::model::req::{ArcTreeMut, RefTreeMut, RefTreeRef, Req, W};
+use crate::uring::model::req::{ArcTreeMut, RefTreeMut, RefTreeRef, Req, ReqArc, W};
 use kernel::prelude::*;
 use kernel::rbtree::RBTreeNode;
 use kernel::sync::lock::{mutex::MutexBackend, spinlock::SpinLockBackend, Guard};
@@ -63,6 +65,41 @@ impl<'a, 'id> UringGuard<'a, 'id> {
     /// resolves files and imports buffers.
     pub(crate) fn state_and_task(&mut self) -> (&mut UringState, &TaskCtx) {
         (&mut self.guard, self.cx)
+    }
+
+    /// The sequence number of the request about to be allocated: the
+    /// allocation counter. [`Self::seq_allocated`] counts it once the
+    /// request exists.
+    pub(in crate::uring::model) fn next_seq(&self) -> u64 {
+        self.ring.ctx.next_seq.load(Ordering::Relaxed)
+    }
+
+    /// Counts request `seq` (from [`Self::next_seq`]) allocated. Only a
+    /// holder of this ring's `uring_lock` writes the counter, so a load
+    /// and a store do what an atomic increment would.
+    pub(in crate::uring::model) fn seq_allocated(&mut self, seq: u64) {
+        self.ring.ctx.next_seq.store(seq + 1, Ordering::Release);
+    }
+
+    /// `io_alloc_req()`: the memory of a freed request, if the cache has
+    /// one; an empty cache first takes what io-wq's workers freed.
+    pub(crate) fn io_alloc_req(&mut self) -> Option<ArcSlot<Req>> {
+        let cache = &mut self.guard.req_cache;
+        if cache.is_empty() {
+            let mut w = IoWqGuard::new(self.ring, self.ring.ctx.iowq_lock.lock(self.cx));
+            w.req_cache_splice(cache);
+        }
+        cache.pop()
+    }
+
+    /// `io_req_add_to_cache()`: keeps the memory of `req` if this was its
+    /// last reference and the cache has room (the request is dropped here
+    /// either way).
+    pub(crate) fn io_req_cache_free(&mut self, req: ReqArc<'id>) {
+        let Some(slot) = ArcSlot::reclaim(req.into_arc()) else {
+            return;
+        };
+        self.guard.req_cache.push(slot);
     }
 
     /// The poll-armed requests.

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The host's glue layer: the kernel module's `chain.rs`, `context.rs`,
-//! `atomic_lock.rs`, `timer_api.rs` and `work.rs`, and host implementations
-//! of the rest.
+//! The host's glue layer: the kernel module's `arc_slot.rs`, `chain.rs`,
+//! `context.rs`, `atomic_lock.rs`, `timer_api.rs` and `work.rs`, and host
+//! implementations of the rest.
 
+#[path = "../../../../io_uring_rs/glue/arc_slot.rs"]
+pub(crate) mod arc_slot;
 pub(crate) mod atomic;
 #[path = "../../../../io_uring_rs/glue/atomic_lock.rs"]
 pub(crate) mod atomic_lock;

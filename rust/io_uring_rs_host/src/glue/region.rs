@@ -22,11 +22,13 @@ impl Region {
     }
 
     /// The memory, written only through atomics.
+    #[inline]
     pub(crate) fn as_ptr(&self) -> *mut u8 {
         self.mem.as_ptr() as *mut u8
     }
 
     /// The usable length in bytes.
+    #[inline]
     pub(crate) fn len(&self) -> usize {
         self.len
     }

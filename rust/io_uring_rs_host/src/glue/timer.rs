@@ -30,9 +30,9 @@ struct Shared<T> {
     cv: Condvar,
 }
 
-/// A one-shot timer.
+/// A one-shot timer; one made not armable has no state and never fires.
 pub(crate) struct HrTimer<T> {
-    shared: std::sync::Arc<Shared<T>>,
+    shared: Option<std::sync::Arc<Shared<T>>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -40,16 +40,19 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl<T: TimerOwner> HrTimer<T> {
-    /// Returns an initialiser for an unarmed timer.
-    pub(crate) fn new() -> impl PinInit<Self> {
+    /// Returns an initialiser for an unarmed timer; one that is not
+    /// `armable` is never started.
+    pub(crate) fn new(armable: bool) -> impl PinInit<Self> {
         HrTimer {
-            shared: std::sync::Arc::new(Shared {
-                state: Mutex::new(State {
-                    armed: None,
-                    running: false,
-                    generation: 0,
-                }),
-                cv: Condvar::new(),
+            shared: armable.then(|| {
+                std::sync::Arc::new(Shared {
+                    state: Mutex::new(State {
+                        armed: None,
+                        running: false,
+                        generation: 0,
+                    }),
+                    cv: Condvar::new(),
+                })
             }),
         }
     }
@@ -57,7 +60,9 @@ impl<T: TimerOwner> HrTimer<T> {
     /// Arms the timer to fire in `ns` nanoseconds, owning `this` until then.
     /// Returns `this` back if the timer is already armed.
     pub(crate) fn start(this: Arc<T>, ns: u64) -> core::result::Result<(), Arc<T>> {
-        let shared = this.timer().shared.clone();
+        let Some(shared) = this.timer().shared.clone() else {
+            return Err(this);
+        };
         let generation = {
             let mut st = lock(&shared.state);
             if st.armed.is_some() {
@@ -112,14 +117,17 @@ impl<T: TimerOwner> HrTimer<T> {
 
     /// Cancels the timer unless its callback already runs or ran.
     pub(crate) fn try_to_cancel(&self) -> TryCancel {
-        let mut st = lock(&self.shared.state);
+        let Some(shared) = &self.shared else {
+            return TryCancel::Inactive;
+        };
+        let mut st = lock(&shared.state);
         if st.running {
             return TryCancel::Running;
         }
         match st.armed.take() {
             Some(owner) => {
                 st.generation += 1;
-                self.shared.cv.notify_all();
+                shared.cv.notify_all();
                 drop(st);
                 drop(owner);
                 TryCancel::Cancelled

@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Symbolises scripts/insn-profile.sh's block counts.
+
+Usage: insn_profile.py SYSTEM_MAP OUT_DIR REQUESTS TOP [CXXFILT]
+
+OUT_DIR holds none.tb, io_uring.tb and io_uring_rs.tb (lines "<hex address>
+<instructions>" from scripts/qemu-tbcount.c) and guest-*.log (the module's
+/proc/kallsyms lines, prefixed "sym,"). Each block is charged to the symbol
+it starts in; a backend's profile is its run minus the run without a
+benchmark, divided by REQUESTS. Prints, per backend, the total, the split
+between user space, the kernel and the module, and the TOP functions.
+"""
+
+import bisect
+import collections
+import subprocess
+import sys
+
+USER_TOP = 0xFFFF800000000000
+
+
+def symbols(system_map, guest_log):
+    """Sorted (address, name, in_module) of the text symbols."""
+    syms = []
+    for line in open(system_map):
+        parts = line.split()
+        if len(parts) >= 3 and parts[1] in "tTwW":
+            syms.append((int(parts[0], 16), parts[2], False))
+    for line in open(guest_log, errors="replace"):
+        parts = line.strip().split()
+        # "sym,ADDR t NAME [io_uring_rs]"
+        if line.startswith("sym,") and len(parts) >= 3 and parts[1] in "tT":
+            syms.append((int(parts[0][4:], 16), parts[2], True))
+    syms.sort()
+    return syms
+
+
+def profile(tb, syms):
+    """Instructions by symbol ("<user>" for user space)."""
+    addrs = [a for a, _, _ in syms]
+    counts = collections.Counter()
+    for line in open(tb):
+        addr, insns = line.split()
+        addr, insns = int(addr, 16), int(insns)
+        if addr < USER_TOP:
+            counts["<user>", False] += insns
+            continue
+        i = bisect.bisect_right(addrs, addr) - 1
+        name, in_module = (syms[i][1], syms[i][2]) if i >= 0 else ("?", False)
+        counts[name, in_module] += insns
+    return counts
+
+
+def demangle(names, cxxfilt):
+    if not cxxfilt:
+        return {n: n for n in names}
+    res = subprocess.run([cxxfilt], input="\n".join(names), capture_output=True, text=True)
+    out = res.stdout.splitlines()
+    if len(out) != len(names):
+        return {n: n for n in names}
+    return dict(zip(names, out))
+
+
+def short(name, limit=90):
+    """A demangled Rust path without its crate-hash noise, cut to `limit`."""
+    name = name.replace("io_uring_rs_main::", "")
+    return name if len(name) <= limit else name[: limit - 3] + "..."
+
+
+def main():
+    system_map, out, reqs, top = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    cxxfilt = sys.argv[5] if len(sys.argv) > 5 else ""
+    base = profile(f"{out}/none.tb", symbols(system_map, f"{out}/guest-none.log"))
+    for backend in ("io_uring", "io_uring_rs"):
+        run = profile(f"{out}/{backend}.tb", symbols(system_map, f"{out}/guest-{backend}.log"))
+        delta = {k: run[k] - base[k] for k in set(run) | set(base)}
+        user = delta.get(("<user>", False), 0)
+        module = sum(v for (n, m), v in delta.items() if m)
+        kernel = sum(v for (n, m), v in delta.items() if not m and n != "<user>")
+        total = user + module + kernel
+        print(f"\n{backend}: {total / reqs:.0f} instructions a request: "
+              f"user {user / reqs:.0f}, kernel {kernel / reqs:.0f}, module {module / reqs:.0f}")
+        rows = sorted(((v, k) for k, v in delta.items() if k[0] != "<user>"), reverse=True)[:top]
+        names = demangle([k[0] for _, k in rows], cxxfilt)
+        for v, (n, m) in rows:
+            print(f"{v / reqs:10.1f}  {'M ' if m else '  '}{short(names[n])}")
+
+
+if __name__ == "__main__":
+    main()

@@ -23,9 +23,7 @@ use super::{channel, rw};
 use crate::glue::context::{AtomicCtx, TaskCtx};
 use crate::glue::work;
 use crate::uring::model::error::ecanceled;
-use crate::uring::model::req::{
-    IoWqStage, Req, ReqPin, ReqRef, ReqSlot, ReqView, REQ_F_ARM_LTIMEOUT,
-};
+use crate::uring::model::req::{Req, ReqPin, ReqRef, ReqSlot, ReqView, REQ_F_ARM_LTIMEOUT};
 use crate::uring::model::ring::{
     Enqueued, IoWqAcct, IoWqGuard, IoWqLists, Ring, UringGuard, WorkerNode,
 };
@@ -102,14 +100,16 @@ fn io_wq_create_worker(g: &mut UringGuard<'_, '_>, acct: IoWqAcct, pid: u32) {
 /// `io_acct_cancel_pending_work()`: cancels all pending work of `acct`.
 fn io_acct_cancel_pending_work(g: &mut UringGuard<'_, '_>, acct: IoWqAcct) {
     loop {
-        let (found, pending) = io_wq_cancel_cb(&mut g.lock_iowq(), |r, _| {
-            r.iowq_stage() == IoWqStage::Pending && io_wq_acct_of(&r) == acct
-        });
-        if let Some(req) = pending {
-            io_run_cancel(req, g);
-        }
-        if found != IoWqCancel::Ok {
-            return;
+        let pending = {
+            let mut w = g.lock_iowq();
+            let (mut lists, _) = w.split();
+            let list = &mut lists.pending[acct as usize];
+            let first = list.as_ref().first().map(|(key, _)| key);
+            first.and_then(|key| list.remove(key))
+        };
+        match pending {
+            Some(req) => io_run_cancel(req, g),
+            None => return,
         }
     }
 }
@@ -206,7 +206,6 @@ pub(crate) fn io_wq_cancel_cb<'id>(
             .find(|(_, r)| matches(*r, actx))
             .map(|(key, _)| key);
         if let Some(req) = found.and_then(|key| pending.remove(key)) {
-            req.iowq_transition(IoWqStage::Pending, IoWqStage::Idle);
             return (IoWqCancel::Ok, Some(req));
         }
     }

@@ -126,18 +126,6 @@ pub(crate) fn task_work_add_bare(req: Arc<Req>, action: BareTw) {
     task_work_add(req, action);
 }
 
-/// Where a request is in io-wq.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-#[repr(u8)]
-pub(crate) enum IoWqStage {
-    /// Not handed to io-wq.
-    Idle = 0,
-    /// Queued, not started: cancelling it is `IO_WQ_CANCEL_OK`.
-    Pending,
-    /// A worker runs it: cancelling it is `IO_WQ_CANCEL_RUNNING`.
-    Running,
-}
-
 /// Linked-timeout state of a request, protected by `timeout_lock`.
 struct TimeoutData {
     /// LINK_TIMEOUT: the request it guards (`timeout->head`, no reference),
@@ -182,7 +170,6 @@ pub(crate) struct Req {
     /// glue's `HasTwNode`, and harmless: only `TwList` uses it.
     pub(crate) tw_node: TwNode,
     tw_action: AtomicU8,
-    iowq_stage: AtomicU8,
     /// The io-wq worker that runs it, 0 if none (`worker->cur_work`, seen
     /// from the work); written under the io-wq lock, by the model only.
     iowq_worker: AtomicU64,
@@ -309,7 +296,6 @@ impl Req {
             tctx,
             tw_node: TwNode::new(),
             tw_action: AtomicU8::new(TwAction::None as u8),
-            iowq_stage: AtomicU8::new(IoWqStage::Idle as u8),
             iowq_worker: AtomicU64::new(0),
             signalled: AtomicBool::new(false),
             completed: AtomicBool::new(false),
@@ -442,22 +428,6 @@ impl Req {
     /// Takes the queued task-work action.
     pub(crate) fn take_tw_action(&self) -> TwAction {
         self.set_tw_action(TwAction::None)
-    }
-
-    /// Where the request is in io-wq.
-    pub(crate) fn iowq_stage(&self) -> IoWqStage {
-        match self.iowq_stage.load(Ordering::Acquire) {
-            1 => IoWqStage::Pending,
-            2 => IoWqStage::Running,
-            _ => IoWqStage::Idle,
-        }
-    }
-
-    /// Moves the io-wq stage from `from` to `to`; false if it was not `from`.
-    pub(crate) fn iowq_transition(&self, from: IoWqStage, to: IoWqStage) -> bool {
-        self.iowq_stage
-            .compare_exchange(from as u8, to as u8, Ordering::AcqRel, Ordering::Acquire)
-            .is_ok()
     }
 
     /// The io-wq worker that runs the request, 0 if none.

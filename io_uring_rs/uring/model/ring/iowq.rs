@@ -18,7 +18,7 @@ use crate::glue::arc_slot::{ArcSlot, BoundedStack};
 use crate::glue::brand::Brand;
 use crate::glue::context::TaskCtx;
 use crate::glue::kthread::{KThread, ThreadTask};
-use crate::uring::model::req::{IoWqStage, RefTree, Req, ReqArc, ReqRef, ReqSlot};
+use crate::uring::model::req::{RefTree, Req, ReqArc, ReqRef, ReqSlot};
 use kernel::prelude::*;
 use kernel::rbtree::{RBTree, RBTreeNodeReservation};
 use kernel::sync::Arc;
@@ -180,7 +180,6 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
         let brand = self.ring.brand();
         let st = self.state();
         let a = &mut st.acct[acct as usize];
-        req.iowq_transition(IoWqStage::Idle, IoWqStage::Pending);
         a.pending.view(brand).insert(slot, req.seq(), req);
         if a.nr_free > 0 {
             self.ring.ctx().iowq_wake(acct);
@@ -262,7 +261,6 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
             if !st.exit {
                 if let Some(node) = a.pending.view(brand).take_first_node() {
                     let req = st.running.view(brand).insert_node(node);
-                    req.iowq_transition(IoWqStage::Pending, IoWqStage::Running);
                     req.set_iowq_worker(id);
                     return Some(req);
                 }
@@ -287,7 +285,6 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
     /// work of worker `id`: the next request of a chain, which the worker
     /// that ran its predecessor runs next (`io_worker_handle_work()`).
     pub(crate) fn run_linked(&mut self, slot: ReqSlot, req: ReqRef<'id>, id: u64) {
-        req.iowq_transition(IoWqStage::Idle, IoWqStage::Running);
         req.set_iowq_worker(id);
         self.split().0.running.insert(slot, req.seq(), req);
     }
@@ -298,7 +295,6 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
     pub(crate) fn finish(&mut self, seq: u64) -> Option<ReqRef<'id>> {
         let (req, slot) = self.split().0.running.remove_keep_slot(seq)?;
         self.state().slot_cache.push(slot);
-        req.iowq_transition(IoWqStage::Running, IoWqStage::Idle);
         req.set_iowq_worker(0);
         Some(req)
     }

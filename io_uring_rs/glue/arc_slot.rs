@@ -38,13 +38,17 @@ impl<T> ArcSlot<T> {
     /// drops its value in place and keeps the memory. Otherwise drops the
     /// reference and returns `None`.
     pub(crate) fn reclaim(arc: Arc<T>) -> Option<Self> {
-        let mut unique = Arc::into_unique_or_drop(arc)?;
-        // SAFETY: The value is dropped in place once and never used again:
-        // the slot's invariant keeps anything from dropping it as a `T`. A
-        // pinned value may be dropped in place; the memory is reused only
-        // after its destructor ran.
-        unsafe { core::ptr::drop_in_place(unique.as_mut().get_unchecked_mut()) };
+        let unique = Arc::into_unique_or_drop(arc)?;
+        // The only reference, as a raw pointer from here on: were the
+        // value's destructor to unwind (the host mirror unwinds), the
+        // memory would leak rather than be dropped a second time.
         let ptr = Arc::into_raw(Arc::from(unique)).cast_mut();
+        // SAFETY: `ptr` points to the value of the allocation's only
+        // reference, which nothing else can reach; the value is dropped in
+        // place once and never used again: the slot's invariant keeps
+        // anything from dropping it as a `T`. A pinned value may be dropped
+        // in place; the memory is reused only after its destructor ran.
+        unsafe { core::ptr::drop_in_place(ptr) };
         // INVARIANT: `ptr` is from `Arc::into_raw` of the only reference,
         // and its value was dropped just above.
         NonNull::new(ptr).map(|ptr| ArcSlot { ptr })

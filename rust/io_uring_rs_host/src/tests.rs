@@ -125,6 +125,33 @@ mod pure {
         }
     }
 
+    /// A destructor that unwinds while the cache takes its memory: the
+    /// value is dropped once and the memory leaks (which is why Miri, whose
+    /// leak check would report it, skips this test); never a second drop.
+    #[test]
+    #[cfg_attr(miri, ignore)]
+    fn an_unwinding_destructor_is_not_run_twice_by_the_cache() {
+        use crate::glue::arc_slot::ArcSlot;
+        use kernel::prelude::GFP_KERNEL;
+        use kernel::sync::Arc;
+        static DROPS: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+        struct Unwinds;
+        impl Drop for Unwinds {
+            fn drop(&mut self) {
+                if DROPS.fetch_add(1, core::sync::atomic::Ordering::Relaxed) == 0 {
+                    panic!("the first drop unwinds");
+                }
+            }
+        }
+        let a = Arc::new(Unwinds, GFP_KERNEL).expect("alloc");
+        let hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ArcSlot::reclaim(a)));
+        std::panic::set_hook(hook);
+        assert!(r.is_err(), "the destructor did not unwind");
+        assert_eq!(DROPS.load(core::sync::atomic::Ordering::Relaxed), 1);
+    }
+
     #[test]
     fn an_arc_slot_is_taken_only_from_the_last_reference() {
         use crate::glue::arc_slot::{ArcSlot, BoundedStack};

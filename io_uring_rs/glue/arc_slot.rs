@@ -43,11 +43,11 @@ impl<T> ArcSlot<T> {
         // value's destructor to unwind (the host mirror unwinds), the
         // memory would leak rather than be dropped a second time.
         let ptr = Arc::into_raw(Arc::from(unique)).cast_mut();
-        // SAFETY: `ptr` points to the value of the allocation's only
-        // reference, which nothing else can reach; the value is dropped in
-        // place once and never used again: the slot's invariant keeps
-        // anything from dropping it as a `T`. A pinned value may be dropped
-        // in place; the memory is reused only after its destructor ran.
+        // A pinned value may be dropped in place: its memory is reused only
+        // after its destructor ran, and the slot's invariant keeps anything
+        // from dropping it as a `T` again.
+        // SAFETY: `ptr` is the value of the allocation's only reference,
+        // which nothing else reaches; it is dropped here once.
         unsafe { core::ptr::drop_in_place(ptr) };
         // INVARIANT: `ptr` is from `Arc::into_raw` of the only reference,
         // and its value was dropped just above.
@@ -76,12 +76,13 @@ impl<T> ArcSlot<T> {
 
 impl<T> Drop for ArcSlot<T> {
     fn drop(&mut self) {
-        // SAFETY: `ptr` is from `Arc::into_raw` of the only reference, taken
-        // back once here; `MaybeUninit<T>` has `T`'s size and alignment
-        // (`repr(transparent)`), so this is the allocation an
-        // `Arc<MaybeUninit<T>>` of it would have, and dropping that frees
-        // the memory without dropping a `T`, which it does not hold.
-        drop(unsafe { Arc::<MaybeUninit<T>>::from_raw(self.ptr.as_ptr().cast_const().cast()) });
+        // `MaybeUninit<T>` has `T`'s size and alignment (`repr(transparent)`):
+        // the allocation is the one an `Arc<MaybeUninit<T>>` would have, and
+        // dropping that frees the memory without dropping a `T`.
+        let empty = self.ptr.as_ptr().cast_const().cast::<MaybeUninit<T>>();
+        // SAFETY: `ptr` is from `Arc::into_raw` of the only reference (type
+        // invariants), taken back once here, as the layout-equal type above.
+        drop(unsafe { Arc::<MaybeUninit<T>>::from_raw(empty) });
     }
 }
 

@@ -147,10 +147,10 @@ impl SharedRings {
     fn sqe_words(region: &Region, idx: usize) -> &[AtomicU64; 8] {
         let off = idx * SQE_SIZE;
         assert!(off + SQE_SIZE <= region.len());
-        // SAFETY: The 64 bytes at `off` are in bounds (checked above) and
-        // 8-aligned (the region is page aligned, `SQE_SIZE` is 64), the
-        // region lives as long as `self`, all accesses to it are atomic,
-        // and `[AtomicU64; 8]` has the layout of 64 bytes 8-aligned.
+        // The region is page aligned and `SQE_SIZE` is 64: the entry is
+        // 8-aligned, and `[AtomicU64; 8]` is 64 bytes, 8-aligned.
+        // SAFETY: In bounds (checked above) and aligned; the region outlives
+        // `region`'s borrow, and every access to it is atomic.
         unsafe { &*region.as_ptr().add(off).cast::<[AtomicU64; 8]>() }
     }
 

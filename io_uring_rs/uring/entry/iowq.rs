@@ -10,7 +10,7 @@ use crate::glue::context::TaskCtx;
 use crate::glue::kthread::ThreadCtx;
 use crate::uring::lifecycle::iowq::{io_wq_free_work, io_wq_submit_work, FreeWorkLock};
 use crate::uring::lifecycle::tw;
-use crate::uring::model::req::{ReqArc, ReqRef, ReqSlot, TwAction};
+use crate::uring::model::req::{Req, ReqArc, ReqRef, ReqSlot, TwAction};
 use crate::uring::model::ring::{IoWorker, Ring};
 use kernel::prelude::*;
 
@@ -19,29 +19,50 @@ use kernel::prelude::*;
 /// without memory) it goes to task work, whose `io_queue_sqe()` fails it
 /// with `-ECANCELED` on a dying ring. `dying` is read under the io-wq lock,
 /// which exit's cancel pass takes after setting it: a request put there is
-/// seen by that pass, or this sees `dying`.
+/// seen by that pass, or this sees `dying`. The same acquisition takes a
+/// kept list node and gives `freed` to the request cache.
 fn continue_chain<'id>(
     next: ReqRef<'id>,
+    freed: Option<ArcSlot<Req>>,
     ring: Ring<'_, 'id>,
     cx: &mut TaskCtx,
     id: u64,
 ) -> Option<ReqArc<'id>> {
-    let cached = ring.lock_iowq(cx).take_slot();
-    if let Ok(slot) = cached.map_or_else(|| ReqSlot::new(cx), Ok) {
-        let mut w = ring.lock_iowq(cx);
+    let mut w = ring.lock_iowq(cx);
+    let slot = match w.take_slot() {
+        Some(slot) => Ok(slot),
+        None => {
+            drop(w);
+            let slot = ReqSlot::new(cx);
+            w = ring.lock_iowq(cx);
+            slot
+        }
+    };
+    if let Some(freed) = freed {
+        w.req_cache_free(freed);
+    }
+    if let Ok(slot) = slot {
         if !ring.is_dying() {
             let iowq_ref = next.pin().get_ref();
             w.run_linked(slot, iowq_ref, id);
             return Some(next.park());
         }
     }
+    drop(w);
     tw::queue(next, TwAction::Submit);
     None
 }
 
 /// `io_worker_handle_work()`: runs `req`, which worker `id` took off the
-/// pending work, and the chain after it.
-fn io_worker_handle_work<'id>(req: ReqArc<'id>, ring: Ring<'_, 'id>, tcx: &mut ThreadCtx, id: u64) {
+/// pending work, and the chain after it. Returns the memory of the last
+/// request it freed, for the request cache, which the worker's next
+/// acquisition of the io-wq lock fills.
+fn io_worker_handle_work<'id>(
+    req: ReqArc<'id>,
+    ring: Ring<'_, 'id>,
+    tcx: &mut ThreadCtx,
+    id: u64,
+) -> Option<ArcSlot<Req>> {
     let mut work = Some(req);
     while let Some(req) = work.take() {
         let Some(own) = req.unpark() else {
@@ -49,7 +70,7 @@ fn io_worker_handle_work<'id>(req: ReqArc<'id>, ring: Ring<'_, 'id>, tcx: &mut T
                 "BUG: io-wq work {:#x} without a reference\n",
                 req.user_data()
             );
-            return;
+            return None;
         };
         io_wq_submit_work(own, ring, tcx.task());
         let iowq_ref = ring.lock_iowq(tcx.task()).finish(req.seq());
@@ -58,17 +79,19 @@ fn io_worker_handle_work<'id>(req: ReqArc<'id>, ring: Ring<'_, 'id>, tcx: &mut T
         tcx.clear_notify_signal();
         let Some(iowq_ref) = iowq_ref else {
             pr_err!("BUG: io-wq work {:#x} left the list\n", req.user_data());
-            return;
+            return None;
         };
         let cx = tcx.task();
-        if let Some(next) = io_wq_free_work(iowq_ref, FreeWorkLock::Unlocked(cx)) {
-            work = continue_chain(next, ring, cx, id);
-        }
-        // Freed outside the lock; the memory goes to the request cache.
-        if let Some(slot) = ArcSlot::reclaim(req.into_arc()) {
-            ring.lock_iowq(cx).req_cache_free(slot);
+        let next = io_wq_free_work(iowq_ref, FreeWorkLock::Unlocked(cx));
+        // Freed outside the lock; the memory goes to the request cache
+        // with the next acquisition.
+        let slot = ArcSlot::reclaim(req.into_arc());
+        match next {
+            Some(next) => work = continue_chain(next, slot, ring, cx, id),
+            None => return slot,
         }
     }
+    None
 }
 
 /// `io_wq_worker()`: the thread of io-wq worker `worker`.
@@ -77,10 +100,17 @@ pub(crate) fn io_wq_worker(worker: &IoWorker, tcx: &mut ThreadCtx) {
     worker.open(|ring| {
         let task = tcx.current_task();
         ring.lock_iowq(tcx.task()).worker_started(id, task);
+        let mut freed = None;
         loop {
-            let next = ring.lock_iowq(tcx.task()).next_work(acct, id);
+            let next = {
+                let mut w = ring.lock_iowq(tcx.task());
+                if let Some(slot) = freed.take() {
+                    w.req_cache_free(slot);
+                }
+                w.next_work(acct, id)
+            };
             match next {
-                Some(req) => io_worker_handle_work(req, ring, tcx, id),
+                Some(req) => freed = io_worker_handle_work(req, ring, tcx, id),
                 None => return,
             }
         }

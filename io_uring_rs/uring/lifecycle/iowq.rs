@@ -116,19 +116,30 @@ fn io_acct_cancel_pending_work(g: &mut UringGuard<'_, '_>, acct: IoWqAcct) {
 
 /// `io_queue_iowq()`: hands `req` to io-wq, and starts a worker for it if
 /// its account is below its limit.
+/// The list node comes from the ones finished work left, under the same
+/// acquisition of the io-wq lock; it is allocated, outside the lock, only
+/// when none is kept.
 pub(crate) fn io_queue_iowq<'id>(req: ReqRef<'id>, g: &mut UringGuard<'_, 'id>) {
-    let cached = g.lock_iowq().take_slot();
-    let slot = match cached.map_or_else(|| ReqSlot::new(g.task()), Ok) {
-        Ok(slot) => slot,
-        Err(e) => {
-            req.set_res(e.to_errno());
-            req.set_fail();
-            io_req_complete(req, g);
-            return;
+    let (acct, pid) = (io_wq_acct_of(&req), req.task());
+    let enqueued = {
+        let mut w = g.lock_iowq();
+        match w.take_slot() {
+            Some(slot) => io_wq_enqueue(&mut w, slot, acct, req),
+            None => {
+                drop(w);
+                match ReqSlot::new(g.task()) {
+                    Ok(slot) => io_wq_enqueue(&mut g.lock_iowq(), slot, acct, req),
+                    Err(e) => {
+                        req.set_res(e.to_errno());
+                        req.set_fail();
+                        io_req_complete(req, g);
+                        return;
+                    }
+                }
+            }
         }
     };
-    let (acct, pid) = (io_wq_acct_of(&req), req.task());
-    if io_wq_enqueue(&mut g.lock_iowq(), slot, acct, req) == Enqueued::CreateWorker {
+    if enqueued == Enqueued::CreateWorker {
         io_wq_create_worker(g, acct, pid);
     }
 }

@@ -331,6 +331,11 @@ pub(crate) struct IoRingCtx {
     /// (C counts them per task, `tctx->inflight_tracked`): while it is 0,
     /// task exit has nothing to cancel, and does not look.
     inflight_tracked: AtomicU64,
+    /// Whether io-wq's request cache has memory for the allocation cache:
+    /// written under the io-wq lock, read without it as a hint, so an
+    /// allocation with both caches empty does not take the lock to find
+    /// nothing (a stale answer costs one allocation or one acquisition).
+    iowq_cache_filled: AtomicBool,
     /// Set once ring exit has started; no submission is accepted after.
     dying: AtomicBool,
     /// `defer_list` is not empty: completions must flush it
@@ -405,6 +410,7 @@ impl IoRingCtx {
             exit_wait <- new_condvar!("IoRingCtx::exit_wait"),
             next_seq: AtomicU64::new(1),
             inflight_tracked: AtomicU64::new(0),
+            iowq_cache_filled: AtomicBool::new(false),
             dying: AtomicBool::new(false),
             drain_active: AtomicBool::new(false),
         }? Error)

@@ -15,6 +15,7 @@
 use super::locks::{IoWqGuard, IoWqLists, UringGuard};
 use super::{IoRingCtx, Ring};
 use crate::glue::arc_slot::{ArcSlot, BoundedStack};
+use crate::glue::atomic::Ordering;
 use crate::glue::brand::Brand;
 use crate::glue::context::TaskCtx;
 use crate::glue::kthread::{KThread, ThreadTask};
@@ -196,6 +197,8 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
     /// the worker freed while the cache has room; frees it otherwise.
     pub(crate) fn req_cache_free(&mut self, slot: ArcSlot<Req>) {
         self.state().req_cache.push(slot);
+        let ctx = self.ring.ctx();
+        ctx.iowq_cache_filled.store(true, Ordering::Relaxed);
     }
 
     /// A node kept from finished work, to queue work in without allocating.
@@ -207,6 +210,8 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
     /// allocation cache `cache`, which is empty and as large as this one.
     pub(super) fn req_cache_splice(&mut self, cache: &mut BoundedStack<ArcSlot<Req>>) {
         core::mem::swap(&mut self.state().req_cache, cache);
+        let ctx = self.ring.ctx();
+        ctx.iowq_cache_filled.store(false, Ordering::Relaxed);
     }
 
     /// Registers a worker counted by `enqueue` under a new id, in `node`.

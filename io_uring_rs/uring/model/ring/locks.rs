@@ -82,10 +82,11 @@ impl<'a, 'id> UringGuard<'a, 'id> {
     }
 
     /// `io_alloc_req()`: the memory of a freed request, if the cache has
-    /// one; an empty cache first takes what io-wq's workers freed.
+    /// one; an empty cache first takes what io-wq's workers freed, if they
+    /// freed any.
     pub(crate) fn io_alloc_req(&mut self) -> Option<ArcSlot<Req>> {
         let cache = &mut self.guard.req_cache;
-        if cache.is_empty() {
+        if cache.is_empty() && self.ring.ctx.iowq_cache_filled.load(Ordering::Relaxed) {
             let mut w = IoWqGuard::new(self.ring, self.ring.ctx.iowq_lock.lock(self.cx));
             w.req_cache_splice(cache);
         }

@@ -5,7 +5,9 @@
 //! ioctls that stand for them), through the same raw ring code below: the
 //! memory layout user space sees (sizes, offsets, flags), submission through
 //! the mapped SQ ring, completion through the mapped CQ ring, CQ overflow,
-//! waits with a timeout, the probe and the errors of bad input must agree.
+//! waits with a timeout, the probe and the errors of bad input must agree,
+//! and so must misuse: a ring used from another process, entered by many
+//! threads at once, closed or unmapped while in use, mapped wrongly.
 //! One KTAP line per case.
 
 use crate::uapi::*;
@@ -92,12 +94,18 @@ impl Sys {
         arg: u64,
         argsz: u64,
     ) -> i64 {
+        self.enter_raw(fd.as_raw_fd(), to_submit, min, flags, arg, argsz)
+    }
+
+    /// `io_uring_enter()` on a descriptor number that may no longer be
+    /// open: its result or `-errno`.
+    fn enter_raw(self, fd: i32, to_submit: u32, min: u32, flags: u32, arg: u64, argsz: u64) -> i64 {
         match self {
             // SAFETY: The kernel checks every argument.
             Sys::Uring => ret(unsafe {
                 libc::syscall(
                     libc::SYS_io_uring_enter,
-                    fd.as_raw_fd(),
+                    fd,
                     to_submit,
                     min,
                     flags,
@@ -115,7 +123,7 @@ impl Sys {
                     argsz,
                 };
                 // SAFETY: `e` is the ioctl's argument.
-                ret(unsafe { libc::ioctl(fd.as_raw_fd(), IO_URING_RS_IOC_ENTER as _, &e) }.into())
+                ret(unsafe { libc::ioctl(fd, IO_URING_RS_IOC_ENTER as _, &e) }.into())
             }
         }
     }
@@ -157,14 +165,19 @@ struct Map {
 
 impl Map {
     fn new(fd: &OwnedFd, off: u64, len: usize) -> Result<Map, i64> {
-        // SAFETY: A fresh shared mapping of the ring's descriptor; the
-        // kernel checks offset and length.
+        Map::with_flags(fd, off, len, libc::MAP_SHARED | libc::MAP_POPULATE)
+    }
+
+    /// A mapping with the `mmap()` flags `flags`.
+    fn with_flags(fd: &OwnedFd, off: u64, len: usize, flags: i32) -> Result<Map, i64> {
+        // SAFETY: A fresh mapping of the ring's descriptor; the kernel
+        // checks offset, length and flags.
         let ptr = unsafe {
             libc::mmap(
                 std::ptr::null_mut(),
                 len,
                 libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_SHARED | libc::MAP_POPULATE,
+                flags,
                 fd.as_raw_fd(),
                 off as libc::off_t,
             )
@@ -214,17 +227,41 @@ use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 impl RawRing {
     pub(crate) fn new(sys: Sys, entries: u32, mut p: IoUringParams) -> Result<RawRing, i64> {
         let fd = sys.setup(entries, &mut p)?;
-        let rings_len = (p.sq_off.array + 4 * p.sq_entries).max(p.cq_off.cqes + 16 * p.cq_entries);
-        let rings = Map::new(&fd, IORING_OFF_SQ_RING, rings_len as usize)?;
+        RawRing::attach(sys, fd, p)
+    }
+
+    /// The length of the rings' mapping for the parameters `p`.
+    fn rings_len(p: &IoUringParams) -> usize {
+        (p.sq_off.array + 4 * p.sq_entries).max(p.cq_off.cqes + 16 * p.cq_entries) as usize
+    }
+
+    /// Maps the rings of the ring `fd`, set up with the parameters `p`
+    /// (which may be another process's, or mapped before): submission
+    /// goes on from the SQ tail in the ring.
+    fn attach(sys: Sys, fd: OwnedFd, p: IoUringParams) -> Result<RawRing, i64> {
+        let rings = Map::new(&fd, IORING_OFF_SQ_RING, RawRing::rings_len(&p))?;
         let sqes = Map::new(&fd, IORING_OFF_SQES, 64 * p.sq_entries as usize)?;
-        Ok(RawRing {
+        let mut r = RawRing {
             sys,
             fd,
             p,
             rings,
             sqes,
             sqe_tail: 0,
-        })
+        };
+        r.resync_tail();
+        Ok(r)
+    }
+
+    /// Unmaps the rings: the descriptor and the parameters, to map them
+    /// again with `attach`.
+    fn detach(self) -> (OwnedFd, IoUringParams) {
+        (self.fd, self.p)
+    }
+
+    /// Goes on from the SQ tail in the ring (another process pushed).
+    fn resync_tail(&mut self) {
+        self.sqe_tail = self.word(self.p.sq_off.tail);
     }
 
     /// Queues `sqe` in the SQ ring (not yet submitted).
@@ -284,22 +321,7 @@ impl RawRing {
     /// Waits up to `timeout` for `min` completions
     /// (`IORING_ENTER_EXT_ARG`): the result of the call.
     pub(crate) fn wait(&self, min: u32, timeout: std::time::Duration) -> i64 {
-        let ts = KernelTimespec {
-            tv_sec: timeout.as_secs() as i64,
-            tv_nsec: i64::from(timeout.subsec_nanos()),
-        };
-        let arg = IoUringGeteventsArg {
-            ts: &ts as *const KernelTimespec as u64,
-            ..IoUringGeteventsArg::default()
-        };
-        self.sys.enter(
-            &self.fd,
-            0,
-            min,
-            IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG,
-            &arg as *const IoUringGeteventsArg as u64,
-            std::mem::size_of::<IoUringGeteventsArg>() as u64,
-        )
+        wait_fd(self.sys, self.fd.as_raw_fd(), min, timeout)
     }
 
     /// Takes every CQE, and fails if the CQ ring ever lost one
@@ -355,6 +377,27 @@ impl RawRing {
     fn word(&self, off: u32) -> u32 {
         self.rings.u32(off).load(Acquire)
     }
+}
+
+/// Waits on the ring `fd` up to `timeout` for `min` completions
+/// (`IORING_ENTER_EXT_ARG`): the result of the call.
+fn wait_fd(sys: Sys, fd: i32, min: u32, timeout: std::time::Duration) -> i64 {
+    let ts = KernelTimespec {
+        tv_sec: timeout.as_secs() as i64,
+        tv_nsec: i64::from(timeout.subsec_nanos()),
+    };
+    let arg = IoUringGeteventsArg {
+        ts: &ts as *const KernelTimespec as u64,
+        ..IoUringGeteventsArg::default()
+    };
+    sys.enter_raw(
+        fd,
+        0,
+        min,
+        IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG,
+        &arg as *const IoUringGeteventsArg as u64,
+        std::mem::size_of::<IoUringGeteventsArg>() as u64,
+    )
 }
 
 fn nop(ud: u64, flags: u8) -> IoUringSqe {
@@ -1316,6 +1359,655 @@ fn case_linked_own_ring_released(sys: Sys) -> Result<String, String> {
     Ok(format!("enter={n} released={released}"))
 }
 
+/// A thread's state letter in `/proc/self/task/TID/stat` (`S`: sleeping).
+fn thread_state(tid: i32) -> char {
+    std::fs::read_to_string(format!("/proc/self/task/{tid}/stat"))
+        .ok()
+        .and_then(|s| {
+            s.rsplit_once(')')
+                .and_then(|(_, r)| r.trim_start().chars().next())
+        })
+        .unwrap_or('?')
+}
+
+/// Waits (up to 10 s) until the thread `tid` sleeps, interruptibly or not:
+/// whether it did.
+fn wait_until_sleeping(tid: i32) -> bool {
+    for _ in 0..1000 {
+        if matches!(thread_state(tid), 'S' | 'D') {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    false
+}
+
+/// Polls `fd` (up to `RELEASE_BOUND`) until `poll(2)` reports `POLLERR`:
+/// whether it did (the write end of a pipe whose last reader went).
+fn wait_pollerr(fd: &OwnedFd) -> bool {
+    let deadline = std::time::Instant::now() + RELEASE_BOUND;
+    loop {
+        let mut p = libc::pollfd {
+            fd: fd.as_raw_fd(),
+            events: libc::POLLOUT,
+            revents: 0,
+        };
+        // SAFETY: One valid `pollfd`.
+        unsafe { libc::poll(&mut p, 1, 0) };
+        if p.revents & libc::POLLERR != 0 {
+            return true;
+        }
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+/// `waitpid()` of the child `pid`: its exit status, or -1 if it did not
+/// exit normally.
+fn wait_child(pid: libc::pid_t) -> i32 {
+    let mut status = 0;
+    // SAFETY: `pid` is our child; `status` is writable.
+    unsafe { libc::waitpid(pid, &mut status, 0) };
+    if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    }
+}
+
+/// A `socketpair(AF_UNIX, SOCK_SEQPACKET)`.
+fn seqpacket_pair() -> Result<[OwnedFd; 2], String> {
+    let mut sv = [0i32; 2];
+    // SAFETY: `sv` has room for two descriptors.
+    let r = unsafe {
+        libc::socketpair(
+            libc::AF_UNIX,
+            libc::SOCK_SEQPACKET | libc::SOCK_CLOEXEC,
+            0,
+            sv.as_mut_ptr(),
+        )
+    };
+    if r != 0 {
+        return Err(format!("socketpair {}", errno()));
+    }
+    // SAFETY: Both descriptors are new and ours.
+    Ok(sv.map(|fd| unsafe { OwnedFd::from_raw_fd(fd) }))
+}
+
+/// What the parent sends the child: the ring's parameters, its
+/// descriptor's number in the parent and whether the descriptor rides
+/// along (`SCM_RIGHTS`) or must be taken with `pidfd_getfd(2)`.
+#[derive(Clone, Copy)]
+#[repr(C)]
+struct RingMsg {
+    p: IoUringParams,
+    fd: i32,
+    scm: i32,
+}
+
+/// Sends `msg` on `sock`, with `fd` in an `SCM_RIGHTS` message if given:
+/// the result of `sendmsg(2)`.
+fn send_ring_msg(sock: &OwnedFd, msg: &RingMsg, fd: Option<i32>) -> i64 {
+    let mut iov = libc::iovec {
+        iov_base: msg as *const RingMsg as *mut libc::c_void,
+        iov_len: std::mem::size_of::<RingMsg>(),
+    };
+    let mut cbuf = [0u64; 4];
+    // SAFETY: A zeroed `struct msghdr` is valid.
+    let mut mh: libc::msghdr = unsafe { std::mem::zeroed() };
+    mh.msg_iov = &mut iov;
+    mh.msg_iovlen = 1;
+    if let Some(fd) = fd {
+        // SAFETY: `CMSG_SPACE` only computes.
+        let space = unsafe { libc::CMSG_SPACE(4) } as usize;
+        assert!(space <= std::mem::size_of_val(&cbuf));
+        mh.msg_control = cbuf.as_mut_ptr().cast();
+        mh.msg_controllen = space;
+        // SAFETY: `mh` has a control buffer of `space` bytes, room for one
+        // header and one descriptor, which are written in it.
+        unsafe {
+            let c = libc::CMSG_FIRSTHDR(&mh);
+            (*c).cmsg_level = libc::SOL_SOCKET;
+            (*c).cmsg_type = libc::SCM_RIGHTS;
+            (*c).cmsg_len = libc::CMSG_LEN(4) as usize;
+            std::ptr::write_unaligned(libc::CMSG_DATA(c).cast::<i32>(), fd);
+        }
+    }
+    // SAFETY: `mh` and what it points to are valid for the call.
+    ret(unsafe { libc::sendmsg(sock.as_raw_fd(), &mh, libc::MSG_NOSIGNAL) } as libc::c_long)
+}
+
+/// Receives a `RingMsg` on `sock`, and the descriptor that came with it
+/// (`SCM_RIGHTS`).
+fn recv_ring_msg(sock: &OwnedFd) -> Result<(RingMsg, Option<OwnedFd>), String> {
+    let mut buf = [0u8; std::mem::size_of::<RingMsg>()];
+    let mut iov = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    };
+    let mut cbuf = [0u64; 4];
+    // SAFETY: A zeroed `struct msghdr` is valid.
+    let mut mh: libc::msghdr = unsafe { std::mem::zeroed() };
+    mh.msg_iov = &mut iov;
+    mh.msg_iovlen = 1;
+    mh.msg_control = cbuf.as_mut_ptr().cast();
+    mh.msg_controllen = std::mem::size_of_val(&cbuf);
+    // SAFETY: `mh` and what it points to are valid and writable.
+    let n = unsafe { libc::recvmsg(sock.as_raw_fd(), &mut mh, libc::MSG_CMSG_CLOEXEC) };
+    if n != buf.len() as isize {
+        return Err(format!("recvmsg {n} {}", errno()));
+    }
+    // SAFETY: `buf` holds the `RingMsg` the parent sent, whose fields are
+    // plain integers.
+    let msg = unsafe { std::ptr::read_unaligned(buf.as_ptr().cast::<RingMsg>()) };
+    let mut fd = None;
+    // SAFETY: The kernel filled `mh`'s control buffer: the headers it
+    // walks are in it, and an `SCM_RIGHTS` one holds a new descriptor.
+    unsafe {
+        let c = libc::CMSG_FIRSTHDR(&mh);
+        if !c.is_null() && (*c).cmsg_level == libc::SOL_SOCKET && (*c).cmsg_type == libc::SCM_RIGHTS
+        {
+            let raw = std::ptr::read_unaligned(libc::CMSG_DATA(c).cast::<i32>());
+            fd = Some(OwnedFd::from_raw_fd(raw));
+        }
+    }
+    Ok((msg, fd))
+}
+
+/// The child of `case_ring_fd_scm_rights`: receives the ring, maps it,
+/// submits and reaps three NOPs, submits two more that it leaves in the CQ
+/// ring, and sends back what it saw.
+fn scm_child(sys: Sys, sock: &OwnedFd) -> Result<String, String> {
+    let (msg, fd) = recv_ring_msg(sock)?;
+    let fd = match fd {
+        Some(fd) => fd,
+        None if msg.scm == 0 => {
+            // SAFETY: Plain system calls; a new descriptor is ours.
+            unsafe {
+                let pidfd = libc::syscall(libc::SYS_pidfd_open, libc::getppid(), 0);
+                if pidfd < 0 {
+                    return Err(format!("pidfd_open {}", errno()));
+                }
+                let pidfd = OwnedFd::from_raw_fd(pidfd as i32);
+                let fd = libc::syscall(libc::SYS_pidfd_getfd, pidfd.as_raw_fd(), msg.fd, 0);
+                if fd < 0 {
+                    return Err(format!("pidfd_getfd {}", errno()));
+                }
+                OwnedFd::from_raw_fd(fd as i32)
+            }
+        }
+        None => return Err("no descriptor came".to_string()),
+    };
+    let mut r = RawRing::attach(sys, fd, msg.p).map_err(|e| format!("mmap {e}"))?;
+    let tail0 = r.sqe_tail;
+    for ud in 101..=103 {
+        r.push(&nop(ud, 0));
+    }
+    let n = r.enter(3, 3, IORING_ENTER_GETEVENTS);
+    let got = r.reap();
+    r.push(&nop(201, 0));
+    r.push(&nop(202, 0));
+    let m = r.enter(2, 2, IORING_ENTER_GETEVENTS);
+    Ok(format!(
+        "tail0={tail0} enter={n} cqes={got:?} enter={m} sq_head={}",
+        r.sq_head()
+    ))
+}
+
+/// A ring's descriptor sent to another process over an `AF_UNIX` socket
+/// (`SCM_RIGHTS`) works there: the child, which never had the ring, maps
+/// the rings from the descriptor it received, submits and reaps NOPs and
+/// leaves two in the CQ ring; the parent then sees the SQ and CQ heads and
+/// tails the child left, reaps the two and goes on submitting.
+///
+/// io_uring refuses to send its files (`scm_fp_copy()`: `-EINVAL` since
+/// Linux 6.7, so that no io_uring file can be in flight in a socket); the
+/// module's file is a character device's and cannot be told apart there.
+/// That refusal is printed, and the io_uring child then takes the
+/// descriptor with `pidfd_getfd(2)` instead: what the two processes see of
+/// the ring is compared.
+fn case_ring_fd_scm_rights(sys: Sys) -> Result<String, String> {
+    let [ps, cs] = seqpacket_pair()?;
+    // SAFETY: The child only receives, uses the ring, reports and exits.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(format!("fork {}", errno()));
+    }
+    if pid == 0 {
+        drop(ps);
+        let report = scm_child(sys, &cs).unwrap_or_else(|e| format!("child error: {e}"));
+        // SAFETY: `report` is readable for its length.
+        unsafe {
+            libc::send(
+                cs.as_raw_fd(),
+                report.as_ptr().cast(),
+                report.len(),
+                libc::MSG_NOSIGNAL,
+            )
+        };
+        // SAFETY: The child ends without running the parent's handlers.
+        unsafe { libc::_exit(0) };
+    }
+    drop(cs);
+    let parent = || -> Result<(String, RawRing), String> {
+        let r = RawRing::new(sys, 8, params(0, 0)).map_err(|e| format!("setup {e}"))?;
+        let mut msg = RingMsg {
+            p: r.p,
+            fd: r.raw_fd(),
+            scm: 1,
+        };
+        let sent = send_ring_msg(&ps, &msg, Some(r.raw_fd()));
+        println!(
+            "# abi_ring_fd_passed_by_scm_rights {}: sendmsg(SCM_RIGHTS)={sent}",
+            sys.name()
+        );
+        match (sys, sent) {
+            (_, n) if n > 0 => {}
+            (Sys::Uring, n) if n == -i64::from(libc::EINVAL) => {
+                msg.scm = 0;
+                let again = send_ring_msg(&ps, &msg, None);
+                if again <= 0 {
+                    return Err(format!("sendmsg {again}"));
+                }
+            }
+            (_, n) => return Err(format!("sendmsg(SCM_RIGHTS) {n}")),
+        }
+        let mut buf = [0u8; 512];
+        // SAFETY: `buf` is writable for its length.
+        let n = unsafe { libc::recv(ps.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
+        let child = String::from_utf8_lossy(&buf[..n.max(0) as usize]).into_owned();
+        Ok((child, r))
+    };
+    let got = parent();
+    drop(ps);
+    let status = wait_child(pid);
+    let (child, mut r) = got?;
+    let state = format!(
+        "sq_head={} sq_tail={} cq_head={} cq_tail={}",
+        r.sq_head(),
+        r.word(r.p.sq_off.tail),
+        r.word(r.p.cq_off.head),
+        r.word(r.p.cq_off.tail)
+    );
+    let left = r.reap();
+    r.resync_tail();
+    r.push(&nop(3, 0));
+    let n = r.enter(1, 1, IORING_ENTER_GETEVENTS);
+    Ok(format!(
+        "child: {child} (status {status}); parent: {state} left={left:?} enter={n} {:?} \
+         sq_head={}",
+        r.reap(),
+        r.sq_head()
+    ))
+}
+
+/// A forked child uses the ring through the mapping and descriptor it
+/// inherited: its NOPs complete into the CQ ring the parent reaps, and the
+/// read it leaves armed on an empty pipe when it exits is cancelled when
+/// the pipe is written (its task is gone); the parent then goes on
+/// submitting from the SQ tail the child left.
+fn case_ring_used_after_fork(sys: Sys) -> Result<String, String> {
+    let mut r = RawRing::new(sys, 8, params(0, 0)).map_err(|e| format!("setup {e}"))?;
+    let [rd, wr] = pipe()?;
+    r.push(&nop(1, 0));
+    let n = r.enter(1, 1, IORING_ENTER_GETEVENTS);
+    let before = r.reap();
+    let mut buf = [0u8; 4];
+    // SAFETY: The child only submits through the ring and exits.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(format!("fork {}", errno()));
+    }
+    if pid == 0 {
+        for ud in 11..=13 {
+            r.push(&nop(ud, 0));
+        }
+        r.push(&read_sqe(&rd, &mut buf, 4, 14));
+        let m = r.enter(4, 3, IORING_ENTER_GETEVENTS);
+        // SAFETY: The child ends without running the parent's handlers.
+        unsafe { libc::_exit(m.clamp(0, 100) as i32) };
+    }
+    let status = wait_child(pid);
+    let nops = wait_sorted(&r, 3);
+    let w = write_fd(&wr, b"abcd");
+    let read = wait_sorted(&r, 1);
+    r.resync_tail();
+    r.push(&nop(21, 0));
+    let m = r.enter(1, 1, IORING_ENTER_GETEVENTS);
+    Ok(format!(
+        "enter={n} {before:?} child_enter={status} nops={nops:?} write={w} read={read:?} \
+         enter={m} {:?} sq_head={} buf={buf:?}",
+        r.reap(),
+        r.sq_head()
+    ))
+}
+
+/// Eight threads enter one ring at once: each submits rounds of three NOPs
+/// and a 1 ms TIMEOUT (the SQ ring, single-producer, under a user-space
+/// lock with the submitting enter) and waits for completions
+/// (`IORING_ENTER_GETEVENTS`, up to 20 ms) outside it, concurrently with
+/// the others' submissions and waits; the CQ ring is reaped under the
+/// lock. Every submission is whole, every completion arrives exactly once
+/// with its result, and the CQ ring (as large as the whole run) never
+/// overflows.
+fn case_concurrent_enter_many_threads(sys: Sys) -> Result<String, String> {
+    const THREADS: u64 = 8;
+    const ROUNDS: u64 = 8;
+    const TOTAL: usize = (THREADS * ROUNDS * 4) as usize;
+    let r = RawRing::new(sys, 32, params(IORING_SETUP_CQSIZE, TOTAL as u32))
+        .map_err(|e| format!("setup {e}"))?;
+    let fd = r.raw_fd();
+    let ts = KernelTimespec {
+        tv_sec: 0,
+        tv_nsec: 1_000_000,
+    };
+    let shared = std::sync::Mutex::new((r, Vec::new()));
+    let submitted = std::sync::atomic::AtomicI64::new(0);
+    let odd = std::sync::Mutex::new(std::collections::BTreeSet::new());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let reap = || {
+        let mut g = shared.lock().unwrap();
+        let got = g.0.reap();
+        g.1.extend(got);
+        g.1.len()
+    };
+    std::thread::scope(|s| {
+        for t in 0..THREADS {
+            let (shared, submitted, odd, ts) = (&shared, &submitted, &odd, &ts);
+            s.spawn(move || {
+                for round in 0..ROUNDS {
+                    let ud = t * 1000 + round * 10;
+                    {
+                        let mut g = shared.lock().unwrap();
+                        for i in 0..3 {
+                            g.0.push(&nop(ud + i, 0));
+                        }
+                        g.0.push(&IoUringSqe {
+                            opcode: OP_TIMEOUT,
+                            addr: ts as *const KernelTimespec as u64,
+                            len: 1,
+                            user_data: ud + 3,
+                            ..IoUringSqe::default()
+                        });
+                        let n = g.0.enter(4, 0, 0);
+                        submitted.fetch_add(n, Relaxed);
+                    }
+                    let w = wait_fd(sys, fd, 1, std::time::Duration::from_millis(20));
+                    if w != 0 && w != -i64::from(libc::ETIME) {
+                        odd.lock().unwrap().insert(w);
+                    }
+                    reap();
+                }
+                while reap() < TOTAL && std::time::Instant::now() < deadline {
+                    let w = wait_fd(sys, fd, 1, std::time::Duration::from_millis(20));
+                    if w != 0 && w != -i64::from(libc::ETIME) {
+                        odd.lock().unwrap().insert(w);
+                    }
+                }
+            });
+        }
+    });
+    let (r, mut got) = shared.into_inner().unwrap();
+    got.sort();
+    let mut want: Vec<(u64, i32)> = (0..THREADS)
+        .flat_map(|t| {
+            (0..ROUNDS).flat_map(move |round| {
+                let ud = t * 1000 + round * 10;
+                (0..4).map(move |i| (ud + i, if i == 3 { -libc::ETIME } else { 0 }))
+            })
+        })
+        .collect();
+    want.sort();
+    let missing: Vec<_> = want.iter().filter(|c| !got.contains(c)).take(8).collect();
+    let extra: Vec<_> = got.iter().filter(|c| !want.contains(c)).take(8).collect();
+    Ok(format!(
+        "submitted={} cqes={} exact={} missing={missing:?} extra={extra:?} odd_waits={:?} \
+         overflow_flag={} lost={} sq_head={}",
+        submitted.load(Relaxed),
+        got.len(),
+        got == want,
+        odd.into_inner().unwrap(),
+        r.sq_flags() & IORING_SQ_CQ_OVERFLOW != 0,
+        r.cq_overflow(),
+        r.sq_head()
+    ))
+}
+
+/// Closes the ring `r`'s descriptor while a thread waits in enter on it:
+/// the thread's result, the time it waited and what it reaped, and what a
+/// later enter on the closed descriptor returns.
+fn close_while_waiting(
+    r: RawRing,
+    submit: u32,
+    timeout: Option<std::time::Duration>,
+    after_close: impl FnOnce(),
+) -> Result<String, String> {
+    let fd = r.raw_fd();
+    let sys = r.sys;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (blocked, still_waiting, (r, n, waited, got)) = std::thread::scope(|s| {
+        let h = s.spawn(move || {
+            // SAFETY: `gettid()` has no precondition.
+            tx.send(unsafe { libc::gettid() }).unwrap();
+            let t0 = std::time::Instant::now();
+            let n = match timeout {
+                Some(t) => r.wait(1, t),
+                None => r.enter(submit, 1, IORING_ENTER_GETEVENTS),
+            };
+            let waited = t0.elapsed();
+            let got = r.reap();
+            (r, n, waited, got)
+        });
+        let blocked = rx.recv().is_ok_and(wait_until_sleeping);
+        // SAFETY: `fd` is the ring's descriptor, which the ring owns: it
+        // is forgotten below instead of being closed again.
+        unsafe { libc::close(fd) };
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        let still_waiting = !h.is_finished();
+        after_close();
+        (blocked, still_waiting, h.join().unwrap())
+    });
+    let again = sys.enter_raw(fd, 0, 0, 0, 0, 0);
+    let long_enough = timeout.is_none_or(|t| waited >= t);
+    let RawRing {
+        fd: closed,
+        rings,
+        sqes,
+        ..
+    } = r;
+    std::mem::forget(closed);
+    drop((rings, sqes));
+    Ok(format!(
+        "blocked={blocked} still_waiting_after_close={still_waiting} enter={n} \
+         waited_full={long_enough} cqes={got:?} closed_fd_enter={again}"
+    ))
+}
+
+/// Closes the ring's only descriptor, with nothing mapped, while a thread
+/// waits in the enter that submitted two reads of empty pipes: the call
+/// then holds the ring's last reference. It goes on waiting, ends with the
+/// first read's completion when its pipe is written, and its return
+/// releases the ring, whose exit cancels the other read (its pipe loses
+/// its last reader).
+fn close_last_reference_while_waiting(sys: Sys) -> Result<String, String> {
+    let mut r = RawRing::new(sys, 4, params(0, 0)).map_err(|e| format!("setup {e}"))?;
+    let [rd, wr] = pipe()?;
+    let [rd2, wr2] = pipe()?;
+    let (mut a, mut b) = ([0u8; 4], [0u8; 4]);
+    r.push(&read_sqe(&rd, &mut a, 4, 1));
+    r.push(&read_sqe(&rd2, &mut b, 4, 2));
+    let (fd, _) = r.detach();
+    let raw = fd.as_raw_fd();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (blocked, still_waiting, n) = std::thread::scope(|s| {
+        let h = s.spawn(move || {
+            // SAFETY: `gettid()` has no precondition.
+            tx.send(unsafe { libc::gettid() }).unwrap();
+            sys.enter_raw(raw, 2, 1, IORING_ENTER_GETEVENTS, 0, 0)
+        });
+        let blocked = rx.recv().is_ok_and(wait_until_sleeping);
+        drop(fd);
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        let still_waiting = !h.is_finished();
+        write_fd(&wr, b"abcd");
+        (blocked, still_waiting, h.join().unwrap())
+    });
+    drop(rd2);
+    Ok(format!(
+        "blocked={blocked} still_waiting_after_close={still_waiting} enter={n} data={:?} \
+         closed_fd_enter={} released={}",
+        String::from_utf8_lossy(&a),
+        sys.enter_raw(raw, 0, 0, 0, 0, 0),
+        wait_pollerr(&wr2)
+    ))
+}
+
+/// A thread blocked in enter (a read of an empty pipe submitted with
+/// `min_complete` 1, or no request and an `IORING_ENTER_EXT_ARG` timeout of
+/// 300 ms) while another thread closes the ring's descriptor: the wait
+/// goes on (the call holds the file, the mappings hold the ring), ends
+/// when the pipe is written (with the read's completion) or the timeout
+/// passes (`-ETIME`), and the closed descriptor is then `-EBADF`; and
+/// `close_last_reference_while_waiting`.
+fn case_close_during_enter(sys: Sys) -> Result<String, String> {
+    let mut r = RawRing::new(sys, 4, params(0, 0)).map_err(|e| format!("setup {e}"))?;
+    let [rd, wr] = pipe()?;
+    let mut buf = [0u8; 4];
+    r.push(&read_sqe(&rd, &mut buf, 4, 1));
+    let read = close_while_waiting(r, 1, None, || {
+        write_fd(&wr, b"abcd");
+    })?;
+    let r = RawRing::new(sys, 4, params(0, 0)).map_err(|e| format!("setup {e}"))?;
+    let timed = close_while_waiting(r, 0, Some(std::time::Duration::from_millis(300)), || {})?;
+    Ok(format!(
+        "read: {read} data={:?}; timeout: {timed}; last reference: {}",
+        String::from_utf8_lossy(&buf),
+        close_last_reference_while_waiting(sys)?
+    ))
+}
+
+/// Requests in flight (two reads of an empty pipe, a 100 ms TIMEOUT and a
+/// read of a pipe never written) when every ring mapping is unmapped: the
+/// pipe is written and the timeout fires with nothing mapped, a wait for
+/// three completions ends (the kernel's view of the CQ ring), and the ring
+/// descriptor polls readable. Then either the descriptor is closed, or
+/// (`remap`) the rings are mapped again from it, the three completions
+/// that arrived meanwhile are reaped and a NOP goes through the new
+/// mapping before it is closed. Either way ring exit cancels the read
+/// still pending: its pipe loses its last reader.
+fn munmap_in_flight(sys: Sys, remap: bool) -> Result<String, String> {
+    let mut r = RawRing::new(sys, 8, params(0, 0)).map_err(|e| format!("setup {e}"))?;
+    let [rd, wr] = pipe()?;
+    let [rd2, wr2] = pipe()?;
+    let (mut a, mut b, mut c) = ([0u8; 4], [0u8; 4], [0u8; 4]);
+    let ts = KernelTimespec {
+        tv_sec: 0,
+        tv_nsec: 100_000_000,
+    };
+    r.push(&read_sqe(&rd, &mut a, 4, 1));
+    r.push(&read_sqe(&rd, &mut b, 4, 2));
+    r.push(&IoUringSqe {
+        opcode: OP_TIMEOUT,
+        addr: &ts as *const KernelTimespec as u64,
+        len: 1,
+        user_data: 3,
+        ..IoUringSqe::default()
+    });
+    r.push(&read_sqe(&rd2, &mut c, 4, 4));
+    let n = r.enter(4, 0, 0);
+    let (fd, p) = r.detach();
+    let w = write_fd(&wr, b"abcdefgh");
+    let waited = wait_fd(sys, fd.as_raw_fd(), 3, std::time::Duration::from_secs(5));
+    let mut pf = libc::pollfd {
+        fd: fd.as_raw_fd(),
+        events: libc::POLLIN | libc::POLLOUT,
+        revents: 0,
+    };
+    // SAFETY: One valid `pollfd`.
+    unsafe { libc::poll(&mut pf, 1, 0) };
+    let mut data = [a, b].map(|x| String::from_utf8_lossy(&x).into_owned());
+    data.sort();
+    let mut out = format!(
+        "enter={n} write={w} wait={waited} poll={:#x} data={data:?}",
+        pf.revents
+    );
+    drop(rd2);
+    if remap {
+        let mut r = RawRing::attach(sys, fd, p).map_err(|e| format!("mmap again {e}"))?;
+        let mut got = r.reap();
+        got.sort();
+        let sq = (r.sq_head(), r.sqe_tail);
+        r.push(&nop(5, 0));
+        let m = r.enter(1, 1, IORING_ENTER_GETEVENTS);
+        out += &format!(" remapped: cqes={got:?} sq={sq:?} enter={m} {:?}", r.reap());
+    } else {
+        drop(fd);
+    }
+    Ok(format!("{out} released={}", wait_pollerr(&wr2)))
+}
+
+/// `munmap_in_flight` without mapping the rings again.
+fn case_munmap_in_flight(sys: Sys) -> Result<String, String> {
+    munmap_in_flight(sys, false)
+}
+
+/// `munmap_in_flight` mapping the rings again and reaping.
+fn case_munmap_in_flight_remap(sys: Sys) -> Result<String, String> {
+    munmap_in_flight(sys, true)
+}
+
+/// `mmap()` of a ring beyond `case_mmap`, on a ring of 256 entries (rings
+/// of three pages, SQEs of four): the SQE array mapped shorter than it is
+/// (one page, or the rings' length) is `-EFAULT` (it is mapped whole);
+/// `IORING_OFF_CQ_RING` maps the same pages as `IORING_OFF_SQ_RING`; a
+/// page offset inside the rings' region still maps from its start; and a
+/// `MAP_PRIVATE` mapping sees the ring until it writes, and its writes
+/// (a published SQ tail) never reach the kernel.
+fn case_mmap_more(sys: Sys) -> Result<String, String> {
+    let mut r = RawRing::new(sys, 256, params(0, 0)).map_err(|e| format!("setup {e}"))?;
+    let len = RawRing::rings_len(&r.p);
+    let sqes_page = Map::new(&r.fd, IORING_OFF_SQES, 4096).err();
+    let sqes_rings_len = Map::new(&r.fd, IORING_OFF_SQES, len).err();
+    let (sq, cq) = (r.p.sq_off, r.p.cq_off);
+    r.push(&nop(1, 0));
+    let n = r.enter(1, 1, IORING_ENTER_GETEVENTS);
+    let cq_map = Map::new(&r.fd, IORING_OFF_CQ_RING, len).map(|m| {
+        (
+            m.u32(sq.ring_entries).load(Acquire),
+            m.u32(cq.ring_entries).load(Acquire),
+            m.u32(cq.tail).load(Acquire),
+        )
+    });
+    let inner = Map::new(&r.fd, IORING_OFF_SQ_RING + 4096, 4096)
+        .map(|m| m.u32(sq.ring_entries).load(Acquire));
+    let private = Map::with_flags(&r.fd, IORING_OFF_SQ_RING, len, libc::MAP_PRIVATE)
+        .map_err(|e| format!("MAP_PRIVATE {e}"))?;
+    let seen = (
+        private.u32(sq.ring_entries).load(Acquire),
+        private.u32(cq.tail).load(Acquire),
+    );
+    // A NOP published through the private copy only.
+    private.u32(sq.array).store(0, Relaxed);
+    private.u32(sq.tail).store(r.sqe_tail + 1, Release);
+    let private_submit = r.enter(1, 0, 0);
+    r.push(&nop(2, 0));
+    let m = r.enter(1, 1, IORING_ENTER_GETEVENTS);
+    let after = (
+        private.u32(sq.tail).load(Acquire),
+        private.u32(cq.tail).load(Acquire),
+        r.word(sq.tail),
+        r.word(cq.tail),
+    );
+    Ok(format!(
+        "sqes_one_page={sqes_page:?} sqes_rings_len={sqes_rings_len:?} enter={n} \
+         cq_ring={cq_map:?} inner_page={inner:?} private_seen={seen:?} \
+         private_submit={private_submit} enter={m} private/shared_tails={after:?} cqes={:?}",
+        r.reap()
+    ))
+}
+
 type Case = (&'static str, fn(Sys) -> Result<String, String>);
 
 const CASES: &[Case] = &[
@@ -1350,6 +2042,19 @@ const CASES: &[Case] = &[
     (
         "abi_linked_own_ring_released",
         case_linked_own_ring_released,
+    ),
+    ("abi_mmap_short_sqes_cq_offset_private", case_mmap_more),
+    ("abi_ring_fd_passed_by_scm_rights", case_ring_fd_scm_rights),
+    ("abi_ring_used_after_fork", case_ring_used_after_fork),
+    (
+        "abi_concurrent_enter_many_threads",
+        case_concurrent_enter_many_threads,
+    ),
+    ("abi_close_during_enter", case_close_during_enter),
+    ("abi_munmap_with_requests_in_flight", case_munmap_in_flight),
+    (
+        "abi_munmap_with_requests_in_flight_remap",
+        case_munmap_in_flight_remap,
     ),
 ];
 

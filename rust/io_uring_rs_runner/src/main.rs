@@ -11,6 +11,7 @@
 //! io_uring_rs_scenarios demo FILE     one scenario, both backends, as a table
 //! io_uring_rs_scenarios stress [SEED SECS PROCS THREADS FUZZ_ITERATIONS] [--unload]
 //! io_uring_rs_scenarios bench [REPS P1_REQUESTS P2_LARGEST]
+//! io_uring_rs_scenarios faults KO      allocation failure at every site (fail-nth)
 //! io_uring_rs_scenarios exec-target   exits 0: what a task execs
 //! ```
 //!
@@ -25,6 +26,7 @@
 mod abi;
 mod backend;
 mod bench;
+mod faults;
 mod fuzz;
 mod module;
 mod ring;
@@ -578,6 +580,7 @@ fn main() {
         Some(a) if a.as_bytes() == task::EXEC_TARGET.to_bytes() => 0,
         Some("demo") if args.len() == 2 => cmd_demo(&args[1]),
         Some("stress") => cmd_stress_fuzz(&args[1..]),
+        Some("faults") if args.len() == 2 => faults::cmd_faults(&args[1]),
         Some("bench") => {
             let num = |i: usize, d: usize| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(d);
             let sizes = [1_000, 10_000, num(3, 100_000)];
@@ -591,7 +594,7 @@ fn main() {
             }
         }
         _ => {
-            eprintln!("usage: io_uring_rs_scenarios run PATH... | demo FILE | abi [FILTER [io_uring|io_uring_rs]] | stress [SEED SECS PROCS THREADS ITERS] [--unload] | bench [REPS P1 P2 [ONLY [BACKEND]]]");
+            eprintln!("usage: io_uring_rs_scenarios run PATH... | demo FILE | abi [FILTER [io_uring|io_uring_rs]] | stress [SEED SECS PROCS THREADS ITERS] [--unload] | bench [REPS P1 P2 [ONLY [BACKEND]]] | faults KO");
             eprintln!("run, demo: {KERNEL_ENV}=RELEASE (e.g. 6.12.117, 7.2.13) overrides uname(2)'s release; on 6.12 io_uring is held to res_6_12 where a scenario gives it");
             2
         }

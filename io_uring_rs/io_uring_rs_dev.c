@@ -7,11 +7,13 @@
  */
 #include <linux/anon_inodes.h>
 #include <linux/compat.h>
+#include <linux/cred.h>
 #include <linux/err.h>
 #include <linux/kthread.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/task.h>
 #include <linux/fs.h>
+#include <linux/fsnotify.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -88,8 +90,14 @@ void io_uring_rs_task_put(struct task_struct *task);
 struct file *io_uring_rs_fget_task(struct task_struct *task, int fd);
 void io_uring_rs_fput(struct file *file);
 unsigned int io_uring_rs_file_flags(struct file *file);
-int io_uring_rs_mm_enter(struct mm_struct *mm);
-void io_uring_rs_mm_leave(struct mm_struct *mm, int entered);
+const struct cred *io_uring_rs_cred_get(void);
+void io_uring_rs_cred_put(const struct cred *cred);
+unsigned long io_uring_rs_fsize(void);
+int io_uring_rs_mm_enter(struct mm_struct *mm, const struct cred *cred,
+			 unsigned long fsize, const struct cred **old_cred,
+			 unsigned long *old_fsize);
+void io_uring_rs_mm_leave(struct mm_struct *mm, int entered,
+			  const struct cred *old_cred, unsigned long old_fsize);
 ssize_t io_uring_rs_iovec_import(u64 addr, u32 nr, bool vectored,
 				 struct iovec *iov);
 ssize_t io_uring_rs_file_rw(struct file *file, bool write,
@@ -321,8 +329,12 @@ struct io_uring_rs_region *io_uring_rs_region_alloc(size_t size)
 	if (!r->pages)
 		goto err;
 	for (; r->nr_pages < nr; r->nr_pages++) {
+		/*
+		 * User-sized: a charge over the memcg limit fails (-ENOMEM)
+		 * rather than invoking the OOM killer (try_charge_memcg()).
+		 */
 		struct page *page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO |
-					       __GFP_NOWARN);
+					       __GFP_NOWARN | __GFP_RETRY_MAYFAIL);
 
 		if (!page)
 			goto err;
@@ -539,19 +551,68 @@ u32 io_uring_rs_file_poll_ready(struct file *file, u32 events)
  * task already does, 1 if a kernel thread borrowed it (undo with
  * io_uring_rs_mm_leave()), -EFAULT if it is gone or cannot be borrowed.
  */
-int io_uring_rs_mm_enter(struct mm_struct *mm)
+/*
+ * The submitter's credentials and file-size limit, kept with its address
+ * space (glue/file.rs, UserMm): a kernel thread that works for it acts as
+ * it, as io_uring's io-wq and SQPOLL threads, threads of the task, do.
+ */
+const struct cred *io_uring_rs_cred_get(void)
+{
+	return get_current_cred();
+}
+
+void io_uring_rs_cred_put(const struct cred *cred)
+{
+	put_cred(cred);
+}
+
+unsigned long io_uring_rs_fsize(void)
+{
+	return rlimit(RLIMIT_FSIZE);
+}
+
+/* A kernel thread's own limit: its signal_struct is its alone. */
+static unsigned long io_uring_rs_set_fsize(unsigned long fsize)
+{
+	struct rlimit *rlim = &current->signal->rlim[RLIMIT_FSIZE];
+	unsigned long old;
+
+	task_lock(current);
+	old = rlim->rlim_cur;
+	WRITE_ONCE(rlim->rlim_cur, fsize);
+	task_unlock(current);
+	return old;
+}
+
+/*
+ * Makes the submitter's address space, credentials and RLIMIT_FSIZE the
+ * current task's: nothing to do in the submitter itself (0); a kernel
+ * thread borrows them (1) until io_uring_rs_mm_leave(). The credentials
+ * stay referenced by the caller for as long.
+ */
+int io_uring_rs_mm_enter(struct mm_struct *mm, const struct cred *cred,
+			 unsigned long fsize, const struct cred **old_cred,
+			 unsigned long *old_fsize)
 {
 	if (current->mm == mm)
 		return 0;
 	if (!(current->flags & PF_KTHREAD) || current->mm)
 		return -EFAULT;
-	return io_uring_rs_mm_use(mm) ? 1 : -EFAULT;
+	if (!io_uring_rs_mm_use(mm))
+		return -EFAULT;
+	*old_cred = override_creds(cred);
+	*old_fsize = io_uring_rs_set_fsize(fsize);
+	return 1;
 }
 
-void io_uring_rs_mm_leave(struct mm_struct *mm, int entered)
+void io_uring_rs_mm_leave(struct mm_struct *mm, int entered,
+			  const struct cred *old_cred, unsigned long old_fsize)
 {
-	if (entered == 1)
-		io_uring_rs_mm_unuse(mm);
+	if (entered != 1)
+		return;
+	io_uring_rs_set_fsize(old_fsize);
+	revert_creds(old_cred);
+	io_uring_rs_mm_unuse(mm);
 }
 
 /*
@@ -623,6 +684,11 @@ ssize_t io_uring_rs_file_rw(struct file *file, bool write,
 		return ret;
 	if (nowait)
 		kiocb.ki_flags |= IOCB_NOWAIT;
+	/* io_read()/io_write(): the range, the LSM hook, fanotify's events. */
+	ret = rw_verify_area(write ? WRITE : READ, file,
+			     stream ? NULL : &kiocb.ki_pos, total);
+	if (ret)
+		return ret;
 	if (write) {
 		if (!file->f_op->write_iter)
 			return -EINVAL;
@@ -639,6 +705,13 @@ ssize_t io_uring_rs_file_rw(struct file *file, bool write,
 		ret = -EAGAIN;
 	if (ret > 0 && cur_pos)
 		file->f_pos = kiocb.ki_pos;
+	/* io_req_io_notify() */
+	if (ret > 0) {
+		if (write)
+			fsnotify_modify(file);
+		else
+			fsnotify_access(file);
+	}
 	return ret;
 }
 

@@ -16,7 +16,7 @@
 
 use crate::glue::context::TaskCtx;
 use crate::uapi::IoVec;
-use core::ffi::{c_int, c_uint, c_void};
+use core::ffi::{c_int, c_uint, c_ulong, c_void};
 use core::ptr::NonNull;
 #[cfg(not(kernel_7_2))]
 use core::{
@@ -41,8 +41,22 @@ extern "C" {
     fn io_uring_rs_file_flags(file: *mut c_void) -> c_uint;
     fn io_uring_rs_mm_grab() -> *mut c_void;
     fn io_uring_rs_mm_drop(mm: *mut c_void);
-    fn io_uring_rs_mm_enter(mm: *mut c_void) -> c_int;
-    fn io_uring_rs_mm_leave(mm: *mut c_void, entered: c_int);
+    fn io_uring_rs_cred_get() -> *const c_void;
+    fn io_uring_rs_cred_put(cred: *const c_void);
+    fn io_uring_rs_fsize() -> c_ulong;
+    fn io_uring_rs_mm_enter(
+        mm: *mut c_void,
+        cred: *const c_void,
+        fsize: c_ulong,
+        old_cred: *mut *const c_void,
+        old_fsize: *mut c_ulong,
+    ) -> c_int;
+    fn io_uring_rs_mm_leave(
+        mm: *mut c_void,
+        entered: c_int,
+        old_cred: *const c_void,
+        old_fsize: c_ulong,
+    );
     fn io_uring_rs_iovec_import(addr: u64, nr: u32, vectored: bool, iov: *mut IoVec) -> isize;
     fn io_uring_rs_file_rw(
         file: *mut c_void,
@@ -339,18 +353,26 @@ pub(crate) fn import_iovec(
 
 /// The address space of a request's submitter, held (`mmgrab()`) so that
 /// a worker can borrow it (`kthread_use_mm()`) to reach the buffers; it
-/// does not keep the address space itself alive.
+/// does not keep the address space itself alive. With it, the submitter's
+/// credentials and `RLIMIT_FSIZE`, which a worker takes on for as long
+/// (io_uring's workers are threads of the task, and have both): a worker
+/// that wrote as root would keep a file's set-id bits
+/// (`file_remove_privs()` sees `CAP_FSETID`) and ignore the size limit.
 ///
 /// # Invariants
 ///
-/// `mm` is an `mm_struct` this value holds one `mmgrab()` of.
+/// `mm` is an `mm_struct` this value holds one `mmgrab()` of; `cred` a
+/// `struct cred` it holds one reference to.
 pub(crate) struct UserMm {
     mm: NonNull<c_void>,
+    cred: NonNull<c_void>,
+    fsize: c_ulong,
 }
 
-// SAFETY: An `mmgrab()` reference may be used and dropped from any task.
+// SAFETY: An `mmgrab()` reference and a credentials reference may be used
+// and dropped from any task.
 unsafe impl Send for UserMm {}
-// SAFETY: `enter` only reads the pointer.
+// SAFETY: `enter` only reads the pointers and the limit.
 unsafe impl Sync for UserMm {}
 
 impl UserMm {
@@ -359,7 +381,17 @@ impl UserMm {
     pub(crate) fn current(_cx: &TaskCtx) -> Result<Self> {
         // SAFETY: Grabs the current task's mm, or returns NULL.
         let mm = NonNull::new(unsafe { io_uring_rs_mm_grab() }).ok_or(EFAULT)?;
-        Ok(UserMm { mm })
+        // SAFETY: Takes a reference to the current task's credentials,
+        // which are never NULL.
+        let cred = unsafe { io_uring_rs_cred_get() };
+        let Some(cred) = NonNull::new(cred.cast_mut()) else {
+            // SAFETY: The grab made above.
+            unsafe { io_uring_rs_mm_drop(mm.as_ptr()) };
+            return Err(EFAULT);
+        };
+        // SAFETY: Reads the current task's limit.
+        let fsize = unsafe { io_uring_rs_fsize() };
+        Ok(UserMm { mm, cred, fsize })
     }
 
     /// Makes this the current address space until the guard drops: it is
@@ -371,14 +403,28 @@ impl UserMm {
     /// space; the glue's reads and writes of files and the SQPOLL thread's
     /// pass do.
     pub(in crate::glue) fn enter(&self, _cx: &TaskCtx) -> Result<InMm<'_>> {
-        // SAFETY: `mm` is grabbed (type invariants).
-        let entered = unsafe { io_uring_rs_mm_enter(self.mm.as_ptr()) };
+        let mut old_cred = core::ptr::null();
+        let mut old_fsize: c_ulong = 0;
+        // SAFETY: `mm` is grabbed and `cred` referenced (type invariants),
+        // for as long as the guard borrows `self`; the two outputs are
+        // writable.
+        let entered = unsafe {
+            io_uring_rs_mm_enter(
+                self.mm.as_ptr(),
+                self.cred.as_ptr(),
+                self.fsize,
+                &mut old_cred,
+                &mut old_fsize,
+            )
+        };
         if entered < 0 {
             return Err(Error::from_errno(entered));
         }
         Ok(InMm {
             mm: self,
             entered,
+            old_cred,
+            old_fsize,
             _not_send: core::marker::PhantomData,
         })
     }
@@ -388,6 +434,8 @@ impl Drop for UserMm {
     fn drop(&mut self) {
         // SAFETY: The grab this value holds (type invariants).
         unsafe { io_uring_rs_mm_drop(self.mm.as_ptr()) };
+        // SAFETY: The reference this value holds (type invariants).
+        unsafe { io_uring_rs_cred_put(self.cred.as_ptr()) };
     }
 }
 
@@ -395,13 +443,24 @@ impl Drop for UserMm {
 pub(in crate::glue) struct InMm<'a> {
     mm: &'a UserMm,
     entered: c_int,
+    /// What `io_uring_rs_mm_enter()` replaced, to restore.
+    old_cred: *const c_void,
+    old_fsize: c_ulong,
     _not_send: core::marker::PhantomData<*mut ()>,
 }
 
 impl Drop for InMm<'_> {
     fn drop(&mut self) {
-        // SAFETY: Undoes `io_uring_rs_mm_enter()` on the same task.
-        unsafe { io_uring_rs_mm_leave(self.mm.mm.as_ptr(), self.entered) };
+        // SAFETY: Undoes `io_uring_rs_mm_enter()` on the same task, with
+        // what it returned.
+        unsafe {
+            io_uring_rs_mm_leave(
+                self.mm.mm.as_ptr(),
+                self.entered,
+                self.old_cred,
+                self.old_fsize,
+            )
+        };
     }
 }
 

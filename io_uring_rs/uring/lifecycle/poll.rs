@@ -58,7 +58,7 @@ pub(crate) fn io_arm_file_poll<'id>(
     }
     // A wake-up from here on queues task work, which waits for
     // `uring_lock`: it finds the request on the list.
-    match RBTreeNode::new(seq, arm, GFP_KERNEL) {
+    match RBTreeNode::new(seq, arm, GFP_KERNEL_ACCOUNT) {
         Ok(node) => g.poll_arm_insert(node),
         Err(_) => return Issued::err(req, ENOMEM),
     }

@@ -84,7 +84,7 @@ impl Channel {
         take: Take,
         arg: u32,
     ) -> Result<Option<i32>> {
-        let node = RBTreeNode::new(waiter_key(req), req.clone(), GFP_KERNEL)?;
+        let node = RBTreeNode::new(waiter_key(req), req.clone(), GFP_KERNEL_ACCOUNT)?;
         let mut st = self.state.lock();
         if let Some(n) = take(&mut st.bytes, arg) {
             return Ok(Some(n));

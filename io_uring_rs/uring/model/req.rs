@@ -243,7 +243,7 @@ impl Req {
         let init = Req::new(ring.ctx(), seq, sqe, tctx.clone(), op, link, extra_flags);
         let arc = match slot {
             Some(slot) => slot.pin_init(init)?,
-            None => Arc::pin_init(init, GFP_KERNEL)?,
+            None => Arc::pin_init(init, GFP_KERNEL_ACCOUNT)?,
         };
         g.seq_allocated(seq);
         Ok(ReqRef {

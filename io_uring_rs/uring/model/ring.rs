@@ -436,7 +436,7 @@ impl IoRingCtx {
                 rings,
                 poll_wq,
                 params,
-                BoundedStack::new(cap, GFP_KERNEL)?,
+                BoundedStack::new(cap, GFP_KERNEL_ACCOUNT)?,
                 iowq,
             ),
             GFP_KERNEL_ACCOUNT,

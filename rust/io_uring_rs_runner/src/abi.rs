@@ -260,7 +260,7 @@ impl RawRing {
     }
 
     /// Goes on from the SQ tail in the ring (another process pushed).
-    fn resync_tail(&mut self) {
+    pub(crate) fn resync_tail(&mut self) {
         self.sqe_tail = self.word(self.p.sq_off.tail);
     }
 
@@ -710,6 +710,70 @@ fn case_sqpoll(sys: Sys) -> Result<String, String> {
         "enter={n} cqes={first:?} idle={idle} woken={woken} {:?}",
         r.reap()
     ))
+}
+
+/// Writes by io-wq, inline and by an SQPOLL thread act as the submitter:
+/// unprivileged, a write to the caller's own set-user-ID and set-group-ID
+/// file clears both bits (`file_remove_privs()`: no `CAP_FSETID`; root
+/// keeps them), and `RLIMIT_FSIZE` cuts a write short at the limit, then
+/// refuses one past it (`-EFBIG`; `SIGXFSZ` ignored). The module's workers
+/// and SQPOLL thread are kernel threads: they must take on the submitter's
+/// credentials and limit (`Documentation/design.rst`).
+fn case_writes_as_the_submitter(sys: Sys) -> Result<String, String> {
+    let f = tmpfile()?;
+    let data = [7u8; 8192];
+    let mode = || {
+        // SAFETY: `st` is writable; `f` is open.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        // SAFETY: As above.
+        unsafe { libc::fstat(f.as_raw_fd(), &mut st) };
+        st.st_mode & 0o7777
+    };
+    let write = |r: &mut RawRing, flags: u8, len: u32, off: u64, flags_enter: u32| {
+        r.push(&IoUringSqe {
+            flags,
+            ..rw_sqe(OP_WRITE, f.as_raw_fd(), data.as_ptr() as u64, len, off, 1)
+        });
+        r.enter(1, 1, IORING_ENTER_GETEVENTS | flags_enter);
+        wait_sorted(r, 1)
+    };
+    let mut out = String::new();
+    let mut r = RawRing::new(sys, 4, params(0, 0)).map_err(|e| format!("setup {e}"))?;
+    for (name, flags) in [("iowq", IOSQE_ASYNC), ("inline", 0)] {
+        // SAFETY: `f` is open; its owner may set both bits.
+        unsafe { libc::fchmod(f.as_raw_fd(), 0o6755) };
+        let cqe = write(&mut r, flags, 4, 0, 0);
+        out += &format!("{name}: {cqe:?} mode={:o}; ", mode());
+    }
+    let mut p = params(IORING_SETUP_SQPOLL, 0);
+    p.sq_thread_idle = 10;
+    let mut sq = RawRing::new(sys, 4, p).map_err(|e| format!("setup sqpoll {e}"))?;
+    // SAFETY: As above.
+    unsafe { libc::fchmod(f.as_raw_fd(), 0o6755) };
+    let cqe = write(&mut sq, 0, 4, 0, IORING_ENTER_SQ_WAKEUP);
+    out += &format!("sqpoll: {cqe:?} mode={:o}; ", mode());
+    drop(sq);
+    let limit = libc::rlimit {
+        rlim_cur: 4096,
+        rlim_max: libc::RLIM_INFINITY,
+    };
+    let mut old = limit;
+    // SAFETY: Valid rlimit structs; SIGXFSZ would end the process when a
+    // thread of it (io_uring's worker) passes the limit.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+        libc::getrlimit(libc::RLIMIT_FSIZE, &mut old);
+        libc::setrlimit(libc::RLIMIT_FSIZE, &limit);
+    }
+    let short = write(&mut r, IOSQE_ASYNC, 8192, 0, 0);
+    let beyond = write(&mut r, IOSQE_ASYNC, 16, 8192, 0);
+    // SAFETY: Restores what was read above.
+    unsafe {
+        libc::setrlimit(libc::RLIMIT_FSIZE, &old);
+        libc::signal(libc::SIGXFSZ, libc::SIG_DFL);
+    }
+    out += &format!("fsize 4096: {short:?} then {beyond:?}");
+    Ok(out)
 }
 
 /// A pipe: `[read end, write end]`.
@@ -2034,6 +2098,7 @@ const CASES: &[Case] = &[
     ("abi_eventfd_poll_and_socket_read", case_eventfd_socket),
     ("abi_ring_fd_poll", case_ring_fd_poll),
     ("abi_sqpoll_files", case_sqpoll_files),
+    ("abi_writes_as_the_submitter", case_writes_as_the_submitter),
     ("abi_exec_cancels_the_task_s_requests", case_exec_cancels),
     (
         "abi_linked_file_taken_at_issue",

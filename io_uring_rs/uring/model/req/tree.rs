@@ -22,7 +22,7 @@ pub(crate) struct ReqSlot(RBTreeNodeReservation<u64, Arc<Req>>);
 impl ReqSlot {
     /// Allocates a node, in task context (it may sleep).
     pub(crate) fn new(_cx: &TaskCtx) -> Result<Self> {
-        Ok(ReqSlot(RBTreeNodeReservation::new(GFP_KERNEL)?))
+        Ok(ReqSlot(RBTreeNodeReservation::new(GFP_KERNEL_ACCOUNT)?))
     }
 }
 

@@ -120,8 +120,8 @@ impl IoWqState {
             workers: RBTree::new(),
             next_id: 1,
             exit: false,
-            req_cache: BoundedStack::new(cache, GFP_KERNEL)?,
-            slot_cache: BoundedStack::new(cache, GFP_KERNEL)?,
+            req_cache: BoundedStack::new(cache, GFP_KERNEL_ACCOUNT)?,
+            slot_cache: BoundedStack::new(cache, GFP_KERNEL_ACCOUNT)?,
         })
     }
 }

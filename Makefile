@@ -14,6 +14,8 @@
 #   make miri       the host tests under miri, Stacked and Tree Borrows (nightly)
 #   make compile-fail    the series' bugs must not compile (host and Kbuild)
 #   make bench      benchmarks on the timing kernel and the host (results in out/)
+#   make fuzz       the long fuzz in the debug VM: FUZZ_OPS (1,000,000) operations
+#                   or FUZZ_SECS seconds from SEED; not part of make check
 #   make htmldocs   Documentation/ as HTML in out/htmldocs; any Sphinx warning fails
 #   make liburing-suite  liburing 2.3's whole test suite on io_uring and on
 #                   io_uring_rs in the VM, against selftests/liburing/suite-expected.txt
@@ -42,7 +44,7 @@ KERNELS ?= 6.12 7.2
 export KDIR KERNEL KERNELS
 
 .PHONY: all module kernel clean clippy fmt fmt-check rust-analyzer check run \
-	host-test loom miri compile-fail bench htmldocs liburing-suite liburing-kselftest \
+	host-test loom miri compile-fail bench fuzz htmldocs liburing-suite liburing-kselftest \
 	liburing-demo
 
 all: module
@@ -87,6 +89,9 @@ compile-fail: module
 
 bench:
 	@$(SCRIPTS)/bench.sh
+
+fuzz:
+	@$(SCRIPTS)/fuzz.sh
 
 # Sphinx from Debian's python3-sphinx (scripts/bootstrap.sh installs it);
 # warnings are errors, and --keep-going reports all of them before failing.

@@ -23,6 +23,9 @@
 #   vm-K      the kselftest collection in kernel K's debug VM
 #   vm-fail   the pipeline's own end-to-end test: a run with one injected
 #             failing KTAP case must be judged a failure
+#   kernel-6.12-kcsan, vm-6.12-kcsan
+#             6.12's data-race kernel (KCSAN instead of KASAN) and the
+#             scenarios, ABI cases and stress in it
 #
 # KERNELS (default "6.12 7.2") names the kernels; KDIR=/path replaces them
 # with that one tree. The CPU-only suites (loom, miri, compile-fail) each
@@ -57,22 +60,33 @@ else
 	# stretches on one processor (configuration, the kernel crate, the
 	# link), which the other build fills.
 	scripts/bootstrap.sh
+	# 6.12's data-race kernel (KCSAN) too, when 6.12 is tested.
+	builds=()
 	for k in ${KERNELS:-6.12 7.2}; do
+		builds+=("$k:debug")
+		[ "$k" != 6.12 ] || builds+=("6.12:kcsan")
+	done
+	for b in "${builds[@]}"; do
 		(
 			t0=$(date +%s)
-			KERNEL=$k scripts/kdir.sh debug >"$res/kernel-$k.dir" 2>"$res/kernel-$k.log"
-			echo "$? $(( $(date +%s) - t0 ))" >"$res/kernel-$k.status"
+			KERNEL=${b%:*} scripts/kdir.sh "${b#*:}" >"$res/kernel-$b.dir" 2>"$res/kernel-$b.log"
+			echo "$? $(( $(date +%s) - t0 ))" >"$res/kernel-$b.status"
 		) &
 	done
 	wait
-	for k in ${KERNELS:-6.12 7.2}; do
-		read -r rc t <"$res/kernel-$k.status"
-		if [ "$rc" -eq 0 ]; then
-			names+=("$k") kdirs+=("$(tail -n 1 "$res/kernel-$k.dir")")
-			add "kernel-$k" 1 0 0 "$t"
+	for b in "${builds[@]}"; do
+		k=${b%:*} label=kernel-$k
+		[ "${b#*:}" = debug ] || label=kernel-$k-${b#*:}
+		read -r rc t <"$res/kernel-$b.status"
+		if [ "$rc" -ne 0 ]; then
+			tail -n 40 "$res/kernel-$b.log"
+			add "$label" 0 1 0 "$t"
+		elif [ "${b#*:}" = debug ]; then
+			names+=("$k") kdirs+=("$(tail -n 1 "$res/kernel-$b.dir")")
+			add "$label" 1 0 0 "$t"
 		else
-			tail -n 40 "$res/kernel-$k.log"
-			add "kernel-$k" 0 1 0 "$t"
+			kcsan_kdir=$(tail -n 1 "$res/kernel-$b.dir")
+			add "$label" 1 0 0 "$t"
 		fi
 	done
 fi
@@ -252,6 +266,27 @@ else
 	else
 		echo "check: vm-fail: a run with a failing KTAP case was not judged a failure"
 		add vm-fail 0 1 0
+	fi
+fi
+
+# --- vm-6.12-kcsan: the scenarios, ABI cases and stress under KCSAN -----
+# A report with a frame of the module fails the run; the kernel's own
+# races (its io_uring runs beside the module) are listed as findings.
+if [ -z "${kcsan_kdir:-}" ]; then
+	echo "check: vm-6.12-kcsan: no data-race kernel in this run (KDIR, or 6.12 not tested); skipped"
+	add vm-6.12-kcsan 0 0 1
+else
+	t0=$(date +%s)
+	if ! make -s -C "$kcsan_kdir" M="$root" LLVM="$(scripts/kllvm.sh "$kcsan_kdir")" modules \
+		>"$res/module-6.12-kcsan.log" 2>&1; then
+		cat "$res/module-6.12-kcsan.log"
+		add vm-6.12-kcsan 0 1 0
+	else
+		KDIR=$kcsan_kdir scripts/vm-run.sh kcsan
+		rc=$?
+		read -r p f s < <(counts_of kcsan)
+		[ $rc -eq 0 ] || [ "$f" -gt 0 ] || f=1
+		add vm-6.12-kcsan "$p" "$f" "$s" $(( $(date +%s) - t0 ))
 	fi
 fi
 

@@ -39,7 +39,7 @@ kmemleak=/sys/kernel/debug/kmemleak
 
 say "io_uring_rs-guest: start mode=$mode kernel=$(uname -r)"
 case $mode in
-check | liburing)
+check | liburing | kcsan)
 	# liburing: vm-run.sh wrote a kselftest-list.txt of that one test.
 	run /kselftest/run_kselftest.sh
 	;;

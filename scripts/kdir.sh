@@ -31,6 +31,12 @@ profile)
 	trap 'rm -f "$fragment"' EXIT
 	cat "$here/../selftests/config.timing" "$here/../selftests/config.profile" >"$fragment"
 	;;
+kcsan)
+	# The debug kernel with KCSAN instead of KASAN, which it excludes.
+	fragment=$(mktemp --suffix=.config.kcsan)
+	trap 'rm -f "$fragment"' EXIT
+	grep -v 'KASAN' "$here/../selftests/config" | cat - "$here/../selftests/config.kcsan" >"$fragment"
+	;;
 *) fragment=$here/../selftests/config.$flavour ;;
 esac
 "$here/bootstrap.sh"

@@ -6,7 +6,9 @@
 #
 #   KDIR=... scripts/vm-run.sh MODE
 #
-# MODE: check (run the kselftests), run (the demo), inject-fail (the
+# MODE: check (run the kselftests), kcsan (the scenarios, the ABI cases
+# and the stress, and the ring stress on io_uring, on the data-race
+# kernel), run (the demo), inject-fail (the
 # collection with one case failing on purpose: the pipeline's own test),
 # bench (the benchmarks, on the timing kernel), exec (run /extra/run.sh
 # from the directory VM_EXTRA names), liburing (only the kselftest
@@ -49,6 +51,11 @@ inject-fail)
 	# The module test carries the injected case; the rest of the
 	# collection would only make the pipeline's own test longer.
 	echo "io_uring_rs:io_uring_rs_module.sh" >"$stage/kselftest/kselftest-list.txt"
+	;;
+kcsan)
+	# The data-race kernel: what runs both backends concurrently.
+	printf 'io_uring_rs:%s\n' io_uring_rs_scenarios.sh io_uring_rs_abi.sh \
+		io_uring_rs_stress.sh io_uring_rs_uring_stress.sh >"$stage/kselftest/kselftest-list.txt"
 	;;
 liburing-* | run) stage_liburing=1 ;;
 esac

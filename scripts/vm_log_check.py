@@ -3,7 +3,9 @@
 """Judge one io_uring_rs VM run from its two serial logs.
 
 The console log (ttyS0) carries the whole kernel log and is scanned for
-splats: lockdep, KASAN, kmemleak, BUG, WARNING, Oops, hung tasks, RCU stalls.
+splats: lockdep, KASAN, kmemleak, BUG, WARNING, Oops, hung tasks, RCU stalls,
+and KCSAN reports with a frame of the module (one without is listed as a
+finding about the kernel's own code, not a failure).
 The KTAP log (ttyS1) carries only what the guest's init wrote: the kselftest
 KTAP stream and the ``io_uring_rs-guest:`` status lines. The run passes only
 if the guest finished, every KTAP case passed and the kernel log is clean.
@@ -46,16 +48,67 @@ RESULT = re.compile(r"^(ok|not ok) (\d+)(?: (?:- )?([^#]*?))?\s*(?:#\s*(.*))?$")
 PLAN = re.compile(r"^1\.\.(\d+)")
 
 
+# A KCSAN report: from its "BUG: KCSAN:" line to the line of "=" that
+# closes it. One with a frame of the module ("... [io_uring_rs]") fails
+# the run; one without is a finding about the kernel's own code (the data
+# race kernel runs the real io_uring beside the module), listed but not a
+# failure (Documentation/testing.rst, "The data-race run").
+KCSAN_START = re.compile(r"BUG: KCSAN: ")
+KCSAN_END = re.compile(r"(^|\] )={40,}\s*$")
+MODULE_FRAME = re.compile(r"\[io_uring_rs\]")
+# The longest report KCSAN prints (two stacks of 64 frames, the locks).
+KCSAN_MAX_LINES = 200
+
+
+def kcsan_reports(lines):
+    """Return (first line number, last line number, title, in_module) for
+    every KCSAN report in ``lines``."""
+    reports = []
+    start = None
+    for n, line in enumerate(lines, 1):
+        text = line.rstrip("\r\n")
+        m = KCSAN_START.search(text)
+        if m:
+            # A report cut short by the next one ends before it.
+            if start is not None:
+                reports.append((start, n - 1, title, in_module))
+            start, title, in_module = n, text[m.start():], False
+            continue
+        if start is None:
+            continue
+        in_module = in_module or bool(MODULE_FRAME.search(text))
+        # A report whose closing line never came (a cut log) ends after
+        # KCSAN_MAX_LINES, so that it cannot hide the rest of the log.
+        if KCSAN_END.search(text) or n - start >= KCSAN_MAX_LINES:
+            reports.append((start, n, title, in_module))
+            start = None
+    if start is not None:
+        reports.append((start, len(lines), title, in_module))
+    return reports
+
+
+def kcsan_findings(lines):
+    """Return (line number, title) of every KCSAN report outside the module."""
+    return [(a, title) for a, _, title, mod in kcsan_reports(lines) if not mod]
+
+
 def find_splats(lines):
     """Return (line number, kind, text) for every splat line in ``lines``."""
     found = []
+    findings = set()
+    for a, b, _, in_module in kcsan_reports(lines):
+        if in_module:
+            found.append((a, "kcsan", lines[a - 1].rstrip("\r\n")))
+        findings.update(range(a, b + 1))
     for n, line in enumerate(lines, 1):
+        if n in findings:
+            continue
         text = line.rstrip("\r\n")
         for kind, pattern in SPLAT_PATTERNS:
             if pattern.search(text):
                 found.append((n, kind, text))
                 break
-    return found
+    return sorted(found)
 
 
 class Case:
@@ -129,6 +182,7 @@ class Verdict:
         self.leaves = []
         self.problems = []
         self.splats = []
+        self.kcsan_findings = []
         self.finished = False
         self.guest_rc = None
         self.leaks = None
@@ -158,6 +212,7 @@ def judge(console_lines, ktap_lines, require_ktap=True, require_kmemleak=True):
     v = Verdict()
     v.kmemleak_required = require_kmemleak
     v.splats = find_splats(console_lines)
+    v.kcsan_findings = kcsan_findings(console_lines)
     body = []
     for line in ktap_lines:
         text = line.rstrip("\r\n")
@@ -208,6 +263,9 @@ def report(v, console_path, out=None):
         print(f"  splat ({kind}) {console_path}:{n}: {text}", file=out)
     if len(v.splats) > 20:
         print(f"  ... {len(v.splats) - 20} more splat line(s)", file=out)
+    for n, title in v.kcsan_findings:
+        print(f"  kcsan finding outside the module (not a failure) {console_path}:{n}: {title}",
+              file=out)
     for problem in v.problems:
         print(f"  problem: {problem}", file=out)
     p, f, s = v.counts()

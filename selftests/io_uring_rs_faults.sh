@@ -11,16 +11,8 @@ DIR=$(dirname "$(readlink -f "$0")")
 # shellcheck source=lib.sh
 . "$DIR/lib.sh"
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "1..0 # SKIP must be root to load modules"
-	exit 4
-fi
 if [ ! -e /proc/self/fail-nth ] || [ ! -d /sys/kernel/debug/failslab ]; then
 	echo "1..0 # SKIP the kernel has no fault injection (FAULT_INJECTION_DEBUG_FS)"
 	exit 4
 fi
-insmod "$DIR/io_uring_rs.ko" || { echo "Bail out! insmod failed"; exit 1; }
-"$DIR/io_uring_rs_scenarios" faults "$DIR/io_uring_rs.ko"
-rc=$?
-iur_rmmod || { echo "# rmmod failed"; rc=1; }
-exit $rc
+iur_with_module "$DIR/io_uring_rs_scenarios" faults "$DIR/io_uring_rs.ko"

@@ -17,3 +17,18 @@ iur_rmmod() {
 	done
 	rmmod io_uring_rs
 }
+
+# iur_with_module COMMAND...: as root, loads the module, runs COMMAND
+# (whose KTAP is the script's), unloads the module, and exits with
+# COMMAND's status (1 if the unload fails); skips (4) unless root.
+iur_with_module() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "1..0 # SKIP must be root to load modules"
+		exit 4
+	fi
+	insmod "$DIR/io_uring_rs.ko" || { echo "Bail out! insmod failed"; exit 1; }
+	"$@"
+	iur_rc=$?
+	iur_rmmod || { echo "# rmmod failed"; iur_rc=1; }
+	exit $iur_rc
+}

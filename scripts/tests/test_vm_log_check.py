@@ -62,6 +62,34 @@ class SplatScan(unittest.TestCase):
     def test_kmemleak_report_fails(self):
         self.assert_splat_fails("leak.log", "kmemleak")
 
+    def test_kcsan_report_outside_the_module_is_a_finding(self):
+        # kcsan.log: a report the data-race kernel printed at boot
+        # (calibrate_APIC_clock / lapic_cal_handler), no frame of ours.
+        console = with_splat("kcsan.log")
+        self.assertEqual(chk.find_splats(console), [])
+        findings = chk.kcsan_findings(console)
+        self.assertEqual(len(findings), 1)
+        self.assertIn("calibrate_APIC_clock", findings[0][1])
+        v = chk.judge(console, fixture("ktap-pass.log"))
+        self.assertTrue(v.passed, v.problems)
+
+    def test_kcsan_report_with_a_module_frame_fails(self):
+        # The same report with one frame of its stack the module's.
+        report = [line.replace("calibrate_APIC_clock+0x469/0x6a0",
+                               "_RNvNtCs1_11io_uring_rs4glue3foo+0x12/0x40 [io_uring_rs]")
+                  for line in fixture("kcsan.log")]
+        clean = fixture("clean.log")
+        console = clean[:10] + report + clean[10:]
+        self.assertEqual(chk.kcsan_findings(console), [])
+        self.assertEqual([k for _, k, _ in chk.find_splats(console)], ["kcsan"])
+        v = chk.judge(console, fixture("ktap-pass.log"))
+        self.assertFalse(v.passed)
+
+    def test_an_unclosed_kcsan_report_does_not_hide_the_log(self):
+        report = fixture("kcsan.log")[:-1]
+        console = report + ["[    2.0] filler\n"] * chk.KCSAN_MAX_LINES + fixture("warn.log")
+        self.assertIn("warning", [k for _, k, _ in chk.find_splats(console)])
+
     def test_splat_line_numbers_point_into_the_log(self):
         console = with_splat("kasan.log")
         for n, _, text in chk.find_splats(console):

@@ -10,6 +10,9 @@
 //! ring, with now and then an SQ array slot naming no entry; enters with
 //! random counts, flags and argument pointers; registers with random
 //! opcodes; unknown ioctl numbers; the device's ioctls on bad pointers.
+//! Now and then a forked task submits entries on the ring it inherited and
+//! exits (its requests still in flight are cancelled by the task's exit),
+//! and a ring is closed with whatever is in flight.
 //! Every call must return a result or one of the documented errors. Every
 //! entry the kernel consumed (the SQ head it publishes says which) must
 //! complete exactly once or be torn down at ring exit, and no completion
@@ -199,6 +202,49 @@ impl Fuzzed {
     }
 }
 
+impl Fuzzed {
+    /// A forked task pushes `n` random entries (`user_data` from `ud`),
+    /// submits them and exits; the entries it left in the SQ ring go with
+    /// the next enter. Only with nothing queued, so the task's entries
+    /// follow the tail in order.
+    fn fork_submit_exit(&mut self, rng: &mut Rng, ud: u64, n: u64) -> Result<u64, String> {
+        if self.r.sq_pending() != 0 {
+            return Ok(0);
+        }
+        let sqes: Vec<IoUringSqe> = (0..n).map(|i| self.sqe(rng, ud + i)).collect();
+        // SAFETY: The child only writes the shared ring, makes one ioctl
+        // and exits, allocating nothing (the entries are built above).
+        match unsafe { libc::fork() } {
+            -1 => Err(format!("fork: {}", std::io::Error::last_os_error())),
+            0 => {
+                for s in &sqes {
+                    self.r.push(s);
+                }
+                self.r.enter(n as u32, 0, 0);
+                // SAFETY: Ends the child without running the parent's
+                // destructors (the ring is the parent's to close).
+                unsafe { libc::_exit(0) }
+            }
+            pid => {
+                let mut status = 0;
+                // SAFETY: `pid` is our child.
+                unsafe { libc::waitpid(pid, &mut status, 0) };
+                self.r.resync_tail();
+                self.queued.extend((0..n).map(|i| Some(ud + i)));
+                self.consumed()
+            }
+        }
+    }
+
+    /// Closes the ring with whatever is in flight: ring exit tears it
+    /// down. Returns the counts.
+    fn close(self, mut c: Counts) -> Counts {
+        c.rings += 1;
+        c.torn_down += self.owed.len() as u64;
+        c
+    }
+}
+
 /// Random `io_uring_setup()` arguments: a descriptor or a documented error;
 /// random `mmap()` offsets on what was set up.
 fn fuzz_setup(rng: &mut Rng) -> Result<(), String> {
@@ -254,18 +300,41 @@ fn fuzz_setup(rng: &mut Rng) -> Result<(), String> {
 
 /// `fuzz`: `iters` random calls, on fresh rings every 500.
 pub(crate) fn cmd_fuzz(seed: u64, iters: u64) -> Result<Counts, String> {
+    cmd_fuzz_until(seed, iters, None)
+}
+
+/// The operation a failure of [`cmd_fuzz_until`] names ("... iter N: ...").
+pub(crate) fn failing_iter(msg: &str) -> Option<u64> {
+    let (_, rest) = msg.split_once(" iter ")?;
+    rest.split(':').next()?.parse().ok()
+}
+
+/// `iters` random calls from `seed`, on fresh rings every 500, until
+/// `deadline` if there is one; prints a progress line every 100,000. The
+/// calls depend only on `seed` and the results, so a prefix replays.
+pub(crate) fn cmd_fuzz_until(
+    seed: u64,
+    iters: u64,
+    deadline: Option<std::time::Instant>,
+) -> Result<Counts, String> {
     let mut rng = Rng::new(seed);
     let mut c = Counts::default();
     let mut f = Fuzzed::new()?;
     let mut next_ud = 1u64;
     for i in 0..iters {
+        if i % 100_000 == 0 && i > 0 {
+            println!("# fuzz: {i} operations, {} SQEs, {} CQEs", c.sqes, c.cqes);
+            if deadline.is_some_and(|d| std::time::Instant::now() > d) {
+                break;
+            }
+        }
         let at = |e: String| format!("seed {seed:#x} iter {i}: {e}");
         if i % 500 == 499 {
             c = f.finish(c).map_err(at)?;
             f = Fuzzed::new().map_err(at)?;
         }
         c.ops += 1;
-        match rng.below(8) {
+        match rng.below(10) {
             0..=2 => {
                 // Entries into the SQ ring (room permitting), sometimes
                 // a slot naming no entry, then an enter of a random count.
@@ -354,7 +423,20 @@ pub(crate) fn cmd_fuzz(seed: u64, iters: u64) -> Result<Counts, String> {
                 }
                 c.sqes += f.consumed().map_err(at)?;
             }
-            _ => fuzz_setup(&mut rng).map_err(at)?,
+            7 => fuzz_setup(&mut rng).map_err(at)?,
+            8 => {
+                let n = 1 + rng.below(4);
+                c.sqes += f.fork_submit_exit(&mut rng, next_ud, n).map_err(at)?;
+                next_ud += n;
+            }
+            _ => {
+                if rng.below(8) == 0 {
+                    c = f.close(c);
+                    f = Fuzzed::new().map_err(at)?;
+                } else {
+                    fuzz_setup(&mut rng).map_err(at)?;
+                }
+            }
         }
         // Pipes get written now and then, so armed reads complete.
         if rng.below(4) == 0 {

@@ -12,7 +12,11 @@
 //! io_uring_rs_scenarios stress [SEED SECS PROCS THREADS FUZZ_ITERATIONS] [--unload]
 //! io_uring_rs_scenarios bench [REPS P1_REQUESTS P2_LARGEST]
 //! io_uring_rs_scenarios faults KO      allocation failure at every site (fail-nth)
+//! io_uring_rs_scenarios limits        ring sizes bounded, rings charged to the memcg (KTAP)
+//! io_uring_rs_scenarios ring-stress-io_uring [SEED SECS THREADS]   the ring stress on io_uring
+//! io_uring_rs_scenarios fuzz [SEED OPS SECS]   the long fuzz (make fuzz)
 //! io_uring_rs_scenarios exec-target   exits 0: what a task execs
+//! io_uring_rs_scenarios as-user UID GID SUBCOMMAND...  one of these, unprivileged
 //! ```
 //!
 //! Exit status as kselftest wants: 0 all passed, 1 a failure, 4 skipped
@@ -28,6 +32,7 @@ mod backend;
 mod bench;
 mod faults;
 mod fuzz;
+mod limits;
 mod module;
 mod ring;
 mod ring_stress;
@@ -38,6 +43,7 @@ mod task;
 mod tests;
 #[path = "../../../io_uring_rs/uapi.rs"]
 mod uapi;
+mod unpriv;
 
 use abi::Sys;
 use backend::Backend;
@@ -495,7 +501,7 @@ fn cmd_stress_fuzz(args: &[String]) -> i32 {
     }
     println!("# ring_stress: seed {seed:#x}, {secs} s, {threads} threads, CQ ring of 4");
     let res = stress::stats_now().and_then(|before| {
-        let c = ring_stress::cmd_ring_stress(seed, secs, threads)?;
+        let c = ring_stress::cmd_ring_stress(Sys::Module, seed, secs, threads)?;
         Ok((c, stress::settle(&before)?))
     });
     match res {
@@ -568,9 +574,81 @@ fn rmmod() -> Result<Duration, String> {
     Ok(took)
 }
 
+/// `fuzz [SEED OPS SECS]`: the fuzz for `OPS` operations (default one
+/// million) or `SECS` seconds (0: no limit), then the ring exits settled;
+/// a failure is replayed from its seed for as many operations as it took,
+/// and the shortest failing run printed (`make fuzz`).
+fn cmd_fuzz_long(args: &[String]) -> i32 {
+    let num = |i: usize, d: u64| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(d);
+    let (seed, ops, secs) = (num(0, 0x10_0b1e), num(1, 1_000_000), num(2, 0));
+    let deadline = (secs > 0).then(|| Instant::now() + Duration::from_secs(secs));
+    println!("KTAP version 1\n1..1");
+    println!("# fuzz: seed {seed:#x}, {ops} operations, {secs} s (0: no limit)");
+    let started = Instant::now();
+    let run = |ops| {
+        stress::stats_now().and_then(|before| {
+            let c = fuzz::cmd_fuzz_until(seed, ops, deadline)?;
+            Ok((c, stress::settle(&before)?))
+        })
+    };
+    match run(ops) {
+        Ok((c, s)) => {
+            println!(
+                "# fuzz: {} operations, {} SQEs accepted, {} CQEs checked, {} torn down at ring exit, {} rings, {} ring exits, in {:.0} s\nok 1 fuzz seed {seed:#x}",
+                c.ops, c.sqes, c.cqes, c.torn_down, c.rings, s.exits, started.elapsed().as_secs_f64()
+            );
+            0
+        }
+        Err(e) => {
+            println!("# fuzz: {e}");
+            // The same seed for as many operations as the failure took.
+            if let Some(i) = fuzz::failing_iter(&e) {
+                match run(i + 1) {
+                    Err(again) => println!(
+                        "# fuzz: reproduced with the first {} operations: io_uring_rs_scenarios fuzz {seed} {} ({again})",
+                        i + 1,
+                        i + 1
+                    ),
+                    Ok(_) => println!("# fuzz: the first {} operations passed on replay: timing-dependent", i + 1),
+                }
+            }
+            println!("not ok 1 fuzz seed {seed:#x}");
+            1
+        }
+    }
+}
+
+/// `ring-stress-io_uring [SEED SECS THREADS]`: the ring stress on the
+/// kernel's io_uring, for the data-race kernel to watch it under the load
+/// the module gets (Documentation/testing.rst, "The data-race run").
+fn cmd_ring_stress_uring(args: &[String]) -> i32 {
+    let num = |i: usize, d: u64| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(d);
+    let (seed, secs, threads) = (num(0, 0x10_0b1e), num(1, 10), num(2, 4) as usize);
+    println!("KTAP version 1\n1..1");
+    println!("# ring_stress on io_uring: seed {seed:#x}, {secs} s, {threads} threads");
+    match ring_stress::cmd_ring_stress(Sys::Uring, seed, secs, threads) {
+        Ok(c) => {
+            println!(
+                "# ring_stress on io_uring: {} steps, {} SQEs, {} CQEs checked, none lost; {} rings\nok 1 ring_stress_io_uring",
+                c.ops, c.sqes, c.cqes, c.rings
+            );
+            0
+        }
+        Err(e) => {
+            println!("# ring_stress on io_uring: {e}\nnot ok 1 ring_stress_io_uring");
+            1
+        }
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let code = match args.first().map(String::as_str) {
+    std::process::exit(dispatch(&args));
+}
+
+/// Runs the subcommand `args` names; its exit status.
+fn dispatch(args: &[String]) -> i32 {
+    match args.first().map(String::as_str) {
         Some("run") => cmd_run(&args[1..]),
         Some("abi") => abi::cmd_abi(
             args.get(1).map(String::as_str),
@@ -580,7 +658,11 @@ fn main() {
         Some(a) if a.as_bytes() == task::EXEC_TARGET.to_bytes() => 0,
         Some("demo") if args.len() == 2 => cmd_demo(&args[1]),
         Some("stress") => cmd_stress_fuzz(&args[1..]),
+        Some("ring-stress-io_uring") => cmd_ring_stress_uring(&args[1..]),
+        Some("fuzz") => cmd_fuzz_long(&args[1..]),
         Some("faults") if args.len() == 2 => faults::cmd_faults(&args[1]),
+        Some("limits") => limits::cmd_limits(),
+        Some("as-user") => unpriv::cmd_as_user(&args[1..], dispatch),
         Some("bench") => {
             let num = |i: usize, d: usize| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(d);
             let sizes = [1_000, 10_000, num(3, 100_000)];
@@ -594,10 +676,9 @@ fn main() {
             }
         }
         _ => {
-            eprintln!("usage: io_uring_rs_scenarios run PATH... | demo FILE | abi [FILTER [io_uring|io_uring_rs]] | stress [SEED SECS PROCS THREADS ITERS] [--unload] | bench [REPS P1 P2 [ONLY [BACKEND]]] | faults KO");
+            eprintln!("usage: io_uring_rs_scenarios run PATH... | demo FILE | abi [FILTER [io_uring|io_uring_rs]] | stress [SEED SECS PROCS THREADS ITERS] [--unload] | bench [REPS P1 P2 [ONLY [BACKEND]]] | faults KO | limits | {}", unpriv::USAGE);
             eprintln!("run, demo: {KERNEL_ENV}=RELEASE (e.g. 6.12.117, 7.2.13) overrides uname(2)'s release; on 6.12 io_uring is held to res_6_12 where a scenario gives it");
             2
         }
-    };
-    std::process::exit(code);
+    }
 }

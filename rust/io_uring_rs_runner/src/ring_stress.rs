@@ -232,14 +232,14 @@ impl Round {
     }
 }
 
-/// One ring's life on this thread.
-fn round(rng: &mut Rng, steps: usize, close_armed: bool) -> Result<Counts, String> {
+/// One ring's life on this thread, on `sys`.
+fn round(sys: Sys, rng: &mut Rng, steps: usize, close_armed: bool) -> Result<Counts, String> {
     let p = IoUringParams {
         flags: IORING_SETUP_CQSIZE,
         cq_entries: 4,
         ..IoUringParams::default()
     };
-    let r = RawRing::new(Sys::Module, 4, p).map_err(|e| format!("setup {e}"))?;
+    let r = RawRing::new(sys, 4, p).map_err(|e| format!("setup {e}"))?;
     let mut t = Round {
         r,
         owed: Owed::default(),
@@ -281,8 +281,14 @@ fn round(rng: &mut Rng, steps: usize, close_armed: bool) -> Result<Counts, Strin
     Ok(c)
 }
 
-/// `ring_stress`: `threads` threads, each running rounds for `secs`.
-pub(crate) fn cmd_ring_stress(seed: u64, secs: u64, threads: usize) -> Result<Counts, String> {
+/// `ring_stress`: `threads` threads, each running rounds on `sys` for
+/// `secs`.
+pub(crate) fn cmd_ring_stress(
+    sys: Sys,
+    seed: u64,
+    secs: u64,
+    threads: usize,
+) -> Result<Counts, String> {
     let deadline = Instant::now() + Duration::from_secs(secs);
     let handles: Vec<_> = (0..threads)
         .map(|i| {
@@ -292,7 +298,7 @@ pub(crate) fn cmd_ring_stress(seed: u64, secs: u64, threads: usize) -> Result<Co
                 while Instant::now() < deadline || c.rings == 0 {
                     let steps = 20 + rng.below(60) as usize;
                     let close_armed = rng.below(2) == 0;
-                    c += round(&mut rng, steps, close_armed)?;
+                    c += round(sys, &mut rng, steps, close_armed)?;
                 }
                 Ok(c)
             })

@@ -32,6 +32,7 @@
 int io_uring_rs_open(struct file *file);
 int io_uring_rs_release(struct file *file);
 int io_uring_rs_flush_exit(struct file *file, bool exec);
+int io_uring_rs_flush_last(struct file *file);
 long io_uring_rs_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 int io_uring_rs_dev_register(void);
 void io_uring_rs_dev_unregister(void);
@@ -411,12 +412,25 @@ static int io_uring_rs_fop_release(struct inode *inode, struct file *file)
  * as io_uring_files_cancel() and PF_EXITING do for a real ring; at exec it
  * cancels all of its requests, as io_uring_task_cancel() does.
  */
+static int io_uring_rs_same_file(const void *file, struct file *f,
+				 unsigned int fd)
+{
+	return f == file;
+}
+
 static int io_uring_rs_fop_flush(struct file *file, fl_owner_t id)
 {
 	if (current->flags & PF_EXITING)
 		return io_uring_rs_flush_exit(file, false);
 	if (current->in_execve)
 		return io_uring_rs_flush_exit(file, true);
+	/*
+	 * The descriptor is already out of the table: with none of this ring
+	 * left, no flush() will tell the ring of this task's exit.
+	 */
+	if (current->files &&
+	    !iterate_fd(current->files, 0, io_uring_rs_same_file, file))
+		return io_uring_rs_flush_last(file);
 	return 0;
 }
 

@@ -171,8 +171,9 @@ unsafe extern "C" fn io_uring_rs_release(file: *mut bindings::file) -> core::ffi
 /// `flush()` of a task that exits (`PF_EXITING`, checked by the C shim):
 /// the task cancels its inflight requests and is recorded as exited; or
 /// that execs (`exec`: the file is closed on exec): the task cancels all
-/// of its requests. A plain `close()` does nothing: io_uring does not
-/// cancel on close.
+/// of its requests. A plain `close()` does nothing (io_uring does not
+/// cancel on close) unless it closes the task's last descriptor of the
+/// ring ([`io_uring_rs_flush_last`]).
 ///
 /// # Safety
 ///
@@ -195,6 +196,31 @@ unsafe extern "C" fn io_uring_rs_flush_exit(
         }
     } else if dev::task_exit(&ring, &mut cx, current_task()).is_err() {
         pr_err!("BUG: task exit did not cancel its inflight requests\n");
+    }
+    0
+}
+
+/// `flush()` of a task's last descriptor of the ring, outside exit and
+/// exec: no later `flush()` will tell the ring of the task's exit, so the
+/// task's inflight requests (those that hold a ring's file, this one's
+/// among them) are cancelled now, as its exit would cancel them; else a
+/// ring whose own requests hold its file would never be released. The
+/// task lives on.
+///
+/// # Safety
+///
+/// Called by `io_uring_rs_dev.c` with an open `file` of this device.
+#[no_mangle]
+unsafe extern "C" fn io_uring_rs_flush_last(file: *mut bindings::file) -> core::ffi::c_int {
+    // SAFETY: `file` is open (function safety); `flush` runs before
+    // `release`.
+    let Some(ring) = (unsafe { file_ring(file) }) else {
+        return 0;
+    };
+    // SAFETY: `flush()` runs in process context with no lock held.
+    let mut cx = unsafe { TaskCtx::enter() };
+    if dev::task_closed_last(&ring, &mut cx, current_task()).is_err() {
+        pr_err!("BUG: the last close did not cancel the task's inflight requests\n");
     }
     0
 }

@@ -20,7 +20,9 @@ use crate::glue::region::Region;
 use crate::glue::rings;
 use crate::glue::tctx::IoUringTask;
 use crate::uapi::*;
-use crate::uring::lifecycle::cancel::{io_ring_exit, io_uring_cancel_generic};
+use crate::uring::lifecycle::cancel::{
+    io_ring_exit, io_uring_cancel_generic, io_uring_cancel_inflight,
+};
 use crate::uring::lifecycle::complete::{io_cqring_overflow_flush, io_cqring_wait_user};
 use crate::uring::model::error::eownerdead;
 use crate::uring::model::ring::{IoRingCtx, Ring, RingParams};
@@ -460,6 +462,18 @@ pub(crate) fn task_exec(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, task: u32) -> R
     Ring::open(ring, |r| {
         set_cancelling(r, cx, task, true);
         let ret = io_uring_cancel_generic(r, cx, task, true, CANCEL_TIMEOUT_MS);
+        set_cancelling(r, cx, task, false);
+        ret
+    })
+}
+
+/// The task `task` closed its last descriptor of `ring` and lives on:
+/// cancel its inflight requests (`REQ_F_INFLIGHT`: those that hold a
+/// ring's file), which its exit, with no descriptor to flush, would not.
+pub(crate) fn task_closed_last(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, task: u32) -> Result {
+    Ring::open(ring, |r| {
+        set_cancelling(r, cx, task, true);
+        let ret = io_uring_cancel_inflight(r, cx, task, CANCEL_TIMEOUT_MS);
         set_cancelling(r, cx, task, false);
         ret
     })

@@ -262,6 +262,21 @@ pub(crate) fn io_uring_cancel_generic(
     ret
 }
 
+/// Cancels `task`'s inflight requests on `ring` (`REQ_F_INFLIGHT` chains)
+/// until none is left, as task exit does, but leaves the task alive: it
+/// closed its last descriptor of the ring. `-ETIMEDOUT` after
+/// `timeout_ms`.
+// Used by the device calls (`entry/dev.rs`), which the host mirror lacks.
+#[cfg_attr(not(MODULE), allow(dead_code))]
+pub(crate) fn io_uring_cancel_inflight(
+    ring: Ring<'_, '_>,
+    cx: &mut TaskCtx,
+    task: u32,
+    timeout_ms: u32,
+) -> Result {
+    cancel_until_gone(ring, cx, task, false, timeout_ms)
+}
+
 /// The loop of `io_uring_cancel_generic()`.
 ///
 /// The task is in `flush()`: its task work goes to the fallback worker from

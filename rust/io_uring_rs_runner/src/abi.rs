@@ -1400,27 +1400,46 @@ fn case_linked_own_ring_released(sys: Sys) -> Result<String, String> {
     let n = r.enter(2, 0, 0);
     drop(rd);
     drop(r);
-    // Ring exit runs in a kernel worker: wait for it up to a bound in time
-    // (a `poll()` for `POLLOUT` returns at once on a pipe with room, so it
-    // cannot be the clock), and no longer than it takes.
-    let deadline = std::time::Instant::now() + RELEASE_BOUND;
-    let released = loop {
-        let mut p = libc::pollfd {
-            fd: wr.as_raw_fd(),
-            events: libc::POLLOUT,
-            revents: 0,
-        };
-        // SAFETY: One valid `pollfd`.
-        unsafe { libc::poll(&mut p, 1, 0) };
-        if p.revents & libc::POLLERR != 0 {
-            break true;
-        }
-        if std::time::Instant::now() >= deadline {
-            break false;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    };
+    let released = wait_pollerr(&wr);
     Ok(format!("enter={n} released={released}"))
+}
+
+/// A ring that polls its own descriptor (an armed `POLL_ADD`, which holds
+/// the ring's file) is released once its process has closed the
+/// descriptor and exited: a child sets up the ring, arms a read of a pipe
+/// and the poll, unmaps the rings, closes the descriptor and exits; the
+/// pipe's write end then sees `POLLERR` (the read, the pipe's last reader,
+/// is gone with the ring). io_uring cancels the poll at the task's exit
+/// (`io_uring_files_cancel()`); the module, which hears of a task's exit
+/// only through a descriptor's `flush()`, cancels it when the task closes
+/// its last descriptor of the ring, and leaked the ring before.
+fn case_own_poll_released_after_close_and_exit(sys: Sys) -> Result<String, String> {
+    let [rd, wr] = pipe()?;
+    let mut buf = [0u8; 4];
+    // SAFETY: The child sets up a ring, submits, closes and exits.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        let mut n = -1;
+        if let Ok(mut r) = RawRing::new(sys, 4, params(0, 0)) {
+            r.push(&read_sqe(&rd, &mut buf, 4, 1));
+            r.push(&IoUringSqe {
+                op_flags: 1,
+                ..rw_sqe(OP_POLL_ADD, r.raw_fd(), 0, 0, 0, 2)
+            });
+            n = r.enter(2, 0, 0);
+        }
+        // SAFETY: Ends the child without the parent's handlers.
+        unsafe { libc::_exit(if n == 2 { 0 } else { 1 }) };
+    }
+    drop(rd);
+    let mut status = 0;
+    // SAFETY: `pid` is our child; `status` is writable.
+    unsafe { libc::waitpid(pid, &mut status, 0) };
+    let released = wait_pollerr(&wr);
+    Ok(format!(
+        "child_status={} released={released}",
+        libc::WEXITSTATUS(status)
+    ))
 }
 
 /// A thread's state letter in `/proc/self/task/TID/stat` (`S`: sleeping).
@@ -2099,6 +2118,10 @@ const CASES: &[Case] = &[
     ("abi_ring_fd_poll", case_ring_fd_poll),
     ("abi_sqpoll_files", case_sqpoll_files),
     ("abi_writes_as_the_submitter", case_writes_as_the_submitter),
+    (
+        "abi_own_poll_released_after_close_and_exit",
+        case_own_poll_released_after_close_and_exit,
+    ),
     ("abi_exec_cancels_the_task_s_requests", case_exec_cancels),
     (
         "abi_linked_file_taken_at_issue",

@@ -21,7 +21,7 @@
 use crate::abi::{pipe, write_fd, RawRing, Sys, OP_ASYNC_CANCEL};
 use crate::stress::{scratch, Counts, Owed, Rng};
 use crate::uapi::*;
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::time::Duration;
 
@@ -34,9 +34,6 @@ struct Fuzzed {
     queued: VecDeque<Option<u64>>,
     owed: Owed,
     head: u32,
-    /// Entries that name the ring's own descriptor: one that holds it
-    /// keeps the ring alive after `close()` until its task exits.
-    own_fd: HashSet<u64>,
 }
 
 /// Valid timespecs (0.5 ms), for the timeouts that are not given junk.
@@ -85,7 +82,6 @@ impl Fuzzed {
             queued: VecDeque::new(),
             owed: Owed::default(),
             head: 0,
-            own_fd: HashSet::new(),
         })
     }
 
@@ -216,9 +212,6 @@ impl Fuzzed {
             return Ok(0);
         }
         let sqes: Vec<IoUringSqe> = (0..n).map(|i| self.sqe(rng, ud + i)).collect();
-        for s in &sqes {
-            self.note_own_fd(s);
-        }
         // SAFETY: The child only writes the shared ring, makes one ioctl
         // and exits, allocating nothing (the entries are built above).
         match unsafe { libc::fork() } {
@@ -241,23 +234,6 @@ impl Fuzzed {
                 self.consumed()
             }
         }
-    }
-
-    fn note_own_fd(&mut self, s: &IoUringSqe) {
-        if s.fd == self.r.raw_fd() {
-            self.own_fd.insert(s.user_data);
-        }
-    }
-
-    /// Whether a request still owed names the ring's own descriptor. Such
-    /// a request may hold the ring's file (an armed `POLL_ADD`), so that
-    /// `close()` does not end the ring: in io_uring it lives until the
-    /// task exits, which cancels it. The module does not cancel it at the
-    /// exit of a task with no descriptor of the ring left
-    /// (`Documentation/testing.rst`, "The long fuzz"): those rings are
-    /// closed only after every request was cancelled.
-    fn holds_its_ring(&self) -> bool {
-        self.own_fd.iter().any(|ud| self.owed.contains(*ud))
     }
 
     /// Closes the ring with whatever is in flight: ring exit tears it
@@ -370,7 +346,6 @@ pub(crate) fn cmd_fuzz_until(
                     } else {
                         let s = f.sqe(&mut rng, next_ud);
                         f.r.push(&s);
-                        f.note_own_fd(&s);
                         f.queued.push_back(Some(next_ud));
                         next_ud += 1;
                     }
@@ -456,11 +431,7 @@ pub(crate) fn cmd_fuzz_until(
             }
             _ => {
                 if rng.below(8) == 0 {
-                    c = if f.holds_its_ring() {
-                        f.finish(c).map_err(at)?
-                    } else {
-                        f.close(c)
-                    };
+                    c = f.close(c);
                     f = Fuzzed::new().map_err(at)?;
                 } else {
                     fuzz_setup(&mut rng).map_err(at)?;

@@ -120,10 +120,6 @@ impl Owed {
         self.0.len()
     }
 
-    pub(crate) fn contains(&self, user_data: u64) -> bool {
-        self.0.contains(&user_data)
-    }
-
     pub(crate) fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -459,11 +459,8 @@ pub(crate) fn task_exit(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, task: u32) -> R
 /// of its requests, as `io_uring_task_cancel()` does; the task lives on.
 /// While it waits, its task work runs in the fallback worker.
 pub(crate) fn task_exec(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, task: u32) -> Result {
-    Ring::open(ring, |r| {
-        set_cancelling(r, cx, task, true);
-        let ret = io_uring_cancel_generic(r, cx, task, true, CANCEL_TIMEOUT_MS);
-        set_cancelling(r, cx, task, false);
-        ret
+    cancel_living(ring, cx, task, |r, cx| {
+        io_uring_cancel_generic(r, cx, task, true, CANCEL_TIMEOUT_MS)
     })
 }
 
@@ -471,9 +468,22 @@ pub(crate) fn task_exec(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, task: u32) -> R
 /// cancel its inflight requests (`REQ_F_INFLIGHT`: those that hold a
 /// ring's file), which its exit, with no descriptor to flush, would not.
 pub(crate) fn task_closed_last(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, task: u32) -> Result {
+    cancel_living(ring, cx, task, |r, cx| {
+        io_uring_cancel_inflight(r, cx, task, CANCEL_TIMEOUT_MS)
+    })
+}
+
+/// Runs `cancel` for the task `task`, which lives on, with its task work
+/// in the fallback worker while it waits.
+fn cancel_living(
+    ring: &Arc<IoRingCtx>,
+    cx: &mut TaskCtx,
+    task: u32,
+    cancel: impl for<'r, 'id> FnOnce(Ring<'r, 'id>, &mut TaskCtx) -> Result,
+) -> Result {
     Ring::open(ring, |r| {
         set_cancelling(r, cx, task, true);
-        let ret = io_uring_cancel_inflight(r, cx, task, CANCEL_TIMEOUT_MS);
+        let ret = cancel(r, cx);
         set_cancelling(r, cx, task, false);
         ret
     })

@@ -47,6 +47,7 @@ fn continue_chain<'id>(
             w.run_linked(slot, iowq_ref, id);
             return Some(next.park());
         }
+        w.put_slot(slot);
     }
     drop(w);
     tw::queue(next, TwAction::Submit);

@@ -206,6 +206,12 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
         self.state().slot_cache.pop()
     }
 
+    /// Keeps a node that was taken and not used (or frees it, with the
+    /// cache full).
+    pub(crate) fn put_slot(&mut self, slot: ReqSlot) {
+        self.state().slot_cache.push(slot);
+    }
+
     /// `io_flush_cached_locked_reqs()`: hands what the workers freed to the
     /// allocation cache `cache`, which is empty and as large as this one.
     pub(super) fn req_cache_splice(&mut self, cache: &mut BoundedStack<ArcSlot<Req>>) {

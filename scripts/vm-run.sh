@@ -55,7 +55,10 @@ inject-fail)
 kcsan)
 	# The data-race kernel: what runs both backends concurrently.
 	printf 'io_uring_rs:%s\n' io_uring_rs_scenarios.sh io_uring_rs_abi.sh \
-		io_uring_rs_stress.sh io_uring_rs_uring_stress.sh >"$stage/kselftest/kselftest-list.txt"
+		io_uring_rs_stress.sh io_uring_rs_uring_stress.sh io_uring_rs_link_race.sh \
+		>"$stage/kselftest/kselftest-list.txt"
+	# KCSAN watches one access in thousands: the link race runs longer.
+	echo 30 >"$stage/kselftest/io_uring_rs/link_race_secs"
 	;;
 liburing-* | run) stage_liburing=1 ;;
 esac

@@ -297,6 +297,19 @@ impl RawRing {
             .store(self.sqe_tail, Release);
     }
 
+    /// Pushes `sqes` and submits them: every one must be consumed.
+    /// Returns how many were.
+    pub(crate) fn submit_all(&mut self, sqes: &[IoUringSqe]) -> Result<u64, String> {
+        for s in sqes {
+            self.push(s);
+        }
+        let n = self.enter(sqes.len() as u32, 0, 0);
+        if n != sqes.len() as i64 {
+            return Err(format!("submitted {n} of {}", sqes.len()));
+        }
+        Ok(n as u64)
+    }
+
     pub(crate) fn enter(&self, to_submit: u32, min: u32, flags: u32) -> i64 {
         self.sys.enter(&self.fd, to_submit, min, flags, 0, 0)
     }

@@ -14,6 +14,7 @@
 //! io_uring_rs_scenarios faults KO      allocation failure at every site (fail-nth)
 //! io_uring_rs_scenarios limits        ring sizes bounded, rings charged to the memcg (KTAP)
 //! io_uring_rs_scenarios ring-stress-io_uring [SEED SECS THREADS]   the ring stress on io_uring
+//! io_uring_rs_scenarios link-race [SEED SECS THREADS]   io-wq chains against their timeouts, both
 //! io_uring_rs_scenarios fuzz [SEED OPS SECS]   the long fuzz (make fuzz)
 //! io_uring_rs_scenarios exec-target   exits 0: what a task execs
 //! io_uring_rs_scenarios as-user UID GID SUBCOMMAND...  one of these, unprivileged
@@ -33,6 +34,7 @@ mod bench;
 mod faults;
 mod fuzz;
 mod limits;
+mod link_race;
 mod module;
 mod ring;
 mod ring_stress;
@@ -641,6 +643,44 @@ fn cmd_ring_stress_uring(args: &[String]) -> i32 {
     }
 }
 
+/// `link-race [SEED SECS THREADS]`: the link race load
+/// ([`link_race`]) for `SECS` on the kernel's io_uring, then for `SECS` on
+/// the module with every ring exit settled after it (KTAP).
+fn cmd_link_race(args: &[String]) -> i32 {
+    let num = |i: usize, d: u64| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(d);
+    let (seed, secs, threads) = (num(0, 0x10_0b1e), num(1, 8), num(2, 4) as usize);
+    println!("KTAP version 1\n1..2");
+    println!("# link_race: seed {seed:#x}, {secs} s, {threads} threads on each backend");
+    let mut rc = 0;
+    for (n, sys) in [(1, Sys::Uring), (2, Sys::Module)] {
+        let name = sys.name();
+        let run = || {
+            let before = match sys {
+                Sys::Module => Some(stress::stats_now()?),
+                Sys::Uring => None,
+            };
+            let c = link_race::cmd_link_race(sys, seed, secs, threads)?;
+            if let Some(before) = before {
+                stress::settle(&before)?;
+            }
+            Ok::<_, String>(c)
+        };
+        match run() {
+            Ok(c) => println!(
+                "# link_race on {name}: {} chains, {} SQEs, {} CQEs checked, none lost; \
+                 {} requests completed as their linked timeout expired, {} cancelled by it; \
+                 {} cancels of everything, {} tasks exited with chains in flight\nok {n} link_race_{name}",
+                c.chains, c.sqes, c.cqes, c.crossings, c.timed_out, c.cancel_alls, c.exits
+            ),
+            Err(e) => {
+                println!("# link_race on {name}: {e}\nnot ok {n} link_race_{name}");
+                rc = 1;
+            }
+        }
+    }
+    rc
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     std::process::exit(dispatch(&args));
@@ -660,6 +700,7 @@ fn dispatch(args: &[String]) -> i32 {
         Some("stress") => cmd_stress_fuzz(&args[1..]),
         Some("ring-stress-io_uring") => cmd_ring_stress_uring(&args[1..]),
         Some("fuzz") => cmd_fuzz_long(&args[1..]),
+        Some("link-race") => cmd_link_race(&args[1..]),
         Some("faults") if args.len() == 2 => faults::cmd_faults(&args[1]),
         Some("limits") => limits::cmd_limits(),
         Some("as-user") => unpriv::cmd_as_user(&args[1..], dispatch),

@@ -73,25 +73,14 @@ impl Round {
 
     /// Submits `sqes` (one chain or several); every one must be consumed.
     fn submit(&mut self, sqes: &[IoUringSqe]) -> Result<(), String> {
-        for s in sqes {
-            self.r.push(s);
-        }
-        let n = self.r.enter(sqes.len() as u32, 0, 0);
-        if n != sqes.len() as i64 {
-            return Err(format!("submitted {n} of {}", sqes.len()));
-        }
-        self.c.sqes += n as u64;
+        self.c.sqes += self.r.submit_all(sqes)?;
         self.c.ops += 1;
         Ok(())
     }
 
     /// Takes what completed; waits up to `ms` for at least `min`.
     fn reap(&mut self, min: u32, ms: u64) -> Result<usize, String> {
-        if min > 0 {
-            self.r.wait(min, Duration::from_millis(ms));
-        }
-        let got = self.r.reap_lossless()?;
-        self.owed.pay(&got)?;
+        let got = self.owed.reap(&self.r, min, Duration::from_millis(ms))?;
         self.c.cqes += got.len() as u64;
         Ok(got.len())
     }

@@ -116,6 +116,22 @@ impl Owed {
         Ok(())
     }
 
+    /// Waits up to `wait` for `min` completions on `r` (none if `min` is
+    /// 0), takes every one (none may have been lost) and settles them.
+    pub(crate) fn reap(
+        &mut self,
+        r: &RawRing,
+        min: u32,
+        wait: Duration,
+    ) -> Result<Vec<(u64, i32)>, String> {
+        if min > 0 {
+            r.wait(min, wait);
+        }
+        let got = r.reap_lossless()?;
+        self.pay(&got)?;
+        Ok(got)
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.0.len()
     }

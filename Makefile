@@ -15,7 +15,8 @@
 #   make compile-fail    the series' bugs must not compile (host and Kbuild)
 #   make bench      benchmarks on the timing kernel and the host (results in out/)
 #   make fuzz       the long fuzz in the debug VM: FUZZ_OPS (1,000,000) operations
-#                   or FUZZ_SECS seconds from SEED; not part of make check
+#                   or FUZZ_SECS seconds from SEED; a failing epoch is reduced into
+#                   out/fuzz/seed-SEED.toml (fuzz-replay); not part of make check
 #   make htmldocs   Documentation/ as HTML in out/htmldocs; any Sphinx warning fails
 #   make liburing-suite  liburing 2.3's whole test suite on io_uring and on
 #                   io_uring_rs in the VM, against selftests/liburing/suite-expected.txt

@@ -16,6 +16,7 @@
 //! io_uring_rs_scenarios ring-stress-io_uring [SEED SECS THREADS]   the ring stress on io_uring
 //! io_uring_rs_scenarios link-race [SEED SECS THREADS]   io-wq chains against their timeouts, both
 //! io_uring_rs_scenarios fuzz [SEED OPS SECS]   the long fuzz (make fuzz)
+//! io_uring_rs_scenarios fuzz-replay PATH...   reduced fuzz traces, on both (KTAP)
 //! io_uring_rs_scenarios exec-target   exits 0: what a task execs
 //! io_uring_rs_scenarios as-user UID GID SUBCOMMAND...  one of these, unprivileged
 //! ```
@@ -43,6 +44,9 @@ mod stress;
 mod task;
 #[cfg(test)]
 mod tests;
+mod trace;
+#[cfg(test)]
+mod trace_tests;
 #[path = "../../../io_uring_rs/uapi.rs"]
 mod uapi;
 mod unpriv;
@@ -267,7 +271,12 @@ fn run_scenario(sc: &Scenario, kernel: Kernel) -> (Vec<(&'static str, Cqes)>, Re
     (out, verdict)
 }
 
-fn scenario_files(paths: &[String]) -> Result<Vec<PathBuf>, String> {
+/// Each `PATH` that is a file, and every `*.toml` that `keep` accepts in
+/// each that is a directory (not its subdirectories), sorted.
+pub(crate) fn toml_files(
+    paths: &[String],
+    keep: impl Fn(&Path) -> bool,
+) -> Result<Vec<PathBuf>, String> {
     let mut files = Vec::new();
     for p in paths {
         let p = Path::new(p);
@@ -275,7 +284,7 @@ fn scenario_files(paths: &[String]) -> Result<Vec<PathBuf>, String> {
             let mut v: Vec<PathBuf> = std::fs::read_dir(p)
                 .map_err(|e| format!("{}: {e}", p.display()))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| f.extension().is_some_and(|x| x == "toml") && !f.ends_with("demo.toml"))
+                .filter(|f| f.extension().is_some_and(|x| x == "toml") && keep(f))
                 .collect();
             v.sort();
             files.extend(v);
@@ -284,6 +293,27 @@ fn scenario_files(paths: &[String]) -> Result<Vec<PathBuf>, String> {
         }
     }
     Ok(files)
+}
+
+/// Prints `verdict` as KTAP case `n`, `name`, and counts it as passed or
+/// failed.
+pub(crate) fn ktap_case(
+    n: usize,
+    name: &str,
+    verdict: Result<(), String>,
+    passed: &mut u32,
+    failed: &mut u32,
+) {
+    match verdict {
+        Ok(()) => {
+            *passed += 1;
+            println!("ok {n} {name}");
+        }
+        Err(e) => {
+            *failed += 1;
+            println!("# {name}: {e}\nnot ok {n} {name}");
+        }
+    }
 }
 
 /// The running kernel, and a line that reports it.
@@ -315,7 +345,7 @@ fn cmd_run(paths: &[String]) -> i32 {
             return 1;
         }
     };
-    let files = match scenario_files(paths) {
+    let files = match toml_files(paths, |f| !f.ends_with("demo.toml")) {
         Ok(f) => f,
         Err(e) => {
             println!("Bail out! {e}");
@@ -324,7 +354,7 @@ fn cmd_run(paths: &[String]) -> i32 {
     };
     println!("1..{}", files.len());
     println!("# {kernel_line}");
-    let (mut passed, mut failed, mut cqes) = (0, 0, 0);
+    let (mut passed, mut failed, mut cqes) = (0u32, 0u32, 0);
     for (i, f) in files.iter().enumerate() {
         let name = f.file_stem().unwrap_or_default().to_string_lossy();
         let sc = std::fs::read_to_string(f)
@@ -345,17 +375,7 @@ fn cmd_run(paths: &[String]) -> i32 {
                 verdict
             }
         };
-        match verdict {
-            Ok(()) => {
-                passed += 1;
-                println!("ok {} {name}", i + 1);
-            }
-            Err(e) => {
-                failed += 1;
-                println!("# {name}: {e}");
-                println!("not ok {} {name}", i + 1);
-            }
-        }
+        ktap_case(i + 1, &name, verdict, &mut passed, &mut failed);
     }
     println!(
         "# scenarios: {} run, {cqes} completions checked, 0 disagreements allowed",
@@ -577,9 +597,10 @@ fn rmmod() -> Result<Duration, String> {
 }
 
 /// `fuzz [SEED OPS SECS]`: the fuzz for `OPS` operations (default one
-/// million) or `SECS` seconds (0: no limit), then the ring exits settled;
-/// a failure is replayed from its seed for as many operations as it took,
-/// and the shortest failing run printed (`make fuzz`).
+/// million) or `SECS` seconds (0: no limit), each epoch (a ring's life)
+/// followed by a check that no ring was left open, then the ring exits
+/// settled. A failure's epoch is reduced with ddmin in forked children and
+/// printed as a trace file between marker lines (`make fuzz`).
 fn cmd_fuzz_long(args: &[String]) -> i32 {
     let num = |i: usize, d: u64| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(d);
     let (seed, ops, secs) = (num(0, 0x10_0b1e), num(1, 1_000_000), num(2, 0));
@@ -587,13 +608,23 @@ fn cmd_fuzz_long(args: &[String]) -> i32 {
     println!("KTAP version 1\n1..1");
     println!("# fuzz: seed {seed:#x}, {ops} operations, {secs} s (0: no limit)");
     let started = Instant::now();
-    let run = |ops| {
-        stress::stats_now().and_then(|before| {
-            let c = fuzz::cmd_fuzz_until(seed, ops, deadline)?;
-            Ok((c, stress::settle(&before)?))
-        })
+    let before = match stress::stats_now() {
+        Ok(b) => b,
+        Err(e) => {
+            println!("# fuzz: {e}\nnot ok 1 fuzz seed {seed:#x}");
+            return 1;
+        }
     };
-    match run(ops) {
+    let res = fuzz::cmd_fuzz_until(seed, ops, deadline, true);
+    let res = match res {
+        Ok(c) => stress::settle(&before).map(|s| (c, s)),
+        Err(f) => {
+            println!("# fuzz: {}", f.msg);
+            trace::report(seed, &f);
+            Err(f.msg)
+        }
+    };
+    match res {
         Ok((c, s)) => {
             println!(
                 "# fuzz: {} operations, {} SQEs accepted, {} CQEs checked, {} torn down at ring exit, {} rings, {} ring exits, in {:.0} s\nok 1 fuzz seed {seed:#x}",
@@ -602,19 +633,7 @@ fn cmd_fuzz_long(args: &[String]) -> i32 {
             0
         }
         Err(e) => {
-            println!("# fuzz: {e}");
-            // The same seed for as many operations as the failure took.
-            if let Some(i) = fuzz::failing_iter(&e) {
-                match run(i + 1) {
-                    Err(again) => println!(
-                        "# fuzz: reproduced with the first {} operations: io_uring_rs_scenarios fuzz {seed} {} ({again})",
-                        i + 1,
-                        i + 1
-                    ),
-                    Ok(_) => println!("# fuzz: the first {} operations passed on replay: timing-dependent", i + 1),
-                }
-            }
-            println!("not ok 1 fuzz seed {seed:#x}");
+            println!("# fuzz: {e}\nnot ok 1 fuzz seed {seed:#x}");
             1
         }
     }
@@ -701,6 +720,7 @@ fn dispatch(args: &[String]) -> i32 {
         Some("ring-stress-io_uring") => cmd_ring_stress_uring(&args[1..]),
         Some("fuzz") => cmd_fuzz_long(&args[1..]),
         Some("link-race") => cmd_link_race(&args[1..]),
+        Some("fuzz-replay") => trace::cmd_fuzz_replay(&args[1..]),
         Some("faults") if args.len() == 2 => faults::cmd_faults(&args[1]),
         Some("limits") => limits::cmd_limits(),
         Some("as-user") => unpriv::cmd_as_user(&args[1..], dispatch),
@@ -717,7 +737,7 @@ fn dispatch(args: &[String]) -> i32 {
             }
         }
         _ => {
-            eprintln!("usage: io_uring_rs_scenarios run PATH... | demo FILE | abi [FILTER [io_uring|io_uring_rs]] | stress [SEED SECS PROCS THREADS ITERS] [--unload] | bench [REPS P1 P2 [ONLY [BACKEND]]] | faults KO | limits | {}", unpriv::USAGE);
+            eprintln!("usage: io_uring_rs_scenarios run PATH... | demo FILE | abi [FILTER [io_uring|io_uring_rs]] | stress [SEED SECS PROCS THREADS ITERS] [--unload] | bench [REPS P1 P2 [ONLY [BACKEND]]] | faults KO | limits | fuzz [SEED OPS SECS] | fuzz-replay PATH... | {}", unpriv::USAGE);
             eprintln!("run, demo: {KERNEL_ENV}=RELEASE (e.g. 6.12.117, 7.2.13) overrides uname(2)'s release; on 6.12 io_uring is held to res_6_12 where a scenario gives it");
             2
         }

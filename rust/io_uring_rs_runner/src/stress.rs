@@ -190,10 +190,19 @@ static TIMESPECS: [KernelTimespec; 4] = [
 /// points nowhere). Never freed, since a read may still complete into it
 /// during a ring's exit, after `close()`.
 pub(crate) fn scratch(rng: &mut Rng) -> u64 {
+    scratch_at(rng.below(SCRATCH_ROOM))
+}
+
+/// Offsets into the scratch region that leave 512 bytes behind them.
+pub(crate) const SCRATCH_ROOM: u64 = (1 << 16) - 512;
+
+/// The address `off` bytes into the scratch region ([`scratch`]); `off`
+/// below [`SCRATCH_ROOM`] (larger ones are clamped).
+pub(crate) fn scratch_at(off: u64) -> u64 {
     static SCRATCH: OnceLock<usize> = OnceLock::new();
     let base = *SCRATCH
         .get_or_init(|| Box::leak(vec![0u8; 1 << 16].into_boxed_slice()).as_mut_ptr() as usize);
-    base as u64 + rng.below((1 << 16) - 512)
+    base as u64 + off.min(SCRATCH_ROOM - 1)
 }
 
 fn open_ring(rng: &mut Rng) -> Result<Arc<Shared>, String> {

@@ -863,14 +863,22 @@ pub(crate) fn cmd_fuzz_until(
         true => Some(open_rings().map_err(|m| t.fail(0, m.clone(), Kind::of(&m)))?),
         false => None,
     };
-    for i in 0..=iters {
-        if i % 100_000 == 0 && i > 0 {
+    // `i` counts iterations: an operation, or the end of an epoch (every
+    // 500th, and the last). `iters` operations are drawn, however many
+    // epochs end between them.
+    let mut i = 0u64;
+    let mut next_report = 100_000;
+    let mut out_of_time = false;
+    loop {
+        if st.c.ops == next_report {
             println!(
-                "# fuzz: {i} operations, {} SQEs, {} CQEs",
-                st.c.sqes, st.c.cqes
+                "# fuzz: {} operations, {} SQEs, {} CQEs",
+                st.c.ops, st.c.sqes, st.c.cqes
             );
+            next_report += 100_000;
+            out_of_time = deadline.is_some_and(|d| Instant::now() > d);
         }
-        let last = i == iters || (i % 100_000 == 0 && deadline.is_some_and(|d| Instant::now() > d));
+        let last = st.c.ops == iters || out_of_time;
         let mut ops = Vec::new();
         if last || i % 500 == 499 {
             ops.push(Op::Finish);
@@ -910,6 +918,7 @@ pub(crate) fn cmd_fuzz_until(
         if last {
             break;
         }
+        i += 1;
     }
     Ok(st.c)
 }

@@ -404,20 +404,22 @@ static int io_uring_rs_fop_release(struct inode *inode, struct file *file)
 	return io_uring_rs_release(file);
 }
 
-/*
- * flush() runs on every close of a descriptor, for each one the task
- * still holds when it exits (exit_files()), and for each O_CLOEXEC one at
- * exec (do_close_on_exec(), with in_execve set). Only those two matter: at
- * exit the task cancels its inflight requests and is recorded as exited,
- * as io_uring_files_cancel() and PF_EXITING do for a real ring; at exec it
- * cancels all of its requests, as io_uring_task_cancel() does.
- */
+/* iterate_fd()'s callback: whether the descriptor's file is @file. */
 static int io_uring_rs_same_file(const void *file, struct file *f,
 				 unsigned int fd)
 {
 	return f == file;
 }
 
+/*
+ * flush() runs on every close of a descriptor, for each one the task
+ * still holds when it exits (exit_files()), and for each O_CLOEXEC one at
+ * exec (do_close_on_exec(), with in_execve set). At exit the task cancels
+ * its inflight requests and is recorded as exited, as
+ * io_uring_files_cancel() and PF_EXITING do for a real ring; at exec it
+ * cancels all of its requests, as io_uring_task_cancel() does. A plain
+ * close matters only if it was the task's last descriptor of the ring.
+ */
 static int io_uring_rs_fop_flush(struct file *file, fl_owner_t id)
 {
 	if (current->flags & PF_EXITING)

@@ -310,6 +310,33 @@ impl RawRing {
         Ok(n as u64)
     }
 
+    /// A forked task pushes `sqes` into the ring it shares, submits them
+    /// and exits at once (its requests still in flight are cancelled by
+    /// its exit); this one then goes on from the tail the task left.
+    pub(crate) fn fork_submit_exit(&mut self, sqes: &[IoUringSqe]) -> Result<(), String> {
+        // SAFETY: The child only writes the shared ring, makes one system
+        // call and exits, allocating nothing (the entries are built).
+        match unsafe { libc::fork() } {
+            -1 => Err(format!("fork: {}", std::io::Error::last_os_error())),
+            0 => {
+                for s in sqes {
+                    self.push(s);
+                }
+                self.enter(sqes.len() as u32, 0, 0);
+                // SAFETY: Ends the child without running the parent's
+                // destructors (the ring is the parent's to close).
+                unsafe { libc::_exit(0) }
+            }
+            pid => {
+                let mut status = 0;
+                // SAFETY: `pid` is our child.
+                unsafe { libc::waitpid(pid, &mut status, 0) };
+                self.resync_tail();
+                Ok(())
+            }
+        }
+    }
+
     pub(crate) fn enter(&self, to_submit: u32, min: u32, flags: u32) -> i64 {
         self.sys.enter(&self.fd, to_submit, min, flags, 0, 0)
     }

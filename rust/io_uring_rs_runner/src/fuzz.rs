@@ -313,28 +313,9 @@ impl Fuzzed {
             return Ok(0);
         }
         let raw: Vec<IoUringSqe> = sqes.iter().map(|s| self.sqe(s)).collect();
-        // SAFETY: The child only writes the shared ring, makes one ioctl
-        // and exits, allocating nothing (the entries are built above).
-        match unsafe { libc::fork() } {
-            -1 => Err(format!("fork: {}", std::io::Error::last_os_error())),
-            0 => {
-                for s in &raw {
-                    self.r.push(s);
-                }
-                self.r.enter(raw.len() as u32, 0, 0);
-                // SAFETY: Ends the child without running the parent's
-                // destructors (the ring is the parent's to close).
-                unsafe { libc::_exit(0) }
-            }
-            pid => {
-                let mut status = 0;
-                // SAFETY: `pid` is our child.
-                unsafe { libc::waitpid(pid, &mut status, 0) };
-                self.r.resync_tail();
-                self.queued.extend(sqes.iter().map(|s| Some(s.user_data)));
-                self.consumed()
-            }
-        }
+        self.r.fork_submit_exit(&raw)?;
+        self.queued.extend(sqes.iter().map(|s| Some(s.user_data)));
+        self.consumed()
     }
 }
 

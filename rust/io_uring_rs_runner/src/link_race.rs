@@ -234,34 +234,16 @@ impl Racer {
     /// cancelled by its exit while io-wq runs them. The entries complete
     /// on the ring and are owed here.
     fn fork_submit_exit(&mut self, sqes: &[IoUringSqe]) -> Result<(), String> {
-        // SAFETY: The child only writes the shared ring, makes one system
-        // call and exits, allocating nothing (the entries are built).
-        match unsafe { libc::fork() } {
-            -1 => Err(format!("fork: {}", std::io::Error::last_os_error())),
-            0 => {
-                for s in sqes {
-                    self.r.push(s);
-                }
-                self.r.enter(sqes.len() as u32, 0, 0);
-                // SAFETY: Ends the child without the parent's destructors.
-                unsafe { libc::_exit(0) }
-            }
-            pid => {
-                let mut status = 0;
-                // SAFETY: `pid` is our child.
-                unsafe { libc::waitpid(pid, &mut status, 0) };
-                self.r.resync_tail();
-                for s in sqes {
-                    self.owed.owe(s.user_data);
-                }
-                if self.r.sq_pending() != 0 {
-                    return Err("the exiting task's entries were not all consumed".into());
-                }
-                self.c.sqes += sqes.len() as u64;
-                self.c.exits += 1;
-                Ok(())
-            }
+        self.r.fork_submit_exit(sqes)?;
+        for s in sqes {
+            self.owed.owe(s.user_data);
         }
+        if self.r.sq_pending() != 0 {
+            return Err("the exiting task's entries were not all consumed".into());
+        }
+        self.c.sqes += sqes.len() as u64;
+        self.c.exits += 1;
+        Ok(())
     }
 
     /// One batch: up to eight chains, from this thread or a forked task,

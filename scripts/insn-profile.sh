@@ -8,7 +8,8 @@
 # the timing kernel under a QEMU plugin that counts the instructions every
 # translation block executes (scripts/qemu-tbcount.c), plus one boot that
 # runs no benchmark, whose counts are subtracted. Prints, per backend, the
-# guest instructions a request costs in each kernel function, Rust
+# guest instructions a request costs in each kernel function (P1: a
+# request of any of its three chain lengths), Rust
 # functions of the module included (ftrace's function profiler,
 # scripts/profile.sh, does not see them). Under TCG, time follows
 # instructions (atomic operations cost more each); see
@@ -61,5 +62,16 @@ GUEST
 done
 grep -h '^csv,' "$out"/guest-io_uring*.log || true
 cxxfilt=$(command -v llvm-cxxfilt-14 || command -v llvm-cxxfilt-19 || command -v llvm-cxxfilt || true)
-python3 scripts/insn_profile.py "$kdir/System.map" "$out" "$n" "$top" "$cxxfilt"
+# The requests the benchmark ran: P1 runs N for each of its three chain
+# lengths, P1inline N; the counts are divided by their sum (by N for the
+# others, whose unit is not a request).
+reqs=0
+for b in ${only//,/ }; do
+	case $b in
+	P1) reqs=$((reqs + 3 * n)) ;;
+	P1inline) reqs=$((reqs + n)) ;;
+	esac
+done
+[ "$reqs" -gt 0 ] || reqs=$n
+python3 scripts/insn_profile.py "$kdir/System.map" "$out" "$reqs" "$top" "$cxxfilt"
 echo "insn-profile: results in $out" >&2

@@ -29,4 +29,5 @@ pub(crate) mod trace;
 pub(crate) mod trace_kind;
 pub(crate) mod tw_list;
 pub(crate) mod work;
+pub(crate) mod work_list;
 pub(crate) mod wq;

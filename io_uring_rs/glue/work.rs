@@ -3,7 +3,8 @@
 //! The start of an io-wq worker's thread, whose function is an entry point.
 //! And the request's `unsafe impl`s
 //! of the chain primitive, `Linked`, of a file poll's target, `PollTarget`,
-//! and of the task-work list's node, `HasTwNode`.
+//! of the task-work list's node, `HasTwNode`, and of io-wq's work list's
+//! node, `HasWqNode`.
 //!
 //! An `unsafe impl` is not allowed in the core, so the declarations live
 //! here.
@@ -13,6 +14,7 @@ use crate::glue::context::TaskCtx;
 use crate::glue::file::PollTarget;
 use crate::glue::kthread::{KThread, ThreadKind};
 use crate::glue::tw_list::{HasTwNode, TwNode};
+use crate::glue::work_list::{HasWqNode, WqNode};
 use crate::uring::entry::iowq;
 use crate::uring::model::req::{task_work_add_bare, BareTw, CellWitness, Req};
 use crate::uring::model::ring::IoWorker;
@@ -45,6 +47,14 @@ unsafe impl PollTarget for Req {
 unsafe impl HasTwNode for Req {
     fn tw_node(&self) -> &TwNode {
         &self.tw_node
+    }
+}
+
+// SAFETY: `wq_node` is the request's own node, and the model uses it for
+// nothing else.
+unsafe impl HasWqNode for Req {
+    fn wq_node(&self) -> &WqNode<Req> {
+        &self.wq_node
     }
 }
 

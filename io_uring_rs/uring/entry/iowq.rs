@@ -10,17 +10,17 @@ use crate::glue::context::TaskCtx;
 use crate::glue::kthread::ThreadCtx;
 use crate::uring::lifecycle::iowq::{io_wq_free_work, io_wq_submit_work, FreeWorkLock};
 use crate::uring::lifecycle::tw;
-use crate::uring::model::req::{Req, ReqArc, ReqRef, ReqSlot, TwAction};
+use crate::uring::model::req::{Req, ReqArc, ReqRef, TwAction};
 use crate::uring::model::ring::{IoWorker, Ring};
 use kernel::prelude::*;
 
-/// Puts the next request of a chain on io-wq's running work, to run it in
-/// worker `id` as io-wq does, unless ring exit has begun: then (or
-/// without memory) it goes to task work, whose `io_queue_sqe()` fails it
-/// with `-ECANCELED` on a dying ring. `dying` is read under the io-wq lock,
-/// which exit's cancel pass takes after setting it: a request put there is
-/// seen by that pass, or this sees `dying`. The same acquisition takes a
-/// kept list node and gives `freed` to the request cache.
+/// Makes the next request of a chain the work of worker `id`, to run it
+/// next as io-wq does, unless ring exit has begun: then it goes to task
+/// work, whose `io_queue_sqe()` fails it with `-ECANCELED` on a dying ring.
+/// `dying` is read under the io-wq lock, which exit's cancel pass takes
+/// after setting it: a request made a worker's work there is seen by that
+/// pass, or this sees `dying`. The same acquisition gives `freed` to the
+/// request cache.
 fn continue_chain<'id>(
     next: ReqRef<'id>,
     freed: Option<ArcSlot<Req>>,
@@ -29,25 +29,13 @@ fn continue_chain<'id>(
     id: u64,
 ) -> Option<ReqArc<'id>> {
     let mut w = ring.lock_iowq(cx);
-    let slot = match w.take_slot() {
-        Some(slot) => Ok(slot),
-        None => {
-            drop(w);
-            let slot = ReqSlot::new(cx);
-            w = ring.lock_iowq(cx);
-            slot
-        }
-    };
     if let Some(freed) = freed {
         w.req_cache_free(freed);
     }
-    if let Ok(slot) = slot {
-        if !ring.is_dying() {
-            let iowq_ref = next.pin().get_ref();
-            w.run_linked(slot, iowq_ref, id);
-            return Some(next.park());
-        }
-        w.put_slot(slot);
+    if !ring.is_dying() {
+        let iowq_ref = next.pin().get_ref();
+        w.run_linked(iowq_ref, id);
+        return Some(next.park());
     }
     drop(w);
     tw::queue(next, TwAction::Submit);
@@ -74,12 +62,12 @@ fn io_worker_handle_work<'id>(
             return None;
         };
         io_wq_submit_work(own, ring, tcx.task());
-        let iowq_ref = ring.lock_iowq(tcx.task()).finish(req.seq());
+        let iowq_ref = ring.lock_iowq(tcx.task()).finish(id);
         // A cancel may have interrupted the request; none interrupts this
         // worker for it any more.
         tcx.clear_notify_signal();
         let Some(iowq_ref) = iowq_ref else {
-            pr_err!("BUG: io-wq work {:#x} left the list\n", req.user_data());
+            pr_err!("BUG: io-wq work {:#x} left its worker\n", req.user_data());
             return None;
         };
         let cx = tcx.task();

@@ -232,10 +232,10 @@ fn task_inflight(ring: Ring<'_, '_>, cx: &mut TaskCtx, task: u32, tracked: bool)
     let mut n = g.cancelable_ref().iter().filter(|(_, r)| counts(r)).count();
     let mut w = g.lock_iowq();
     let (lists, _) = w.split();
-    for list in Iterator::chain(lists.pending.iter(), [&lists.running]) {
-        n += list.as_ref().iter().filter(|(_, r)| counts(r)).count();
+    for list in &lists.pending {
+        n += list.iter().filter(|r| counts(r)).count();
     }
-    n
+    n + lists.workers.running().filter(|w| counts(&w.req)).count()
 }
 
 /// `io_uring_cancel_generic()`: cancels `task`'s requests on `ring` as task

@@ -6,14 +6,14 @@
 //! point (`entry/iowq.rs`).
 //!
 //! Each ring has an io-wq of two accounts, bound and unbound, each with a
-//! list of pending work and up to a limit of workers; the running work is
-//! on a list of its own. Both lists hold io-wq's reference of each request,
-//! so cancellation finds pending and running work as `io_wq_cancel_cb()`
+//! list of pending work and up to a limit of workers; each worker keeps the
+//! work it runs. Both hold io-wq's reference of each request, so
+//! cancellation finds pending and running work as `io_wq_cancel_cb()`
 //! does; the request's own reference is parked in it for the worker. A
-//! worker (an item of the module's io-wq workqueue) runs pending work until
-//! there is none, and a chain's next request right after its predecessor;
-//! queueing work wakes nobody while the account's workers are at their
-//! limit.
+//! worker (a kernel thread) runs pending work until there is none, and a
+//! chain's next request right after its predecessor; queueing work
+//! allocates nothing, and wakes nobody while the account's workers are at
+//! their limit.
 
 use super::complete::{io_req_complete, io_req_complete_post};
 use super::issue::{io_assign_file, io_issue_sqe, Issued};
@@ -25,9 +25,10 @@ use crate::glue::work;
 use crate::uring::model::error::ecanceled;
 use crate::uring::model::req::{Req, ReqPin, ReqRef, ReqSlot, ReqView, REQ_F_ARM_LTIMEOUT};
 use crate::uring::model::ring::{
-    Enqueued, IoWqAcct, IoWqGuard, IoWqLists, Ring, UringGuard, WorkerNode,
+    Enqueued, IoWqAcct, IoWqGuard, Ring, RunningWork, UringGuard, WorkerNode,
 };
 use crate::uring::model::sqe::Op;
+use kernel::prelude::*;
 
 /// The lock `io_wq_free_work()` runs with.
 ///
@@ -103,9 +104,7 @@ fn io_acct_cancel_pending_work(g: &mut UringGuard<'_, '_>, acct: IoWqAcct) {
         let pending = {
             let mut w = g.lock_iowq();
             let (mut lists, _) = w.split();
-            let list = &mut lists.pending[acct as usize];
-            let first = list.as_ref().first().map(|(key, _)| key);
-            first.and_then(|key| list.remove(key))
+            lists.pending[acct as usize].pop_front()
         };
         match pending {
             Some(req) => io_run_cancel(req, g),
@@ -115,47 +114,33 @@ fn io_acct_cancel_pending_work(g: &mut UringGuard<'_, '_>, acct: IoWqAcct) {
 }
 
 /// `io_queue_iowq()`: hands `req` to io-wq, and starts a worker for it if
-/// its account is below its limit.
-/// The list node comes from the ones finished work left, under the same
-/// acquisition of the io-wq lock; it is allocated, outside the lock, only
-/// when none is kept.
+/// its account is below its limit. Queueing allocates nothing: the list is
+/// intrusive.
 pub(crate) fn io_queue_iowq<'id>(req: ReqRef<'id>, g: &mut UringGuard<'_, 'id>) {
     let (acct, pid) = (io_wq_acct_of(&req), req.task());
-    let enqueued = {
-        let mut w = g.lock_iowq();
-        match w.take_slot() {
-            Some(slot) => io_wq_enqueue(&mut w, slot, acct, req),
-            None => {
-                drop(w);
-                match ReqSlot::new(g.task()) {
-                    Ok(slot) => io_wq_enqueue(&mut g.lock_iowq(), slot, acct, req),
-                    Err(e) => {
-                        req.set_res(e.to_errno());
-                        req.set_fail();
-                        io_req_complete(req, g);
-                        return;
-                    }
-                }
-            }
+    let enqueued = io_wq_enqueue(&mut g.lock_iowq(), acct, req);
+    match enqueued {
+        Ok(Enqueued::Taken) => (),
+        Ok(Enqueued::CreateWorker) => io_wq_create_worker(g, acct, pid),
+        Err(iowq_ref) => {
+            pr_err!("BUG: io-wq work {:#x} queued twice\n", iowq_ref.user_data());
+            io_run_cancel(iowq_ref, g);
         }
-    };
-    if enqueued == Enqueued::CreateWorker {
-        io_wq_create_worker(g, acct, pid);
     }
 }
 
-/// `io_wq_enqueue()`: queues `req` (in `slot`) as pending work of `acct`:
-/// io-wq's list takes a reference of its own, and `req`'s is parked for
-/// the worker that runs it. Says whether a worker must be created.
+/// `io_wq_enqueue()`: queues `req` as pending work of `acct`: io-wq's list
+/// takes a reference of its own, and `req`'s is parked for the worker that
+/// runs it. Says whether a worker must be created; a request already
+/// queued comes back as io-wq's reference, for `io_run_cancel()`.
 pub(crate) fn io_wq_enqueue<'id>(
     w: &mut IoWqGuard<'_, 'id>,
-    slot: ReqSlot,
     acct: IoWqAcct,
     req: ReqRef<'id>,
-) -> Enqueued {
+) -> Result<Enqueued, ReqRef<'id>> {
     let iowq_ref = req.pin().get_ref();
     drop(req.park());
-    w.enqueue(slot, acct, iowq_ref)
+    w.enqueue(acct, iowq_ref)
 }
 
 /// `io_wq_submit_work()`: issues `req` in a worker, where it may block.
@@ -211,23 +196,17 @@ pub(crate) fn io_wq_cancel_cb<'id>(
 ) -> (IoWqCancel, Option<ReqRef<'id>>) {
     let (mut lists, actx) = w.split();
     for pending in &mut lists.pending {
-        let found = pending
-            .as_ref()
-            .iter()
-            .find(|(_, r)| matches(*r, actx))
-            .map(|(key, _)| key);
-        if let Some(req) = found.and_then(|key| pending.remove(key)) {
+        if let Some(req) = pending.remove_first(|r| matches(r, actx)) {
             return (IoWqCancel::Ok, Some(req));
         }
     }
     let running = lists
-        .running
-        .as_ref()
-        .iter()
-        .find(|(_, r)| !r.signalled() && matches(*r, actx));
+        .workers
+        .running()
+        .find(|w| !w.req.signalled() && matches(w.req, actx));
     match running {
-        Some((_, req)) => {
-            io_wq_worker_cancel(&req, &lists);
+        Some(work) => {
+            io_wq_worker_cancel(&work);
             (IoWqCancel::Running, None)
         }
         None => (IoWqCancel::NotFound, None),
@@ -243,9 +222,9 @@ pub(crate) fn io_wq_cancel_running_all<'id>(
 ) -> usize {
     let (lists, actx) = w.split();
     let mut n = 0;
-    for (_, req) in lists.running.as_ref().iter() {
-        if !req.signalled() && matches(req, actx) {
-            io_wq_worker_cancel(&req, &lists);
+    for work in lists.workers.running() {
+        if !work.req.signalled() && matches(work.req, actx) {
+            io_wq_worker_cancel(&work);
             n += 1;
         }
     }
@@ -253,12 +232,12 @@ pub(crate) fn io_wq_cancel_running_all<'id>(
 }
 
 /// `__io_wq_worker_cancel()`: `IO_WQ_WORK_CANCEL`, and the worker that
-/// runs `req` interrupted, which ends a blocking wait in a file; a
+/// runs the request interrupted, which ends a blocking wait in a file; a
 /// channel's wait looks at the flag, and is woken.
-fn io_wq_worker_cancel(req: &Req, lists: &IoWqLists<'_, '_>) {
-    req.signal();
-    lists.workers.interrupt(req);
-    if let Some(Op::Read { chan, .. } | Op::PollAdd { chan, .. }) = req.op() {
+fn io_wq_worker_cancel(work: &RunningWork<'_, '_>) {
+    work.req.signal();
+    work.interrupt();
+    if let Some(Op::Read { chan, .. } | Op::PollAdd { chan, .. }) = work.req.op() {
         chan.wake_all();
     }
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! A request (`struct io_kiocb`), its reference tokens, its branded views,
-//! and the request trees that lists are made of.
+//! and the request trees and lists that the ring's lists are made of.
 //!
 //! A request is reached through a view that carries its ring's brand:
 //!
@@ -20,9 +20,11 @@
 //! dying request rests on this (see `glue/chain.rs` and `claim.rs`).
 
 mod claim;
+mod list;
 mod tree;
 
 pub(crate) use claim::{io_link_timeout_claim, LinkTimeoutClaim, LiveTarget, TimerOutcome};
+pub(crate) use list::{CurWork, RefList, RefListMut};
 pub(crate) use tree::{ArcTree, ArcTreeMut, RefTree, RefTreeMut, RefTreeRef, ReqSlot};
 
 use super::ring::{BothGuard, IoRingCtx, Ring, UringGuard};
@@ -34,6 +36,7 @@ use crate::glue::file::FileTable;
 use crate::glue::tctx::IoUringTask;
 use crate::glue::timer::HrTimer;
 use crate::glue::tw_list::TwNode;
+use crate::glue::work_list::WqNode;
 use kernel::prelude::*;
 use kernel::sync::Arc;
 
@@ -170,9 +173,9 @@ pub(crate) struct Req {
     /// glue's `HasTwNode`, and harmless: only `TwList` uses it.
     pub(crate) tw_node: TwNode,
     tw_action: AtomicU8,
-    /// The io-wq worker that runs it, 0 if none (`worker->cur_work`, seen
-    /// from the work); written under the io-wq lock, by the model only.
-    iowq_worker: AtomicU64,
+    /// The node on io-wq's pending work (`req->work.list`); reachable for
+    /// the glue's `HasWqNode`, and harmless: only `WorkList` uses it.
+    pub(crate) wq_node: WqNode<Req>,
     /// io-wq cancel asked a running request to stop (`IO_WQ_WORK_CANCEL`
     /// plus the signal to the worker).
     signalled: AtomicBool,
@@ -296,7 +299,7 @@ impl Req {
             tctx,
             tw_node: TwNode::new(),
             tw_action: AtomicU8::new(TwAction::None as u8),
-            iowq_worker: AtomicU64::new(0),
+            wq_node: WqNode::new(),
             signalled: AtomicBool::new(false),
             completed: AtomicBool::new(false),
             cancel_seq: AtomicU64::new(0),
@@ -428,17 +431,6 @@ impl Req {
     /// Takes the queued task-work action.
     pub(crate) fn take_tw_action(&self) -> TwAction {
         self.set_tw_action(TwAction::None)
-    }
-
-    /// The io-wq worker that runs the request, 0 if none.
-    pub(crate) fn iowq_worker(&self) -> u64 {
-        self.iowq_worker.load(Ordering::Relaxed)
-    }
-
-    /// Records the io-wq worker that runs the request (under the io-wq
-    /// lock).
-    pub(in crate::uring::model) fn set_iowq_worker(&self, id: u64) {
-        self.iowq_worker.store(id, Ordering::Relaxed);
     }
 
     /// Whether io-wq cancel asked the running request to stop.

@@ -12,11 +12,10 @@
 mod iowq;
 mod locks;
 
-pub(crate) use iowq::{Enqueued, IoWorker, IoWqAcct, IoWqState, WorkerNode};
+pub(crate) use iowq::{Enqueued, IoWorker, IoWqAcct, IoWqState, RunningWork, WorkerNode};
 
 pub(crate) use locks::{
-    BothGuard, CompletionGuard, CqWaiter, IoWqGuard, IoWqLists, ReapGuard, SqGuard, TimeoutGuard,
-    UringGuard,
+    BothGuard, CompletionGuard, CqWaiter, IoWqGuard, ReapGuard, SqGuard, TimeoutGuard, UringGuard,
 };
 
 use super::channel::Channel;

@@ -630,6 +630,112 @@ mod files {
     }
 }
 
+/// io-wq's intrusive work list (`glue/work_list.rs`), run under Miri too.
+mod work_list {
+    use crate::glue::work_list::{HasWqNode, WorkList, WqNode};
+    use kernel::prelude::*;
+    use kernel::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    struct Item {
+        node: WqNode<Item>,
+        v: usize,
+        drops: &'static AtomicUsize,
+    }
+
+    // SAFETY: `node` is the item's own, used by nothing but `WorkList`.
+    unsafe impl HasWqNode for Item {
+        fn wq_node(&self) -> &WqNode<Item> {
+            &self.node
+        }
+    }
+
+    impl Drop for Item {
+        fn drop(&mut self) {
+            self.drops.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn item(v: usize, drops: &'static AtomicUsize) -> Arc<Item> {
+        let node = WqNode::new();
+        Arc::new(Item { node, v, drops }, GFP_KERNEL).unwrap()
+    }
+
+    fn values(list: &WorkList<Item>) -> Vec<usize> {
+        list.iter().map(|i| i.v).collect()
+    }
+
+    #[test]
+    fn fifo_and_an_item_is_queued_once() {
+        static DROPS: AtomicUsize = AtomicUsize::new(0);
+        let mut list = WorkList::new();
+        let items: Vec<_> = (0..3).map(|v| item(v, &DROPS)).collect();
+        for i in &items {
+            assert!(list.push_back(i.clone()).is_ok());
+        }
+        // Queued already, on this list or another: refused, and the extra
+        // reference comes back.
+        let again = list.push_back(items[1].clone()).expect_err("pushed twice");
+        assert!(Arc::ptr_eq(&again, &items[1]));
+        let mut other = WorkList::new();
+        assert!(other.push_back(items[2].clone()).is_err());
+        drop(again);
+        assert_eq!(values(&list), [0, 1, 2]);
+        assert_eq!(list.pop_front().map(|i| i.v), Some(0));
+        // Taken off, an item may be queued again, on any list.
+        assert!(other.push_back(items[0].clone()).is_ok());
+        assert!(list.push_back(items[0].clone()).is_err());
+        assert_eq!(values(&list), [1, 2]);
+        assert_eq!(values(&other), [0]);
+        drop(other);
+        assert!(list.push_back(items[0].clone()).is_ok());
+        assert_eq!(values(&list), [1, 2, 0]);
+        drop(list);
+        assert_eq!(DROPS.load(Ordering::Relaxed), 0);
+        drop(items);
+        // Every reference the lists held was given back.
+        assert_eq!(DROPS.load(Ordering::Relaxed), 3);
+    }
+
+    #[test]
+    fn remove_first_unlinks_first_middle_and_last() {
+        static DROPS: AtomicUsize = AtomicUsize::new(0);
+        let mut list = WorkList::new();
+        for v in 0..6 {
+            assert!(list.push_back(item(v, &DROPS)).is_ok());
+        }
+        assert!(list.remove_first(|i| i.v == 9).is_none());
+        assert_eq!(list.remove_first(|i| i.v == 0).map(|i| i.v), Some(0));
+        assert_eq!(list.remove_first(|i| i.v % 2 == 1).map(|i| i.v), Some(1));
+        assert_eq!(list.remove_first(|i| i.v == 5).map(|i| i.v), Some(5));
+        assert_eq!(values(&list), [2, 3, 4]);
+        // The last entry moved back: adding goes after the new last.
+        assert!(list.push_back(item(6, &DROPS)).is_ok());
+        assert_eq!(list.remove_first(|i| i.v == 6).map(|i| i.v), Some(6));
+        assert!(list.push_back(item(7, &DROPS)).is_ok());
+        assert_eq!(values(&list), [2, 3, 4, 7]);
+        assert_eq!(DROPS.load(Ordering::Relaxed), 4);
+        while list.pop_front().is_some() {}
+        assert!(list.iter().next().is_none());
+        assert!(list.push_back(item(8, &DROPS)).is_ok());
+        assert_eq!(values(&list), [8]);
+        drop(list);
+        assert_eq!(DROPS.load(Ordering::Relaxed), 9);
+    }
+
+    #[test]
+    fn a_long_list_drops_without_recursion() {
+        static DROPS: AtomicUsize = AtomicUsize::new(0);
+        let n = if cfg!(miri) { 1_000 } else { 200_000 };
+        let mut list = WorkList::new();
+        for v in 0..n {
+            assert!(list.push_back(item(v, &DROPS)).is_ok());
+        }
+        drop(list);
+        assert_eq!(DROPS.load(Ordering::Relaxed), n);
+    }
+}
+
 /// The task-work list (`glue/tw_list.rs`) and the ring's table of task-work
 /// lists, one per submitting thread (`glue/tctx.rs`).
 mod task_work {

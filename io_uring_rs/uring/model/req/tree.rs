@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Request trees: the lists the ring's locks protect (`cancel_table`,
-//! `defer_list`, `timeout_list`, `ltimeout_list`, io-wq's work list).
+//! `defer_list`, `timeout_list`, `ltimeout_list`); io-wq's work is on
+//! intrusive lists (`list.rs`).
 //!
 //! A tree is reached only through a view the lock's guard makes, which
 //! carries the ring's brand: only requests of that ring go in, and what comes
@@ -13,7 +14,7 @@
 use super::{Brand, Req, ReqArc, ReqPin, ReqRef};
 use crate::glue::context::TaskCtx;
 use kernel::prelude::*;
-use kernel::rbtree::{RBTree, RBTreeNode, RBTreeNodeReservation};
+use kernel::rbtree::{RBTree, RBTreeNodeReservation};
 use kernel::sync::Arc;
 
 /// A tree node allocated ahead of its insertion.
@@ -24,14 +25,6 @@ impl ReqSlot {
     pub(crate) fn new(_cx: &TaskCtx) -> Result<Self> {
         Ok(ReqSlot(RBTreeNodeReservation::new(GFP_KERNEL_ACCOUNT)?))
     }
-}
-
-/// An entry of a [`RefTree`] of ring `'id` taken out with its node, to
-/// move to another of the ring's trees without allocating.
-pub(crate) struct RefNode<'id> {
-    node: RBTreeNode<u64, Arc<Req>>,
-    /// The entry's request (memory only).
-    req: ReqArc<'id>,
 }
 
 /// A tree of request references, by key.
@@ -107,55 +100,11 @@ pub(crate) struct RefTreeMut<'g, 'id> {
 }
 
 impl<'id> RefTreeMut<'_, 'id> {
-    /// The tree, shared.
-    pub(crate) fn as_ref(&self) -> RefTreeRef<'_, 'id> {
-        RefTreeRef {
-            tree: self.tree,
-            brand: self.brand,
-        }
-    }
-
     /// Stores `req`'s reference under `key`, in `slot`. A key is used once:
     /// an entry it replaced would keep its reference (none does: keys are
     /// sequence numbers).
     pub(crate) fn insert(&mut self, slot: ReqSlot, key: u64, req: ReqRef<'id>) {
         drop(self.tree.insert(slot.0.into_node(key, req.arc)));
-    }
-
-    /// Takes the first entry out, with its node.
-    pub(crate) fn take_first_node(&mut self) -> Option<RefNode<'id>> {
-        let (key, arc) = self.tree.iter().next()?;
-        let (key, arc) = (*key, arc.clone());
-        let node = self.tree.remove_node(&key)?;
-        Some(RefNode {
-            node,
-            req: ReqArc {
-                arc,
-                brand: self.brand,
-            },
-        })
-    }
-
-    /// Stores an entry taken out of another of the ring's trees; returns
-    /// its request.
-    pub(crate) fn insert_node(&mut self, node: RefNode<'id>) -> ReqArc<'id> {
-        drop(self.tree.insert(node.node));
-        node.req
-    }
-
-    /// Removes the entry of `key` and returns its reference, with the
-    /// node's memory for another entry ([`ReqSlot`]).
-    pub(crate) fn remove_keep_slot(&mut self, key: u64) -> Option<(ReqRef<'id>, ReqSlot)> {
-        // The node's reference is dropped with it; this one replaces it.
-        let arc = self.tree.get(&key)?.clone();
-        let node = self.tree.remove_node(&key)?;
-        Some((
-            ReqRef {
-                arc,
-                brand: self.brand,
-            },
-            ReqSlot(node.into_reservation()),
-        ))
     }
 
     /// Removes the entry under `key` and returns its reference.

@@ -11,6 +11,10 @@
 //! pending work until there is none, then idles, and exits after
 //! [`IO_WORKER_IDLE_TIMEOUT_MS`] without work unless it is its account's
 //! last. Ring exit stops them all.
+//!
+//! Pending work is an intrusive FIFO per account (`acct->work_list`), the
+//! work a worker runs is kept in the worker's entry (`worker->cur_work`):
+//! queueing, taking and finishing work allocate nothing.
 
 use super::locks::{IoWqGuard, IoWqLists, UringGuard};
 use super::{IoRingCtx, Ring};
@@ -19,7 +23,7 @@ use crate::glue::atomic::Ordering;
 use crate::glue::brand::Brand;
 use crate::glue::context::TaskCtx;
 use crate::glue::kthread::{KThread, ThreadTask};
-use crate::uring::model::req::{RefTree, Req, ReqArc, ReqRef, ReqSlot};
+use crate::uring::model::req::{CurWork, RefList, Req, ReqArc, ReqPin, ReqRef, ReqView};
 use kernel::prelude::*;
 use kernel::rbtree::{RBTree, RBTreeNodeReservation};
 use kernel::sync::Arc;
@@ -45,7 +49,7 @@ struct IoWqAcctState {
     /// Pending work, oldest first (`acct->work_list`); each entry holds
     /// io-wq's reference (`io_req_refcount()` + get), the request's own
     /// reference is parked in it.
-    pending: RefTree,
+    pending: RefList,
     /// Workers alive or being created (`acct->nr_workers`).
     nr_workers: u32,
     /// Workers idle, waiting for work (`wq->free_list`).
@@ -55,20 +59,53 @@ struct IoWqAcctState {
 }
 
 /// What io-wq knows of one worker (`struct io_worker`): its task, to
-/// interrupt, once it runs. The work it runs names it (`Req::iowq_worker`).
-#[derive(Default)]
+/// interrupt, once it runs, and the work it runs, with io-wq's reference
+/// (`worker->cur_work`).
 struct IoWorkerState {
     task: Option<ThreadTask>,
+    cur_work: CurWork,
 }
 
-/// io-wq's list of workers, under its lock.
-pub(crate) struct IoWqWorkers<'g>(&'g RBTree<u64, IoWorkerState>);
+impl IoWorkerState {
+    /// A worker not started yet.
+    fn new() -> Self {
+        IoWorkerState {
+            task: None,
+            cur_work: CurWork::new(),
+        }
+    }
+}
 
-impl IoWqWorkers<'_> {
-    /// Interrupts the worker that runs `req` (`io_wq_worker_cancel()`:
-    /// `__set_notify_signal()`), if one runs it.
-    pub(crate) fn interrupt(&self, req: &Req) {
-        if let Some(task) = self.0.get(&req.iowq_worker()).and_then(|w| w.task.as_ref()) {
+/// io-wq's list of workers of ring `'id`, under its lock.
+pub(crate) struct IoWqWorkers<'g, 'id> {
+    workers: &'g RBTree<u64, IoWorkerState>,
+    brand: Brand<'id>,
+}
+
+impl<'g, 'id> IoWqWorkers<'g, 'id> {
+    /// The running work (`io_wq_for_each_worker()`'s `cur_work`), by
+    /// worker id.
+    pub(crate) fn running(&self) -> impl Iterator<Item = RunningWork<'g, 'id>> {
+        let brand = self.brand;
+        self.workers.iter().filter_map(move |(_, worker)| {
+            let req = worker.cur_work.get(brand)?;
+            Some(RunningWork { req, worker })
+        })
+    }
+}
+
+/// A request a worker runs, seen under the io-wq lock.
+pub(crate) struct RunningWork<'g, 'id> {
+    /// The request, pinned by io-wq's reference.
+    pub(crate) req: ReqPin<'g, 'id>,
+    worker: &'g IoWorkerState,
+}
+
+impl RunningWork<'_, '_> {
+    /// Interrupts the worker that runs the request
+    /// (`io_wq_worker_cancel()`: `__set_notify_signal()`).
+    pub(crate) fn interrupt(&self) {
+        if let Some(task) = &self.worker.task {
             task.notify_signal();
         }
     }
@@ -78,9 +115,7 @@ impl IoWqWorkers<'_> {
 pub(crate) struct IoWqState {
     /// The bound and the unbound account.
     acct: [IoWqAcctState; 2],
-    /// Running work, with io-wq's reference.
-    running: RefTree,
-    /// The workers, by id (`wq->all_list`).
+    /// The workers, by id (`wq->all_list`), with the work they run.
     workers: RBTree<u64, IoWorkerState>,
     /// The id of the next worker.
     next_id: u64,
@@ -89,9 +124,6 @@ pub(crate) struct IoWqState {
     /// The memory of requests the workers freed, for the request cache
     /// (`locked_free_list`).
     req_cache: BoundedStack<ArcSlot<Req>>,
-    /// The nodes of finished work, for queueing more: queueing allocates
-    /// only when there is none (C's work list is intrusive).
-    slot_cache: BoundedStack<ReqSlot>,
 }
 
 impl IoWqState {
@@ -100,28 +132,28 @@ impl IoWqState {
         let [bound, unbound] = &mut self.acct;
         IoWqLists {
             pending: [bound.pending.view(brand), unbound.pending.view(brand)],
-            running: self.running.view(brand),
-            workers: IoWqWorkers(&self.workers),
+            workers: IoWqWorkers {
+                workers: &self.workers,
+                brand,
+            },
         }
     }
 
     /// No work and no workers; at most `bound` bound and `unbound` unbound
-    /// workers; caches of `cache` entries. Task context.
+    /// workers; a request cache of `cache` entries. Task context.
     pub(super) fn new(bound: u32, unbound: u32, cache: usize) -> Result<Self> {
         let acct = |max_workers| IoWqAcctState {
-            pending: RefTree::new(),
+            pending: RefList::new(),
             nr_workers: 0,
             nr_free: 0,
             max_workers,
         };
         Ok(IoWqState {
             acct: [acct(bound), acct(unbound)],
-            running: RefTree::new(),
             workers: RBTree::new(),
             next_id: 1,
             exit: false,
             req_cache: BoundedStack::new(cache, GFP_KERNEL_ACCOUNT)?,
-            slot_cache: BoundedStack::new(cache, GFP_KERNEL_ACCOUNT)?,
         })
     }
 }
@@ -174,23 +206,28 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
     }
 
     /// `io_wq_insert_work()` and the activation of `io_wq_enqueue()`:
-    /// queues io-wq's reference `req` (in `slot`) as pending work of
-    /// `acct`, oldest first, and wakes an idle worker of the account; with
-    /// none, asks for a new one while the account is below its limit.
-    pub(crate) fn enqueue(&mut self, slot: ReqSlot, acct: IoWqAcct, req: ReqRef<'id>) -> Enqueued {
+    /// queues io-wq's reference `req` as pending work of `acct`, oldest
+    /// first, and wakes an idle worker of the account; with none, asks for
+    /// a new one while the account is below its limit. A request already
+    /// queued (a bug of the caller's) comes back, queued once.
+    pub(crate) fn enqueue(
+        &mut self,
+        acct: IoWqAcct,
+        req: ReqRef<'id>,
+    ) -> Result<Enqueued, ReqRef<'id>> {
         let brand = self.ring.brand();
         let st = self.state();
         let a = &mut st.acct[acct as usize];
-        a.pending.view(brand).insert(slot, req.seq(), req);
-        if a.nr_free > 0 {
+        a.pending.view(brand).push_back(req)?;
+        Ok(if a.nr_free > 0 {
             self.ring.ctx().iowq_wake(acct);
-            return Enqueued::Taken;
-        }
-        if a.nr_workers < a.max_workers && !st.exit {
+            Enqueued::Taken
+        } else if a.nr_workers < a.max_workers && !st.exit {
             a.nr_workers += 1;
-            return Enqueued::CreateWorker;
-        }
-        Enqueued::Taken
+            Enqueued::CreateWorker
+        } else {
+            Enqueued::Taken
+        })
     }
 
     /// `io_req_add_to_cache()` from a worker: keeps the memory of a request
@@ -199,17 +236,6 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
         self.state().req_cache.push(slot);
         let ctx = self.ring.ctx();
         ctx.iowq_cache_filled.store(true, Ordering::Relaxed);
-    }
-
-    /// A node kept from finished work, to queue work in without allocating.
-    pub(crate) fn take_slot(&mut self) -> Option<ReqSlot> {
-        self.state().slot_cache.pop()
-    }
-
-    /// Keeps a node that was taken and not used (or frees it, with the
-    /// cache full).
-    pub(crate) fn put_slot(&mut self, slot: ReqSlot) {
-        self.state().slot_cache.push(slot);
     }
 
     /// `io_flush_cached_locked_reqs()`: hands what the workers freed to the
@@ -227,7 +253,7 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
         st.next_id += 1;
         drop(
             st.workers
-                .insert(node.0.into_node(id, IoWorkerState::default())),
+                .insert(node.0.into_node(id, IoWorkerState::new())),
         );
         NewWorker { acct, id }
     }
@@ -257,8 +283,8 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
     }
 
     /// `io_get_next_work()` and the idling of `io_wq_worker()`: moves the
-    /// oldest pending work of worker `id`'s account `acct` to the running
-    /// work and returns it. With none, the worker idles until work comes,
+    /// oldest pending work of worker `id`'s account `acct` to the work the
+    /// worker runs and returns it. With none, the worker idles until work comes,
     /// ring exit, or [`IO_WORKER_IDLE_TIMEOUT_MS`] passed; then it exits
     /// (`None`), unless it timed out as its account's last worker. An
     /// exiting worker is uncounted and forgotten under the same lock, so
@@ -270,10 +296,10 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
             let st = self.state();
             let a = &mut st.acct[acct as usize];
             if !st.exit {
-                if let Some(node) = a.pending.view(brand).take_first_node() {
-                    let req = st.running.view(brand).insert_node(node);
-                    req.set_iowq_worker(id);
-                    return Some(req);
+                if let Some(req) = a.pending.view(brand).pop_front() {
+                    let arc = req.to_arc();
+                    Self::set_cur_work(&mut st.workers, id, req);
+                    return Some(arc);
                 }
             }
             let over = a.nr_workers > a.max_workers;
@@ -292,22 +318,37 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
         }
     }
 
-    /// Puts io-wq's reference `req` (in `slot`) straight on the running
-    /// work of worker `id`: the next request of a chain, which the worker
-    /// that ran its predecessor runs next (`io_worker_handle_work()`).
-    pub(crate) fn run_linked(&mut self, slot: ReqSlot, req: ReqRef<'id>, id: u64) {
-        req.set_iowq_worker(id);
-        self.split().0.running.insert(slot, req.seq(), req);
+    /// Keeps io-wq's reference `req` as the work of worker `id`, which
+    /// runs nothing.
+    fn set_cur_work(workers: &mut RBTree<u64, IoWorkerState>, id: u64, req: ReqRef<'id>) {
+        // A worker calls this for itself, registered and without work:
+        // `worker_add` made its entry, and only its own exit removes it.
+        let prev = match workers.get_mut(&id) {
+            Some(w) => w.cur_work.set(req),
+            None => Some(req),
+        };
+        if let Some(req) = prev {
+            pr_err!(
+                "BUG: io-wq worker {} lost work {:#x}\n",
+                id,
+                req.user_data()
+            );
+        }
     }
 
-    /// Its worker finished work `seq`: takes it off the running work;
-    /// returns io-wq's reference for `io_wq_free_work()`. From here on no
-    /// cancel interrupts the worker for it.
-    pub(crate) fn finish(&mut self, seq: u64) -> Option<ReqRef<'id>> {
-        let (req, slot) = self.split().0.running.remove_keep_slot(seq)?;
-        self.state().slot_cache.push(slot);
-        req.set_iowq_worker(0);
-        Some(req)
+    /// Makes io-wq's reference `req` the work of worker `id`: the next
+    /// request of a chain, which the worker that ran its predecessor runs
+    /// next (`io_worker_handle_work()`).
+    pub(crate) fn run_linked(&mut self, req: ReqRef<'id>, id: u64) {
+        Self::set_cur_work(&mut self.state().workers, id, req);
+    }
+
+    /// Worker `id` finished its work: takes it back; returns io-wq's
+    /// reference for `io_wq_free_work()`. From here on no cancel interrupts
+    /// the worker for it.
+    pub(crate) fn finish(&mut self, id: u64) -> Option<ReqRef<'id>> {
+        let brand = self.ring.brand();
+        self.state().workers.get_mut(&id)?.cur_work.take(brand)
     }
 
     /// `io_wq_max_workers()`: sets the limits of the bound and the unbound

@@ -19,7 +19,7 @@ use crate::glue::chain::{ChainRead, ChainWrite, TimeoutRead, TimeoutWrite};
 use crate::glue::context::{task_sigpending, AtomicCtx, TaskCtx};
 use crate::glue::file::PollArm;
 use crate::glue::irq_lock::SpinLockIrqBackend;
-use crate::uring::model::req::{ArcTreeMut, RefTreeMut, RefTreeRef, Req, ReqArc, W};
+use crate::uring::model::req::{ArcTreeMut, RefListMut, RefTreeMut, RefTreeRef, Req, ReqArc, W};
 use kernel::prelude::*;
 use kernel::rbtree::RBTreeNode;
 use kernel::sync::lock::{mutex::MutexBackend, spinlock::SpinLockBackend, Guard};
@@ -390,14 +390,12 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
 }
 
 /// The work io-wq holds, under its lock: each account's pending work and
-/// the running work.
+/// the workers, with the work they run.
 pub(crate) struct IoWqLists<'g, 'id> {
     /// Pending work of the bound and the unbound account.
-    pub(crate) pending: [RefTreeMut<'g, 'id>; 2],
-    /// Running work.
-    pub(crate) running: RefTreeMut<'g, 'id>,
-    /// The workers that run it.
-    pub(crate) workers: IoWqWorkers<'g>,
+    pub(crate) pending: [RefListMut<'g, 'id>; 2],
+    /// The workers, and the running work.
+    pub(crate) workers: IoWqWorkers<'g, 'id>,
 }
 
 /// The reaper lock of ring `'id` held. It comes before `completion_lock`,

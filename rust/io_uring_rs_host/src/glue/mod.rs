@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The host's glue layer: the kernel module's `arc_slot.rs`, `chain.rs`,
-//! `context.rs`, `atomic_lock.rs`, `timer_api.rs` and `work.rs`, and host
+//! `context.rs`, `atomic_lock.rs`, `timer_api.rs`, `work.rs` and `work_list.rs`, and host
 //! implementations of the rest.
 
 #[path = "../../../../io_uring_rs/glue/arc_slot.rs"]
@@ -35,4 +35,6 @@ pub(crate) mod trace_kind;
 pub(crate) mod tw_list;
 #[path = "../../../../io_uring_rs/glue/work.rs"]
 pub(crate) mod work;
+#[path = "../../../../io_uring_rs/glue/work_list.rs"]
+pub(crate) mod work_list;
 pub(crate) mod wq;

@@ -29,18 +29,30 @@ pub(crate) const MAX_SUBMIT: usize = 32768;
 const RESCHED_CHAINS: usize = 64;
 
 /// What preparing the chains of one call needs besides their entries: room
-/// for every entry's prepared opcode, allocated once, filled chain after
-/// chain.
+/// for the prepared opcodes of a chain of more than one entry, allocated
+/// once for the longest possible, reused chain after chain. A chain of one
+/// entry keeps its opcode on the stack.
 struct ChainScratch {
     ops: KVec<Option<Result<Op>>>,
 }
 
 impl ChainScratch {
-    /// Room for `n` entries, in task context.
+    /// Room for chains of up to `n` entries, in task context.
     fn new(n: usize) -> Result<Self> {
         Ok(ChainScratch {
             ops: KVec::with_capacity(n, GFP_KERNEL)?,
         })
+    }
+
+    /// Room for the opcodes of a chain of `n` entries. A slot an earlier
+    /// chain used is empty again (publishing takes every opcode), and
+    /// preparing writes every slot it is given. Within the capacity `new`
+    /// allocated, this does not allocate.
+    fn ops(&mut self, n: usize) -> Result<&mut [Option<Result<Op>>]> {
+        while self.ops.len() < n {
+            self.ops.push(None, GFP_KERNEL)?;
+        }
+        Ok(&mut self.ops[..n])
     }
 }
 
@@ -59,16 +71,15 @@ struct PreppedChain<'s, 'c> {
 }
 
 impl<'s, 'c> PreppedChain<'s, 'c> {
-    /// Prepares every entry; a failure fails the whole chain (C turns hard
-    /// links into links for this: `io_queue_sqe_fallback()`).
+    /// Prepares every entry into `ops`, one slot an entry; a failure fails
+    /// the whole chain (C turns hard links into links for this:
+    /// `io_queue_sqe_fallback()`).
     fn prep(
         g: &mut UringGuard<'_, '_>,
         sqes: &'s [Sqe],
         ts: &impl UserMem,
-        scratch: &'c mut ChainScratch,
-    ) -> Result<Self> {
-        let ops = &mut scratch.ops;
-        let start = ops.len();
+        ops: &'c mut [Option<Result<Op>>],
+    ) -> Self {
         let mut failed = false;
         let params = *g.ring().params();
         let st = g.state();
@@ -103,18 +114,17 @@ impl<'s, 'c> PreppedChain<'s, 'c> {
                 }
             }
             failed |= op.is_err();
-            ops.push(Some(op), GFP_KERNEL)?;
+            ops[i] = Some(op);
         }
-        let ops = &mut ops[start..];
         let last_failed = matches!(ops.last(), Some(Some(Err(_))));
-        Ok(PreppedChain {
+        PreppedChain {
             sqes,
             ops,
             failed,
             last_failed,
             drain,
             drain_seq,
-        })
+        }
     }
 
     /// Creates the requests back to front and returns the head.
@@ -184,11 +194,16 @@ pub(crate) fn io_submit_sqes(
             while j + 1 < sqes.len() && sqes[j].flags & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK) != 0 {
                 j += 1;
             }
-            let (head, stop) = match PreppedChain::prep(&mut g, &sqes[i..=j], ts, &mut scratch)
-                .and_then(|chain| {
-                    let stop = chain.last_failed && !submit_all;
-                    Ok((chain.publish(&mut g, tctx)?, stop))
-                }) {
+            let mut one = None;
+            let ops = match j - i {
+                0 => Ok(core::slice::from_mut(&mut one)),
+                n => scratch.ops(n + 1),
+            };
+            let (head, stop) = match ops.and_then(|ops| {
+                let chain = PreppedChain::prep(&mut g, &sqes[i..=j], ts, ops);
+                let stop = chain.last_failed && !submit_all;
+                Ok((chain.publish(&mut g, tctx)?, stop))
+            }) {
                 Ok(v) => v,
                 Err(e) if i == 0 => return Err(e),
                 Err(_) => return Ok(i),
@@ -229,15 +244,12 @@ pub(crate) fn io_submit_from_sq(
         let head = sq.state().cached_sq_head;
         let avail = rings.sq_tail().wrapping_sub(head).min(rings.sq_entries());
         let nr = to_submit.min(avail);
-        let mut buf = KVec::from_elem(Sqe::default(), nr as usize, GFP_KERNEL)?;
-        let mut n = 0;
+        let mut buf = KVec::with_capacity(nr as usize, GFP_KERNEL)?;
         let mut dropped = false;
         for k in 0..nr {
             match rings.sqe(rings.sq_array(head.wrapping_add(k))) {
-                Some(sqe) => {
-                    buf[n] = sqe;
-                    n += 1;
-                }
+                // Within the capacity: no allocation.
+                Some(sqe) => buf.push(sqe, GFP_KERNEL)?,
                 None => {
                     rings.inc_sq_dropped();
                     dropped = true;
@@ -245,7 +257,7 @@ pub(crate) fn io_submit_from_sq(
                 }
             }
         }
-        let sqes = &buf[..n];
+        let sqes = &buf[..];
         let submitted = if sqes.is_empty() {
             0
         } else {

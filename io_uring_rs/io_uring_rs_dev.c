@@ -94,6 +94,8 @@ unsigned int io_uring_rs_file_flags(struct file *file);
 const struct cred *io_uring_rs_cred_get(void);
 void io_uring_rs_cred_put(const struct cred *cred);
 unsigned long io_uring_rs_fsize(void);
+bool io_uring_rs_mm_is_current(struct mm_struct *mm, const struct cred *cred,
+			       unsigned long fsize);
 int io_uring_rs_mm_enter(struct mm_struct *mm, const struct cred *cred,
 			 unsigned long fsize, const struct cred **old_cred,
 			 unsigned long *old_fsize);
@@ -585,6 +587,15 @@ void io_uring_rs_cred_put(const struct cred *cred)
 unsigned long io_uring_rs_fsize(void)
 {
 	return rlimit(RLIMIT_FSIZE);
+}
+
+/* Whether the current task's address space, credentials and limit are
+ * these: a snapshot of them can be used for the task's next request. */
+bool io_uring_rs_mm_is_current(struct mm_struct *mm, const struct cred *cred,
+			       unsigned long fsize)
+{
+	return current->mm == mm && current_cred() == cred &&
+	       rlimit(RLIMIT_FSIZE) == fsize;
 }
 
 /* A kernel thread's own limit: its signal_struct is its alone. */

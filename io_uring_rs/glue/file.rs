@@ -44,6 +44,7 @@ extern "C" {
     fn io_uring_rs_cred_get() -> *const c_void;
     fn io_uring_rs_cred_put(cred: *const c_void);
     fn io_uring_rs_fsize() -> c_ulong;
+    fn io_uring_rs_mm_is_current(mm: *mut c_void, cred: *const c_void, fsize: c_ulong) -> bool;
     fn io_uring_rs_mm_enter(
         mm: *mut c_void,
         cred: *const c_void,
@@ -392,6 +393,15 @@ impl UserMm {
         // SAFETY: Reads the current task's limit.
         let fsize = unsafe { io_uring_rs_fsize() };
         Ok(UserMm { mm, cred, fsize })
+    }
+
+    /// Whether the current task's address space, credentials and
+    /// `RLIMIT_FSIZE` are the ones this holds, as [`Self::current`] would
+    /// take them now; process context, as `current`.
+    pub(crate) fn is_current(&self, _cx: &TaskCtx) -> bool {
+        // SAFETY: Compares the pointers and the limit with the current
+        // task's; nothing is dereferenced.
+        unsafe { io_uring_rs_mm_is_current(self.mm.as_ptr(), self.cred.as_ptr(), self.fsize) }
     }
 
     /// Makes this the current address space until the guard drops: it is

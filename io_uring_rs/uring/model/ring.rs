@@ -26,7 +26,7 @@ use crate::glue::atomic::{AtomicBool, AtomicU64, Ordering};
 use crate::glue::atomic_lock::{new_atomic_lock, AtomicGuard, AtomicLock};
 use crate::glue::brand::Brand;
 use crate::glue::context::{AnyCtx, AtomicCtx, SqCtx, TaskCtx};
-use crate::glue::file::{PollArm, PollQueue};
+use crate::glue::file::{PollArm, PollQueue, UserMm};
 use crate::glue::irq_lock::{new_spinlock_irq, SpinLockIrq};
 use crate::glue::kernel_api::{num_online_cpus, rlimit_nproc};
 use crate::glue::kthread::KThread;
@@ -80,6 +80,10 @@ pub(crate) struct UringState {
     /// requests, for the next allocations; a free finding it full frees
     /// the memory.
     req_cache: BoundedStack<ArcSlot<Req>>,
+    /// The address space, credentials and file-size limit the last file
+    /// read or write was prepared with, shared by the requests that were
+    /// prepared while they stayed the submitter's ([`Self::user_mm`]).
+    user_mm: Option<Arc<UserMm>>,
 }
 
 /// A task that exited: requests of `task` with a sequence number below
@@ -114,6 +118,19 @@ impl CompletionState {
 }
 
 impl UringState {
+    /// The submitter's address space, credentials and `RLIMIT_FSIZE`, for
+    /// a file read or write (C's io-wq worker takes them on once, from the
+    /// task that created it). The last snapshot is shared while the calling
+    /// task's are the same ones; a new one is taken when any differs.
+    pub(crate) fn user_mm(&mut self, cx: &TaskCtx) -> Result<Arc<UserMm>> {
+        if let Some(mm) = self.user_mm.as_ref().filter(|mm| mm.is_current(cx)) {
+            return Ok(mm.clone());
+        }
+        let mm = Arc::new(UserMm::current(cx)?, GFP_KERNEL_ACCOUNT)?;
+        self.user_mm = Some(mm.clone());
+        Ok(mm)
+    }
+
     /// Adds the calling thread's task work `t`, made on its first
     /// submission (`io_uring_add_tctx_node()`), in the slot of an exited
     /// thread if there is one.
@@ -375,6 +392,7 @@ impl IoRingCtx {
                     exited: KVec::new(),
                     tctxs: KVec::new(),
                     req_cache,
+                    user_mm: None,
                 },
                 "IoRingCtx::uring_lock"
             ),

@@ -173,8 +173,9 @@ impl Op {
 pub(crate) struct FileRw {
     /// The file.
     pub(crate) file: FileSlot,
-    /// The submitter's address space, where `iov` points.
-    pub(crate) mm: UserMm,
+    /// The submitter's address space, where `iov` points, with its
+    /// credentials and file-size limit.
+    pub(crate) mm: Arc<UserMm>,
     /// The buffers.
     pub(crate) iov: KVec<IoVec>,
     /// Their total length: a result short of it fails the links.
@@ -219,7 +220,7 @@ fn channel(state: &UringState, fd: i32) -> Result<Arc<Channel>> {
 /// descriptors `cx`'s task resolves.
 pub(crate) fn prep(
     cx: &TaskCtx,
-    state: &UringState,
+    state: &mut UringState,
     sqe: &Sqe,
     ts: &impl UserMem,
     params: &RingParams,
@@ -241,7 +242,7 @@ pub(crate) fn prep(
         return Err(eopnotsupp());
     }
     if !channels {
-        if let Some(op) = prep_file(cx, sqe, ts)? {
+        if let Some(op) = prep_file(cx, state, sqe, ts)? {
             return Ok(op);
         }
     }
@@ -378,7 +379,12 @@ pub(crate) fn prep(
 
 /// Prepares the file opcodes of a ring of the io_uring ABI; `None` for
 /// the others.
-fn prep_file(cx: &TaskCtx, sqe: &Sqe, mem: &impl UserMem) -> Result<Option<Op>> {
+fn prep_file(
+    cx: &TaskCtx,
+    state: &mut UringState,
+    sqe: &Sqe,
+    mem: &impl UserMem,
+) -> Result<Option<Op>> {
     Ok(Some(match sqe.opcode {
         OP_READ | OP_WRITE | OP_READV | OP_WRITEV => {
             // `io_prep_rw()`: `rw_flags` are checked at issue.
@@ -390,7 +396,7 @@ fn prep_file(cx: &TaskCtx, sqe: &Sqe, mem: &impl UserMem) -> Result<Option<Op>> 
             let total = iov.iter().map(|v| v.len as usize).sum();
             Op::Rw(FileRw {
                 file: FileSlot::new(sqe.fd),
-                mm: UserMm::current(cx)?,
+                mm: state.user_mm(cx)?,
                 iov,
                 total,
                 pos: sqe.off as i64,

@@ -756,7 +756,8 @@ fn case_sqpoll(sys: Sys) -> Result<String, String> {
 /// unprivileged, a write to the caller's own set-user-ID and set-group-ID
 /// file clears both bits (`file_remove_privs()`: no `CAP_FSETID`; root
 /// keeps them), and `RLIMIT_FSIZE` cuts a write short at the limit, then
-/// refuses one past it (`-EFBIG`; `SIGXFSZ` ignored). The module's workers
+/// refuses one past it (`-EFBIG`; `SIGXFSZ` ignored), until it is raised
+/// again, on the same ring and task. The module's workers
 /// and SQPOLL thread are kernel threads: they must take on the submitter's
 /// credentials and limit (`Documentation/design.rst`).
 fn case_writes_as_the_submitter(sys: Sys) -> Result<String, String> {
@@ -808,11 +809,13 @@ fn case_writes_as_the_submitter(sys: Sys) -> Result<String, String> {
     let short = write(&mut r, IOSQE_ASYNC, 8192, 0, 0);
     let beyond = write(&mut r, IOSQE_ASYNC, 16, 8192, 0);
     // SAFETY: Restores what was read above.
-    unsafe {
-        libc::setrlimit(libc::RLIMIT_FSIZE, &old);
-        libc::signal(libc::SIGXFSZ, libc::SIG_DFL);
-    }
-    out += &format!("fsize 4096: {short:?} then {beyond:?}");
+    unsafe { libc::setrlimit(libc::RLIMIT_FSIZE, &old) };
+    // The same ring and task, the limit raised again: a write past 4096
+    // goes through (the module must not keep the limit it saw last).
+    let raised = write(&mut r, IOSQE_ASYNC, 16, 8192, 0);
+    // SAFETY: As above.
+    unsafe { libc::signal(libc::SIGXFSZ, libc::SIG_DFL) };
+    out += &format!("fsize 4096: {short:?} then {beyond:?}; raised: {raised:?}");
     Ok(out)
 }
 

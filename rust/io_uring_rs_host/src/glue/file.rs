@@ -324,6 +324,12 @@ impl UserMm {
         Ok(UserMm(()))
     }
 
+    /// As the module's: the host has one address space and one set of
+    /// credentials.
+    pub(crate) fn is_current(&self, _cx: &TaskCtx) -> bool {
+        true
+    }
+
     /// As the module's: process context only (there, `kthread_use_mm()`);
     /// the host's one address space is always current.
     pub(in crate::glue) fn enter(&self, _cx: &TaskCtx) -> Result<InMm<'_>> {

@@ -244,12 +244,16 @@ pub(crate) fn io_submit_from_sq(
         let head = sq.state().cached_sq_head;
         let avail = rings.sq_tail().wrapping_sub(head).min(rings.sq_entries());
         let nr = to_submit.min(avail);
-        let mut buf = KVec::with_capacity(nr as usize, GFP_KERNEL)?;
+        // Filled by index: `KVec::push` is a call of its own per entry.
+        let mut buf = KVec::from_elem(Sqe::default(), nr as usize, GFP_KERNEL)?;
+        let mut n = 0;
         let mut dropped = false;
         for k in 0..nr {
             match rings.sqe(rings.sq_array(head.wrapping_add(k))) {
-                // Within the capacity: no allocation.
-                Some(sqe) => buf.push(sqe, GFP_KERNEL)?,
+                Some(sqe) => {
+                    buf[n] = sqe;
+                    n += 1;
+                }
                 None => {
                     rings.inc_sq_dropped();
                     dropped = true;
@@ -257,7 +261,7 @@ pub(crate) fn io_submit_from_sq(
                 }
             }
         }
-        let sqes = &buf[..];
+        let sqes = &buf[..n];
         let submitted = if sqes.is_empty() {
             0
         } else {

@@ -119,9 +119,11 @@ impl CompletionState {
 
 impl UringState {
     /// The submitter's address space, credentials and `RLIMIT_FSIZE`, for
-    /// a file read or write (C's io-wq worker takes them on once, from the
-    /// task that created it). The last snapshot is shared while the calling
-    /// task's are the same ones; a new one is taken when any differs.
+    /// a file read or write, which a kernel worker takes on to run it (C's
+    /// io-wq workers share the task's address space and limits, and take
+    /// on the credentials of each request, `REQ_F_CREDS`). The last
+    /// snapshot is shared while the calling task's are the same ones; a
+    /// new one is taken when any differs.
     pub(crate) fn user_mm(&mut self, cx: &TaskCtx) -> Result<Arc<UserMm>> {
         if let Some(mm) = self.user_mm.as_ref().filter(|mm| mm.is_current(cx)) {
             return Ok(mm.clone());

@@ -14,6 +14,7 @@
 #include <linux/sched/task.h>
 #include <linux/fs.h>
 #include <linux/fsnotify.h>
+#include <linux/hash.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -91,6 +92,7 @@ void io_uring_rs_task_put(struct task_struct *task);
 struct file *io_uring_rs_fget_task(struct task_struct *task, int fd);
 void io_uring_rs_fput(struct file *file);
 unsigned int io_uring_rs_file_flags(struct file *file);
+u32 io_uring_rs_file_hash(struct file *file, unsigned int bits);
 const struct cred *io_uring_rs_cred_get(void);
 void io_uring_rs_cred_put(const struct cred *cred);
 unsigned long io_uring_rs_fsize(void);
@@ -534,6 +536,7 @@ static_assert(IORING_OP_LAST == 58);
 #define IO_URING_RS_F_REG	(1U << 4)
 #define IO_URING_RS_F_RING	(1U << 5)
 #define IO_URING_RS_F_WASYNC	(1U << 6)
+#define IO_URING_RS_F_DIO_PARALLEL	(1U << 7)
 
 unsigned int io_uring_rs_file_flags(struct file *file)
 {
@@ -553,7 +556,16 @@ unsigned int io_uring_rs_file_flags(struct file *file)
 		f |= IO_URING_RS_F_RING;
 	if (file->f_op->fop_flags & FOP_BUFFER_WASYNC)
 		f |= IO_URING_RS_F_WASYNC;
+	if ((file->f_flags & O_DIRECT) &&
+	    (file->f_op->fop_flags & FOP_DIO_PARALLEL_WRITE))
+		f |= IO_URING_RS_F_DIO_PARALLEL;
 	return f;
+}
+
+/* io_wq_hash_work()'s bucket: the file's inode, hashed to @bits bits. */
+u32 io_uring_rs_file_hash(struct file *file, unsigned int bits)
+{
+	return hash_ptr(file_inode(file), bits);
 }
 
 /* io_file_supports_nowait()'s look at a file without FMODE_NOWAIT. */

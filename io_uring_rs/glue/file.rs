@@ -77,6 +77,7 @@ extern "C" {
     ) -> *mut c_void;
     fn io_uring_rs_poll_free(p: *mut c_void);
     fn io_uring_rs_file_poll_ready(file: *mut c_void, events: u32) -> u32;
+    fn io_uring_rs_file_hash(file: *mut c_void, bits: u32) -> u32;
     fn io_uring_rs_pollq_alloc() -> *mut c_void;
     fn io_uring_rs_pollq_free(q: *mut c_void);
     fn io_uring_rs_pollq_wait(file: *mut c_void, q: *mut c_void, pt: *mut c_void);
@@ -118,6 +119,11 @@ impl FileMode {
     /// Buffered writes honour `IOCB_NOWAIT` (`FOP_BUFFER_WASYNC`).
     pub(crate) fn buffered_write_nowait(self) -> bool {
         self.0 & (1 << 6) != 0
+    }
+    /// Opened `O_DIRECT` on a file system whose direct writes may run in
+    /// parallel (`FOP_DIO_PARALLEL_WRITE`).
+    pub(crate) fn dio_parallel_write(self) -> bool {
+        self.0 & (1 << 7) != 0
     }
 }
 
@@ -276,6 +282,14 @@ impl File<'_> {
     pub(crate) fn mode(&self) -> FileMode {
         // SAFETY: `raw` is a live file (type invariants).
         FileMode(unsafe { io_uring_rs_file_flags(self.raw()) })
+    }
+
+    /// `hash_ptr(file_inode(file), bits)`: the file's inode hashed to
+    /// `bits` bits.
+    pub(crate) fn inode_hash(&self, bits: u32) -> u32 {
+        // SAFETY: `raw` is a live file (type invariants); `hash_ptr` only
+        // reads the inode's address.
+        unsafe { io_uring_rs_file_hash(self.raw(), bits) }
     }
 
     /// The `events` the file is ready for now (`vfs_poll()` without

@@ -25,7 +25,7 @@ use crate::glue::work;
 use crate::uring::model::error::ecanceled;
 use crate::uring::model::req::{Req, ReqPin, ReqRef, ReqSlot, ReqView, REQ_F_ARM_LTIMEOUT};
 use crate::uring::model::ring::{
-    Enqueued, IoWqAcct, IoWqGuard, Ring, RunningWork, UringGuard, WorkerNode,
+    Enqueued, IoWqAcct, IoWqGuard, IoWqHash, IoWqWork, Ring, RunningWork, UringGuard, WorkerNode,
 };
 use crate::uring::model::sqe::Op;
 use kernel::prelude::*;
@@ -64,18 +64,32 @@ pub(crate) fn io_wq_free_work<'id>(
     }
 }
 
-/// The account `req`'s work runs in (`io_prep_async_work()`): reads and
-/// polls of channels, and reads and writes of files, may block for as long
-/// as their peer wants, so they are unbound; the rest is bound. C makes a
-/// regular file's reads and writes bound too, by its inode, which io-wq
-/// knows only after `io_assign_file()`, in the worker.
-pub(crate) fn io_wq_acct_of(req: &Req) -> IoWqAcct {
-    match req.op() {
-        Some(Op::Read { .. } | Op::PollAdd { .. } | Op::Write { .. } | Op::Rw(_)) => {
-            IoWqAcct::Unbound
-        }
-        _ => IoWqAcct::Bound,
-    }
+/// `io_prep_async_work()`: the account and hash bucket of `req`'s work.
+///
+/// A read or write whose regular file was assigned already (it was issued
+/// inline and would block) finishes in bounded time: bound; a write is
+/// hashed by the file's inode, so io-wq runs the writes to one file one at
+/// a time, in order, unless the file is open `O_DIRECT` on a file system
+/// whose direct writes may run in parallel (`FOP_DIO_PARALLEL_WRITE`).
+/// Other reads and polls of channels, and reads and writes of files, may
+/// block for as long as their peer wants: unbound, as C makes a file it
+/// has not assigned yet (`IOSQE_ASYNC`, a chain's later request). The rest
+/// is bound.
+pub(crate) fn io_prep_async_work(req: &Req) -> IoWqWork {
+    let (acct, hash) = match req.op() {
+        Some(Op::Rw(rw)) => match rw.file.get() {
+            Ok(file) if file.mode().regular() => {
+                let mode = file.mode();
+                let hashed = rw.write && !mode.dio_parallel_write();
+                let hash = hashed.then(|| IoWqHash::new(file.inode_hash(IoWqHash::ORDER)));
+                (IoWqAcct::Bound, hash)
+            }
+            _ => (IoWqAcct::Unbound, None),
+        },
+        Some(Op::Read { .. } | Op::PollAdd { .. } | Op::Write { .. }) => (IoWqAcct::Unbound, None),
+        _ => (IoWqAcct::Bound, None),
+    };
+    IoWqWork { acct, hash }
 }
 
 /// `io_wq_create_worker()`: starts a worker of `acct` for the task
@@ -117,11 +131,11 @@ fn io_acct_cancel_pending_work(g: &mut UringGuard<'_, '_>, acct: IoWqAcct) {
 /// its account is below its limit. Queueing allocates nothing: the list is
 /// intrusive.
 pub(crate) fn io_queue_iowq<'id>(req: ReqRef<'id>, g: &mut UringGuard<'_, 'id>) {
-    let (acct, pid) = (io_wq_acct_of(&req), req.task());
-    let enqueued = io_wq_enqueue(&mut g.lock_iowq(), acct, req);
+    let (work, pid) = (io_prep_async_work(&req), req.task());
+    let enqueued = io_wq_enqueue(&mut g.lock_iowq(), work, req);
     match enqueued {
         Ok(Enqueued::Taken) => (),
-        Ok(Enqueued::CreateWorker) => io_wq_create_worker(g, acct, pid),
+        Ok(Enqueued::CreateWorker) => io_wq_create_worker(g, work.acct, pid),
         Err(iowq_ref) => {
             pr_err!("BUG: io-wq work {:#x} queued twice\n", iowq_ref.user_data());
             io_run_cancel(iowq_ref, g);
@@ -129,18 +143,18 @@ pub(crate) fn io_queue_iowq<'id>(req: ReqRef<'id>, g: &mut UringGuard<'_, 'id>) 
     }
 }
 
-/// `io_wq_enqueue()`: queues `req` as pending work of `acct`: io-wq's list
-/// takes a reference of its own, and `req`'s is parked for the worker that
-/// runs it. Says whether a worker must be created; a request already
-/// queued comes back as io-wq's reference, for `io_run_cancel()`.
+/// `io_wq_enqueue()`: queues `req` as pending `work`: io-wq's list takes a
+/// reference of its own, and `req`'s is parked for the worker that runs
+/// it. Says whether a worker must be created; a request already queued
+/// comes back as io-wq's reference, for `io_run_cancel()`.
 pub(crate) fn io_wq_enqueue<'id>(
     w: &mut IoWqGuard<'_, 'id>,
-    acct: IoWqAcct,
+    work: IoWqWork,
     req: ReqRef<'id>,
 ) -> Result<Enqueued, ReqRef<'id>> {
     let iowq_ref = req.pin().get_ref();
     drop(req.park());
-    w.enqueue(acct, iowq_ref)
+    w.enqueue(work, iowq_ref)
 }
 
 /// `io_wq_submit_work()`: issues `req` in a worker, where it may block.

@@ -27,7 +27,7 @@ pub(crate) use claim::{io_link_timeout_claim, LinkTimeoutClaim, LiveTarget, Time
 pub(crate) use list::{CurWork, RefList, RefListMut};
 pub(crate) use tree::{ArcTree, ArcTreeMut, RefTree, RefTreeMut, RefTreeRef, ReqSlot};
 
-use super::ring::{BothGuard, IoRingCtx, Ring, UringGuard};
+use super::ring::{BothGuard, IoRingCtx, IoWqHash, Ring, UringGuard};
 use super::sqe::{Op, Sqe, IOSQE_ASYNC, IOSQE_CQE_SKIP_SUCCESS, IOSQE_IO_HARDLINK, IOSQE_IO_LINK};
 use crate::glue::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, AtomicU8, Ordering};
 use crate::glue::brand::Brand;
@@ -176,6 +176,10 @@ pub(crate) struct Req {
     /// The node on io-wq's pending work (`req->work.list`); reachable for
     /// the glue's `HasWqNode`, and harmless: only `WorkList` uses it.
     pub(crate) wq_node: WqNode<Req>,
+    /// The io-wq hash bucket of its work (`IO_WQ_WORK_HASHED` and the
+    /// bits above `IO_WQ_HASH_SHIFT`), or [`IoWqHash::NONE`]: set by
+    /// io-wq's `enqueue` alone, under the io-wq lock.
+    iowq_hash: AtomicU8,
     /// io-wq cancel asked a running request to stop (`IO_WQ_WORK_CANCEL`
     /// plus the signal to the worker).
     signalled: AtomicBool,
@@ -300,6 +304,7 @@ impl Req {
             tw_node: TwNode::new(),
             tw_action: AtomicU8::new(TwAction::None as u8),
             wq_node: WqNode::new(),
+            iowq_hash: AtomicU8::new(IoWqHash::NONE),
             signalled: AtomicBool::new(false),
             completed: AtomicBool::new(false),
             cancel_seq: AtomicU64::new(0),
@@ -431,6 +436,20 @@ impl Req {
     /// Takes the queued task-work action.
     pub(crate) fn take_tw_action(&self) -> TwAction {
         self.set_tw_action(TwAction::None)
+    }
+
+    /// The io-wq hash bucket its work was queued with, if any.
+    pub(crate) fn iowq_hash(&self) -> Option<IoWqHash> {
+        IoWqHash::from_raw(self.iowq_hash.load(Ordering::Relaxed))
+    }
+
+    /// Records the io-wq hash bucket of its work. Only io-wq's `enqueue`
+    /// calls it, under the io-wq lock.
+    pub(in crate::uring::model) fn set_iowq_hash(&self, hash: Option<IoWqHash>) {
+        self.iowq_hash.store(
+            hash.map_or(IoWqHash::NONE, IoWqHash::raw),
+            Ordering::Relaxed,
+        );
     }
 
     /// Whether io-wq cancel asked the running request to stop.

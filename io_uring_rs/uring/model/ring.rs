@@ -12,7 +12,9 @@
 mod iowq;
 mod locks;
 
-pub(crate) use iowq::{Enqueued, IoWorker, IoWqAcct, IoWqState, RunningWork, WorkerNode};
+pub(crate) use iowq::{
+    Enqueued, IoWorker, IoWqAcct, IoWqHash, IoWqState, IoWqWork, RunningWork, WorkerNode,
+};
 
 pub(crate) use locks::{
     BothGuard, CompletionGuard, CqWaiter, IoWqGuard, ReapGuard, SqGuard, TimeoutGuard, UringGuard,

@@ -935,15 +935,22 @@ pub(crate) const OP_WRITE: u8 = 23;
 /// Waits for `n` completions (or 1 s) and takes them, sorted by
 /// `user_data` so that completions racing each other compare equal.
 fn wait_sorted(r: &RawRing, n: usize) -> Vec<(u64, i32)> {
+    let mut got = wait_in_order(r, n, 100);
+    got.sort();
+    got
+}
+
+/// Waits for `n` completions (or `tries` times 10 ms) and takes them, in
+/// the order they were posted.
+fn wait_in_order(r: &RawRing, n: usize, tries: u32) -> Vec<(u64, i32)> {
     let mut got = r.reap();
-    for _ in 0..100 {
+    for _ in 0..tries {
         if got.len() >= n {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
         got.extend(r.reap());
     }
-    got.sort();
     got
 }
 
@@ -2134,6 +2141,115 @@ fn case_mmap_more(sys: Sys) -> Result<String, String> {
     ))
 }
 
+/// Writes to two regular files that io-wq takes (buffered writes to a file
+/// without `FOP_BUFFER_WASYNC` give `-EAGAIN` inline): io-wq hashes them by
+/// the file's inode and runs the writes to one file one at a time, in
+/// submission order, so each file's writes complete in that order and the
+/// last write to a block wins. Idle bound workers, left by forced NOPs,
+/// are woken for the writes and must pass over the busy file's work to
+/// the other's. Writes forced with `IOSQE_ASYNC` are taken before their
+/// file is, unhashed: only their results and the files' sizes are
+/// compared.
+fn case_hashed_file_writes(sys: Sys) -> Result<String, String> {
+    const N: usize = 48;
+    const BLOCK: usize = 32 << 10;
+    let files = [tmpfile()?, tmpfile()?];
+    let data: Vec<Vec<u8>> = (0..N).map(|i| vec![i as u8 + 1; BLOCK]).collect();
+    let mut r = RawRing::new(sys, N as u32, params(0, 0)).map_err(|e| format!("setup {e}"))?;
+    for i in 0..8 {
+        r.push(&nop(1000 + i, IOSQE_ASYNC));
+    }
+    r.enter(8, 8, IORING_ENTER_GETEVENTS);
+    let mut out = format!("nops {}; ", wait_sorted(&r, 8).len());
+    for (name, flags) in [("inline", 0), ("async", IOSQE_ASYNC)] {
+        for (i, d) in data.iter().enumerate() {
+            // Alternate files; every third write of a file goes to its
+            // block 0, the rest to blocks of their own.
+            let (fd, j) = (files[i % 2].as_raw_fd(), i / 2);
+            let off = if j % 3 == 0 { 0 } else { j * BLOCK };
+            r.push(&IoUringSqe {
+                flags,
+                ..rw_sqe(
+                    OP_WRITE,
+                    fd,
+                    d.as_ptr() as u64,
+                    BLOCK as u32,
+                    off as u64,
+                    i as u64,
+                )
+            });
+        }
+        r.enter(N as u32, N as u32, IORING_ENTER_GETEVENTS);
+        let got = wait_in_order(&r, N, 500);
+        let all_written = got.iter().all(|c| c.1 == BLOCK as i32);
+        out += &format!("{name}: {} cqes, all written {all_written}", got.len());
+        if flags == 0 {
+            for (k, f) in files.iter().enumerate() {
+                let order = got.iter().map(|c| c.0).filter(|ud| ud % 2 == k as u64);
+                let in_order = order.eq((k as u64..N as u64).step_by(2));
+                let mut first = [0u8; 1];
+                // SAFETY: `first` is writable; `f` is open.
+                let n = unsafe { libc::pread(f.as_raw_fd(), first.as_mut_ptr().cast(), 1, 0) };
+                let last = if n == 1 { i32::from(first[0]) - 1 } else { -1 };
+                out += &format!(
+                    ", file {k} in submission order {in_order}, block 0 holds write {last}"
+                );
+            }
+        }
+        out += "; ";
+    }
+    for f in &files {
+        // SAFETY: `st` is plain data, written by `fstat`; `f` is open.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        // SAFETY: As above.
+        unsafe { libc::fstat(f.as_raw_fd(), &mut st) };
+        out += &format!("size {} ", st.st_size);
+    }
+    Ok(out)
+}
+
+/// A hashed write whose link blocks its worker: the bucket is free once the
+/// write is done, and another write to the file, which waited for it, runs
+/// on another worker at once (`io_worker_handle_work()` clears the bucket
+/// and wakes the stalled account), not after the blocked read.
+fn case_hashed_write_then_blocked_link(sys: Sys) -> Result<String, String> {
+    let f = tmpfile()?;
+    let bf = blockfd()?;
+    // The first write long enough to be running when the second is queued.
+    const LONG: usize = 4 << 20;
+    let data = vec![5u8; LONG];
+    let mut buf = [0u8; 4];
+    let mut r = RawRing::new(sys, 16, params(0, 0)).map_err(|e| format!("setup {e}"))?;
+    for i in 0..4 {
+        r.push(&nop(100 + i, IOSQE_ASYNC));
+    }
+    r.enter(4, 4, IORING_ENTER_GETEVENTS);
+    let nops = wait_sorted(&r, 4).len();
+    let write = |len: usize, off: usize, ud: u64| {
+        rw_sqe(
+            OP_WRITE,
+            f.as_raw_fd(),
+            data.as_ptr() as u64,
+            len as u32,
+            off as u64,
+            ud,
+        )
+    };
+    r.push(&IoUringSqe {
+        flags: IOSQE_IO_LINK,
+        ..write(LONG, 0, 1)
+    });
+    r.push(&read_sqe(&bf, &mut buf, 4, 2));
+    r.push(&write(4096, LONG, 3));
+    r.enter(3, 0, 0);
+    let writes = wait_sorted(&r, 2);
+    let w = write_fd(&bf, b"abcd");
+    let read = wait_sorted(&r, 1);
+    Ok(format!(
+        "nops {nops}; within a second: {writes:?}; then write={w} read={read:?}"
+    ))
+}
+
 type Case = (&'static str, fn(Sys) -> Result<String, String>);
 
 const CASES: &[Case] = &[
@@ -2161,6 +2277,11 @@ const CASES: &[Case] = &[
     ("abi_ring_fd_poll", case_ring_fd_poll),
     ("abi_sqpoll_files", case_sqpoll_files),
     ("abi_writes_as_the_submitter", case_writes_as_the_submitter),
+    ("abi_hashed_file_writes_in_order", case_hashed_file_writes),
+    (
+        "abi_hashed_write_then_blocked_link",
+        case_hashed_write_then_blocked_link,
+    ),
     (
         "abi_own_poll_released_after_close_and_exit",
         case_own_poll_released_after_close_and_exit,

@@ -41,6 +41,50 @@ pub(crate) enum IoWqAcct {
     Unbound = 1,
 }
 
+/// A hash bucket of io-wq work (`io_wq_hash_work()`): work of one bucket
+/// runs one at a time, in the order it was queued. Writes to a regular
+/// file are hashed by its inode, which serialises them per file as the
+/// file system expects of buffered writes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct IoWqHash(u8);
+
+impl IoWqHash {
+    /// `IO_WQ_HASH_ORDER`: 64 buckets.
+    pub(crate) const ORDER: u32 = 6;
+    /// The raw value of no bucket.
+    pub(in crate::uring::model) const NONE: u8 = u8::MAX;
+
+    /// The bucket `bucket` names, of the low [`Self::ORDER`] bits.
+    pub(crate) fn new(bucket: u32) -> Self {
+        IoWqHash((bucket & ((1 << Self::ORDER) - 1)) as u8)
+    }
+
+    /// The bucket stored as `raw`, if any.
+    pub(in crate::uring::model) fn from_raw(raw: u8) -> Option<Self> {
+        (raw != Self::NONE).then_some(IoWqHash(raw))
+    }
+
+    /// The value stored.
+    pub(in crate::uring::model) fn raw(self) -> u8 {
+        self.0
+    }
+
+    /// Its bit in the map of busy buckets (`wq->hash->map`).
+    fn bit(self) -> u64 {
+        1 << self.0
+    }
+}
+
+/// What `io_prep_async_work()` decides of a request's work: its account,
+/// and its hash bucket, if it is serialised.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct IoWqWork {
+    /// The account it runs in.
+    pub(crate) acct: IoWqAcct,
+    /// Its bucket (`IO_WQ_WORK_HASHED`).
+    pub(crate) hash: Option<IoWqHash>,
+}
+
 /// How long a worker idles before it exits (`WORKER_IDLE_TIMEOUT`).
 pub(crate) const IO_WORKER_IDLE_TIMEOUT_MS: u32 = 5000;
 
@@ -58,20 +102,25 @@ struct IoWqAcctState {
     max_workers: u32,
 }
 
-/// What io-wq knows of one worker (`struct io_worker`): its task, to
-/// interrupt, once it runs, and the work it runs, with io-wq's reference
-/// (`worker->cur_work`).
+/// What io-wq knows of one worker (`struct io_worker`): its account, its
+/// task, to interrupt, once it runs, and the work it runs, with io-wq's
+/// reference (`worker->cur_work`), and that work's hash bucket, which the
+/// worker holds busy until it finishes the work.
 struct IoWorkerState {
+    acct: IoWqAcct,
     task: Option<ThreadTask>,
     cur_work: CurWork,
+    hash: Option<IoWqHash>,
 }
 
 impl IoWorkerState {
-    /// A worker not started yet.
-    fn new() -> Self {
+    /// A worker of `acct` not started yet.
+    fn new(acct: IoWqAcct) -> Self {
         IoWorkerState {
+            acct,
             task: None,
             cur_work: CurWork::new(),
+            hash: None,
         }
     }
 }
@@ -117,6 +166,9 @@ pub(crate) struct IoWqState {
     acct: [IoWqAcctState; 2],
     /// The workers, by id (`wq->all_list`), with the work they run.
     workers: RBTree<u64, IoWorkerState>,
+    /// The buckets of which a worker runs work (`wq->hash->map`): bit `h`
+    /// is set exactly while a worker's `hash` is bucket `h`.
+    hash_map: u64,
     /// The id of the next worker.
     next_id: u64,
     /// Ring exit stops the workers (`IO_WQ_BIT_EXIT`).
@@ -151,10 +203,39 @@ impl IoWqState {
         Ok(IoWqState {
             acct: [acct(bound), acct(unbound)],
             workers: RBTree::new(),
+            hash_map: 0,
             next_id: 1,
             exit: false,
             req_cache: BoundedStack::new(cache, GFP_KERNEL_ACCOUNT)?,
         })
+    }
+}
+
+impl IoWqState {
+    /// Keeps io-wq's reference `req` as the work of worker `id`, which
+    /// runs nothing, and `hash` as the bucket it holds busy in `hash_map`.
+    fn set_cur_work<'id>(&mut self, id: u64, req: ReqRef<'id>, hash: Option<IoWqHash>) {
+        // A worker calls this for itself, registered and without work:
+        // `worker_add` made its entry, and only its own exit removes it.
+        let prev = match self.workers.get_mut(&id) {
+            Some(w) => {
+                if let Some(old) = core::mem::replace(&mut w.hash, hash) {
+                    self.hash_map &= !old.bit();
+                }
+                if let Some(h) = hash {
+                    self.hash_map |= h.bit();
+                }
+                w.cur_work.set(req)
+            }
+            None => Some(req),
+        };
+        if let Some(req) = prev {
+            pr_err!(
+                "BUG: io-wq worker {} lost work {:#x}\n",
+                id,
+                req.user_data()
+            );
+        }
     }
 }
 
@@ -206,19 +287,30 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
     }
 
     /// `io_wq_insert_work()` and the activation of `io_wq_enqueue()`:
-    /// queues io-wq's reference `req` as pending work of `acct`, oldest
-    /// first, and wakes an idle worker of the account; with none, asks for
-    /// a new one while the account is below its limit. A request already
-    /// queued (a bug of the caller's) comes back, queued once.
+    /// queues io-wq's reference `req` as pending `work`, oldest first, and
+    /// wakes an idle worker of its account; with none, asks for a new one
+    /// while the account is below its limit. Hashed work asks as any other:
+    /// C leaves it to a running worker, which it learns is blocked from
+    /// the scheduler (`io_wq_worker_sleeping()`), and a module has no such
+    /// hook. A request already queued (a bug of the caller's) comes back,
+    /// queued once.
     pub(crate) fn enqueue(
         &mut self,
-        acct: IoWqAcct,
+        work: IoWqWork,
         req: ReqRef<'id>,
     ) -> Result<Enqueued, ReqRef<'id>> {
         let brand = self.ring.brand();
+        let acct = work.acct;
         let st = self.state();
         let a = &mut st.acct[acct as usize];
-        a.pending.view(brand).push_back(req)?;
+        // Read under this lock only: a request queued already keeps its
+        // bucket.
+        let old = req.iowq_hash();
+        req.set_iowq_hash(work.hash);
+        a.pending
+            .view(brand)
+            .push_back(req)
+            .inspect_err(|req| req.set_iowq_hash(old))?;
         Ok(if a.nr_free > 0 {
             self.ring.ctx().iowq_wake(acct);
             Enqueued::Taken
@@ -253,7 +345,7 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
         st.next_id += 1;
         drop(
             st.workers
-                .insert(node.0.into_node(id, IoWorkerState::new())),
+                .insert(node.0.into_node(id, IoWorkerState::new(acct))),
         );
         NewWorker { acct, id }
     }
@@ -296,9 +388,20 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
             let st = self.state();
             let a = &mut st.acct[acct as usize];
             if !st.exit {
-                if let Some(req) = a.pending.view(brand).pop_front() {
+                // The oldest work whose bucket no worker holds busy
+                // (`io_get_next_work()`'s stall on a hashed bucket).
+                let busy = st.hash_map;
+                let mut pending = a.pending.view(brand);
+                let req = if busy == 0 {
+                    pending.pop_front()
+                } else {
+                    pending
+                        .remove_first(|r| !matches!(r.iowq_hash(), Some(h) if busy & h.bit() != 0))
+                };
+                if let Some(req) = req {
                     let arc = req.to_arc();
-                    Self::set_cur_work(&mut st.workers, id, req);
+                    let hash = req.iowq_hash();
+                    st.set_cur_work(id, req, hash);
                     return Some(arc);
                 }
             }
@@ -318,37 +421,31 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
         }
     }
 
-    /// Keeps io-wq's reference `req` as the work of worker `id`, which
-    /// runs nothing.
-    fn set_cur_work(workers: &mut RBTree<u64, IoWorkerState>, id: u64, req: ReqRef<'id>) {
-        // A worker calls this for itself, registered and without work:
-        // `worker_add` made its entry, and only its own exit removes it.
-        let prev = match workers.get_mut(&id) {
-            Some(w) => w.cur_work.set(req),
-            None => Some(req),
-        };
-        if let Some(req) = prev {
-            pr_err!(
-                "BUG: io-wq worker {} lost work {:#x}\n",
-                id,
-                req.user_data()
-            );
-        }
-    }
-
     /// Makes io-wq's reference `req` the work of worker `id`: the next
     /// request of a chain, which the worker that ran its predecessor runs
-    /// next (`io_worker_handle_work()`).
+    /// next (`io_worker_handle_work()`). It holds no bucket: it was never
+    /// queued.
     pub(crate) fn run_linked(&mut self, req: ReqRef<'id>, id: u64) {
-        Self::set_cur_work(&mut self.state().workers, id, req);
+        self.state().set_cur_work(id, req, None);
     }
 
     /// Worker `id` finished its work: takes it back; returns io-wq's
     /// reference for `io_wq_free_work()`. From here on no cancel interrupts
-    /// the worker for it.
+    /// the worker for it. The work's bucket is free again, and an idle
+    /// worker is woken for the work that waited for it.
     pub(crate) fn finish(&mut self, id: u64) -> Option<ReqRef<'id>> {
         let brand = self.ring.brand();
-        self.state().workers.get_mut(&id)?.cur_work.take(brand)
+        let st = self.state();
+        let w = st.workers.get_mut(&id)?;
+        let req = w.cur_work.take(brand);
+        if let Some(h) = w.hash.take() {
+            st.hash_map &= !h.bit();
+            let acct = w.acct;
+            if st.acct[acct as usize].nr_free > 0 {
+                self.ring.ctx().iowq_wake(acct);
+            }
+        }
+        req
     }
 
     /// `io_wq_max_workers()`: sets the limits of the bound and the unbound

@@ -212,6 +212,9 @@ impl FileMode {
     pub(crate) fn buffered_write_nowait(self) -> bool {
         false
     }
+    pub(crate) fn dio_parallel_write(self) -> bool {
+        false
+    }
 }
 
 /// What a read or write does (the module's `glue/file.rs`).
@@ -234,6 +237,12 @@ impl File<'_> {
         FileMode {
             write: self.0.write,
         }
+    }
+
+    /// The pipe's address hashed to `bits` bits (`hash_ptr()`).
+    pub(crate) fn inode_hash(&self, bits: u32) -> u32 {
+        let key = core::ptr::from_ref::<Mutex<Pipe>>(&self.0.pipe) as u64;
+        (key.wrapping_mul(0x61c8_8646_80b5_83eb) >> (64 - bits)) as u32
     }
 
     pub(crate) fn poll_ready(&self, events: u32) -> u32 {

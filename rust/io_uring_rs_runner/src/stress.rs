@@ -9,8 +9,9 @@
 //! reads of pipes (some through io-wq), polls of a second ring's descriptor
 //! (`REQ_F_INFLIGHT`), cancels by `user_data` and ALL, pipe writes, tasks
 //! that submit and then exit or exec, and ring closes, all at once. Every
-//! thread also sends a flood of `IOSQE_ASYNC` reads of a regular file to
-//! io-wq (together more than the io-wq workqueue's concurrency limit,
+//! thread also sends a flood of `IOSQE_ASYNC` reads and of writes (which
+//! io-wq runs hashed, one at a time) of a regular file to io-wq (together
+//! more than the io-wq workqueue's concurrency limit,
 //! [`IOWQ_MAX_ACTIVE`]) and keeps hard-linked reads of a pipe nobody writes
 //! armed, and half the rings are closed without draining, with chains
 //! mid-flight. The CQ ring overflows and must lose nothing. Accounting is
@@ -25,7 +26,7 @@
 
 use crate::abi::{
     pipe, tmpfile, write_fd, RawRing, Sys, IOSQE_ASYNC, IOSQE_IO_HARDLINK, IOSQE_IO_LINK,
-    OP_ASYNC_CANCEL, OP_LINK_TIMEOUT, OP_NOP, OP_POLL_ADD, OP_READ, OP_TIMEOUT,
+    OP_ASYNC_CANCEL, OP_LINK_TIMEOUT, OP_NOP, OP_POLL_ADD, OP_READ, OP_TIMEOUT, OP_WRITE,
 };
 use crate::module::{stats, stats_file};
 use crate::task::Task;
@@ -375,9 +376,10 @@ fn step(r: &Arc<Shared>, rng: &mut Rng, next_ud: &mut u64, c: &mut Counts) -> Re
 /// Random operations each thread makes in each round at the least.
 const MIN_STEPS: usize = 8;
 
-/// Keeps io-wq and ring exit busy: `n` `IOSQE_ASYNC` reads of the regular
-/// file in one go (with the other threads and processes, more than the
-/// io-wq workqueue's concurrency limit), and chains of two hard-linked
+/// Keeps io-wq and ring exit busy: `n` `IOSQE_ASYNC` reads and hashed
+/// writes of the regular file in one go (with the other threads and
+/// processes, more than the io-wq workqueue's concurrency limit), and
+/// chains of two hard-linked
 /// `IOSQE_ASYNC` reads of the pipe nobody writes and a NOP, armed until
 /// ring exit cancels the head and the chain goes on, on a ring whose exit
 /// has begun.
@@ -389,8 +391,14 @@ fn block_reads(
     c: &mut Counts,
 ) -> Result<(), String> {
     let mut flood = Vec::new();
-    for _ in 0..n.min(SQ_ENTRIES as usize / 2) {
-        let mut s = sqe(OP_READ, r.file.as_raw_fd(), ASYNC, next_ud);
+    for i in 0..n.min(SQ_ENTRIES as usize / 2) {
+        // Every other one a write issued inline: it would block on the
+        // file, and io-wq takes it hashed by the file's inode, so the
+        // writes run one at a time beside the unhashed reads.
+        let mut s = match i % 2 {
+            0 => sqe(OP_READ, r.file.as_raw_fd(), ASYNC, next_ud),
+            _ => sqe(OP_WRITE, r.file.as_raw_fd(), 0, next_ud),
+        };
         s.addr = scratch(rng);
         s.len = 16;
         s.off = rng.below(4096);

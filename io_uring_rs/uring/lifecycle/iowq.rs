@@ -77,9 +77,8 @@ pub(crate) fn io_wq_free_work<'id>(
 /// is bound.
 pub(crate) fn io_prep_async_work(req: &Req) -> IoWqWork {
     let (acct, hash) = match req.op() {
-        Some(Op::Rw(rw)) => match rw.file.get() {
-            Ok(file) if file.mode().regular() => {
-                let mode = file.mode();
+        Some(Op::Rw(rw)) => match rw.file.get().map(|file| (file, file.mode())) {
+            Ok((file, mode)) if mode.regular() => {
                 let hashed = rw.write && !mode.dio_parallel_write();
                 let hash = hashed.then(|| IoWqHash::new(file.inode_hash(IoWqHash::ORDER)));
                 (IoWqAcct::Bound, hash)

@@ -56,10 +56,14 @@ impl Pipe {
     }
 }
 
-/// One end of a pipe.
+/// One end of a pipe, or of a "regular file": a pipe that cannot be
+/// polled, whose writes are never attempted without blocking
+/// (`FOP_BUFFER_WASYNC` unset), so io-wq takes them, hashed; each write
+/// appends its bytes whole, so the bytes are the order writes ran in.
 struct End {
     pipe: Arc<Mutex<Pipe>>,
     write: bool,
+    regular: bool,
 }
 
 /// The descriptor table.
@@ -72,6 +76,27 @@ static NEXT_FD: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new
 // Used by the host tests only.
 #[cfg_attr(any(not(test), loom), allow(dead_code))]
 pub(crate) fn pipe() -> (i32, i32) {
+    pipe_of(false)
+}
+
+/// Makes a "regular file" (see [`End`]): `(read end, write end)`.
+// Used by the host tests only.
+#[cfg_attr(any(not(test), loom), allow(dead_code))]
+pub(crate) fn regular_file() -> (i32, i32) {
+    pipe_of(true)
+}
+
+/// Everything written to a pipe or "regular file" and not read yet.
+// Used by the host tests only.
+#[cfg_attr(any(not(test), loom), allow(dead_code))]
+pub(crate) fn contents(fd: i32) -> Vec<u8> {
+    let end = lookup(fd).expect("no such descriptor");
+    let p = end.pipe.lock().unwrap();
+    p.bytes.iter().copied().collect()
+}
+
+#[cfg_attr(any(not(test), loom), allow(dead_code))]
+fn pipe_of(regular: bool) -> (i32, i32) {
     let p = Arc::new(
         Mutex::new(Pipe {
             bytes: VecDeque::new(),
@@ -91,6 +116,7 @@ pub(crate) fn pipe() -> (i32, i32) {
             End {
                 pipe: p.clone(),
                 write,
+                regular,
             },
             GFP_KERNEL,
         )
@@ -184,10 +210,11 @@ fn user_ptr(addr: u64, len: usize) -> Result<*mut u8> {
     Ok(lent.0.wrapping_add(off))
 }
 
-/// What a file can do: a pipe end.
+/// What a file can do: a pipe end, or a "regular file"'s.
 #[derive(Clone, Copy)]
 pub(crate) struct FileMode {
     write: bool,
+    regular: bool,
 }
 
 impl FileMode {
@@ -201,10 +228,10 @@ impl FileMode {
         true
     }
     pub(crate) fn pollable(self) -> bool {
-        true
+        !self.regular
     }
     pub(crate) fn regular(self) -> bool {
-        false
+        self.regular
     }
     pub(crate) fn ring(self) -> bool {
         false
@@ -236,6 +263,7 @@ impl File<'_> {
     pub(crate) fn mode(&self) -> FileMode {
         FileMode {
             write: self.0.write,
+            regular: self.0.regular,
         }
     }
 
@@ -258,6 +286,11 @@ impl File<'_> {
     /// test asks for, is `-EAGAIN` too.
     pub(crate) fn rw_blocking(&self, cx: &mut TaskCtx, mm: &UserMm, io: RwIo<'_>) -> Result<usize> {
         let _in_mm = mm.enter(cx)?;
+        if self.0.regular {
+            // A regular file's blocking write takes a while, as a disk's
+            // does: io-wq workers running writes at once overlap.
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
         self.rw(io)
     }
 

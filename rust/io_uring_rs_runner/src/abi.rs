@@ -2141,6 +2141,16 @@ fn case_mmap_more(sys: Sys) -> Result<String, String> {
     ))
 }
 
+/// Leaves up to `n` idle bound io-wq workers: `n` forced NOPs at once,
+/// waited for; returns how many completed.
+fn idle_bound_workers(r: &mut RawRing, n: u32) -> usize {
+    for i in 0..n {
+        r.push(&nop(1000 + u64::from(i), IOSQE_ASYNC));
+    }
+    r.enter(n, n, IORING_ENTER_GETEVENTS);
+    wait_sorted(r, n as usize).len()
+}
+
 /// Writes to two regular files that io-wq takes (buffered writes to a file
 /// without `FOP_BUFFER_WASYNC` give `-EAGAIN` inline): io-wq hashes them by
 /// the file's inode and runs the writes to one file one at a time, in
@@ -2156,11 +2166,7 @@ fn case_hashed_file_writes(sys: Sys) -> Result<String, String> {
     let files = [tmpfile()?, tmpfile()?];
     let data: Vec<Vec<u8>> = (0..N).map(|i| vec![i as u8 + 1; BLOCK]).collect();
     let mut r = RawRing::new(sys, N as u32, params(0, 0)).map_err(|e| format!("setup {e}"))?;
-    for i in 0..8 {
-        r.push(&nop(1000 + i, IOSQE_ASYNC));
-    }
-    r.enter(8, 8, IORING_ENTER_GETEVENTS);
-    let mut out = format!("nops {}; ", wait_sorted(&r, 8).len());
+    let mut out = format!("nops {}; ", idle_bound_workers(&mut r, 8));
     for (name, flags) in [("inline", 0), ("async", IOSQE_ASYNC)] {
         for (i, d) in data.iter().enumerate() {
             // Alternate files; every third write of a file goes to its
@@ -2220,11 +2226,7 @@ fn case_hashed_write_then_blocked_link(sys: Sys) -> Result<String, String> {
     let data = vec![5u8; LONG];
     let mut buf = [0u8; 4];
     let mut r = RawRing::new(sys, 16, params(0, 0)).map_err(|e| format!("setup {e}"))?;
-    for i in 0..4 {
-        r.push(&nop(100 + i, IOSQE_ASYNC));
-    }
-    r.enter(4, 4, IORING_ENTER_GETEVENTS);
-    let nops = wait_sorted(&r, 4).len();
+    let nops = idle_bound_workers(&mut r, 4);
     let write = |len: usize, off: usize, ud: u64| {
         rw_sqe(
             OP_WRITE,

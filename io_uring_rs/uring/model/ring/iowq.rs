@@ -431,8 +431,9 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
 
     /// Worker `id` finished its work: takes it back; returns io-wq's
     /// reference for `io_wq_free_work()`. From here on no cancel interrupts
-    /// the worker for it. The work's bucket is free again, and an idle
-    /// worker is woken for the work that waited for it.
+    /// the worker for it. The work's bucket is free again, and, if work
+    /// is pending (some may have waited for the bucket), an idle worker of
+    /// the account is woken.
     pub(crate) fn finish(&mut self, id: u64) -> Option<ReqRef<'id>> {
         let brand = self.ring.brand();
         let st = self.state();
@@ -441,7 +442,8 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
         if let Some(h) = w.hash.take() {
             st.hash_map &= !h.bit();
             let acct = w.acct;
-            if st.acct[acct as usize].nr_free > 0 {
+            let a = &mut st.acct[acct as usize];
+            if a.nr_free > 0 && a.pending.view(brand).iter().next().is_some() {
                 self.ring.ctx().iowq_wake(acct);
             }
         }

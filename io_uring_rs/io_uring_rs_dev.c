@@ -76,6 +76,7 @@ void io_uring_rs_clear_notify_signal(void)
 
 bool io_uring_rs_kthread_should_stop(void);
 void io_uring_rs_cond_resched(void);
+bool io_uring_rs_need_resched(void);
 unsigned int io_uring_rs_num_online_cpus(void);
 unsigned long io_uring_rs_rlimit_nproc(void);
 void io_uring_rs_sleep_uninterruptible(unsigned long jiffies);
@@ -245,6 +246,11 @@ bool io_uring_rs_kthread_should_stop(void)
 void io_uring_rs_cond_resched(void)
 {
 	cond_resched();
+}
+
+bool io_uring_rs_need_resched(void)
+{
+	return need_resched();
 }
 
 unsigned int io_uring_rs_num_online_cpus(void)

@@ -52,6 +52,18 @@ impl TaskCtx {
         };
     }
 
+    /// Whether the scheduler wants the CPU back (`need_resched()`): a loop
+    /// that holds a sleeping lock lets go of it before [`Self::cond_resched`]
+    /// when this says so. Never on the host, whose threads the host preempts.
+    pub(crate) fn need_resched(&self) -> bool {
+        #[cfg(MODULE)]
+        // SAFETY: Reads the current task's flag; valid in any context.
+        let resched = unsafe { io_uring_rs_need_resched() };
+        #[cfg(not(MODULE))]
+        let resched = false;
+        resched
+    }
+
     /// Sleeps `jiffies` where no signal can end the sleep
     /// (`schedule_timeout_uninterruptible()`): the wait of a task that has
     /// `TIF_NOTIFY_SIGNAL` set and cannot return to user space to clear it
@@ -134,6 +146,7 @@ impl AnyCtx for AtomicCtx {}
 extern "C" {
     fn io_uring_rs_task_sigpending() -> core::ffi::c_int;
     fn io_uring_rs_cond_resched();
+    fn io_uring_rs_need_resched() -> bool;
     fn io_uring_rs_sleep_uninterruptible(jiffies: Jiffies);
 }
 

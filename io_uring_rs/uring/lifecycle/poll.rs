@@ -2,8 +2,8 @@
 
 //! Poll-armed requests (`io_uring/poll.c`): a READ, WRITE or POLL_ADD that
 //! waits for its file (or channel) to become ready sits on the ring's
-//! cancelable list with its reference, a file's armed poll beside it
-//! (`UringState::poll_arms`, same key). The poll's wake-up queues task work
+//! cancelable list with its reference, a file's armed poll in the same
+//! entry (taking the entry off unhooks the poll). The poll's wake-up queues task work
 //! ([`io_poll_task_func`]) that takes the request off the list and issues
 //! it again; cancellation takes it off instead and completes it with
 //! `-ECANCELED`. Both run under `uring_lock`, so exactly one of them finds
@@ -19,7 +19,6 @@ use crate::uring::model::req::{ReqArc, ReqRef, ReqSlot, ReqView};
 use crate::uring::model::ring::UringGuard;
 use crate::uring::model::sqe::Op;
 use kernel::prelude::*;
-use kernel::rbtree::RBTreeNode;
 
 /// `__io_arm_poll_handler()` for a file request: arms a one-shot poll for
 /// `events` on its file. If the file is ready now, a POLL_ADD completes
@@ -58,11 +57,7 @@ pub(crate) fn io_arm_file_poll<'id>(
     }
     // A wake-up from here on queues task work, which waits for
     // `uring_lock`: it finds the request on the list.
-    match RBTreeNode::new(seq, arm, GFP_KERNEL_ACCOUNT) {
-        Ok(node) => g.poll_arm_insert(node),
-        Err(_) => return Issued::err(req, ENOMEM),
-    }
-    g.cancelable().insert(slot, seq, req);
+    g.cancelable().insert_armed(slot, seq, req, arm);
     Issued::Queued
 }
 
@@ -78,7 +73,6 @@ pub(crate) fn io_poll_task_func<'id>(
     let Some(req) = g.cancelable().remove(req.seq()) else {
         return;
     };
-    drop(g.poll_arm_remove(req.seq()));
     if terminate {
         poll_cancel_one(req, g);
         return;
@@ -88,13 +82,12 @@ pub(crate) fn io_poll_task_func<'id>(
     }
 }
 
-/// Disarms a poll-armed request taken off the cancelable list and
-/// completes it cancelled.
+/// Disarms a poll-armed request taken off the cancelable list (which
+/// unhooked a file's poll) and completes it cancelled.
 fn poll_cancel_one<'id>(req: ReqRef<'id>, g: &mut UringGuard<'_, 'id>) {
     if let Some(Op::Read { chan, .. } | Op::PollAdd { chan, .. }) = req.op() {
         chan.disarm(&req);
     }
-    drop(g.poll_arm_remove(req.seq()));
     finish(req, ecanceled().to_errno(), true, g);
 }
 

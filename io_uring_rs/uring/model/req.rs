@@ -726,6 +726,21 @@ impl ReqArc<'_> {
 }
 
 impl<'id> ReqArc<'id> {
+    /// `req` under `ring`'s brand if it is a request of that ring (the same
+    /// context: the brand names a ring, not one opening of it); otherwise
+    /// `req` back, for its own [`ReqArc::open`].
+    pub(crate) fn adopt(ring: Ring<'_, 'id>, req: Arc<Req>) -> Result<Self, Arc<Req>> {
+        if !core::ptr::eq::<IoRingCtx>(&**req.ring, &**ring.ctx()) {
+            return Err(req);
+        }
+        Ok(ReqArc {
+            arc: req,
+            brand: ring.brand(),
+        })
+    }
+}
+
+impl<'id> ReqArc<'id> {
     /// Takes back a reference parked by [`ReqRef::park`], if one is.
     pub(crate) fn unpark(&self) -> Option<ReqRef<'id>> {
         self.arc.link.unpark(W).then(|| ReqRef {

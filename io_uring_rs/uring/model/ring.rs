@@ -28,7 +28,7 @@ use crate::glue::atomic::{AtomicBool, AtomicU64, Ordering};
 use crate::glue::atomic_lock::{new_atomic_lock, AtomicGuard, AtomicLock};
 use crate::glue::brand::Brand;
 use crate::glue::context::{AnyCtx, AtomicCtx, SqCtx, TaskCtx};
-use crate::glue::file::{PollArm, PollQueue, UserMm};
+use crate::glue::file::{PollQueue, UserMm};
 use crate::glue::irq_lock::{new_spinlock_irq, SpinLockIrq};
 use crate::glue::kernel_api::{num_online_cpus, rlimit_nproc};
 use crate::glue::kthread::KThread;
@@ -51,12 +51,10 @@ const REQ_CACHE_MAX: usize = 256;
 /// State protected by `uring_lock`.
 pub(crate) struct UringState {
     /// Poll-armed requests, by sequence number (C: `cancel_table_locked`);
-    /// each entry holds the request's reference.
-    cancelable: RefTree,
-    /// The armed polls of the file requests on `cancelable`, by the same
-    /// key (C: `req->apoll`, `io_poll`'s wait-queue entries). Dropping one
-    /// unhooks it from the file.
-    poll_arms: RBTree<u64, PollArm<Req>>,
+    /// each entry holds the request's reference and, for a file request,
+    /// its armed poll (C: `req->apoll`, `io_poll`'s wait-queue entries),
+    /// unhooked from the file when the entry is removed.
+    cancelable: RefTree<true>,
     /// Chain heads deferred by `IOSQE_IO_DRAIN`, in submission order (keyed
     /// by their drain sequence); each entry holds the head's reference.
     defer_list: RefTree,
@@ -387,7 +385,6 @@ impl IoRingCtx {
             uring_lock <- new_mutex!(
                 UringState {
                     cancelable: RefTree::new(),
-                    poll_arms: RBTree::new(),
                     defer_list: RefTree::new(),
                     channels: KVec::new(),
                     submitted: 0,

@@ -254,6 +254,24 @@ mod pure {
         });
     }
 
+    /// `ReqArc::adopt` brands a request only for its own ring: under
+    /// another ring's brand it gives the request back.
+    #[test]
+    fn a_request_is_adopted_only_by_its_own_ring() {
+        let (a, b) = (
+            IoRingCtx::create(&task_ctx()).unwrap(),
+            IoRingCtx::create(&task_ctx()).unwrap(),
+        );
+        let bare = Ring::open(&a, |ring| req(ring, Op::Nop, None).park().into_arc());
+        let bare = Ring::open(&b, |ring| ReqArc::adopt(ring, bare).map(|_| ()))
+            .expect_err("ring b adopted a request of ring a");
+        Ring::open(&a, |ring| {
+            let r = ReqArc::adopt(ring, bare).unwrap_or_else(|_| panic!("not adopted by its ring"));
+            assert!(r.unpark().expect("parked").put().is_some());
+        });
+        assert_eq!(a.inflight(), 0, "every request was freed");
+    }
+
     /// A target whose last reference is gone: the timer's claim finds it
     /// dying and splices the linked timeout out of its chain with
     /// `timeout_lock` only, parking the timeout's reference.
@@ -556,12 +574,17 @@ mod files {
         let user = file::UserRegion::lend(&mut buf);
         let addr = user.addr(0);
         submit(&ctx, &mut cx, &[sqe(OP_READ, rd, addr, 8, 1)]);
+        assert_eq!(file::waiters(rd), 1, "the read's poll is armed");
         submit(&ctx, &mut cx, &[sqe(OP_ASYNC_CANCEL, -1, 1, 0, 2)]);
         assert_eq!(reap(&ctx, &mut cx, 2), [(1, -125), (2, 0)]);
+        // Taking the request off the cancelable list unhooked its poll.
+        assert_eq!(file::waiters(rd), 0);
         // Armed when the ring exits: cancelled there, nothing left behind.
         submit(&ctx, &mut cx, &[sqe(OP_READ, rd, addr, 8, 3)]);
+        assert_eq!(file::waiters(rd), 1);
         exit(&ctx, &mut cx);
         assert_eq!(reap(&ctx, &mut cx, 1), [(3, -125)]);
+        assert_eq!(file::waiters(rd), 0);
         file::close(rd);
         file::close(wr);
     }

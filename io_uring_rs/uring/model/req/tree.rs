@@ -10,15 +10,37 @@
 //! removes an entry owns it); an [`ArcTree`] stores memory only. Nodes are
 //! allocated before the lock is taken ([`ReqSlot`]), so inserting cannot fail
 //! and cannot lose a reference.
+//!
+//! The cancelable tree (`RefTree<true>`) also keeps each file request's
+//! armed poll in the request's entry (C: `req->apoll`, found through the
+//! request's one `cancel_table` entry): arming costs no second node, and
+//! taking the entry out unhooks the poll.
 
 use super::{Brand, Req, ReqArc, ReqPin, ReqRef};
 use crate::glue::context::TaskCtx;
+use crate::glue::file::PollArm;
 use kernel::prelude::*;
 use kernel::rbtree::{RBTree, RBTreeNodeReservation};
 use kernel::sync::Arc;
 
+/// What a node holds: a request, and in a tree that has them the poll armed
+/// for it.
+pub(crate) struct TreeEntry {
+    req: Arc<Req>,
+    arm: Option<PollArm<Req>>,
+}
+
+impl TreeEntry {
+    /// The request, with the entry's poll (if any) unhooked from its file:
+    /// after this returns, the poll's wake-up will not run.
+    fn into_req(self) -> Arc<Req> {
+        drop(self.arm);
+        self.req
+    }
+}
+
 /// A tree node allocated ahead of its insertion.
-pub(crate) struct ReqSlot(RBTreeNodeReservation<u64, Arc<Req>>);
+pub(crate) struct ReqSlot(RBTreeNodeReservation<u64, TreeEntry>);
 
 impl ReqSlot {
     /// Allocates a node, in task context (it may sleep).
@@ -27,12 +49,13 @@ impl ReqSlot {
     }
 }
 
-/// A tree of request references, by key.
-pub(crate) struct RefTree {
-    tree: RBTree<u64, Arc<Req>>,
+/// A tree of request references, by key; with `ARMS`, each entry may also
+/// keep the request's armed poll.
+pub(crate) struct RefTree<const ARMS: bool = false> {
+    tree: RBTree<u64, TreeEntry>,
 }
 
-impl RefTree {
+impl<const ARMS: bool> RefTree<ARMS> {
     /// An empty tree.
     pub(crate) fn new() -> Self {
         RefTree {
@@ -41,7 +64,10 @@ impl RefTree {
     }
 
     /// The tree of ring `brand`, exclusively. Only the ring's guards call it.
-    pub(in crate::uring::model) fn view<'id>(&mut self, brand: Brand<'id>) -> RefTreeMut<'_, 'id> {
+    pub(in crate::uring::model) fn view<'id>(
+        &mut self,
+        brand: Brand<'id>,
+    ) -> RefTreeMut<'_, 'id, ARMS> {
         RefTreeMut {
             tree: &mut self.tree,
             brand,
@@ -60,7 +86,7 @@ impl RefTree {
 /// A [`RefTree`] of ring `'id`, shared.
 #[derive(Clone, Copy)]
 pub(crate) struct RefTreeRef<'g, 'id> {
-    tree: &'g RBTree<u64, Arc<Req>>,
+    tree: &'g RBTree<u64, TreeEntry>,
     brand: Brand<'id>,
 }
 
@@ -70,7 +96,7 @@ impl<'g, 'id> RefTreeRef<'g, 'id> {
         let brand = self.brand;
         self.tree
             .iter()
-            .map(move |(k, arc)| (*k, ReqPin { arc, brand }))
+            .map(move |(k, e)| (*k, ReqPin { arc: &e.req, brand }))
     }
 
     /// The first entry after key `after` that `pick` accepts.
@@ -94,22 +120,34 @@ impl<'g, 'id> RefTreeRef<'g, 'id> {
 }
 
 /// A [`RefTree`] of ring `'id`, exclusively.
-pub(crate) struct RefTreeMut<'g, 'id> {
-    tree: &'g mut RBTree<u64, Arc<Req>>,
+pub(crate) struct RefTreeMut<'g, 'id, const ARMS: bool = false> {
+    tree: &'g mut RBTree<u64, TreeEntry>,
     brand: Brand<'id>,
 }
 
-impl<'id> RefTreeMut<'_, 'id> {
+impl<'id, const ARMS: bool> RefTreeMut<'_, 'id, ARMS> {
     /// Stores `req`'s reference under `key`, in `slot`. A key is used once:
     /// an entry it replaced would keep its reference (none does: keys are
     /// sequence numbers).
     pub(crate) fn insert(&mut self, slot: ReqSlot, key: u64, req: ReqRef<'id>) {
-        drop(self.tree.insert(slot.0.into_node(key, req.arc)));
+        self.insert_entry(slot, key, req, None);
     }
 
-    /// Removes the entry under `key` and returns its reference.
+    fn insert_entry(
+        &mut self,
+        slot: ReqSlot,
+        key: u64,
+        req: ReqRef<'id>,
+        arm: Option<PollArm<Req>>,
+    ) {
+        let entry = TreeEntry { req: req.arc, arm };
+        drop(self.tree.insert(slot.0.into_node(key, entry)));
+    }
+
+    /// Removes the entry under `key` and returns its reference; a poll the
+    /// entry kept is unhooked first.
     pub(crate) fn remove(&mut self, key: u64) -> Option<ReqRef<'id>> {
-        let arc = self.tree.remove(&key)?;
+        let arc = self.tree.remove(&key)?.into_req();
         Some(ReqRef {
             arc,
             brand: self.brand,
@@ -117,9 +155,24 @@ impl<'id> RefTreeMut<'_, 'id> {
     }
 }
 
+impl<'id> RefTreeMut<'_, 'id, true> {
+    /// Stores `req`'s reference under `key`, in `slot`, with the poll armed
+    /// for it: the poll stays hooked to its file until the entry is removed
+    /// (or the tree dropped).
+    pub(crate) fn insert_armed(
+        &mut self,
+        slot: ReqSlot,
+        key: u64,
+        req: ReqRef<'id>,
+        arm: PollArm<Req>,
+    ) {
+        self.insert_entry(slot, key, req, Some(arm));
+    }
+}
+
 /// A tree of requests (memory only), by key.
 pub(crate) struct ArcTree {
-    tree: RBTree<u64, Arc<Req>>,
+    tree: RBTree<u64, TreeEntry>,
 }
 
 impl ArcTree {
@@ -141,19 +194,23 @@ impl ArcTree {
 
 /// An [`ArcTree`] of ring `'id`, exclusively.
 pub(crate) struct ArcTreeMut<'g, 'id> {
-    tree: &'g mut RBTree<u64, Arc<Req>>,
+    tree: &'g mut RBTree<u64, TreeEntry>,
     brand: Brand<'id>,
 }
 
 impl<'id> ArcTreeMut<'_, 'id> {
     /// Stores `req` under `key`, in `slot`.
     pub(crate) fn insert(&mut self, slot: ReqSlot, key: u64, req: ReqArc<'id>) {
-        drop(self.tree.insert(slot.0.into_node(key, req.arc)));
+        let entry = TreeEntry {
+            req: req.arc,
+            arm: None,
+        };
+        drop(self.tree.insert(slot.0.into_node(key, entry)));
     }
 
     /// Removes and returns the entry under `key`.
     pub(crate) fn remove(&mut self, key: u64) -> Option<ReqArc<'id>> {
-        let arc = self.tree.remove(&key)?;
+        let arc = self.tree.remove(&key)?.into_req();
         Some(ReqArc {
             arc,
             brand: self.brand,
@@ -163,11 +220,11 @@ impl<'id> ArcTreeMut<'_, 'id> {
     /// The first entry `pick` accepts.
     pub(crate) fn find(&self, mut pick: impl FnMut(&Req) -> bool) -> Option<(u64, ReqArc<'id>)> {
         let brand = self.brand;
-        self.tree.iter().find(|(_, r)| pick(r)).map(|(k, arc)| {
+        self.tree.iter().find(|(_, e)| pick(&e.req)).map(|(k, e)| {
             (
                 *k,
                 ReqArc {
-                    arc: arc.clone(),
+                    arc: e.req.clone(),
                     brand,
                 },
             )

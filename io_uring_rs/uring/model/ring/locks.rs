@@ -17,11 +17,9 @@ use crate::glue::atomic::Ordering;
 use crate::glue::atomic_lock::AtomicGuard;
 use crate::glue::chain::{ChainRead, ChainWrite, TimeoutRead, TimeoutWrite};
 use crate::glue::context::{task_sigpending, AtomicCtx, TaskCtx};
-use crate::glue::file::PollArm;
 use crate::glue::irq_lock::SpinLockIrqBackend;
 use crate::uring::model::req::{ArcTreeMut, RefListMut, RefTreeMut, RefTreeRef, Req, ReqArc, W};
 use kernel::prelude::*;
-use kernel::rbtree::RBTreeNode;
 use kernel::sync::lock::{mutex::MutexBackend, spinlock::SpinLockBackend, Guard};
 use kernel::sync::CondVarTimeoutResult;
 use kernel::time::Jiffies;
@@ -104,24 +102,13 @@ impl<'a, 'id> UringGuard<'a, 'id> {
     }
 
     /// The poll-armed requests.
-    pub(crate) fn cancelable(&mut self) -> RefTreeMut<'_, 'id> {
+    pub(crate) fn cancelable(&mut self) -> RefTreeMut<'_, 'id, true> {
         self.guard.cancelable.view(self.ring.brand())
     }
 
     /// The poll-armed requests, shared (to walk beside a chain proof).
     pub(crate) fn cancelable_ref(&self) -> RefTreeRef<'_, 'id> {
         self.guard.cancelable.view_ref(self.ring.brand())
-    }
-
-    /// Keeps the armed poll of the poll-armed request `node.key()`.
-    pub(crate) fn poll_arm_insert(&mut self, node: RBTreeNode<u64, PollArm<Req>>) {
-        drop(self.guard.poll_arms.insert(node));
-    }
-
-    /// Takes the armed poll of request `seq`, if it has one; dropping it
-    /// disarms it.
-    pub(crate) fn poll_arm_remove(&mut self, seq: u64) -> Option<PollArm<Req>> {
-        self.guard.poll_arms.remove(&seq)
     }
 
     /// The deferred chain heads.

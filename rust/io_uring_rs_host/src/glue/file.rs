@@ -95,6 +95,15 @@ pub(crate) fn contents(fd: i32) -> Vec<u8> {
     p.bytes.iter().copied().collect()
 }
 
+/// How many armed polls wait on a pipe.
+// Used by the host tests only.
+#[cfg_attr(any(not(test), loom), allow(dead_code))]
+pub(crate) fn waiters(fd: i32) -> usize {
+    let end = lookup(fd).expect("no such descriptor");
+    let p = end.pipe.lock().unwrap();
+    p.waiters.len()
+}
+
 #[cfg_attr(any(not(test), loom), allow(dead_code))]
 fn pipe_of(regular: bool) -> (i32, i32) {
     let p = Arc::new(

@@ -33,11 +33,12 @@ install -m 755 "$root/scripts/timeout-shim.sh" "$stage/usr/bin/timeout"
 ksft=$KDIR/tools/testing/selftests
 cp -r "$ksft/kselftest" "$stage/kselftest/"
 install -m 755 "$ksft/run_kselftest.sh" "$stage/kselftest/"
-make -s -C "$root/selftests" KDIR="$KDIR" install INSTALL_PATH="$stage/kselftest/io_uring_rs" >/dev/null
+# A module built against another kernel tree (make bench) stands for the
+# checkout's, which then need not be built.
+module_arg=()
+if [ -n "${VM_MODULE:-}" ]; then module_arg=(MODULE="$VM_MODULE"); fi
+make -s -C "$root/selftests" KDIR="$KDIR" "${module_arg[@]}" install INSTALL_PATH="$stage/kselftest/io_uring_rs" >/dev/null
 make -s -C "$root/selftests" KDIR="$KDIR" COLLECTION=io_uring_rs emit_tests > "$stage/kselftest/kselftest-list.txt"
-# A module built against another kernel tree (make bench) replaces the
-# collection's.
-if [ -n "${VM_MODULE:-}" ]; then cp "$VM_MODULE" "$stage/kselftest/io_uring_rs/io_uring_rs.ko"; fi
 if [ -n "${VM_EXTRA:-}" ]; then cp -r "$VM_EXTRA" "$stage/extra"; fi
 # The liburing oracle: in its own modes, and whenever the collection runs
 # io_uring_rs_liburing.sh (VM_LIBURING=1 forces it).

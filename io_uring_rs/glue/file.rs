@@ -366,6 +366,18 @@ pub(crate) fn import_iovec(
     Ok(iov)
 }
 
+/// `import_ubuf()`: the one buffer of a READ or WRITE (`len` bytes at
+/// `addr`), checked as [`import_iovec`] checks it, without allocating.
+pub(crate) fn import_ubuf(_cx: &TaskCtx, addr: u64, len: u32) -> Result<IoVec> {
+    let mut iov = IoVec { base: 0, len: 0 };
+    // SAFETY: `iov` has room for the one iovec of a non-vectored import.
+    let ret = unsafe { io_uring_rs_iovec_import(addr, len, false, &mut iov) };
+    if ret < 0 {
+        return Err(Error::from_errno(ret as i32));
+    }
+    Ok(iov)
+}
+
 /// The address space of a request's submitter, held (`mmgrab()`) so that
 /// a worker can borrow it (`kthread_use_mm()`) to reach the buffers; it
 /// does not keep the address space itself alive. With it, the submitter's

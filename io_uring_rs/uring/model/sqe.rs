@@ -7,7 +7,7 @@ use super::channel::Channel;
 use super::error::eopnotsupp;
 use super::ring::{RingParams, UringState};
 use crate::glue::context::TaskCtx;
-use crate::glue::file::{import_iovec, FileSlot, RwIo, UserMm};
+use crate::glue::file::{import_iovec, import_ubuf, FileSlot, RwIo, UserMm};
 use crate::glue::kernel_api::ktime_get_ns;
 use crate::uapi::IoVec;
 use kernel::prelude::*;
@@ -92,17 +92,34 @@ pub(crate) trait UserMem {
     /// negative.
     fn read_ns(&self, addr: u64) -> Result<u64>;
 
-    /// The buffers of a READ or WRITE (`len` bytes at `addr`) or a READV
-    /// or WRITEV (`len` iovecs at `addr`), checked and copied in the
-    /// current task's address space (`io_import_iovec()`).
-    fn import_iovec(
-        &self,
-        cx: &TaskCtx,
-        addr: u64,
-        len: u32,
-        vectored: bool,
-    ) -> Result<KVec<IoVec>> {
-        import_iovec(cx, addr, len, vectored)
+    /// The buffers of a READ or WRITE (`len` bytes at `addr`, kept inline
+    /// as C's `import_ubuf()` keeps it) or a READV or WRITEV (`len` iovecs
+    /// at `addr`, copied), checked in the current task's address space
+    /// (`io_import_iovec()`).
+    fn import_iovec(&self, cx: &TaskCtx, addr: u64, len: u32, vectored: bool) -> Result<IoVecs> {
+        if vectored {
+            import_iovec(cx, addr, len, true).map(IoVecs::Many)
+        } else {
+            import_ubuf(cx, addr, len).map(IoVecs::One)
+        }
+    }
+}
+
+/// The buffers of a prepared read or write: one, inline, or an array.
+pub(crate) enum IoVecs {
+    /// READ or WRITE: no allocation.
+    One(IoVec),
+    /// READV or WRITEV.
+    Many(KVec<IoVec>),
+}
+
+impl IoVecs {
+    /// The buffers, in order.
+    pub(crate) fn as_slice(&self) -> &[IoVec] {
+        match self {
+            IoVecs::One(v) => core::slice::from_ref(v),
+            IoVecs::Many(v) => v,
+        }
     }
 }
 
@@ -115,7 +132,7 @@ impl UserMem for InlineNs {
         Ok(addr)
     }
 
-    fn import_iovec(&self, _: &TaskCtx, _: u64, _: u32, _: bool) -> Result<KVec<IoVec>> {
+    fn import_iovec(&self, _: &TaskCtx, _: u64, _: u32, _: bool) -> Result<IoVecs> {
         Err(EFAULT)
     }
 }
@@ -177,7 +194,7 @@ pub(crate) struct FileRw {
     /// credentials and file-size limit.
     pub(crate) mm: Arc<UserMm>,
     /// The buffers.
-    pub(crate) iov: KVec<IoVec>,
+    pub(crate) iov: IoVecs,
     /// Their total length: a result short of it fails the links.
     pub(crate) total: usize,
     /// The file offset; -1 for the file position.
@@ -196,7 +213,7 @@ impl FileRw {
     pub(crate) fn io(&self) -> RwIo<'_> {
         RwIo {
             write: self.write,
-            iov: &self.iov,
+            iov: self.iov.as_slice(),
             pos: self.pos,
             rw_flags: self.rw_flags,
         }
@@ -393,7 +410,7 @@ fn prep_file(
                 return Err(EINVAL);
             }
             let iov = mem.import_iovec(cx, sqe.addr, sqe.len, vectored)?;
-            let total = iov.iter().map(|v| v.len as usize).sum();
+            let total = iov.as_slice().iter().map(|v| v.len as usize).sum();
             Op::Rw(FileRw {
                 file: FileSlot::new(sqe.fd),
                 mm: state.user_mm(cx)?,

@@ -24,10 +24,11 @@ use kernel::rbtree::{RBTree, RBTreeNodeReservation};
 use kernel::sync::Arc;
 
 /// What a node holds: a request, and in a tree that has them the poll armed
-/// for it.
+/// for it. The poll is declared first, so a dropped entry unhooks it before
+/// it lets go of the request.
 pub(crate) struct TreeEntry {
-    req: Arc<Req>,
     arm: Option<PollArm<Req>>,
+    req: Arc<Req>,
 }
 
 impl TreeEntry {
@@ -133,6 +134,7 @@ impl<'id, const ARMS: bool> RefTreeMut<'_, 'id, ARMS> {
         self.insert_entry(slot, key, req, None);
     }
 
+    /// Stores `req`'s reference, and the poll armed for it if any.
     fn insert_entry(
         &mut self,
         slot: ReqSlot,
@@ -140,7 +142,7 @@ impl<'id, const ARMS: bool> RefTreeMut<'_, 'id, ARMS> {
         req: ReqRef<'id>,
         arm: Option<PollArm<Req>>,
     ) {
-        let entry = TreeEntry { req: req.arc, arm };
+        let entry = TreeEntry { arm, req: req.arc };
         drop(self.tree.insert(slot.0.into_node(key, entry)));
     }
 
@@ -202,8 +204,8 @@ impl<'id> ArcTreeMut<'_, 'id> {
     /// Stores `req` under `key`, in `slot`.
     pub(crate) fn insert(&mut self, slot: ReqSlot, key: u64, req: ReqArc<'id>) {
         let entry = TreeEntry {
-            req: req.arc,
             arm: None,
+            req: req.arc,
         };
         drop(self.tree.insert(slot.0.into_node(key, entry)));
     }

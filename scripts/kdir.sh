@@ -40,4 +40,12 @@ kcsan)
 *) fragment=$here/../selftests/config.$flavour ;;
 esac
 "$here/bootstrap.sh"
+# One build of a kernel and flavour at a time: build-kernel.sh starts a cold
+# build by clearing its .tmp directory, so a second caller (make fmt while
+# make check builds) would delete the first one's tree under it. A caller
+# that waited here finds the cache filled.
+cache_root=${IO_URING_RS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/io_uring_rs}
+mkdir -p "$cache_root"
+exec 9>"$cache_root/.lock-kernel-${KERNEL:-6.12}-$flavour"
+flock 9
 "$here/build-kernel.sh" "$flavour" "$fragment" | tail -n 1

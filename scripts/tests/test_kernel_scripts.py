@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
-"""Tests of the two-kernel helpers: scripts/kllvm.sh and scripts/fetch-linux.sh.
+"""Tests of the kernel helpers: scripts/kllvm.sh, scripts/fetch-linux.sh and
+scripts/kdir.sh.
 
 kllvm.sh must give the LLVM= value a tree was built with (recorded by
 build-kernel.sh, or read from a tree's .config); fetch-linux.sh must use a
 cached 7.2 tarball without asking the network, so that a cached kernel is
-not rebuilt because unstable moved on.
+not rebuilt because unstable moved on; kdir.sh must let one build of a
+kernel and flavour run at a time.
 """
 
 import os
@@ -111,6 +113,51 @@ class BuildKernelDir(unittest.TestCase):
             self.assertTrue(r.stdout.strip().startswith(
                 os.path.join(cache, "kernel-%s-debug-" % kernel)), r.stdout)
         self.assertEqual(os.listdir(cache), [])
+
+
+class KdirLock(unittest.TestCase):
+    def test_one_build_of_a_kernel_at_a_time(self):
+        # kdir.sh with stub bootstrap.sh and build-kernel.sh beside it: two
+        # callers of one kernel and flavour must not build at once (the
+        # second would clear the first's tree), callers of another flavour
+        # may.
+        d = tempfile.mkdtemp()
+        self.addCleanup(lambda: subprocess.run(["rm", "-rf", d], check=False))
+        with open(os.path.join(SCRIPTS, "kdir.sh")) as f:
+            kdir = f.read()
+        stubs = {
+            "kdir.sh": kdir,
+            "bootstrap.sh": "#!/bin/sh\nexit 0\n",
+            "build-kernel.sh": "#!/bin/sh\n"
+                               "echo \"start $1 $(date +%s.%N)\" >>\"$LOG\"\n"
+                               "sleep 0.5\n"
+                               "echo \"end $1 $(date +%s.%N)\" >>\"$LOG\"\n"
+                               "echo /tree/$1\n",
+        }
+        for name, text in stubs.items():
+            path = os.path.join(d, name)
+            with open(path, "w") as f:
+                f.write(text)
+            os.chmod(path, 0o755)
+        log = os.path.join(d, "log")
+        env = {**os.environ, "IO_URING_RS_CACHE": os.path.join(d, "cache"), "LOG": log,
+               "KERNEL": "6.12"}
+        procs = [subprocess.Popen([os.path.join(d, "kdir.sh"), flavour], env=env,
+                                  stdout=subprocess.PIPE, text=True)
+                 for flavour in ("debug", "debug", "timing")]
+        outs = [p.communicate()[0].strip() for p in procs]
+        self.assertEqual(outs, ["/tree/debug", "/tree/debug", "/tree/timing"])
+        with open(log) as f:
+            events = [line.split() for line in f]
+        spans = {}
+        for kind, flavour, t in events:
+            spans.setdefault(flavour, []).append((kind, float(t)))
+        debug = sorted(spans["debug"], key=lambda e: e[1])
+        # Serialised: start, end, start, end.
+        self.assertEqual([k for k, _ in debug], ["start", "end", "start", "end"], debug)
+        # The other flavour ran beside them.
+        timing = dict(spans["timing"])
+        self.assertLess(timing["start"], debug[-1][1])
 
 
 if __name__ == "__main__":

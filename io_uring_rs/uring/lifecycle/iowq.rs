@@ -151,9 +151,7 @@ pub(crate) fn io_wq_enqueue<'id>(
     work: IoWqWork,
     req: ReqRef<'id>,
 ) -> Result<Enqueued, ReqRef<'id>> {
-    let iowq_ref = req.pin().get_ref();
-    drop(req.park());
-    w.enqueue(work, iowq_ref)
+    w.enqueue(work, req.park_and_get_ref())
 }
 
 /// `io_wq_submit_work()`: issues `req` in a worker, where it may block.

@@ -640,6 +640,17 @@ impl<'id> ReqRef<'id> {
             brand: self.brand,
         }
     }
+
+    /// Parks this reference and returns one more (`req_ref_get()`), which
+    /// keeps the memory this one kept: [`Self::park`] and
+    /// [`ReqPin::get_ref`] with the parked reference's memory dropped, in
+    /// one `Arc` count instead of a count and a put. Whoever unparks it gets
+    /// the memory from the returned reference's holder (io-wq's work item).
+    pub(crate) fn park_and_get_ref(self) -> ReqRef<'id> {
+        self.arc.link.ref_get(W);
+        self.arc.link.park(W);
+        self
+    }
 }
 
 impl<'id> sealed::View<'id> for ReqRef<'id> {

@@ -341,25 +341,19 @@ impl File<'_> {
     }
 }
 
-/// `io_import_iovec()`: the buffers of a READ or WRITE (`addr`, `len`
-/// bytes) or of a READV or WRITEV (`len` iovecs at `addr`), copied and
-/// checked at preparation, in the current task's address space. Their
-/// total length is clamped to `MAX_RW_COUNT`. `-EFAULT` for an address
-/// user space cannot reach, `-EINVAL` for too many iovecs or a negative
-/// length.
-pub(crate) fn import_iovec(
-    _cx: &TaskCtx,
-    addr: u64,
-    len: u32,
-    vectored: bool,
-) -> Result<KVec<IoVec>> {
-    let n = if vectored { len as usize } else { 1 };
+/// `io_import_iovec()` of a READV or WRITEV: the `len` iovecs at `addr`,
+/// copied and checked at preparation, in the current task's address space.
+/// Their total length is clamped to `MAX_RW_COUNT`. `-EFAULT` for an
+/// address user space cannot reach, `-EINVAL` for too many iovecs or a
+/// negative length.
+pub(crate) fn import_iovec(_cx: &TaskCtx, addr: u64, len: u32) -> Result<KVec<IoVec>> {
+    let n = len as usize;
     let mut iov = KVec::with_capacity(n, GFP_KERNEL)?;
     for _ in 0..n {
         iov.push(IoVec { base: 0, len: 0 }, GFP_KERNEL)?;
     }
-    // SAFETY: `iov` has room for `len` iovecs if `vectored`, one if not.
-    let ret = unsafe { io_uring_rs_iovec_import(addr, len, vectored, iov.as_mut_ptr()) };
+    // SAFETY: `iov` has room for `len` iovecs.
+    let ret = unsafe { io_uring_rs_iovec_import(addr, len, true, iov.as_mut_ptr()) };
     if ret < 0 {
         return Err(Error::from_errno(ret as i32));
     }
@@ -367,7 +361,8 @@ pub(crate) fn import_iovec(
 }
 
 /// `import_ubuf()`: the one buffer of a READ or WRITE (`len` bytes at
-/// `addr`), checked as [`import_iovec`] checks it, without allocating.
+/// `addr`, clamped to `MAX_RW_COUNT`), without allocating; `-EFAULT` for an
+/// address user space cannot reach.
 pub(crate) fn import_ubuf(_cx: &TaskCtx, addr: u64, len: u32) -> Result<IoVec> {
     let mut iov = IoVec { base: 0, len: 0 };
     // SAFETY: `iov` has room for the one iovec of a non-vectored import.

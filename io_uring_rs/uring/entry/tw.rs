@@ -26,9 +26,8 @@ pub(crate) fn tctx_task_work(tctx: &IoUringTask, cx: &mut TaskCtx) -> usize {
     let mut batch = tctx.take_all();
     let mut next = batch.next();
     while let Some(first) = next.take() {
-        next = ReqArc::open(first, |ring, req| {
+        next = ReqArc::open(first, |ring, mut req| {
             let mut g = ring.lock_uring(cx);
-            let mut req = req;
             loop {
                 run(req, &mut g);
                 ran += 1;

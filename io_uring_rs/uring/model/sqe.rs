@@ -98,7 +98,7 @@ pub(crate) trait UserMem {
     /// (`io_import_iovec()`).
     fn import_iovec(&self, cx: &TaskCtx, addr: u64, len: u32, vectored: bool) -> Result<IoVecs> {
         if vectored {
-            import_iovec(cx, addr, len, true).map(IoVecs::Many)
+            import_iovec(cx, addr, len).map(IoVecs::Many)
         } else {
             import_ubuf(cx, addr, len).map(IoVecs::One)
         }

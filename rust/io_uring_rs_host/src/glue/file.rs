@@ -338,24 +338,9 @@ impl File<'_> {
     }
 }
 
-/// The buffers at `addr`: one of `len` bytes, or `len` iovecs there.
-pub(crate) fn import_iovec(
-    _cx: &TaskCtx,
-    addr: u64,
-    len: u32,
-    vectored: bool,
-) -> Result<KVec<IoVec>> {
+/// The `len` iovecs at `addr`.
+pub(crate) fn import_iovec(_cx: &TaskCtx, addr: u64, len: u32) -> Result<KVec<IoVec>> {
     let mut out = KVec::new();
-    if !vectored {
-        out.push(
-            IoVec {
-                base: addr,
-                len: u64::from(len),
-            },
-            GFP_KERNEL,
-        )?;
-        return Ok(out);
-    }
     let size = core::mem::size_of::<IoVec>();
     let vecs = user_ptr(addr, len as usize * size)?;
     for i in 0..len as usize {

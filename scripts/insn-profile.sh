@@ -15,7 +15,14 @@
 # instructions (atomic operations cost more each); see
 # Documentation/performance.rst.
 #
-#   [KERNEL=6.12] [ONLY=P1inline] [N=2000000] [P2=1000] [TOP=30] scripts/insn-profile.sh
+# WINDOW (P1, P1inline, P2close or P2cancel) counts only the timed phase of
+# that benchmark (ONLY must run it): the runner brackets the phase with two
+# system calls that the counter watches, and ring setup, submission before
+# the phase and teardown after it are left out. No boot is subtracted
+# then, and P2's counts are divided by the requests of its three sizes.
+#
+#   [KERNEL=6.12] [ONLY=P1inline] [N=2000000] [P2=1000] [TOP=30] [WINDOW=]
+#   scripts/insn-profile.sh
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 cd "$root"
@@ -23,7 +30,18 @@ only=${ONLY:-P1inline}
 n=${N:-2000000}
 p2=${P2:-1000}
 top=${TOP:-30}
+window=${WINDOW:-}
 kdir=$(scripts/kdir.sh timing)
+plugin_window=""
+if [ -n "$window" ]; then
+	case $window in P1 | P1inline | P2close | P2cancel) ;; *)
+		echo "insn-profile: WINDOW must be P1, P1inline, P2close or P2cancel" >&2
+		exit 2
+		;;
+	esac
+	addr() { sed -n "s/^\([0-9a-f]*\) T $1\$/\1/p" "$kdir/System.map"; }
+	plugin_window=",window=$(addr __x64_sys_getpriority):$(addr __x64_sys_getpgid)"
+fi
 cache_root=${IO_URING_RS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/io_uring_rs}
 plugin_dir=$cache_root/qemu-tbcount-$(sha256sum scripts/qemu-tbcount.c | cut -c1-16)
 if [ ! -e "$plugin_dir/tbcount.so" ]; then
@@ -38,12 +56,14 @@ mkdir -p "$build"
 cp -r io_uring_rs Kbuild "$build/"
 make -s -C "$kdir" M="$build" LLVM="$(scripts/kllvm.sh "$kdir")" modules >"$out/module-build.log" 2>&1 ||
 	{ cat "$out/module-build.log"; exit 1; }
-for backend in none io_uring io_uring_rs; do
+backends="none io_uring io_uring_rs"
+[ -z "$window" ] || backends="io_uring io_uring_rs"
+for backend in $backends; do
 	extra=$out/extra-$backend
 	mkdir -p "$extra"
 	bench=""
 	[ "$backend" = none ] ||
-		bench="\$DIR/io_uring_rs_scenarios bench 1 $n $p2 $only $backend"
+		bench="IO_URING_RS_WINDOW=$window \$DIR/io_uring_rs_scenarios bench 1 $n $p2 $only $backend"
 	cat >"$extra/run.sh" <<GUEST
 #!/bin/sh
 DIR=/kselftest/io_uring_rs
@@ -54,7 +74,7 @@ rmmod io_uring_rs
 GUEST
 	chmod +x "$extra/run.sh"
 	echo "insn-profile: $backend ($only, $n requests)" >&2
-	VM_QEMU_ARGS="-plugin $plugin_dir/tbcount.so,out=$out/$backend.tb" \
+	VM_QEMU_ARGS="-plugin $plugin_dir/tbcount.so,out=$out/$backend.tb$plugin_window" \
 		KDIR=$kdir VM_MODULE=$build/io_uring_rs/io_uring_rs.ko VM_EXTRA=$extra VM_TIMEOUT=1800 \
 		scripts/vm-run.sh exec >"$out/vm-$backend.txt" 2>&1 || true
 	cp "$(ls -td out/vm-exec-* | head -1)/ktap.log" "$out/guest-$backend.log"
@@ -72,6 +92,7 @@ for b in ${only//,/ }; do
 	P1inline) reqs=$((reqs + n)) ;;
 	esac
 done
+case $window in P2*) reqs=$((1000 + 10000 + p2)) ;; esac
 [ "$reqs" -gt 0 ] || reqs=$n
 python3 scripts/insn_profile.py "$kdir/System.map" "$out" "$reqs" "$top" "$cxxfilt"
 echo "insn-profile: results in $out" >&2

@@ -4,8 +4,9 @@
 
 Usage: insn_profile.py SYSTEM_MAP OUT_DIR REQUESTS TOP [CXXFILT]
 
-OUT_DIR holds none.tb, io_uring.tb and io_uring_rs.tb (lines "<hex address>
-<instructions>" from scripts/qemu-tbcount.c) and guest-*.log (the module's
+OUT_DIR holds none.tb (not for a windowed profile), io_uring.tb and
+io_uring_rs.tb (lines "<hex address> <instructions>" from
+scripts/qemu-tbcount.c) and guest-*.log (the module's
 /proc/kallsyms lines, prefixed "sym,"). Each block is charged to the symbol
 it starts in; a backend's profile is its run minus the run without a
 benchmark, divided by REQUESTS. Prints, per backend, the total, the split
@@ -13,6 +14,7 @@ between user space, the kernel and the module, and the TOP functions.
 """
 
 import bisect
+import os
 import collections
 import subprocess
 import sys
@@ -71,7 +73,11 @@ def short(name, limit=90):
 def main():
     system_map, out, reqs, top = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     cxxfilt = sys.argv[5] if len(sys.argv) > 5 else ""
-    base = profile(f"{out}/none.tb", symbols(system_map, f"{out}/guest-none.log"))
+    # A windowed profile (WINDOW=) has no run without a benchmark to
+    # subtract: only the measured phase was counted.
+    base = collections.Counter()
+    if os.path.exists(f"{out}/none.tb"):
+        base = profile(f"{out}/none.tb", symbols(system_map, f"{out}/guest-none.log"))
     for backend in ("io_uring", "io_uring_rs"):
         run = profile(f"{out}/{backend}.tb", symbols(system_map, f"{out}/guest-{backend}.log"))
         delta = {k: run[k] - base[k] for k in set(run) | set(base)}

@@ -7,13 +7,19 @@
  * the counts are an exact instruction profile of the guest, Rust code
  * included (which ftrace's function profiler does not see).
  *
+ * With window=ON:OFF (two guest addresses in hex, the entries of two
+ * system calls the benchmark makes around the phase it measures), only
+ * what runs between a block at ON and the next block at OFF is counted,
+ * summed over every such window: each block's count is read at ON and
+ * again at OFF.
+ *
  * Written against the plugin interface of QEMU 7.2 (Debian 12's),
  * QEMU_PLUGIN_VERSION 1; the few declarations it uses are repeated here so
  * that no QEMU headers are needed. Counting is inline and unsynchronised:
  * with two vCPUs, a block that both run at the same instant may lose an
  * increment, which is noise far below what the profile is read for.
  *
- *   qemu-system-x86_64 ... -plugin tbcount.so,out=FILE
+ *   qemu-system-x86_64 ... -plugin tbcount.so,out=FILE[,window=ON:OFF]
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -27,6 +33,10 @@ struct qemu_info_t;
 enum qemu_plugin_op { QEMU_PLUGIN_INLINE_ADD_U64 };
 typedef void (*qemu_plugin_vcpu_tb_trans_cb_t)(qemu_plugin_id_t id, struct qemu_plugin_tb *tb);
 typedef void (*qemu_plugin_udata_cb_t)(qemu_plugin_id_t id, void *userdata);
+typedef void (*qemu_plugin_vcpu_udata_cb_t)(unsigned int vcpu_index, void *userdata);
+enum qemu_plugin_cb_flags { QEMU_PLUGIN_CB_NO_REGS };
+void qemu_plugin_register_vcpu_tb_exec_cb(struct qemu_plugin_tb *tb, qemu_plugin_vcpu_udata_cb_t cb,
+					  enum qemu_plugin_cb_flags flags, void *userdata);
 void qemu_plugin_register_vcpu_tb_trans_cb(qemu_plugin_id_t id, qemu_plugin_vcpu_tb_trans_cb_t cb);
 size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb *tb);
 uint64_t qemu_plugin_tb_vaddr(const struct qemu_plugin_tb *tb);
@@ -40,12 +50,35 @@ __attribute__((visibility("default"))) int qemu_plugin_version = 1;
 struct block {
 	uint64_t vaddr;
 	uint64_t insns;
+	/* The count when the open window opened, and the windows' sum. */
+	uint64_t base;
+	uint64_t window;
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct block **blocks;
 static size_t nr_blocks, max_blocks;
 static const char *out_path = "tbcount.out";
+static uint64_t window_on, window_off;
+static int windowed, window_open;
+
+/* A block at ON or OFF ran: open or close the window. */
+static void window_edge(unsigned int vcpu_index, void *userdata)
+{
+	int on = userdata != NULL;
+
+	pthread_mutex_lock(&lock);
+	if (on && !window_open) {
+		for (size_t i = 0; i < nr_blocks; i++)
+			blocks[i]->base = blocks[i]->insns;
+		window_open = 1;
+	} else if (!on && window_open) {
+		for (size_t i = 0; i < nr_blocks; i++)
+			blocks[i]->window += blocks[i]->insns - blocks[i]->base;
+		window_open = 0;
+	}
+	pthread_mutex_unlock(&lock);
+}
 
 static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
@@ -69,6 +102,9 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 	}
 	blocks[nr_blocks++] = b;
 	pthread_mutex_unlock(&lock);
+	if (windowed && (b->vaddr == window_on || b->vaddr == window_off))
+		qemu_plugin_register_vcpu_tb_exec_cb(tb, window_edge, QEMU_PLUGIN_CB_NO_REGS,
+						     b->vaddr == window_on ? (void *)1 : NULL);
 	qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &b->insns,
 						 qemu_plugin_tb_n_insns(tb));
 }
@@ -79,10 +115,13 @@ static void at_exit(qemu_plugin_id_t id, void *userdata)
 
 	if (!f)
 		return;
-	for (size_t i = 0; i < nr_blocks; i++)
-		if (blocks[i]->insns)
+	for (size_t i = 0; i < nr_blocks; i++) {
+		uint64_t n = windowed ? blocks[i]->window : blocks[i]->insns;
+
+		if (n)
 			fprintf(f, "%llx %llu\n", (unsigned long long)blocks[i]->vaddr,
-				(unsigned long long)blocks[i]->insns);
+				(unsigned long long)n);
+	}
 	fclose(f);
 }
 
@@ -92,6 +131,9 @@ qemu_plugin_install(qemu_plugin_id_t id, const struct qemu_info_t *info, int arg
 	for (int i = 0; i < argc; i++)
 		if (!strncmp(argv[i], "out=", 4))
 			out_path = strdup(argv[i] + 4);
+		else if (!strncmp(argv[i], "window=", 7))
+			windowed = sscanf(argv[i] + 7, "%llx:%llx", (unsigned long long *)&window_on,
+					  (unsigned long long *)&window_off) == 2;
 	qemu_plugin_register_vcpu_tb_trans_cb(id, tb_trans);
 	qemu_plugin_register_atexit_cb(id, at_exit, NULL);
 	return 0;

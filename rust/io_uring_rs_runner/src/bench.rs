@@ -20,6 +20,34 @@ use crate::ring::RingBackend;
 use crate::scenario::Entry;
 use std::time::{Duration, Instant};
 
+/// A measured phase that `scripts/insn-profile.sh` may profile alone
+/// (`WINDOW=`, passed on as `IO_URING_RS_WINDOW`): while it runs, the
+/// instruction counter counts. The phase is bracketed by two system calls
+/// nothing else in the guest makes, `getpriority()` at its start and
+/// `getpgid()` at its end, whose kernel entries the counter watches.
+struct Window(bool);
+
+impl Window {
+    /// Opens the window if `name` is the phase to profile.
+    fn open(name: &str) -> Window {
+        let on = std::env::var("IO_URING_RS_WINDOW").is_ok_and(|w| w == name);
+        if on {
+            // SAFETY: A system call without pointers.
+            unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) };
+        }
+        Window(on)
+    }
+}
+
+impl Drop for Window {
+    fn drop(&mut self) {
+        if self.0 {
+            // SAFETY: A system call without pointers.
+            unsafe { libc::getpgid(0) };
+        }
+    }
+}
+
 /// The channel P2's reads block on.
 const CHAN: &str = "p2";
 
@@ -71,6 +99,7 @@ fn p1(b: &mut dyn Backend, len: usize, total: usize, force_async: bool) -> Resul
             batch.push(nop((c * len + i) as u64, i + 1 < len, force_async));
         }
     }
+    let _window = Window::open(if force_async { "P1" } else { "P1inline" });
     let start = Instant::now();
     let mut done = 0;
     while done < total {
@@ -113,12 +142,15 @@ fn p2(i: usize, n: usize) -> Result<(f64, f64), String> {
     };
     let mut b = open(i)?;
     pend(b.as_mut())?;
+    let window = Window::open("P2close");
     let start = Instant::now();
     b.close();
     let close_ms = start.elapsed().as_secs_f64() * 1e3;
+    drop(window);
 
     let mut b = open(i)?;
     pend(b.as_mut())?;
+    let window = Window::open("P2cancel");
     let start = Instant::now();
     let cancel = Entry {
         op: "cancel".into(),
@@ -129,6 +161,7 @@ fn p2(i: usize, n: usize) -> Result<(f64, f64), String> {
     b.submit(&[cancel]).map_err(|e| e.to_string())?;
     reap_n(b.as_mut(), n + 1)?;
     let cancel_ms = start.elapsed().as_secs_f64() * 1e3;
+    drop(window);
     b.close();
     Ok((close_ms, cancel_ms))
 }

@@ -10,7 +10,9 @@ scripts/qemu-tbcount.c) and guest-*.log (the module's
 /proc/kallsyms lines, prefixed "sym,"). Each block is charged to the symbol
 it starts in; a backend's profile is its run minus the run without a
 benchmark, divided by REQUESTS. Prints, per backend, the total, the split
-between user space, the kernel and the module, and the TOP functions.
+between user space, the kernel and the module, the blocks run in the
+kernel and module, and the TOP functions with their instructions and
+blocks.
 """
 
 import bisect
@@ -39,19 +41,23 @@ def symbols(system_map, guest_log):
 
 
 def profile(tb, syms):
-    """Instructions by symbol ("<user>" for user space)."""
+    """Instructions and block executions by (symbol, in module); user space
+    is ("<user>", False)."""
     addrs = [a for a, _, _ in syms]
     counts = collections.Counter()
+    blocks = collections.Counter()
     for line in open(tb):
-        addr, insns = line.split()
-        addr, insns = int(addr, 16), int(insns)
+        fields = line.split()
+        addr, insns = int(fields[0], 16), int(fields[1])
+        execs = int(fields[2]) if len(fields) > 2 else 0
         if addr < USER_TOP:
-            counts["<user>", False] += insns
-            continue
-        i = bisect.bisect_right(addrs, addr) - 1
-        name, in_module = (syms[i][1], syms[i][2]) if i >= 0 else ("?", False)
-        counts[name, in_module] += insns
-    return counts
+            key = ("<user>", False)
+        else:
+            i = bisect.bisect_right(addrs, addr) - 1
+            key = (syms[i][1], syms[i][2]) if i >= 0 else ("?", False)
+        counts[key] += insns
+        blocks[key] += execs
+    return counts, blocks
 
 
 def demangle(names, cxxfilt):
@@ -75,22 +81,31 @@ def main():
     cxxfilt = sys.argv[5] if len(sys.argv) > 5 else ""
     # A windowed profile (WINDOW=) has no run without a benchmark to
     # subtract: only the measured phase was counted.
-    base = collections.Counter()
+    base = base_blocks = collections.Counter()
     if os.path.exists(f"{out}/none.tb"):
-        base = profile(f"{out}/none.tb", symbols(system_map, f"{out}/guest-none.log"))
+        base, base_blocks = profile(f"{out}/none.tb",
+                                    symbols(system_map, f"{out}/guest-none.log"))
     for backend in ("io_uring", "io_uring_rs"):
-        run = profile(f"{out}/{backend}.tb", symbols(system_map, f"{out}/guest-{backend}.log"))
+        run, run_blocks = profile(f"{out}/{backend}.tb",
+                                  symbols(system_map, f"{out}/guest-{backend}.log"))
         delta = {k: run[k] - base[k] for k in set(run) | set(base)}
+        dblocks = {k: run_blocks[k] - base_blocks[k] for k in set(run_blocks) | set(base_blocks)}
         user = delta.get(("<user>", False), 0)
         module = sum(v for (n, m), v in delta.items() if m)
         kernel = sum(v for (n, m), v in delta.items() if not m and n != "<user>")
         total = user + module + kernel
         print(f"\n{backend}: {total / reqs:.0f} instructions a request: "
               f"user {user / reqs:.0f}, kernel {kernel / reqs:.0f}, module {module / reqs:.0f}")
+        kblocks = sum(v for k, v in dblocks.items() if k[0] != "<user>")
+        print(f"{backend}: {kblocks / reqs:.0f} blocks a request in the kernel and module "
+              f"({sum(v for k, v in delta.items() if k[0] != '<user>') / max(kblocks, 1):.1f} "
+              f"instructions a block)")
         rows = sorted(((v, k) for k, v in delta.items() if k[0] != "<user>"), reverse=True)[:top]
         names = demangle([k[0] for _, k in rows], cxxfilt)
-        for v, (n, m) in rows:
-            print(f"{v / reqs:10.1f}  {'M ' if m else '  '}{short(names[n])}")
+        for v, k in rows:
+            n, m = k
+            print(f"{v / reqs:10.1f} {dblocks.get(k, 0) / reqs:7.1f}  "
+                  f"{'M ' if m else '  '}{short(names[n])}")
 
 
 if __name__ == "__main__":

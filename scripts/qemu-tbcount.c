@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A QEMU TCG plugin for scripts/insn-profile.sh: counts the guest
- * instructions each translation block executes, and at exit writes one
- * line per block that ran, "<start address in hex> <instructions>".
+ * instructions each translation block executes and how often it runs, and
+ * at exit writes one line per block that ran, "<start address in hex>
+ * <instructions> <executions>". Executions tell how many block
+ * boundaries a path crosses: under TCG an indirect branch or a return
+ * costs a lookup of the next block, so of two paths with the same
+ * instructions the one of more, shorter blocks takes longer.
  * Symbolised against System.map and the module's /proc/kallsyms lines,
  * the counts are an exact instruction profile of the guest, Rust code
  * included (which ftrace's function profiler does not see).
@@ -50,9 +54,10 @@ __attribute__((visibility("default"))) int qemu_plugin_version = 1;
 struct block {
 	uint64_t vaddr;
 	uint64_t insns;
-	/* The count when the open window opened, and the windows' sum. */
-	uint64_t base;
-	uint64_t window;
+	uint64_t execs;
+	/* The counts when the open window opened, and the windows' sums. */
+	uint64_t base, base_execs;
+	uint64_t window, window_execs;
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -69,12 +74,16 @@ static void window_edge(unsigned int vcpu_index, void *userdata)
 
 	pthread_mutex_lock(&lock);
 	if (on && !window_open) {
-		for (size_t i = 0; i < nr_blocks; i++)
+		for (size_t i = 0; i < nr_blocks; i++) {
 			blocks[i]->base = blocks[i]->insns;
+			blocks[i]->base_execs = blocks[i]->execs;
+		}
 		window_open = 1;
 	} else if (!on && window_open) {
-		for (size_t i = 0; i < nr_blocks; i++)
+		for (size_t i = 0; i < nr_blocks; i++) {
 			blocks[i]->window += blocks[i]->insns - blocks[i]->base;
+			blocks[i]->window_execs += blocks[i]->execs - blocks[i]->base_execs;
+		}
 		window_open = 0;
 	}
 	pthread_mutex_unlock(&lock);
@@ -107,6 +116,7 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 						     b->vaddr == window_on ? (void *)1 : NULL);
 	qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &b->insns,
 						 qemu_plugin_tb_n_insns(tb));
+	qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &b->execs, 1);
 }
 
 static void at_exit(qemu_plugin_id_t id, void *userdata)
@@ -117,10 +127,11 @@ static void at_exit(qemu_plugin_id_t id, void *userdata)
 		return;
 	for (size_t i = 0; i < nr_blocks; i++) {
 		uint64_t n = windowed ? blocks[i]->window : blocks[i]->insns;
+		uint64_t e = windowed ? blocks[i]->window_execs : blocks[i]->execs;
 
 		if (n)
-			fprintf(f, "%llx %llu\n", (unsigned long long)blocks[i]->vaddr,
-				(unsigned long long)n);
+			fprintf(f, "%llx %llu %llu\n", (unsigned long long)blocks[i]->vaddr,
+				(unsigned long long)n, (unsigned long long)e);
 	}
 	fclose(f);
 }

@@ -4,7 +4,7 @@ instructions (scripts/qemu-tbcount.c), run by a stand-in for QEMU that
 executes a given sequence of blocks, and the symboliser
 (scripts/insn_profile.py).
 
-The plugin must count every block's instructions, or with window=ON:OFF
+The plugin must count every block's instructions and runs, or with window=ON:OFF
 only what runs from a block at ON up to the next block at OFF, summed over
 the windows; the symboliser must subtract the run without a benchmark when
 there is one, and take a windowed profile as it is.
@@ -48,11 +48,11 @@ class TbCount(unittest.TestCase):
         subprocess.run([self.qemu, self.plugin, "out=" + out, *args], input=feed, text=True,
                        check=True)
         with open(out) as f:
-            return {int(a, 16): int(n) for a, n in (line.split() for line in f)}
+            return {int(a, 16): (int(n), int(e)) for a, n, e in (line.split() for line in f)}
 
     def test_every_block_counts(self):
         blocks = [(A, 5), (B, 2), (A, 5), (ON, 1), (A, 5)]
-        self.assertEqual(self.run_blocks(blocks), {A: 15, B: 2, ON: 1})
+        self.assertEqual(self.run_blocks(blocks), {A: (15, 3), B: (2, 1), ON: (1, 1)})
 
     def test_only_windows_count(self):
         # B is first translated inside the first window; OFF's own
@@ -60,7 +60,7 @@ class TbCount(unittest.TestCase):
         blocks = [(A, 5), (ON, 1), (A, 5), (B, 2), (OFF, 3), (A, 5), (B, 2),
                   (ON, 1), (B, 2), (OFF, 3), (A, 5)]
         counts = self.run_blocks(blocks, "window=%x:%x" % (ON, OFF))
-        self.assertEqual(counts, {ON: 2, A: 5, B: 4})
+        self.assertEqual(counts, {ON: (2, 2), A: (5, 1), B: (4, 2)})
 
     def test_a_window_never_opened_counts_nothing(self):
         counts = self.run_blocks([(A, 5), (OFF, 3)], "window=%x:%x" % (ON, OFF))
@@ -75,7 +75,8 @@ class Symboliser(unittest.TestCase):
             f.write("ffffffff81000000 T kfunc\n")
         for name, counts in runs.items():
             with open(os.path.join(d, name + ".tb"), "w") as f:
-                f.writelines("%x %d\n" % c for c in counts)
+                f.writelines(" ".join(["%x" % c[0]] + ["%d" % x for x in c[1:]]) + "\n"
+                             for c in counts)
             with open(os.path.join(d, "guest-%s.log" % name), "w") as f:
                 f.write("sym,ffffffffa0000000 t mfunc [io_uring_rs]\n")
         r = subprocess.run([sys.executable, os.path.join(SCRIPTS, "insn_profile.py"),
@@ -89,6 +90,8 @@ class Symboliser(unittest.TestCase):
             "io_uring": [(0xFFFFFFFF81000010, 300), (0x400000, 50)],
             "io_uring_rs": [(0xFFFFFFFF81000010, 200), (0xFFFFFFFFA0000010, 400)],
         })
+        # Without the executions column, the blocks are not known.
+        self.assertIn("io_uring_rs: 0 blocks a request", out)
         self.assertIn("io_uring: 25 instructions a request: user 5, kernel 20, module 0", out)
         self.assertIn("io_uring_rs: 50 instructions a request: user 0, kernel 10, module 40",
                       out)
@@ -96,8 +99,10 @@ class Symboliser(unittest.TestCase):
     def test_a_windowed_profile_is_taken_as_it_is(self):
         out = self.profile({
             "io_uring": [(0xFFFFFFFF81000010, 300)],
-            "io_uring_rs": [(0xFFFFFFFFA0000010, 400)],
+            "io_uring_rs": [(0xFFFFFFFFA0000010, 400, 80)],
         })
+        self.assertIn("io_uring_rs: 8 blocks a request in the kernel and module "
+                      "(5.0 instructions a block)", out)
         self.assertIn("io_uring: 30 instructions a request: user 0, kernel 30, module 0", out)
         self.assertIn("io_uring_rs: 40 instructions a request: user 0, kernel 0, module 40",
                       out)

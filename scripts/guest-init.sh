@@ -37,7 +37,9 @@ kmemleak=/sys/kernel/debug/kmemleak
 # Forget whatever boot itself left behind; only what the run leaks counts.
 [ -w $kmemleak ] && echo clear > $kmemleak
 
-say "io_uring_rs-guest: start mode=$mode kernel=$(uname -r)"
+# The CPUs the kernel brought up: QEMU gives the guest two, and the log
+# check fails a run that found fewer (races need two CPUs to happen).
+say "io_uring_rs-guest: start mode=$mode kernel=$(uname -r) cpus=$(grep -c '^processor' /proc/cpuinfo)"
 case $mode in
 check | liburing | kcsan)
 	# liburing: vm-run.sh wrote a kselftest-list.txt of that one test.

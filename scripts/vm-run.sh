@@ -91,8 +91,10 @@ set +e
 # some boots; 4-level paging is what the kernels under test run on anyway.
 # VM_QEMU_ARGS: more QEMU arguments (scripts/insn-profile.sh's plugin).
 read -ra qemu_extra <<<"${VM_QEMU_ARGS:-}"
+# The guest's CPUs; the log check fails a run whose kernel brought up fewer.
+cpus=2
 timeout --foreground "$timeout_s" qemu-system-x86_64 \
-	-accel tcg -cpu max,la57=off -smp 2 -m 2G "${qemu_extra[@]}" \
+	-accel tcg -cpu max,la57=off -smp $cpus -m 2G "${qemu_extra[@]}" \
 	-kernel "$KDIR/arch/x86/boot/bzImage" \
 	-initrd "$out/initramfs.cpio.gz" \
 	-append "console=ttyS0 panic=-1 io_uring_rs.mode=$mode" \
@@ -103,9 +105,9 @@ set -e
 echo "vm: guest ran $(( $(date +%s) - start ))s (qemu rc=$qemu_rc)" >&2
 [ $qemu_rc -ne 124 ] || echo "vm: guest did not finish within ${timeout_s}s" >&2
 
-check_args=()
+check_args=(--cpus "$cpus")
 # The timing kernel has no kmemleak.
-[ "$mode" = bench ] && check_args=(--no-kmemleak)
+[ "$mode" = bench ] && check_args+=(--no-kmemleak)
 case $mode in run | exec | bench | liburing-suite | liburing-demo)
 	check_args+=(--no-ktap)
 	echo

@@ -187,6 +187,10 @@ class Verdict:
         self.guest_rc = None
         self.leaks = None
         self.kmemleak_required = True
+        # The CPUs QEMU gave the guest (None: not checked), and those the
+        # guest reported it brought up.
+        self.cpus_expected = None
+        self.cpus = None
 
     @property
     def passed(self):
@@ -199,7 +203,10 @@ class Verdict:
         f = sum(1 for c in self.leaves if not c.ok)
         # The checks of the run itself count as cases too.
         leak_ok = self.leaks == 0 or (self.leaks is None and not self.kmemleak_required)
-        for ok in (self.finished, not self.splats, leak_ok):
+        checks = [self.finished, not self.splats, leak_ok]
+        if self.cpus_expected is not None:
+            checks.append(self.cpus == self.cpus_expected)
+        for ok in checks:
             if ok:
                 p += 1
             else:
@@ -207,10 +214,12 @@ class Verdict:
         return p, f, s
 
 
-def judge(console_lines, ktap_lines, require_ktap=True, require_kmemleak=True):
-    """Judge a run from the console and KTAP logs."""
+def judge(console_lines, ktap_lines, require_ktap=True, require_kmemleak=True, cpus=None):
+    """Judge a run from the console and KTAP logs; with `cpus`, the guest
+    must report that many CPUs brought up."""
     v = Verdict()
     v.kmemleak_required = require_kmemleak
+    v.cpus_expected = cpus
     v.splats = find_splats(console_lines)
     v.kcsan_findings = kcsan_findings(console_lines)
     body = []
@@ -225,10 +234,16 @@ def judge(console_lines, ktap_lines, require_ktap=True, require_kmemleak=True):
             m = re.match(r"kmemleak suspects=(\d+)", status)
             if m:
                 v.leaks = int(m.group(1))
+            m = re.match(r"start .* cpus=(\d+)", status)
+            if m:
+                v.cpus = int(m.group(1))
             continue
         body.append(text)
     if not v.finished:
         v.problems.append("the guest did not finish (hang, panic or timeout)")
+    if cpus is not None and v.cpus != cpus:
+        seen = "no CPU count" if v.cpus is None else f"{v.cpus} CPU(s)"
+        v.problems.append(f"the guest reported {seen}; QEMU gave it {cpus}")
     if v.leaks is None and require_kmemleak:
         v.problems.append("no kmemleak scan result")
     elif v.leaks:
@@ -283,6 +298,8 @@ def main(argv=None):
                     help="the guest ran the demo, not a KTAP suite")
     ap.add_argument("--no-kmemleak", action="store_true",
                     help="the kernel has no kmemleak (the timing kernel)")
+    ap.add_argument("--cpus", type=int,
+                    help="the CPUs QEMU gave the guest, which it must report")
     args = ap.parse_args(argv)
     with open(args.console, errors="replace") as f:
         console = f.readlines()
@@ -292,7 +309,7 @@ def main(argv=None):
     except FileNotFoundError:
         ktap = []
     v = judge(console, ktap, require_ktap=not args.no_ktap,
-              require_kmemleak=not args.no_kmemleak)
+              require_kmemleak=not args.no_kmemleak, cpus=args.cpus)
     report(v, args.console)
     if args.counts:
         with open(args.counts, "w") as f:

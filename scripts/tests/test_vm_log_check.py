@@ -147,6 +147,20 @@ class KtapVerdict(unittest.TestCase):
         v = chk.judge(fixture("clean.log"), ktap)
         self.assertFalse(v.passed)
 
+    def test_the_guest_must_report_its_cpus(self):
+        two = self.ktap_with("kernel=6.12.117", "kernel=6.12.117 cpus=2")
+        v = chk.judge(fixture("clean.log"), two, cpus=2)
+        self.assertTrue(v.passed, v.problems)
+        self.assertEqual(v.counts(), (4 + 4, 0, 0))
+        one = self.ktap_with("kernel=6.12.117", "kernel=6.12.117 cpus=1")
+        v = chk.judge(fixture("clean.log"), one, cpus=2)
+        self.assertFalse(v.passed)
+        self.assertIn("reported 1 CPU(s); QEMU gave it 2", " ".join(v.problems))
+        self.assertEqual(v.counts(), (4 + 3, 1, 0))
+        v = chk.judge(fixture("clean.log"), fixture("ktap-pass.log"), cpus=2)
+        self.assertFalse(v.passed)
+        self.assertIn("no CPU count", " ".join(v.problems))
+
     def test_empty_run_fails(self):
         v = chk.judge(fixture("clean.log"), [])
         self.assertFalse(v.passed)

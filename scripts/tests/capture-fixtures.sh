@@ -4,8 +4,10 @@
 # Regenerate scripts/tests/fixtures/*.log: boot the debug kernel, trigger
 # each kind of splat with splat.ko and cut each report out of the console
 # log; clean.log is the console log of a clean `check` run's boot and load.
+# With KCSAN_KDIR (the data-race kernel), kcsan-race.log too: the first
+# report of splat.ko's race between two CPUs.
 #
-#   KDIR=... scripts/tests/capture-fixtures.sh
+#   KDIR=... [KCSAN_KDIR=...] scripts/tests/capture-fixtures.sh
 set -euo pipefail
 here=$(cd "$(dirname "$(readlink -f "$0")")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -40,6 +42,21 @@ done
 tr -d "\r" < "$console" | sed -n '/kmemleak: [0-9]* new suspected/,/^io_uring_rs-guest: kmemleak/p' |
 	sed '$d' > "$here/fixtures/leak.log"
 echo "fixture leak: $(wc -l < "$here/fixtures/leak.log") lines"
+if [ -n "${KCSAN_KDIR:-}" ]; then
+	rm -rf "$work/race"
+	mkdir -p "$work/race/extra"
+	cp "$here/splat/Kbuild" "$here/splat/splat.c" "$work/race/"
+	make -s -C "$KCSAN_KDIR" M="$work/race" LLVM="$("$root/scripts/kllvm.sh" "$KCSAN_KDIR")" modules
+	cp "$work/race/splat.ko" "$work/race/extra/"
+	printf '#!/bin/sh\ninsmod /extra/splat.ko kind=race\n' >"$work/race/extra/run.sh"
+	chmod +x "$work/race/extra/run.sh"
+	KDIR=$KCSAN_KDIR VM_EXTRA=$work/race/extra "$root/scripts/vm-run.sh" exec || true
+	console=$(ls -td "$root"/out/vm-exec-* | head -1)/console.log
+	# From the first report's opening line to its closing one.
+	tr -d "\r" < "$console" | awk '/^\[[ 0-9.]*\] =+$/ { if (n++ == 0) on = 1; else if (on) { print; exit } }
+		on' > "$here/fixtures/kcsan-race.log"
+	echo "fixture kcsan-race: $(wc -l < "$here/fixtures/kcsan-race.log") lines"
+fi
 "$root/scripts/vm-run.sh" check || true
 tr -d "\r" < "$(ls -td "$root"/out/vm-check-* | head -1)/console.log" > "$here/fixtures/clean.log"
 tr -d "\r" < "$(ls -td "$root"/out/vm-check-* | head -1)/ktap.log" > "$here/fixtures/ktap-pass.log"

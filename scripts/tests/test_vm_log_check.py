@@ -85,6 +85,25 @@ class SplatScan(unittest.TestCase):
         v = chk.judge(console, fixture("ktap-pass.log"))
         self.assertFalse(v.passed)
 
+    def test_a_race_between_two_cpus_is_read(self):
+        # kcsan-race.log: splat.ko kind=race on the two-CPU KCSAN guest,
+        # the loading task on CPU 1 and a kernel thread on CPU 0.
+        report = fixture("kcsan-race.log")
+        text = "".join(report)
+        self.assertIn("on cpu 1", text)
+        self.assertIn("on cpu 0", text)
+        clean = fixture("clean.log")
+        console = clean[:10] + report + clean[10:]
+        findings = chk.kcsan_findings(console)
+        self.assertEqual(len(findings), 1)
+        self.assertIn("splat_racer", findings[0][1])
+        self.assertTrue(chk.judge(console, fixture("ktap-pass.log")).passed)
+        # The same race in the module fails the run.
+        ours = [line.replace("[splat]", "[io_uring_rs]") for line in report]
+        console = clean[:10] + ours + clean[10:]
+        self.assertEqual([k for _, k, _ in chk.find_splats(console)], ["kcsan"])
+        self.assertFalse(chk.judge(console, fixture("ktap-pass.log")).passed)
+
     def test_an_unclosed_kcsan_report_does_not_hide_the_log(self):
         report = fixture("kcsan.log")[:-1]
         console = report + ["[    2.0] filler\n"] * chk.KCSAN_MAX_LINES + fixture("warn.log")

@@ -4,10 +4,16 @@
  * excerpts that the VM log checker's tests are fed with
  * (scripts/tests/capture-fixtures.sh). Never loaded by `make check`.
  *
- *   insmod splat.ko kind=warn|lockdep|kasan|atomic_sleep|leak
+ *   insmod splat.ko kind=warn|lockdep|kasan|atomic_sleep|leak|race
+ *
+ * race needs the KCSAN kernel and two CPUs: a kernel thread and the
+ * loading task increment one counter with plain accesses for two seconds.
  *
  * Loading always fails with -ECANCELED so the next kind can be loaded.
  */
+#include <linux/delay.h>
+#include <linux/jiffies.h>
+#include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
@@ -20,6 +26,32 @@ static DEFINE_MUTEX(splat_a);
 static DEFINE_MUTEX(splat_b);
 static DEFINE_SPINLOCK(splat_spin);
 static void *splat_leaked;
+static unsigned long splat_counter;
+
+/* Increments the counter with plain accesses until told to stop. */
+static int splat_racer(void *unused)
+{
+	while (!kthread_should_stop()) {
+		splat_counter++;
+		cond_resched();
+	}
+	return 0;
+}
+
+static void splat_race(void)
+{
+	struct task_struct *t = kthread_run(splat_racer, NULL, "splat_racer");
+	unsigned long end = jiffies + 2 * HZ;
+
+	if (IS_ERR(t))
+		return;
+	while (time_before(jiffies, end)) {
+		splat_counter++;
+		cond_resched();
+	}
+	kthread_stop(t);
+	pr_info("splat: counter %lu\n", READ_ONCE(splat_counter));
+}
 
 static int __init splat_init(void)
 {
@@ -46,6 +78,8 @@ static int __init splat_init(void)
 		spin_lock(&splat_spin);
 		might_sleep();
 		spin_unlock(&splat_spin);
+	} else if (!strcmp(kind, "race")) {
+		splat_race();
 	} else if (!strcmp(kind, "leak")) {
 		splat_leaked = kmalloc(96, GFP_KERNEL);
 		/* Forget the only reference. */

@@ -8,7 +8,9 @@
 use crate::glue::arc_slot::ArcSlot;
 use crate::glue::context::TaskCtx;
 use crate::glue::kthread::ThreadCtx;
-use crate::uring::lifecycle::iowq::{io_wq_free_work, io_wq_submit_work, FreeWorkLock};
+use crate::uring::lifecycle::iowq::{
+    io_wq_create_worker_for, io_wq_free_work, io_wq_submit_work, FreeWorkLock,
+};
 use crate::uring::lifecycle::tw;
 use crate::uring::model::req::{Req, ReqArc, ReqRef, TwAction};
 use crate::uring::model::ring::{IoWorker, Ring};
@@ -20,7 +22,8 @@ use kernel::prelude::*;
 /// `dying` is read under the io-wq lock, which exit's cancel pass takes
 /// after setting it: a request made a worker's work there is seen by that
 /// pass, or this sees `dying`. The same acquisition gives `freed` to the
-/// request cache.
+/// request cache, and may ask for a worker for the account's pending work,
+/// which this one leaves to run the chain (`IoWqGuard::run_linked`).
 fn continue_chain<'id>(
     next: ReqRef<'id>,
     freed: Option<ArcSlot<Req>>,
@@ -34,7 +37,12 @@ fn continue_chain<'id>(
     }
     if !ring.is_dying() {
         let iowq_ref = next.pin().get_ref();
-        w.run_linked(iowq_ref, id);
+        let create = w.run_linked(iowq_ref, id);
+        drop(w);
+        if let Some(new) = create {
+            // Outside the io-wq lock: creating takes `uring_lock`.
+            io_wq_create_worker_for(ring, cx, new);
+        }
         return Some(next.park());
     }
     drop(w);

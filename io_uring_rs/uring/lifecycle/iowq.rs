@@ -25,7 +25,8 @@ use crate::glue::work;
 use crate::uring::model::error::ecanceled;
 use crate::uring::model::req::{Req, ReqPin, ReqRef, ReqSlot, ReqView, REQ_F_ARM_LTIMEOUT};
 use crate::uring::model::ring::{
-    Enqueued, IoWqAcct, IoWqGuard, IoWqHash, IoWqWork, Ring, RunningWork, UringGuard, WorkerNode,
+    Enqueued, IoWqAcct, IoWqGuard, IoWqHash, IoWqWork, NewWorkerFor, Ring, RunningWork, UringGuard,
+    WorkerNode,
 };
 use crate::uring::model::sqe::Op;
 use kernel::prelude::*;
@@ -109,6 +110,12 @@ fn io_wq_create_worker(g: &mut UringGuard<'_, '_>, acct: IoWqAcct, pid: u32) {
     if started.is_err() && g.lock_iowq().no_workers(acct) {
         io_acct_cancel_pending_work(g, acct);
     }
+}
+
+/// Creates the worker a worker going on to its chain asked for
+/// (`IoWqGuard::run_linked`), counted already.
+pub(crate) fn io_wq_create_worker_for(ring: Ring<'_, '_>, cx: &mut TaskCtx, new: NewWorkerFor) {
+    io_wq_create_worker(&mut ring.lock_uring(cx), new.acct, new.pid);
 }
 
 /// `io_acct_cancel_pending_work()`: cancels all pending work of `acct`.

@@ -13,7 +13,8 @@ mod iowq;
 mod locks;
 
 pub(crate) use iowq::{
-    Enqueued, IoWorker, IoWqAcct, IoWqHash, IoWqState, IoWqWork, RunningWork, WorkerNode,
+    Enqueued, IoWorker, IoWqAcct, IoWqHash, IoWqState, IoWqWork, NewWorkerFor, RunningWork,
+    WorkerNode,
 };
 
 pub(crate) use locks::{

@@ -704,6 +704,88 @@ mod files {
         file::close(rd);
         file::close(wr);
     }
+
+    /// One round of [`a_hashed_write_does_not_wait_for_its_holder_s_chain`]
+    /// on a ring of its own: the completions, in the order posted.
+    fn hashed_write_behind_a_chain(cx: &mut TaskCtx, chain: u64) -> Vec<u64> {
+        use crate::uring::model::sqe::{IOSQE_ASYNC, IOSQE_IO_LINK};
+        let ctx = IoRingCtx::create_with(
+            cx,
+            RingParams {
+                sq_entries: 128,
+                cq_entries: 256,
+                channels: false,
+                ..RingParams::DEFAULT
+            },
+        )
+        .unwrap();
+        // One bound worker, idle.
+        let nop = Sqe {
+            flags: IOSQE_ASYNC,
+            ..sqe(OP_NOP, -1, 0, 0, 9)
+        };
+        submit(&ctx, cx, &[nop]);
+        assert_eq!(reap(&ctx, cx, 1), [(9, 0)]);
+        let (rd, wr) = file::regular_file();
+        let (rd2, wr2) = file::regular_file();
+        let mut data = *b"wxyz";
+        let src = file::UserRegion::lend(&mut data);
+        let link = |s: Sqe| Sqe {
+            flags: IOSQE_IO_LINK,
+            ..s
+        };
+        let mut sqes = vec![link(sqe(OP_WRITE, wr, src.addr(0), 2, 1))];
+        for i in 0..chain {
+            let w = sqe(OP_WRITE, wr2, src.addr(0), 1, 100 + i);
+            sqes.push(if i + 1 < chain { link(w) } else { w });
+        }
+        sqes.push(sqe(OP_WRITE, wr, src.addr(2), 2, 3));
+        submit(&ctx, cx, &sqes);
+        let n = chain as u32 + 2;
+        let _ = Ring::open(&ctx, |ring| {
+            io_cqring_wait_user(ring, cx, n, Some(msecs_to_jiffies(5000)), true, &mut |_| {
+                false
+            })
+        });
+        let r = ctx.rings();
+        let order: Vec<u64> = (0..n)
+            .map(|i| r.cqe(r.cq_head().wrapping_add(i)).user_data)
+            .collect();
+        r.set_cq_head(r.cq_head().wrapping_add(n));
+        exit(&ctx, cx);
+        drop(src);
+        assert_eq!(file::contents(rd), b"wxyz");
+        for fd in [rd, wr, rd2, wr2] {
+            file::close(fd);
+        }
+        order
+    }
+
+    /// A hashed write heading a chain that keeps its worker busy (linked
+    /// writes to another file, each a millisecond, as a disk's), and a
+    /// second write to the first file, with one idle bound worker: when
+    /// both queueings find that worker idle (it has not woken yet for the
+    /// first), neither asks for another; it takes the first write, then
+    /// goes on to the chain. The second write, held back while the first
+    /// ran, must not wait for the chain: the worker asks for a worker
+    /// before it goes on (C creates one when its worker blocks,
+    /// `io_wq_worker_sleeping()`). Whether the worker wakes before the
+    /// second queueing is the host scheduler's choice, so the test runs
+    /// ten rounds. Not under Miri: it is threads and sleeps.
+    #[test]
+    #[cfg_attr(miri, ignore)]
+    fn a_hashed_write_does_not_wait_for_its_holder_s_chain() {
+        const CHAIN: u64 = 50;
+        let mut cx = task_ctx();
+        for round in 0..10 {
+            let order = hashed_write_behind_a_chain(&mut cx, CHAIN);
+            let pos = |ud| order.iter().position(|&u| u == ud).expect("completed");
+            assert!(
+                pos(3) < pos(100 + CHAIN - 1),
+                "round {round}: the second write waited for the chain: {order:?}"
+            );
+        }
+    }
 }
 
 /// io-wq's intrusive work list (`glue/work_list.rs`), run under Miri too.

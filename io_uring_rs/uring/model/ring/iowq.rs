@@ -275,6 +275,14 @@ pub(crate) enum Enqueued {
     CreateWorker,
 }
 
+/// A worker that [`IoWqGuard::run_linked`] counted, to be created for the
+/// task `pid` in account `acct` (`io_wq_create_worker()`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct NewWorkerFor {
+    pub(crate) acct: IoWqAcct,
+    pub(crate) pid: u32,
+}
+
 /// A worker counted by [`IoWqGuard::enqueue`], its thread not yet started.
 pub(crate) struct NewWorker {
     acct: IoWqAcct,
@@ -425,8 +433,33 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
     /// request of a chain, which the worker that ran its predecessor runs
     /// next (`io_worker_handle_work()`). It holds no bucket: it was never
     /// queued.
-    pub(crate) fn run_linked(&mut self, req: ReqRef<'id>, id: u64) {
-        self.state().set_cur_work(id, req, None);
+    ///
+    /// The request may block, and the worker with it. C then creates a
+    /// worker for the account's pending work (`io_wq_worker_sleeping()`);
+    /// a module cannot see a worker block, so the worker asks before it
+    /// goes on: if its account has pending work no busy bucket holds back,
+    /// no idle worker and room below its limit, one worker is counted and
+    /// returned for the caller to create, for the task of that work. (A
+    /// hashed write that waited for its bucket would otherwise wait for
+    /// the whole chain of the write that held it.)
+    pub(crate) fn run_linked(&mut self, req: ReqRef<'id>, id: u64) -> Option<NewWorkerFor> {
+        let brand = self.ring.brand();
+        let st = self.state();
+        st.set_cur_work(id, req, None);
+        let acct = st.workers.get(&id)?.acct;
+        let busy = st.hash_map;
+        let a = &mut st.acct[acct as usize];
+        if st.exit || a.nr_free > 0 || a.nr_workers >= a.max_workers {
+            return None;
+        }
+        let pid = a
+            .pending
+            .view(brand)
+            .iter()
+            .find(|r| !matches!(r.iowq_hash(), Some(h) if busy & h.bit() != 0))?
+            .task();
+        a.nr_workers += 1;
+        Some(NewWorkerFor { acct, pid })
     }
 
     /// Worker `id` finished its work: takes it back; returns io-wq's

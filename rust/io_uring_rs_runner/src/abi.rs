@@ -2331,14 +2331,26 @@ pub(crate) fn cmd_abi(filter: Option<&str>, only: Option<&str>) -> i32 {
                 case(sys)
             }
         };
-        let a = run(Sys::Uring);
+        let mut a = run(Sys::Uring);
         // On a thread of its own: closing the io_uring ring queues task
         // work to the thread that used it (`io_ring_exit_work()` removes
         // its task context with `TWA_SIGNAL`), and `TIF_NOTIFY_SIGNAL` would
         // cut a module wait short there (Documentation/abi.rst).
         let b = std::thread::scope(|s| s.spawn(|| run(Sys::Module)).join())
             .unwrap_or_else(|_| Err("panicked".to_string()));
-        let ok = matches!((&a, &b), (Ok(x), Ok(y)) if x == y);
+        let mut ok = matches!((&a, &b), (Ok(x), Ok(y)) if x == y);
+        if !ok && a.is_ok() && b.is_ok() {
+            // io_uring is the reference, not what is tested, and on two
+            // CPUs its io-wq races too (7.2 once left a hashed write
+            // behind its bucket holder's blocked link): it runs once more,
+            // and the module's one result must be one io_uring gives.
+            println!(
+                "# {name} io_uring: {}; run again",
+                a.as_ref().unwrap_or_else(|e| e)
+            );
+            a = run(Sys::Uring);
+            ok = matches!((&a, &b), (Ok(x), Ok(y)) if x == y);
+        }
         for (sys, r) in [(Sys::Uring, &a), (Sys::Module, &b)] {
             println!(
                 "# {name} {}: {}",

@@ -115,7 +115,7 @@ fn io_wq_create_worker(g: &mut UringGuard<'_, '_>, acct: IoWqAcct, pid: u32) {
 /// Creates the worker a worker going on to its chain asked for
 /// (`IoWqGuard::run_linked`), counted already.
 pub(crate) fn io_wq_create_worker_for(ring: Ring<'_, '_>, cx: &mut TaskCtx, new: NewWorkerFor) {
-    io_wq_create_worker(&mut ring.lock_uring(cx), new.acct, new.pid);
+    io_wq_create_worker(&mut ring.lock_uring(cx), new.acct(), new.pid());
 }
 
 /// `io_acct_cancel_pending_work()`: cancels all pending work of `acct`.

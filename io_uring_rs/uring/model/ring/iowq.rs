@@ -102,6 +102,18 @@ struct IoWqAcctState {
     max_workers: u32,
 }
 
+impl IoWqAcctState {
+    /// Counts one more worker if the account is below its limit and io-wq
+    /// is not exiting; says whether it did (the caller then creates it).
+    fn count_new_worker(&mut self, exit: bool) -> bool {
+        let room = !exit && self.nr_workers < self.max_workers;
+        if room {
+            self.nr_workers += 1;
+        }
+        room
+    }
+}
+
 /// What io-wq knows of one worker (`struct io_worker`): its account, its
 /// task, to interrupt, once it runs, and the work it runs, with io-wq's
 /// reference (`worker->cur_work`), and that work's hash bucket, which the
@@ -276,11 +288,24 @@ pub(crate) enum Enqueued {
 }
 
 /// A worker that [`IoWqGuard::run_linked`] counted, to be created for the
-/// task `pid` in account `acct` (`io_wq_create_worker()`).
-#[derive(Clone, Copy, Debug)]
+/// task `pid` in account `acct` (`io_wq_create_worker()`). Only the count
+/// makes one, and creating consumes it: no worker is created uncounted or
+/// twice for one count.
 pub(crate) struct NewWorkerFor {
-    pub(crate) acct: IoWqAcct,
-    pub(crate) pid: u32,
+    acct: IoWqAcct,
+    pid: u32,
+}
+
+impl NewWorkerFor {
+    /// The account the worker is counted in.
+    pub(crate) fn acct(&self) -> IoWqAcct {
+        self.acct
+    }
+
+    /// The task whose pending work asked for it.
+    pub(crate) fn pid(&self) -> u32 {
+        self.pid
+    }
 }
 
 /// A worker counted by [`IoWqGuard::enqueue`], its thread not yet started.
@@ -322,8 +347,7 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
         Ok(if a.nr_free > 0 {
             self.ring.ctx().iowq_wake(acct);
             Enqueued::Taken
-        } else if a.nr_workers < a.max_workers && !st.exit {
-            a.nr_workers += 1;
+        } else if a.count_new_worker(st.exit) {
             Enqueued::CreateWorker
         } else {
             Enqueued::Taken
@@ -449,7 +473,7 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
         let acct = st.workers.get(&id)?.acct;
         let busy = st.hash_map;
         let a = &mut st.acct[acct as usize];
-        if st.exit || a.nr_free > 0 || a.nr_workers >= a.max_workers {
+        if a.nr_free > 0 {
             return None;
         }
         let pid = a
@@ -458,8 +482,8 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
             .iter()
             .find(|r| !matches!(r.iowq_hash(), Some(h) if busy & h.bit() != 0))?
             .task();
-        a.nr_workers += 1;
-        Some(NewWorkerFor { acct, pid })
+        a.count_new_worker(st.exit)
+            .then_some(NewWorkerFor { acct, pid })
     }
 
     /// Worker `id` finished its work: takes it back; returns io-wq's

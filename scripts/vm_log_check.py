@@ -49,13 +49,20 @@ PLAN = re.compile(r"^1\.\.(\d+)")
 
 
 # A KCSAN report: from its "BUG: KCSAN:" line to the line of "=" that
-# closes it. One with a frame of the module ("... [io_uring_rs]") fails
-# the run; one without is a finding about the kernel's own code (the data
-# race kernel runs the real io_uring beside the module), listed but not a
-# failure (Documentation/testing.rst, "The data-race run").
+# closes it. One with a function of the module in its title or in a frame
+# of one of its stacks ("  foo+0x12/0x40 [io_uring_rs]") fails the run;
+# one without is a finding about the kernel's own code (the data race
+# kernel runs the real io_uring beside the module), listed but not a
+# failure (Documentation/testing.rst, "The data-race run"). The footer's
+# "Workqueue: <queue> <function> [io_uring_rs]" names the work the
+# reporting worker runs, not a frame of the race: a race in the workqueue
+# code around one of the module's work items is the kernel's.
 KCSAN_START = re.compile(r"BUG: KCSAN: ")
 KCSAN_END = re.compile(r"(^|\] )={40,}\s*$")
-MODULE_FRAME = re.compile(r"\[io_uring_rs\]")
+MODULE = r" \[io_uring_rs\]$"
+MODULE_FRAME = re.compile(
+    r"^(\[[ 0-9.]*\] )?( \S+\+0x[0-9a-f]+/0x[0-9a-f]+|  \+-> reordered to: \S+)" + MODULE)
+MODULE_IN_TITLE = re.compile(r"BUG: KCSAN: .*\[io_uring_rs\]")
 # The longest report KCSAN prints (two stacks of 64 frames, the locks).
 KCSAN_MAX_LINES = 200
 
@@ -72,7 +79,8 @@ def kcsan_reports(lines):
             # A report cut short by the next one ends before it.
             if start is not None:
                 reports.append((start, n - 1, title, in_module))
-            start, title, in_module = n, text[m.start():], False
+            start, title = n, text[m.start():]
+            in_module = bool(MODULE_IN_TITLE.search(text))
             continue
         if start is None:
             continue

@@ -4,8 +4,9 @@
 # Regenerate scripts/tests/fixtures/*.log: boot the debug kernel, trigger
 # each kind of splat with splat.ko and cut each report out of the console
 # log; clean.log is the console log of a clean `check` run's boot and load.
-# With KCSAN_KDIR (the data-race kernel), kcsan-race.log too: the first
-# report of splat.ko's race between two CPUs.
+# With KCSAN_KDIR (the data-race kernel), kcsan-race.log and
+# kcsan-wq-race.log too: the first report of splat.ko's race between two
+# CPUs, between a thread and the loader and between two work items.
 #
 #   KDIR=... [KCSAN_KDIR=...] scripts/tests/capture-fixtures.sh
 set -euo pipefail
@@ -48,14 +49,23 @@ if [ -n "${KCSAN_KDIR:-}" ]; then
 	cp "$here/splat/Kbuild" "$here/splat/splat.c" "$work/race/"
 	make -s -C "$KCSAN_KDIR" M="$work/race" LLVM="$("$root/scripts/kllvm.sh" "$KCSAN_KDIR")" modules
 	cp "$work/race/splat.ko" "$work/race/extra/"
-	printf '#!/bin/sh\ninsmod /extra/splat.ko kind=race\n' >"$work/race/extra/run.sh"
+	printf '#!/bin/sh\ninsmod /extra/splat.ko kind=race\ninsmod /extra/splat.ko kind=wq_race\n' \
+		>"$work/race/extra/run.sh"
 	chmod +x "$work/race/extra/run.sh"
 	KDIR=$KCSAN_KDIR VM_EXTRA=$work/race/extra "$root/scripts/vm-run.sh" exec || true
 	console=$(ls -td "$root"/out/vm-exec-* | head -1)/console.log
-	# From the first report's opening line to its closing one.
-	tr -d "\r" < "$console" | awk '/^\[[ 0-9.]*\] =+$/ { if (n++ == 0) on = 1; else if (on) { print; exit } }
-		on' > "$here/fixtures/kcsan-race.log"
+	# report TITLE: the first report whose title has TITLE, from the line
+	# of "=" that opens it to the one that closes it.
+	report() {
+		tr -d "\r" < "$console" | awk -v t="$1" '
+			/^\[[ 0-9.]*\] =+$/ { if (on) { print; exit } prev = $0; next }
+			/BUG: KCSAN: / && index($0, t) { on = 1; print prev }
+			on'
+	}
+	report splat_racer > "$here/fixtures/kcsan-race.log"
 	echo "fixture kcsan-race: $(wc -l < "$here/fixtures/kcsan-race.log") lines"
+	report splat_wq_racer > "$here/fixtures/kcsan-wq-race.log"
+	echo "fixture kcsan-wq-race: $(wc -l < "$here/fixtures/kcsan-wq-race.log") lines"
 fi
 "$root/scripts/vm-run.sh" check || true
 tr -d "\r" < "$(ls -td "$root"/out/vm-check-* | head -1)/console.log" > "$here/fixtures/clean.log"

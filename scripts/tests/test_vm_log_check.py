@@ -104,6 +104,36 @@ class SplatScan(unittest.TestCase):
         self.assertEqual([k for _, k, _ in chk.find_splats(console)], ["kcsan"])
         self.assertFalse(chk.judge(console, fixture("ktap-pass.log")).passed)
 
+    def test_a_kernel_race_beside_a_module_work_item_is_a_finding(self):
+        # kcsan-wq-race.log: splat.ko kind=wq_race, two work items of one
+        # unbound queue racing; the footer names the reporting worker's
+        # work ("Workqueue: splat_wq splat_wq_racer [splat]").
+        report = fixture("kcsan-wq-race.log")
+        footer = [n for n, line in enumerate(report) if "Workqueue: splat_wq " in line]
+        self.assertEqual(len(footer), 1)
+        clean = fixture("clean.log")
+        # The race made the kernel's (as CI's report of a race in
+        # process_scheduled_works() reading the worker's runtime), with
+        # the module's work in the footer: a finding, not a failure.
+        kernels = [line.replace("splat_wq_racer+", "worker_thread_fn+")
+                   .replace("splat_wq_racer [splat]", "worker_thread_fn")
+                   .replace(" [splat]", "") for line in report]
+        kernels[footer[0]] = report[footer[0]].replace("[splat]", "[io_uring_rs]")
+        console = clean[:10] + kernels + clean[10:]
+        self.assertEqual(chk.find_splats(console), [])
+        self.assertEqual(len(chk.kcsan_findings(console)), 1)
+        self.assertTrue(chk.judge(console, fixture("ktap-pass.log")).passed)
+        # With the racing frames the module's, it fails the run.
+        for ours in (
+                [line.replace("[splat]", "[io_uring_rs]") for line in report],
+                # a frame alone, the title and footer the kernel's
+                [line.replace("splat_wq_racer+0x4f/0x80 [splat]",
+                              "splat_wq_racer+0x4f/0x80 [io_uring_rs]", 1)
+                 if n == 4 else kernels[n] for n, line in enumerate(report)]):
+            console = clean[:10] + ours + clean[10:]
+            self.assertEqual([k for _, k, _ in chk.find_splats(console)], ["kcsan"])
+            self.assertFalse(chk.judge(console, fixture("ktap-pass.log")).passed)
+
     def test_an_unclosed_kcsan_report_does_not_hide_the_log(self):
         report = fixture("kcsan.log")[:-1]
         console = report + ["[    2.0] filler\n"] * chk.KCSAN_MAX_LINES + fixture("warn.log")

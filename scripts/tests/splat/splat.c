@@ -4,10 +4,12 @@
  * excerpts that the VM log checker's tests are fed with
  * (scripts/tests/capture-fixtures.sh). Never loaded by `make check`.
  *
- *   insmod splat.ko kind=warn|lockdep|kasan|atomic_sleep|leak|race
+ *   insmod splat.ko kind=warn|lockdep|kasan|atomic_sleep|leak|race|wq_race
  *
  * race needs the KCSAN kernel and two CPUs: a kernel thread and the
  * loading task increment one counter with plain accesses for two seconds.
+ * wq_race is the same race between two work items of an unbound queue, so
+ * that the report's footer names the work function ("Workqueue: ...").
  *
  * Loading always fails with -ECANCELED so the next kind can be loaded.
  */
@@ -18,6 +20,7 @@
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/workqueue.h>
 
 static char *kind = "";
 module_param(kind, charp, 0);
@@ -53,6 +56,33 @@ static void splat_race(void)
 	pr_info("splat: counter %lu\n", READ_ONCE(splat_counter));
 }
 
+static void splat_wq_racer(struct work_struct *work)
+{
+	unsigned long end = jiffies + 2 * HZ;
+
+	while (time_before(jiffies, end)) {
+		splat_counter++;
+		cond_resched();
+	}
+}
+
+static void splat_wq_race(void)
+{
+	struct workqueue_struct *wq = alloc_workqueue("splat_wq", WQ_UNBOUND, 2);
+	struct work_struct a, b;
+
+	if (!wq)
+		return;
+	INIT_WORK_ONSTACK(&a, splat_wq_racer);
+	INIT_WORK_ONSTACK(&b, splat_wq_racer);
+	queue_work(wq, &a);
+	queue_work(wq, &b);
+	destroy_workqueue(wq);
+	destroy_work_on_stack(&a);
+	destroy_work_on_stack(&b);
+	pr_info("splat: counter %lu\n", READ_ONCE(splat_counter));
+}
+
 static int __init splat_init(void)
 {
 	if (!strcmp(kind, "warn")) {
@@ -80,6 +110,8 @@ static int __init splat_init(void)
 		spin_unlock(&splat_spin);
 	} else if (!strcmp(kind, "race")) {
 		splat_race();
+	} else if (!strcmp(kind, "wq_race")) {
+		splat_wq_race();
 	} else if (!strcmp(kind, "leak")) {
 		splat_leaked = kmalloc(96, GFP_KERNEL);
 		/* Forget the only reference. */

@@ -22,6 +22,11 @@ mode=${1:?usage: vm-run.sh check|run|inject-fail|bench|exec|liburing|liburing-su
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 : "${KDIR:?KDIR must name the kernel tree}"
 timeout_s=${VM_TIMEOUT:-900}
+# The guest's CPUs (VM_CPUS, default 2: a profile on one CPU compares
+# with the results from before the second); the log check fails a run
+# whose kernel brought up fewer.
+cpus=${VM_CPUS:-2}
+case $cpus in [1-9]) ;; *) echo "vm: VM_CPUS must be 1 to 9, not '$cpus'" >&2; exit 2 ;; esac
 
 out=$root/out/vm-$mode-$(date +%Y%m%d-%H%M%S)
 stage=$out/initramfs
@@ -91,8 +96,6 @@ set +e
 # some boots; 4-level paging is what the kernels under test run on anyway.
 # VM_QEMU_ARGS: more QEMU arguments (scripts/insn-profile.sh's plugin).
 read -ra qemu_extra <<<"${VM_QEMU_ARGS:-}"
-# The guest's CPUs; the log check fails a run whose kernel brought up fewer.
-cpus=2
 timeout --foreground "$timeout_s" qemu-system-x86_64 \
 	-accel tcg -cpu max,la57=off -smp $cpus -m 2G "${qemu_extra[@]}" \
 	-kernel "$KDIR/arch/x86/boot/bzImage" \

@@ -1,12 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0
-"""Tests of the kernel helpers: scripts/kllvm.sh, scripts/fetch-linux.sh and
-scripts/kdir.sh.
+"""Tests of the kernel helpers: scripts/kllvm.sh, scripts/fetch-linux.sh,
+scripts/kdir.sh, and vm-run.sh's VM_CPUS.
 
 kllvm.sh must give the LLVM= value a tree was built with (recorded by
 build-kernel.sh, or read from a tree's .config); fetch-linux.sh must use a
 cached 7.2 tarball without asking the network, so that a cached kernel is
 not rebuilt because unstable moved on; kdir.sh must let one build of a
-kernel and flavour run at a time.
+kernel and flavour run at a time; vm-run.sh must refuse a CPU count it
+cannot give the guest before it stages one.
 """
 
 import os
@@ -162,3 +163,12 @@ class KdirLock(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class VmRun(unittest.TestCase):
+    def test_a_bad_cpu_count_is_refused_before_the_guest_is_staged(self):
+        for bad in ("0", "two", "12"):
+            r = run("vm-run.sh", "exec", env={"KDIR": "/nonexistent", "VM_CPUS": bad})
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn("VM_CPUS must be 1 to 9", r.stderr)
+            self.assertIn(f"'{bad}'", r.stderr)

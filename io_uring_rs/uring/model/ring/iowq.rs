@@ -226,10 +226,16 @@ impl IoWqState {
 impl IoWqState {
     /// Keeps io-wq's reference `req` as the work of worker `id`, which
     /// runs nothing, and `hash` as the bucket it holds busy in `hash_map`.
-    fn set_cur_work<'id>(&mut self, id: u64, req: ReqRef<'id>, hash: Option<IoWqHash>) {
+    /// Returns the worker's account (one lookup of the worker for both).
+    fn set_cur_work<'id>(
+        &mut self,
+        id: u64,
+        req: ReqRef<'id>,
+        hash: Option<IoWqHash>,
+    ) -> Option<IoWqAcct> {
         // A worker calls this for itself, registered and without work:
         // `worker_add` made its entry, and only its own exit removes it.
-        let prev = match self.workers.get_mut(&id) {
+        let (prev, acct) = match self.workers.get_mut(&id) {
             Some(w) => {
                 if let Some(old) = core::mem::replace(&mut w.hash, hash) {
                     self.hash_map &= !old.bit();
@@ -237,9 +243,9 @@ impl IoWqState {
                 if let Some(h) = hash {
                     self.hash_map |= h.bit();
                 }
-                w.cur_work.set(req)
+                (w.cur_work.set(req), Some(w.acct))
             }
-            None => Some(req),
+            None => (Some(req), None),
         };
         if let Some(req) = prev {
             pr_err!(
@@ -248,6 +254,7 @@ impl IoWqState {
                 req.user_data()
             );
         }
+        acct
     }
 }
 
@@ -469,8 +476,7 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
     pub(crate) fn run_linked(&mut self, req: ReqRef<'id>, id: u64) -> Option<NewWorkerFor> {
         let brand = self.ring.brand();
         let st = self.state();
-        st.set_cur_work(id, req, None);
-        let acct = st.workers.get(&id)?.acct;
+        let acct = st.set_cur_work(id, req, None)?;
         let busy = st.hash_map;
         let a = &mut st.acct[acct as usize];
         if a.nr_free > 0 {

@@ -24,13 +24,14 @@ use kernel::prelude::*;
 /// pass, or this sees `dying`. The same acquisition gives `freed` to the
 /// request cache, and may ask for a worker for the account's pending work,
 /// which this one leaves to run the chain (`IoWqGuard::run_linked`).
+/// Returns the request's own reference, for the worker to issue it with.
 fn continue_chain<'id>(
     next: ReqRef<'id>,
     freed: Option<ArcSlot<Req>>,
     ring: Ring<'_, 'id>,
     cx: &mut TaskCtx,
     id: u64,
-) -> Option<ReqArc<'id>> {
+) -> Option<ReqRef<'id>> {
     let mut w = ring.lock_iowq(cx);
     if let Some(freed) = freed {
         w.req_cache_free(freed);
@@ -43,7 +44,7 @@ fn continue_chain<'id>(
             // Outside the io-wq lock: creating takes `uring_lock`.
             io_wq_create_worker_for(ring, cx, new);
         }
-        return Some(next.park());
+        return Some(next);
     }
     drop(w);
     tw::queue(next, TwAction::Submit);
@@ -54,36 +55,45 @@ fn continue_chain<'id>(
 /// pending work, and the chain after it. Returns the memory of the last
 /// request it freed, for the request cache, which the worker's next
 /// acquisition of the io-wq lock fills.
+///
+/// The worker holds each request by its own reference, unparked from the
+/// request, and io-wq's reference, its work; the memory of the last put of
+/// the latter is what it recycles.
 fn io_worker_handle_work<'id>(
     req: ReqArc<'id>,
     ring: Ring<'_, 'id>,
     tcx: &mut ThreadCtx,
     id: u64,
 ) -> Option<ArcSlot<Req>> {
-    let mut work = Some(req);
-    while let Some(req) = work.take() {
-        let Some(own) = req.unpark() else {
+    let mut work = match req.into_unparked() {
+        Ok(own) => Some(own),
+        Err(req) => {
             pr_err!(
                 "BUG: io-wq work {:#x} without a reference\n",
                 req.user_data()
             );
             return None;
-        };
+        }
+    };
+    while let Some(own) = work.take() {
+        let user_data = own.user_data();
         io_wq_submit_work(own, ring, tcx.task());
         let iowq_ref = ring.lock_iowq(tcx.task()).finish(id);
         // A cancel may have interrupted the request; none interrupts this
         // worker for it any more.
         tcx.clear_notify_signal();
         let Some(iowq_ref) = iowq_ref else {
-            pr_err!("BUG: io-wq work {:#x} left its worker\n", req.user_data());
+            pr_err!("BUG: io-wq work {:#x} left its worker\n", user_data);
             return None;
         };
         let cx = tcx.task();
-        let next = io_wq_free_work(iowq_ref, FreeWorkLock::Unlocked(cx));
+        let freed = io_wq_free_work(iowq_ref, FreeWorkLock::Unlocked(cx));
         // Freed outside the lock; the memory goes to the request cache
         // with the next acquisition.
-        let slot = ArcSlot::reclaim(req.into_arc());
-        match next {
+        let slot = freed
+            .freed
+            .and_then(|last| ArcSlot::reclaim(last.into_arc()));
+        match freed.next {
             Some(next) => work = continue_chain(next, slot, ring, cx, id),
             None => return slot,
         }

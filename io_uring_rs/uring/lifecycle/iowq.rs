@@ -23,7 +23,7 @@ use super::{channel, rw};
 use crate::glue::context::{AtomicCtx, TaskCtx};
 use crate::glue::work;
 use crate::uring::model::error::ecanceled;
-use crate::uring::model::req::{Req, ReqPin, ReqRef, ReqSlot, ReqView, REQ_F_ARM_LTIMEOUT};
+use crate::uring::model::req::{Req, ReqArc, ReqPin, ReqRef, ReqSlot, ReqView, REQ_F_ARM_LTIMEOUT};
 use crate::uring::model::ring::{
     Enqueued, IoWqAcct, IoWqGuard, IoWqHash, IoWqWork, NewWorkerFor, Ring, RunningWork, UringGuard,
     WorkerNode,
@@ -44,24 +44,43 @@ pub(crate) enum FreeWorkLock<'a, 'g, 'id> {
     Locked(&'a mut UringGuard<'g, 'id>),
 }
 
+/// What `io_wq_free_work()` leaves the caller.
+pub(crate) struct FreedWork<'id> {
+    /// The next request of the chain, detached, with its link's reference.
+    pub(crate) next: Option<ReqRef<'id>>,
+    /// The request itself if that was its last put: memory only, for the
+    /// caller to recycle (C's `io_free_req()`) or drop.
+    pub(crate) freed: Option<ReqArc<'id>>,
+}
+
 /// `io_wq_free_work()`: drops io-wq's reference; on the last put of a
-/// linked request, detaches and returns the next request under
-/// `uring_lock` and `timeout_lock`.
+/// linked request, detaches the next request under `uring_lock` and
+/// `timeout_lock`.
 pub(crate) fn io_wq_free_work<'id>(
     req: ReqRef<'id>,
     lock: FreeWorkLock<'_, '_, 'id>,
-) -> Option<ReqRef<'id>> {
-    let last = req.put()?;
-    if !last.has_link_flags() {
-        return None;
-    }
-    match lock {
-        FreeWorkLock::Unlocked(cx) => {
-            let mut g = last.ring().lock_uring(cx);
-            let next = io_req_find_next(&last, &mut g.lock_both());
-            next
+) -> FreedWork<'id> {
+    let Some(last) = req.put() else {
+        return FreedWork {
+            next: None,
+            freed: None,
+        };
+    };
+    let next = if !last.has_link_flags() {
+        None
+    } else {
+        match lock {
+            FreeWorkLock::Unlocked(cx) => {
+                let mut g = last.ring().lock_uring(cx);
+                let next = io_req_find_next(&last, &mut g.lock_both());
+                next
+            }
+            FreeWorkLock::Locked(g) => io_req_find_next(&last, &mut g.lock_both()),
         }
-        FreeWorkLock::Locked(g) => io_req_find_next(&last, &mut g.lock_both()),
+    };
+    FreedWork {
+        next,
+        freed: Some(last),
     }
 }
 
@@ -266,7 +285,7 @@ fn io_wq_worker_cancel(work: &RunningWork<'_, '_>) {
 /// request is no worker's: its memory goes with it here
 /// (`io_wq_remove_pending()`).
 pub(crate) fn io_run_cancel<'id>(iowq_ref: ReqRef<'id>, g: &mut UringGuard<'_, 'id>) {
-    let own = iowq_ref.to_arc().unpark();
+    let own = iowq_ref.to_arc().into_unparked().ok();
     let fail = |req: ReqRef<'id>, g: &mut UringGuard<'_, 'id>| {
         req.set_res(ecanceled().to_errno());
         req.set_fail();
@@ -275,7 +294,11 @@ pub(crate) fn io_run_cancel<'id>(iowq_ref: ReqRef<'id>, g: &mut UringGuard<'_, '
     if let Some(req) = own {
         fail(req, g);
     }
-    if let Some(next) = io_wq_free_work(iowq_ref, FreeWorkLock::Locked(g)) {
+    let FreedWork { next, freed } = io_wq_free_work(iowq_ref, FreeWorkLock::Locked(g));
+    if let Some(freed) = freed {
+        g.io_req_cache_free(freed);
+    }
+    if let Some(next) = next {
         fail(next, g);
     }
 }

@@ -760,6 +760,19 @@ impl<'id> ReqArc<'id> {
         })
     }
 
+    /// Takes back a reference parked by [`ReqRef::park`] in place of this
+    /// memory, which it keeps: no count changes; this memory back if none
+    /// is parked.
+    pub(crate) fn into_unparked(self) -> Result<ReqRef<'id>, Self> {
+        if !self.arc.link.unpark(W) {
+            return Err(self);
+        }
+        Ok(ReqRef {
+            arc: self.arc,
+            brand: self.brand,
+        })
+    }
+
     /// The request, unbranded.
     pub(crate) fn into_arc(self) -> Arc<Req> {
         self.arc

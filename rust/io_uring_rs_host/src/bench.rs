@@ -122,9 +122,9 @@ pub fn free_work_lock_counts() -> [(&'static str, u64); 4] {
         ) -> u64 {
             kept.push(req.to_arc().into_arc());
             let before = acquisitions();
-            let next = io_wq_free_work(req, lock);
+            let freed = io_wq_free_work(req, lock);
             let n = acquisitions() - before;
-            if let Some(next) = next {
+            if let Some(next) = freed.next {
                 kept.push(next.park().into_arc());
             }
             n

@@ -213,13 +213,24 @@ pub(crate) fn io_kill_timeouts(
 
 /// `io_prep_linked_timeout()`: before its target is issued, makes the linked
 /// timeout that follows it claimable (`timeout->head = req`).
+#[inline]
 pub(crate) fn io_prep_linked_timeout<'id>(
     req: &ReqRef<'id>,
     g: &mut UringGuard<'_, 'id>,
 ) -> Option<ReqArc<'id>> {
+    // The flag test inline: every issue asks, few requests have one.
     if req.flags() & REQ_F_ARM_LTIMEOUT == 0 {
         return None;
     }
+    io_arm_linked_timeout(req, g)
+}
+
+/// `__io_prep_linked_timeout()`: [`io_prep_linked_timeout`] of a request a
+/// linked timeout follows.
+fn io_arm_linked_timeout<'id>(
+    req: &ReqRef<'id>,
+    g: &mut UringGuard<'_, 'id>,
+) -> Option<ReqArc<'id>> {
     let mut b = g.lock_both();
     let lt = next_link_timeout(req, &b.chain_read())?.to_arc();
     req.clear_flags(REQ_F_ARM_LTIMEOUT);

@@ -254,6 +254,63 @@ mod pure {
         });
     }
 
+    /// `ReqArc::into_unparked` moves the memory into the reference it takes
+    /// back, without a count; with nothing parked it gives the memory back.
+    #[test]
+    fn a_parked_reference_is_taken_back_into_its_memory() {
+        let ctx = IoRingCtx::create(&task_ctx()).unwrap();
+        Ring::open(&ctx, |ring| {
+            let r = req(ring, Op::Nop, None).park().into_unparked();
+            let r = r.map_err(|_| ()).expect("parked");
+            let bare = r.pin().get_ref().park();
+            let again = bare.clone().into_unparked().map_err(|_| ());
+            let again = again.expect("parked once more");
+            assert!(bare.into_unparked().is_err(), "taken back already");
+            assert!(again.put().is_none());
+            assert!(r.put().is_some());
+        });
+    }
+
+    /// `io_wq_free_work()` leaves the caller the request after its last
+    /// put, for the request cache, and the next request of a linked one;
+    /// nothing after a put that is not the last.
+    #[test]
+    fn free_work_leaves_the_last_put_and_the_next_request() {
+        use crate::uring::lifecycle::iowq::{io_wq_free_work, FreeWorkLock};
+        use crate::uring::model::sqe::IOSQE_IO_LINK;
+        let ctx = IoRingCtx::create(&task_ctx()).unwrap();
+        let mut cx = task_ctx();
+        Ring::open(&ctx, |ring| {
+            let r = req(ring, Op::Nop, None);
+            let held = r.pin().get_ref();
+            let freed = io_wq_free_work(r, FreeWorkLock::Unlocked(&mut cx));
+            assert!(freed.next.is_none() && freed.freed.is_none());
+            let freed = io_wq_free_work(held, FreeWorkLock::Unlocked(&mut cx));
+            assert!(freed.next.is_none(), "unlinked");
+            assert!(freed.freed.is_some(), "the last put leaves the request");
+
+            let next = req(ring, Op::Nop, None);
+            let sqe = Sqe {
+                opcode: OP_NOP,
+                flags: IOSQE_IO_LINK,
+                ..Sqe::default()
+            };
+            let head = Req::alloc(
+                &mut ring.lock_uring(&mut task_ctx()),
+                &sqe,
+                &crate::host_tctx(),
+                Ok(Op::Nop),
+                Some(next),
+                0,
+            )
+            .expect("alloc");
+            let freed = io_wq_free_work(head, FreeWorkLock::Unlocked(&mut cx));
+            assert!(freed.freed.is_some());
+            let next = freed.next.expect("the next request, detached");
+            assert!(next.put().is_some());
+        });
+    }
+
     /// `ReqArc::adopt` brands a request only for its own ring: under
     /// another ring's brand it gives the request back.
     #[test]

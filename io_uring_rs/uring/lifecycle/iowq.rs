@@ -282,7 +282,7 @@ fn io_wq_worker_cancel(work: &RunningWork<'_, '_>) {
 /// `io_run_cancel()`: fails a pending request that was taken off io-wq, then
 /// drops io-wq's reference; a request the chain continues with is failed
 /// too, as C runs it with `IO_WQ_WORK_CANCEL`. Taken off its list, the
-/// request is no worker's: its memory goes with it here
+/// request is no worker's: its memory goes to the request cache here
 /// (`io_wq_remove_pending()`).
 pub(crate) fn io_run_cancel<'id>(iowq_ref: ReqRef<'id>, g: &mut UringGuard<'_, 'id>) {
     let own = iowq_ref.to_arc().into_unparked().ok();

@@ -190,8 +190,19 @@ mod pure {
     }
 
     fn req<'id>(ring: Ring<'_, 'id>, op: Op, link: Option<ReqRef<'id>>) -> ReqRef<'id> {
+        req_flags(ring, 0, op, link)
+    }
+
+    /// A request submitted with the `IOSQE_*` flags `sqe_flags`.
+    fn req_flags<'id>(
+        ring: Ring<'_, 'id>,
+        sqe_flags: u8,
+        op: Op,
+        link: Option<ReqRef<'id>>,
+    ) -> ReqRef<'id> {
         let sqe = Sqe {
             opcode: OP_NOP,
+            flags: sqe_flags,
             ..Sqe::default()
         };
         Req::alloc(
@@ -290,20 +301,7 @@ mod pure {
             assert!(freed.freed.is_some(), "the last put leaves the request");
 
             let next = req(ring, Op::Nop, None);
-            let sqe = Sqe {
-                opcode: OP_NOP,
-                flags: IOSQE_IO_LINK,
-                ..Sqe::default()
-            };
-            let head = Req::alloc(
-                &mut ring.lock_uring(&mut task_ctx()),
-                &sqe,
-                &crate::host_tctx(),
-                Ok(Op::Nop),
-                Some(next),
-                0,
-            )
-            .expect("alloc");
+            let head = req_flags(ring, IOSQE_IO_LINK, Op::Nop, Some(next));
             let freed = io_wq_free_work(head, FreeWorkLock::Unlocked(&mut cx));
             assert!(freed.freed.is_some());
             let next = freed.next.expect("the next request, detached");

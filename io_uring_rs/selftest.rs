@@ -716,6 +716,39 @@ pub(crate) const CASES: &[Case] = &[
             expect_none(ring, cx, 20)
         })
     }),
+    // S24 within one entry: `io_init_req()` turns draining off for the
+    // entry's CQE_SKIP_SUCCESS before it reads the same entry's DRAIN.
+    ("s24_drain_and_cqe_skip_on_one_entry", |cx| {
+        with_ring(cx, |ring, cx| {
+            submit(ring, cx, &[nop(S | D, 1)])?;
+            expect_in_order(ring, cx, &[(1, EOPNOTSUPP)])?;
+            expect_none(ring, cx, 20)
+        })
+    }),
+    // S24 within one chain: the refused member fails the chain, whose
+    // head posts (`req_set_fail()`) and, being CQE_SKIP_SUCCESS, hides the
+    // completions of the links it fails (`REQ_F_SKIP_LINK_CQES`).
+    ("s24_drain_after_cqe_skip_in_chain", |cx| {
+        with_ring(cx, |ring, cx| {
+            submit(ring, cx, &[nop(L | S, 1), nop(D, 2)])?;
+            expect_in_order(ring, cx, &[(1, ECANCELED)])?;
+            expect_none(ring, cx, 20)
+        })
+    }),
+    // An entry that fails before its flags are read (an unknown opcode)
+    // does not turn draining off.
+    ("s24_cqe_skip_of_unknown_opcode_keeps_drain", |cx| {
+        with_ring(cx, |ring, cx| {
+            let bad = Sqe {
+                opcode: 200,
+                ..nop(S, 1)
+            };
+            submit(ring, cx, &[bad])?;
+            submit(ring, cx, &[nop(D, 2)])?;
+            expect_in_order(ring, cx, &[(1, EINVAL_), (2, 0)])?;
+            expect_none(ring, cx, 20)
+        })
+    }),
     // A timeout's own completion does not count for another count-based
     // timeout (`cached_cq_tail - cq_timeouts`): both fire with -ETIME (in
     // either order: under Miri the clock outruns the program).

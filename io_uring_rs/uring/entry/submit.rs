@@ -2,21 +2,22 @@
 
 //! Submission: `io_submit_sqes()`.
 //!
-//! A chain is built before it is published: every entry of the chain is
-//! prepared first, then the requests are created back to front, each with
-//! its link as a constructor argument. No published chain is ever appended
-//! to, so submission needs no exception to the chain rule: the link of a
-//! request nobody else can see yet is simply its initial value.
+//! A chain is built before it is published: a first pass reads the flags
+//! of its entries front to back, then each entry is prepared and its
+//! request created, back to front, with its link as a constructor
+//! argument. No published chain is ever appended to, so submission needs
+//! no exception to the chain rule: the link of a request nobody else can
+//! see yet is simply its initial value.
 
 use crate::glue::context::{SqCtx, TaskCtx};
 use crate::glue::tctx::IoUringTask;
 use crate::uring::lifecycle::issue::io_submit_head;
 use crate::uring::model::error::{ecanceled, eopnotsupp};
 use crate::uring::model::req::{Req, ReqRef, REQ_F_ARM_LTIMEOUT, REQ_F_HARDLINK, REQ_F_IO_DRAIN};
-use crate::uring::model::ring::{IoRingCtx, Ring, UringGuard};
+use crate::uring::model::ring::{IoRingCtx, Ring, RingParams, UringGuard, UringState};
 use crate::uring::model::sqe::{
-    prep, Op, Sqe, UserMem, IOSQE_CQE_SKIP_SUCCESS, IOSQE_IO_DRAIN, IOSQE_IO_HARDLINK,
-    IOSQE_IO_LINK, OP_LINK_TIMEOUT,
+    prep, sqe_flags_apply, Op, Sqe, UserMem, IOSQE_CQE_SKIP_SUCCESS, IOSQE_IO_DRAIN,
+    IOSQE_IO_HARDLINK, IOSQE_IO_LINK, OP_LINK_TIMEOUT,
 };
 use kernel::prelude::*;
 use kernel::sync::Arc;
@@ -28,139 +29,142 @@ pub(crate) const MAX_SUBMIT: usize = 32768;
 /// let others run (`cond_resched()`).
 const RESCHED_CHAINS: usize = 64;
 
-/// What preparing the chains of one call needs besides their entries: room
-/// for the prepared opcodes of a chain of more than one entry, allocated
-/// once for the longest possible, reused chain after chain. A chain of one
-/// entry keeps its opcode on the stack.
-struct ChainScratch {
-    ops: KVec<Option<Result<Op>>>,
-}
-
-impl ChainScratch {
-    /// Room for chains of up to `n` entries, in task context.
-    fn new(n: usize) -> Result<Self> {
-        Ok(ChainScratch {
-            ops: KVec::with_capacity(n, GFP_KERNEL)?,
-        })
-    }
-
-    /// Room for the opcodes of a chain of `n` entries. A slot an earlier
-    /// chain used is empty again (publishing takes every opcode), and
-    /// preparing writes every slot it is given. Within the capacity `new`
-    /// allocated, this does not allocate.
-    fn ops(&mut self, n: usize) -> Result<&mut [Option<Result<Op>>]> {
-        while self.ops.len() < n {
-            self.ops.push(None, GFP_KERNEL)?;
-        }
-        Ok(&mut self.ops[..n])
-    }
-}
-
-/// An unpublished chain: the prepared entries of one link chain.
-struct PreppedChain<'s, 'c> {
-    sqes: &'s [Sqe],
-    ops: &'c mut [Option<Result<Op>>],
-    failed: bool,
-    /// The last entry failed its preparation: submission stops after this
-    /// chain unless `IORING_SETUP_SUBMIT_ALL` (`io_submit_fail_init()`).
-    last_failed: bool,
-    /// A member asked for `IOSQE_IO_DRAIN`, or the chain before did.
+/// What the flags of one chain's entries say about draining, read front to
+/// back before any entry is prepared, as `io_init_req()` reads them entry
+/// by entry: `IOSQE_CQE_SKIP_SUCCESS` turns draining off for good, before
+/// the same entry's `IOSQE_IO_DRAIN` is looked at, which it then refuses.
+/// An entry with an unknown opcode or unsupported flags fails before
+/// either is read ([`sqe_flags_apply`]).
+struct ChainDrain {
+    /// A member asked for `IOSQE_IO_DRAIN` and was not refused, or the
+    /// chain before did (`drain_next`).
     drain: bool,
     /// Requests submitted before this chain.
     drain_seq: u64,
+    /// CQE skipping was in use before this chain.
+    disabled_before: bool,
+    /// The first member that turned CQE skipping on; the chain's length if
+    /// none.
+    first_skip: usize,
 }
 
-impl<'s, 'c> PreppedChain<'s, 'c> {
-    /// Prepares every entry into `ops`, one slot an entry; a failure fails
-    /// the whole chain (C turns hard links into links for this:
-    /// `io_queue_sqe_fallback()`).
-    fn prep(
-        g: &mut UringGuard<'_, '_>,
-        sqes: &'s [Sqe],
-        ts: &impl UserMem,
-        ops: &'c mut [Option<Result<Op>>],
-    ) -> Self {
-        let mut failed = false;
-        let params = *g.ring().params();
-        let st = g.state();
-        let mut drain = core::mem::take(&mut st.drain_next);
-        let drain_seq = st.submitted;
-        st.submitted += sqes.len() as u64;
-        for (i, sqe) in sqes.iter().enumerate() {
-            let (st, task) = g.state_and_task();
-            let mut op = prep(task, st, sqe, ts, &params);
-            let st = g.state();
-            if sqe.flags & IOSQE_IO_DRAIN != 0 {
-                if st.drain_disabled {
-                    // `io_init_req_drain()`: CQE skipping broke the counts
-                    // draining relies on.
-                    op = Err(eopnotsupp());
-                }
-                // The chain drains, and so does the next one (`drain_next`).
-                drain = true;
-                st.drain_next = true;
+impl ChainDrain {
+    /// Reads the flags of `chain` and moves the ring's draining state past
+    /// it: the next chain drains if a member of this one did, and CQE
+    /// skipping is in use once a member asked for it.
+    fn scan(st: &mut UringState, chain: &[Sqe]) -> Self {
+        let mut this = ChainDrain {
+            drain: core::mem::take(&mut st.drain_next),
+            drain_seq: st.submitted,
+            disabled_before: st.drain_disabled,
+            first_skip: chain.len(),
+        };
+        st.submitted += chain.len() as u64;
+        for (i, sqe) in chain.iter().enumerate() {
+            if !sqe_flags_apply(sqe) {
+                continue;
             }
-            if sqe.flags & IOSQE_CQE_SKIP_SUCCESS != 0 {
+            if sqe.flags & IOSQE_CQE_SKIP_SUCCESS != 0 && this.first_skip == chain.len() {
+                this.first_skip = i;
                 st.drain_disabled = true;
             }
-            if let Ok(Op::LinkTimeout { .. }) = op {
-                // A linked timeout needs a request before it in the chain
-                // (`link->head`) whose opcode is not LINK_TIMEOUT
-                // (`link->last->opcode`). The opcode is the entry's, whether
-                // or not its preparation succeeded: a failed entry stays in
-                // the chain as `link->last` (`io_submit_fail_init()`).
-                if i == 0 || sqes[i - 1].opcode == OP_LINK_TIMEOUT {
-                    op = Err(EINVAL);
-                }
+            if sqe.flags & IOSQE_IO_DRAIN != 0 && !this.refused(i, sqe) {
+                this.drain = true;
+                st.drain_next = true;
             }
-            failed |= op.is_err();
-            ops[i] = Some(op);
         }
-        let last_failed = matches!(ops.last(), Some(Some(Err(_))));
-        PreppedChain {
-            sqes,
-            ops,
-            failed,
-            last_failed,
-            drain,
-            drain_seq,
-        }
+        this
     }
 
-    /// Creates the requests back to front and returns the head.
-    fn publish<'id>(
-        self,
-        g: &mut UringGuard<'_, 'id>,
-        tctx: &Arc<IoUringTask>,
-    ) -> Result<ReqRef<'id>> {
-        let mut next: Option<ReqRef<'id>> = None;
-        let mut next_is_lt = false;
-        for i in (0..self.sqes.len()).rev() {
-            let op = self.ops[i].take().unwrap_or(Err(EINVAL));
-            let head_of_failed = i == 0 && self.failed && op.is_ok();
-            // A request a linked timeout follows arms it when issued.
-            let flags = if next_is_lt { REQ_F_ARM_LTIMEOUT } else { 0 };
-            next_is_lt = matches!(op, Ok(Op::LinkTimeout { .. }));
-            let req = Req::alloc(g, &self.sqes[i], tctx, op, next.take(), flags)?;
-            if self.failed && i == 0 {
+    /// Whether member `i`, `sqe`, asks for `IOSQE_IO_DRAIN` and fails with
+    /// `-EOPNOTSUPP` for it: CQE skipping, in use since before it or since
+    /// it, broke the counts draining relies on.
+    fn refused(&self, i: usize, sqe: &Sqe) -> bool {
+        sqe.flags & IOSQE_IO_DRAIN != 0
+            && sqe_flags_apply(sqe)
+            && (self.disabled_before || self.first_skip <= i)
+    }
+}
+
+/// Prepares member `i` of `chain` (`io_init_req()` + `->prep()`), with
+/// the checks that look beyond the entry itself: draining refused after
+/// CQE skipping (before the opcode's own preparation, as in C), and a
+/// linked timeout that follows no request or another linked timeout.
+fn io_init_req(
+    g: &mut UringGuard<'_, '_>,
+    chain: &[Sqe],
+    i: usize,
+    ts: &impl UserMem,
+    params: &RingParams,
+    drain: &ChainDrain,
+) -> Result<Op> {
+    let sqe = &chain[i];
+    if drain.refused(i, sqe) {
+        return Err(eopnotsupp());
+    }
+    let (st, task) = g.state_and_task();
+    let op = prep(task, st, sqe, ts, params);
+    if let Ok(Op::LinkTimeout { .. }) = op {
+        // A linked timeout needs a request before it in the chain
+        // (`link->head`) whose opcode is not LINK_TIMEOUT
+        // (`link->last->opcode`). The opcode is the entry's, whether or
+        // not its preparation succeeded: a failed entry stays in the chain
+        // as `link->last` (`io_submit_fail_init()`).
+        if i == 0 || chain[i - 1].opcode == OP_LINK_TIMEOUT {
+            return Err(EINVAL);
+        }
+    }
+    op
+}
+
+/// Prepares the entries of one link chain and creates their requests back
+/// to front (C's `io_submit_sqe()` for each entry, with the append replaced
+/// by the link given to the constructor); returns the head and whether the
+/// last entry failed its preparation, which stops submission unless
+/// `IORING_SETUP_SUBMIT_ALL` (`io_submit_fail_init()`). A failure fails the
+/// whole chain (C turns hard links into links for this:
+/// `io_queue_sqe_fallback()`).
+fn io_submit_chain<'id>(
+    g: &mut UringGuard<'_, 'id>,
+    chain: &[Sqe],
+    ts: &impl UserMem,
+    tctx: &Arc<IoUringTask>,
+) -> Result<(ReqRef<'id>, bool)> {
+    let params = *g.ring().params();
+    let drain = ChainDrain::scan(g.state(), chain);
+    let mut next: Option<ReqRef<'id>> = None;
+    let mut next_is_lt = false;
+    let mut failed = false;
+    let mut last_failed = false;
+    for i in (0..chain.len()).rev() {
+        let op = io_init_req(g, chain, i, ts, &params, &drain);
+        if i + 1 == chain.len() {
+            last_failed = op.is_err();
+        }
+        failed |= op.is_err();
+        let head_of_failed = i == 0 && failed && op.is_ok();
+        // A request a linked timeout follows arms it when issued.
+        let flags = if next_is_lt { REQ_F_ARM_LTIMEOUT } else { 0 };
+        next_is_lt = matches!(op, Ok(Op::LinkTimeout { .. }));
+        let req = Req::alloc(g, &chain[i], tctx, op, next.take(), flags)?;
+        if i == 0 {
+            if failed {
                 // A failed chain is cancelled whole, hard links included.
                 req.clear_flags(REQ_F_HARDLINK);
             }
-            if i == 0 {
-                req.set_drain_seq(self.drain_seq);
-                if self.drain {
-                    req.set_flags(REQ_F_IO_DRAIN);
-                }
+            req.set_drain_seq(drain.drain_seq);
+            if drain.drain {
+                req.set_flags(REQ_F_IO_DRAIN);
             }
-            if head_of_failed {
-                // `req_fail_link_node(head, -ECANCELED)`.
-                req.set_res(ecanceled().to_errno());
-                req.set_fail();
-            }
-            next = Some(req);
         }
-        next.ok_or(EINVAL)
+        if head_of_failed {
+            // `req_fail_link_node(head, -ECANCELED)`.
+            req.set_res(ecanceled().to_errno());
+            req.set_fail();
+        }
+        next = Some(req);
     }
+    Ok((next.ok_or(EINVAL)?, last_failed))
 }
 
 /// `io_submit_sqes()`: submits `sqes` on `ctx`, chain by chain, as
@@ -184,7 +188,6 @@ pub(crate) fn io_submit_sqes(
     if ctx.is_dying() {
         return Err(ENXIO);
     }
-    let mut scratch = ChainScratch::new(sqes.len())?;
     Ring::open(ctx, |ring| {
         let mut i = 0;
         let mut chains = 0;
@@ -194,23 +197,14 @@ pub(crate) fn io_submit_sqes(
             while j + 1 < sqes.len() && sqes[j].flags & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK) != 0 {
                 j += 1;
             }
-            let mut one = None;
-            let ops = match j - i {
-                0 => Ok(core::slice::from_mut(&mut one)),
-                n => scratch.ops(n + 1),
-            };
-            let (head, stop) = match ops.and_then(|ops| {
-                let chain = PreppedChain::prep(&mut g, &sqes[i..=j], ts, ops);
-                let stop = chain.last_failed && !submit_all;
-                Ok((chain.publish(&mut g, tctx)?, stop))
-            }) {
+            let (head, last_failed) = match io_submit_chain(&mut g, &sqes[i..=j], ts, tctx) {
                 Ok(v) => v,
                 Err(e) if i == 0 => return Err(e),
                 Err(_) => return Ok(i),
             };
             io_submit_head(head, &mut g);
             i = j + 1;
-            if stop {
+            if last_failed && !submit_all {
                 break;
             }
             chains += 1;

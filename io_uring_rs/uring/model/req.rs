@@ -278,7 +278,13 @@ impl Req {
             }
         };
         if sqe.flags & IOSQE_CQE_SKIP_SUCCESS != 0 {
-            flags |= REQ_F_CQE_SKIP;
+            // `req_set_fail()`: a request that failed its preparation posts
+            // its completion; the links it fails do not.
+            flags |= if flags & REQ_F_FAIL != 0 {
+                REQ_F_SKIP_LINK_CQES
+            } else {
+                REQ_F_CQE_SKIP
+            };
         }
         if sqe.flags & IOSQE_IO_HARDLINK != 0 {
             flags |= REQ_F_HARDLINK;

@@ -53,6 +53,13 @@ pub(crate) const IOSQE_CQE_SKIP_SUCCESS: u8 = 1 << 6;
 const IOSQE_SUPPORTED: u8 =
     IOSQE_IO_DRAIN | IOSQE_IO_LINK | IOSQE_IO_HARDLINK | IOSQE_ASYNC | IOSQE_CQE_SKIP_SUCCESS;
 
+/// Whether `io_init_req()` gets as far as `sqe`'s draining flags: its
+/// opcode is known and its flags are supported. Only then does
+/// `IOSQE_CQE_SKIP_SUCCESS` turn draining off, or `IOSQE_IO_DRAIN` drain.
+pub(crate) fn sqe_flags_apply(sqe: &Sqe) -> bool {
+    sqe.opcode < IORING_OP_LAST && sqe.flags & !IOSQE_SUPPORTED == 0
+}
+
 /// `IORING_TIMEOUT_ABS`: the timespec is a `CLOCK_MONOTONIC` time.
 pub(crate) const IORING_TIMEOUT_ABS: u32 = 1 << 0;
 /// `IORING_TIMEOUT_BOOTTIME | IORING_TIMEOUT_REALTIME`.

@@ -96,6 +96,9 @@ self_test_cases!(
     s23_drain_waits_for_earlier,
     s23_drain_in_link,
     s24_drain_after_cqe_skip_eopnotsupp,
+    s24_drain_and_cqe_skip_on_one_entry,
+    s24_drain_after_cqe_skip_in_chain,
+    s24_cqe_skip_of_unknown_opcode_keeps_drain,
 );
 
 /// Tests of the model's primitives that start no thread (no timer, no

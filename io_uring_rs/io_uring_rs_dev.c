@@ -71,7 +71,9 @@ void io_uring_rs_task_notify_signal(struct task_struct *t)
 /* The io-wq worker is done with the work a cancel interrupted. */
 void io_uring_rs_clear_notify_signal(void)
 {
-	clear_notify_signal();
+	/* As io_run_task_work(): no atomic operation while the flag is clear. */
+	if (test_thread_flag(TIF_NOTIFY_SIGNAL))
+		clear_notify_signal();
 }
 
 bool io_uring_rs_kthread_should_stop(void);

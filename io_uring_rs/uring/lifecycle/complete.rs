@@ -20,7 +20,7 @@ use kernel::time::{msecs_to_jiffies, Jiffies};
 /// Posts `req`'s completion on its own ring unless it is skipped
 /// (`io_fill_cqe_req()`), and fires the count-based timeouts it satisfies.
 fn io_fill_cqe_req<'id>(c: &mut CompletionGuard<'_, 'id>, req: &impl ReqView<'id>) {
-    if !req.mark_completed() {
+    if !req.mark_completed(c) {
         pr_err!("BUG: request {:#x} completed twice\n", req.user_data());
         return;
     }

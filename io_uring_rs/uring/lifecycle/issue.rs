@@ -182,8 +182,17 @@ pub(crate) fn finish<'id>(req: ReqRef<'id>, res: i32, fail: bool, g: &mut UringG
 /// `REQ_F_INFLIGHT` here, not at preparation: task exit does not cancel a
 /// chain whose inflight request was never issued (still behind its link,
 /// or deferred by a drain). A descriptor that names no file then fails the
-/// issue itself, with `-EBADF`.
+/// issue itself, with `-EBADF`. An opcode without a file returns at once,
+/// inline (`!def->needs_file`).
+#[inline]
 pub(crate) fn io_assign_file(req: &Req, cx: &TaskCtx) {
+    if req.op().is_some_and(Op::needs_file) {
+        io_assign_needed_file(req, cx);
+    }
+}
+
+/// The part of [`io_assign_file`] for an opcode with a file or channel.
+fn io_assign_needed_file(req: &Req, cx: &TaskCtx) {
     let inflight = match req.op() {
         Some(Op::Read { chan, .. } | Op::Write { chan, .. } | Op::PollAdd { chan, .. }) => {
             chan.tracks_inflight()

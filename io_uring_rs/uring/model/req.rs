@@ -27,7 +27,7 @@ pub(crate) use claim::{io_link_timeout_claim, LinkTimeoutClaim, LiveTarget, Time
 pub(crate) use list::{CurWork, RefList, RefListMut};
 pub(crate) use tree::{ArcTree, ArcTreeMut, RefTree, RefTreeMut, RefTreeRef, ReqSlot};
 
-use super::ring::{BothGuard, IoRingCtx, IoWqHash, Ring, UringGuard};
+use super::ring::{BothGuard, CompletionGuard, IoRingCtx, IoWqHash, Ring, UringGuard};
 use super::sqe::{Op, Sqe, IOSQE_ASYNC, IOSQE_CQE_SKIP_SUCCESS, IOSQE_IO_HARDLINK, IOSQE_IO_LINK};
 use crate::glue::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, AtomicU8, Ordering};
 use crate::glue::brand::Brand;
@@ -429,11 +429,6 @@ impl Req {
         }
     }
 
-    /// Marks the completion done; false if it already was (a bug).
-    pub(crate) fn mark_completed(&self) -> bool {
-        !self.completed.swap(true, Ordering::AcqRel)
-    }
-
     /// Records what task work should do, returning the previous action.
     pub(crate) fn set_tw_action(&self, a: TwAction) -> TwAction {
         TwAction::from_u8(self.tw_action.swap(a as u8, Ordering::AcqRel))
@@ -523,6 +518,19 @@ pub(crate) trait ReqView<'id>: sealed::View<'id> + core::ops::Deref<Target = Req
     fn ring(&self) -> Ring<'_, 'id> {
         let (arc, brand) = parts(self);
         Ring::from_parts(&arc.ring, brand)
+    }
+
+    /// Marks the completion done; false if it already was (a bug). Every
+    /// completion is posted under its ring's `completion_lock`, which `_c`
+    /// holds for this ring (the brand), so a load and a store tell the
+    /// first from a second; no atomic read-modify-write is needed.
+    fn mark_completed(&self, _c: &CompletionGuard<'_, 'id>) -> bool {
+        let (arc, _) = parts(self);
+        if arc.completed.load(Ordering::Relaxed) {
+            return false;
+        }
+        arc.completed.store(true, Ordering::Relaxed);
+        true
     }
 
     /// The request's memory, under the same brand.

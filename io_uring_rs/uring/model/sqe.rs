@@ -183,6 +183,19 @@ pub(crate) enum Op {
 }
 
 impl Op {
+    /// Whether the opcode works on a file or on a channel that stands for
+    /// one (`def->needs_file`).
+    pub(crate) fn needs_file(&self) -> bool {
+        matches!(
+            self,
+            Op::Read { .. }
+                | Op::Write { .. }
+                | Op::PollAdd { .. }
+                | Op::Rw(_)
+                | Op::PollFile { .. }
+        )
+    }
+
     /// The file of a file opcode.
     pub(crate) fn file(&self) -> Option<&FileSlot> {
         match self {

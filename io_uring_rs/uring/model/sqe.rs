@@ -172,8 +172,11 @@ pub(crate) enum Op {
     Write { chan: Arc<Channel>, len: u32 },
     /// `IORING_OP_POLL_ADD` on a channel.
     PollAdd { chan: Arc<Channel>, mask: u32 },
-    /// `IORING_OP_READ`, `READV`, `WRITE` or `WRITEV` on a file.
-    Rw(FileRw),
+    /// `IORING_OP_READ`, `READV`, `WRITE` or `WRITEV` on a file. Boxed,
+    /// as C keeps a read's or write's state in `req->async_data`: every
+    /// request carries its opcode, and the others need a third of the
+    /// room.
+    Rw(KBox<FileRw>),
     /// `IORING_OP_POLL_ADD` on a file: one shot, for `events` (which
     /// include [`IO_POLL_UNMASK`]).
     PollFile { file: FileSlot, events: u32 },
@@ -199,7 +202,8 @@ impl Op {
     /// The file of a file opcode.
     pub(crate) fn file(&self) -> Option<&FileSlot> {
         match self {
-            Op::Rw(FileRw { file, .. }) | Op::PollFile { file, .. } => Some(file),
+            Op::Rw(rw) => Some(&rw.file),
+            Op::PollFile { file, .. } => Some(file),
             _ => None,
         }
     }
@@ -431,7 +435,7 @@ fn prep_file(
             }
             let iov = mem.import_iovec(cx, sqe.addr, sqe.len, vectored)?;
             let total = iov.as_slice().iter().map(|v| v.len as usize).sum();
-            Op::Rw(FileRw {
+            let rw = FileRw {
                 file: FileSlot::new(sqe.fd),
                 mm: state.user_mm(cx)?,
                 iov,
@@ -439,7 +443,8 @@ fn prep_file(
                 pos: sqe.off as i64,
                 write: matches!(sqe.opcode, OP_WRITE | OP_WRITEV),
                 rw_flags: sqe.op_flags,
-            })
+            };
+            Op::Rw(KBox::new(rw, GFP_KERNEL_ACCOUNT)?)
         }
         OP_POLL_ADD => {
             // `io_poll_add_prep()`: the flags are in `len`, where 6.12

@@ -22,8 +22,29 @@ pub mod flags {
 }
 pub use flags::Flags;
 
-/// `KBox`.
-pub type KBox<T> = Box<T>;
+/// `KBox`: a box whose allocation can fail, as in the kernel.
+#[derive(Debug)]
+pub struct KBox<T>(Box<T>);
+
+impl<T> KBox<T> {
+    /// Moves `v` into a new allocation.
+    pub fn new(v: T, _flags: Flags) -> Result<Self, AllocError> {
+        Ok(KBox(Box::new(v)))
+    }
+}
+
+impl<T> Deref for KBox<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> DerefMut for KBox<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
 
 /// `KVec`: a vector whose growth can fail, as in the kernel.
 #[derive(Debug)]

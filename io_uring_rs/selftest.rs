@@ -427,6 +427,34 @@ pub(crate) const CASES: &[Case] = &[
             expect_any_order(ring, cx, &[(1, EINTR_), (2, EALREADY)])
         })
     }),
+    // More workers than io-wq's first table of workers holds (four): ten
+    // reads block, a worker each, so the table grows twice while workers
+    // run; cancel ALL must still find and interrupt each one's work.
+    ("iowq_workers_beyond_the_first_table", |cx| {
+        with_ring(cx, |ring, cx| {
+            let fd = chan(ring, cx, false)?;
+            let reads: KVec<Sqe> = (0..10)
+                .map(|_| read(A, 7, fd, 8))
+                .try_fold(KVec::new(), |mut v, sqe| {
+                    v.push(sqe, GFP_KERNEL).map(|()| v)
+                })
+                .map_err(|_| "no memory")?;
+            submit(ring, cx, &reads)?;
+            expect_none(ring, cx, 50)?;
+            // Running work is interrupted (its count is io-wq's, not the
+            // requests': see `s16`); every read must end.
+            submit(ring, cx, &[cancel(0, 9, 7, IORING_ASYNC_CANCEL_ALL)])?;
+            let got = reap(ring, cx, 11)?;
+            let ended = got
+                .iter()
+                .filter(|c| c.user_data == 7 && (c.res == EINTR_ || c.res == ECANCELED))
+                .count();
+            if ended != 10 || !got.iter().any(|c| c.user_data == 9) {
+                return Err("cancel ALL did not reach the work of every worker");
+            }
+            Ok(())
+        })
+    }),
     // S17
     ("s17_cancel_all_and_any_count", |cx| {
         with_ring(cx, |ring, cx| {

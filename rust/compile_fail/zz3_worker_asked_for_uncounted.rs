@@ -12,13 +12,13 @@
 use crate::glue::context::TaskCtx;
 use crate::uring::lifecycle::iowq::io_wq_create_worker_for;
 use crate::uring::model::req::ReqRef;
-use crate::uring::model::ring::Ring;
 #[cfg(bug)]
 use crate::uring::model::ring::{IoWqAcct, NewWorkerFor};
+use crate::uring::model::ring::{Ring, WorkerKey};
 
 /// The violation: a bound worker for task 1, out of thin air.
 #[cfg(bug)]
-pub(crate) fn go_on<'id>(ring: Ring<'_, 'id>, cx: &mut TaskCtx, next: ReqRef<'id>, id: u64) {
+pub(crate) fn go_on<'id>(ring: Ring<'_, 'id>, cx: &mut TaskCtx, next: ReqRef<'id>, id: WorkerKey) {
     ring.lock_iowq(cx).run_linked(next, id);
     let new = NewWorkerFor {
         acct: IoWqAcct::Bound,
@@ -29,7 +29,7 @@ pub(crate) fn go_on<'id>(ring: Ring<'_, 'id>, cx: &mut TaskCtx, next: ReqRef<'id
 
 /// The honest shape: the worker the count asked for, if it asked.
 #[cfg(not(bug))]
-pub(crate) fn go_on<'id>(ring: Ring<'_, 'id>, cx: &mut TaskCtx, next: ReqRef<'id>, id: u64) {
+pub(crate) fn go_on<'id>(ring: Ring<'_, 'id>, cx: &mut TaskCtx, next: ReqRef<'id>, id: WorkerKey) {
     let new = ring.lock_iowq(cx).run_linked(next, id);
     if let Some(new) = new {
         io_wq_create_worker_for(ring, cx, new);

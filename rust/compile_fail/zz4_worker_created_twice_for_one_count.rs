@@ -10,11 +10,11 @@
 use crate::glue::context::TaskCtx;
 use crate::uring::lifecycle::iowq::io_wq_create_worker_for;
 use crate::uring::model::req::ReqRef;
-use crate::uring::model::ring::Ring;
+use crate::uring::model::ring::{Ring, WorkerKey};
 
 /// The violation: one count, two workers.
 #[cfg(bug)]
-pub(crate) fn go_on<'id>(ring: Ring<'_, 'id>, cx: &mut TaskCtx, next: ReqRef<'id>, id: u64) {
+pub(crate) fn go_on<'id>(ring: Ring<'_, 'id>, cx: &mut TaskCtx, next: ReqRef<'id>, id: WorkerKey) {
     let new = ring.lock_iowq(cx).run_linked(next, id);
     if let Some(new) = new {
         io_wq_create_worker_for(ring, cx, new);
@@ -24,7 +24,7 @@ pub(crate) fn go_on<'id>(ring: Ring<'_, 'id>, cx: &mut TaskCtx, next: ReqRef<'id
 
 /// The honest shape: one count, one worker.
 #[cfg(not(bug))]
-pub(crate) fn go_on<'id>(ring: Ring<'_, 'id>, cx: &mut TaskCtx, next: ReqRef<'id>, id: u64) {
+pub(crate) fn go_on<'id>(ring: Ring<'_, 'id>, cx: &mut TaskCtx, next: ReqRef<'id>, id: WorkerKey) {
     let new = ring.lock_iowq(cx).run_linked(next, id);
     if let Some(new) = new {
         io_wq_create_worker_for(ring, cx, new);

@@ -13,10 +13,10 @@ use crate::uring::lifecycle::iowq::{
 };
 use crate::uring::lifecycle::tw;
 use crate::uring::model::req::{Req, ReqArc, ReqRef, TwAction};
-use crate::uring::model::ring::{IoWorker, Ring};
+use crate::uring::model::ring::{IoWorker, Ring, WorkerKey};
 use kernel::prelude::*;
 
-/// Makes the next request of a chain the work of worker `id`, to run it
+/// Makes the next request of a chain the work of worker `key`, to run it
 /// next as io-wq does, unless ring exit has begun: then it goes to task
 /// work, whose `io_queue_sqe()` fails it with `-ECANCELED` on a dying ring.
 /// `dying` is read under the io-wq lock, which exit's cancel pass takes
@@ -30,7 +30,7 @@ fn continue_chain<'id>(
     freed: Option<ArcSlot<Req>>,
     ring: Ring<'_, 'id>,
     cx: &mut TaskCtx,
-    id: u64,
+    key: WorkerKey,
 ) -> Option<ReqRef<'id>> {
     let mut w = ring.lock_iowq(cx);
     if let Some(freed) = freed {
@@ -38,7 +38,7 @@ fn continue_chain<'id>(
     }
     if !ring.is_dying() {
         let iowq_ref = next.pin().get_ref();
-        let create = w.run_linked(iowq_ref, id);
+        let create = w.run_linked(iowq_ref, key);
         drop(w);
         if let Some(new) = create {
             // Outside the io-wq lock: creating takes `uring_lock`.
@@ -51,7 +51,7 @@ fn continue_chain<'id>(
     None
 }
 
-/// `io_worker_handle_work()`: runs `req`, which worker `id` took off the
+/// `io_worker_handle_work()`: runs `req`, which worker `key` took off the
 /// pending work, and the chain after it. Returns the memory of the last
 /// request it freed, for the request cache, which the worker's next
 /// acquisition of the io-wq lock fills.
@@ -63,7 +63,7 @@ fn io_worker_handle_work<'id>(
     req: ReqArc<'id>,
     ring: Ring<'_, 'id>,
     tcx: &mut ThreadCtx,
-    id: u64,
+    key: WorkerKey,
 ) -> Option<ArcSlot<Req>> {
     let mut work = match req.into_unparked() {
         Ok(own) => Some(own),
@@ -78,7 +78,7 @@ fn io_worker_handle_work<'id>(
     while let Some(own) = work.take() {
         let user_data = own.user_data();
         io_wq_submit_work(own, ring, tcx.task());
-        let iowq_ref = ring.lock_iowq(tcx.task()).finish(id);
+        let iowq_ref = ring.lock_iowq(tcx.task()).finish(key);
         // A cancel may have interrupted the request; none interrupts this
         // worker for it any more.
         tcx.clear_notify_signal();
@@ -94,7 +94,7 @@ fn io_worker_handle_work<'id>(
             .freed
             .and_then(|last| ArcSlot::reclaim(last.into_arc()));
         match freed.next {
-            Some(next) => work = continue_chain(next, slot, ring, cx, id),
+            Some(next) => work = continue_chain(next, slot, ring, cx, key),
             None => return slot,
         }
     }
@@ -103,10 +103,10 @@ fn io_worker_handle_work<'id>(
 
 /// `io_wq_worker()`: the thread of io-wq worker `worker`.
 pub(crate) fn io_wq_worker(worker: &IoWorker, tcx: &mut ThreadCtx) {
-    let (acct, id) = (worker.acct(), worker.id());
+    let (acct, key) = (worker.acct(), worker.key());
     worker.open(|ring| {
         let task = tcx.current_task();
-        ring.lock_iowq(tcx.task()).worker_started(id, task);
+        ring.lock_iowq(tcx.task()).worker_started(key, task);
         let mut freed = None;
         loop {
             let next = {
@@ -114,10 +114,10 @@ pub(crate) fn io_wq_worker(worker: &IoWorker, tcx: &mut ThreadCtx) {
                 if let Some(slot) = freed.take() {
                     w.req_cache_free(slot);
                 }
-                w.next_work(acct, id)
+                w.next_work(acct, key)
             };
             match next {
-                Some(req) => freed = io_worker_handle_work(req, ring, tcx, id),
+                Some(req) => freed = io_worker_handle_work(req, ring, tcx, key),
                 None => return,
             }
         }

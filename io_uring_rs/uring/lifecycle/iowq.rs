@@ -26,7 +26,7 @@ use crate::uring::model::error::ecanceled;
 use crate::uring::model::req::{Req, ReqArc, ReqPin, ReqRef, ReqSlot, ReqView, REQ_F_ARM_LTIMEOUT};
 use crate::uring::model::ring::{
     Enqueued, IoWqAcct, IoWqGuard, IoWqHash, IoWqWork, NewWorkerFor, Ring, RunningWork, UringGuard,
-    WorkerNode,
+    WorkerRoom,
 };
 use crate::uring::model::sqe::Op;
 use kernel::prelude::*;
@@ -116,10 +116,16 @@ pub(crate) fn io_prep_async_work(req: &Req) -> IoWqWork {
 /// account has no worker left, its pending work is cancelled, as C's
 /// `io_acct_cancel_pending_work()` does when `create_io_worker()` fails.
 fn io_wq_create_worker(g: &mut UringGuard<'_, '_>, acct: IoWqAcct, pid: u32) {
-    let started = match WorkerNode::new(g.task()) {
-        Ok(node) => {
-            let new = g.lock_iowq().worker_add(acct, node);
-            g.iowq_start_worker(new, |cx, data| work::spawn_io_worker(cx, data, pid))
+    let wanted = g.lock_iowq().worker_room_wanted();
+    let started = match WorkerRoom::new(g.task(), wanted) {
+        Ok(mut room) => {
+            let new = g.lock_iowq().worker_add(acct, &mut room);
+            // The old table, if `room` took its place, is freed here,
+            // outside the io-wq lock.
+            drop(room);
+            new.and_then(|new| {
+                g.iowq_start_worker(new, |cx, data| work::spawn_io_worker(cx, data, pid))
+            })
         }
         Err(e) => {
             g.lock_iowq().worker_failed(acct, None);

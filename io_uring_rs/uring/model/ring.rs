@@ -14,7 +14,7 @@ mod locks;
 
 pub(crate) use iowq::{
     Enqueued, IoWorker, IoWqAcct, IoWqHash, IoWqState, IoWqWork, NewWorkerFor, RunningWork,
-    WorkerNode,
+    WorkerKey, WorkerRoom,
 };
 
 pub(crate) use locks::{
@@ -316,11 +316,11 @@ pub(crate) struct IoRingCtx {
     /// Where idle unbound io-wq workers wait for work.
     #[pin]
     iowq_wait_unbound: CondVar,
-    /// The io-wq workers' threads, by worker id, until ring exit (or the
-    /// next worker's creation, once they exited); taken before the io-wq
-    /// lock, never under it.
+    /// The io-wq workers' threads, by worker id, with the worker's key,
+    /// until ring exit (or the next worker's creation, once they exited);
+    /// taken before the io-wq lock, never under it.
     #[pin]
-    iowq_threads: Mutex<RBTree<u64, KThread>>,
+    iowq_threads: Mutex<RBTree<u64, (WorkerKey, KThread)>>,
     /// Woken when a completion is posted.
     #[pin]
     cq_wait: CondVar,

@@ -79,6 +79,7 @@ self_test_cases!(
     s14_s15_cancel_by_user_data,
     s16_cancel_running_iowq,
     s17_cancel_all_and_any_count,
+    iowq_workers_beyond_the_first_table,
     s19_timeout_remove,
     timeout_count_fires_on_completions,
     channel_write_wakes_poll,

@@ -25,7 +25,7 @@ use crate::glue::context::TaskCtx;
 use crate::glue::kthread::{KThread, ThreadTask};
 use crate::uring::model::req::{CurWork, RefList, Req, ReqArc, ReqPin, ReqRef, ReqView};
 use kernel::prelude::*;
-use kernel::rbtree::{RBTree, RBTreeNodeReservation};
+use kernel::rbtree::RBTreeNodeReservation;
 use kernel::sync::Arc;
 use kernel::time::msecs_to_jiffies;
 
@@ -119,6 +119,7 @@ impl IoWqAcctState {
 /// reference (`worker->cur_work`), and that work's hash bucket, which the
 /// worker holds busy until it finishes the work.
 struct IoWorkerState {
+    id: u64,
     acct: IoWqAcct,
     task: Option<ThreadTask>,
     cur_work: CurWork,
@@ -126,9 +127,10 @@ struct IoWorkerState {
 }
 
 impl IoWorkerState {
-    /// A worker of `acct` not started yet.
-    fn new(acct: IoWqAcct) -> Self {
+    /// Worker `id` of `acct`, not started yet.
+    fn new(id: u64, acct: IoWqAcct) -> Self {
         IoWorkerState {
+            id,
             acct,
             task: None,
             cur_work: CurWork::new(),
@@ -137,18 +139,118 @@ impl IoWorkerState {
     }
 }
 
+/// Where a worker's entry is in io-wq's table of workers: its slot, and
+/// its id, unique for the ring's life, which the entry in the slot must
+/// carry (a slot is reused once its worker is gone). Only the table makes
+/// one.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct WorkerKey {
+    slot: usize,
+    id: u64,
+}
+
+/// io-wq's workers (`wq->all_list`), in slots: a worker reaches its own
+/// entry by its key in constant time, twice a request, where a tree by id
+/// took a walk each time. An exited worker's slot is empty (`None`) until
+/// a new worker takes it. Every slot up to the capacity exists, so adding
+/// a worker allocates nothing under the io-wq lock: a full table is
+/// replaced by a larger one allocated before ([`WorkerRoom`]).
+struct WorkerTable {
+    slots: KVec<Option<IoWorkerState>>,
+}
+
+impl WorkerTable {
+    fn get(&self, key: WorkerKey) -> Option<&IoWorkerState> {
+        self.slots
+            .get(key.slot)?
+            .as_ref()
+            .filter(|w| w.id == key.id)
+    }
+
+    fn get_mut(&mut self, key: WorkerKey) -> Option<&mut IoWorkerState> {
+        self.slots
+            .get_mut(key.slot)?
+            .as_mut()
+            .filter(|w| w.id == key.id)
+    }
+
+    fn remove(&mut self, key: WorkerKey) -> Option<IoWorkerState> {
+        let slot = self.slots.get_mut(key.slot)?;
+        match slot {
+            Some(w) if w.id == key.id => slot.take(),
+            _ => None,
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &IoWorkerState> {
+        self.slots.iter().flatten()
+    }
+
+    /// How many slots a table needs for one more worker: `None` if this
+    /// one has an empty slot.
+    fn room_wanted(&self) -> Option<usize> {
+        let full = self.slots.iter().all(Option::is_some);
+        full.then(|| (2 * self.slots.len()).max(4))
+    }
+
+    /// Adds `w` in an empty slot, moving every entry into `room`'s table
+    /// first if this one has none; `room` then holds this empty table, for
+    /// the caller to free after the lock. Gives `w` back if there is no
+    /// empty slot in either.
+    fn insert(
+        &mut self,
+        w: IoWorkerState,
+        room: &mut WorkerRoom,
+    ) -> Result<WorkerKey, IoWorkerState> {
+        let slot = match self.slots.iter().position(Option::is_none) {
+            Some(slot) => slot,
+            None => match room.0.as_mut().filter(|t| t.len() > self.slots.len()) {
+                Some(larger) => {
+                    for (to, from) in larger.iter_mut().zip(self.slots.iter_mut()) {
+                        *to = from.take();
+                    }
+                    core::mem::swap(&mut self.slots, larger);
+                    larger.len()
+                }
+                None => return Err(w),
+            },
+        };
+        let key = WorkerKey { slot, id: w.id };
+        self.slots[slot] = Some(w);
+        Ok(key)
+    }
+}
+
+/// A larger table of workers, every slot empty, allocated before the io-wq
+/// lock is taken when the table had no empty slot
+/// ([`IoWqGuard::worker_room_wanted`]); or nothing, when it had one.
+pub(crate) struct WorkerRoom(Option<KVec<Option<IoWorkerState>>>);
+
+impl WorkerRoom {
+    /// Room of `wanted` slots, if any are, in task context (it may sleep).
+    pub(crate) fn new(_cx: &TaskCtx, wanted: Option<usize>) -> Result<Self> {
+        let Some(n) = wanted else {
+            return Ok(WorkerRoom(None));
+        };
+        let mut slots = KVec::with_capacity(n, GFP_KERNEL)?;
+        for _ in 0..n {
+            slots.push(None, GFP_KERNEL)?;
+        }
+        Ok(WorkerRoom(Some(slots)))
+    }
+}
+
 /// io-wq's list of workers of ring `'id`, under its lock.
 pub(crate) struct IoWqWorkers<'g, 'id> {
-    workers: &'g RBTree<u64, IoWorkerState>,
+    workers: &'g WorkerTable,
     brand: Brand<'id>,
 }
 
 impl<'g, 'id> IoWqWorkers<'g, 'id> {
-    /// The running work (`io_wq_for_each_worker()`'s `cur_work`), by
-    /// worker id.
+    /// The running work (`io_wq_for_each_worker()`'s `cur_work`).
     pub(crate) fn running(&self) -> impl Iterator<Item = RunningWork<'g, 'id>> {
         let brand = self.brand;
-        self.workers.iter().filter_map(move |(_, worker)| {
+        self.workers.iter().filter_map(move |worker| {
             let req = worker.cur_work.get(brand)?;
             Some(RunningWork { req, worker })
         })
@@ -176,8 +278,8 @@ impl RunningWork<'_, '_> {
 pub(crate) struct IoWqState {
     /// The bound and the unbound account.
     acct: [IoWqAcctState; 2],
-    /// The workers, by id (`wq->all_list`), with the work they run.
-    workers: RBTree<u64, IoWorkerState>,
+    /// The workers (`wq->all_list`), with the work they run.
+    workers: WorkerTable,
     /// The buckets of which a worker runs work (`wq->hash->map`): bit `h`
     /// is set exactly while a worker's `hash` is bucket `h`.
     hash_map: u64,
@@ -214,7 +316,7 @@ impl IoWqState {
         };
         Ok(IoWqState {
             acct: [acct(bound), acct(unbound)],
-            workers: RBTree::new(),
+            workers: WorkerTable { slots: KVec::new() },
             hash_map: 0,
             next_id: 1,
             exit: false,
@@ -224,18 +326,18 @@ impl IoWqState {
 }
 
 impl IoWqState {
-    /// Keeps io-wq's reference `req` as the work of worker `id`, which
+    /// Keeps io-wq's reference `req` as the work of worker `key`, which
     /// runs nothing, and `hash` as the bucket it holds busy in `hash_map`.
     /// Returns the worker's account (one lookup of the worker for both).
     fn set_cur_work<'id>(
         &mut self,
-        id: u64,
+        key: WorkerKey,
         req: ReqRef<'id>,
         hash: Option<IoWqHash>,
     ) -> Option<IoWqAcct> {
         // A worker calls this for itself, registered and without work:
         // `worker_add` made its entry, and only its own exit removes it.
-        let (prev, acct) = match self.workers.get_mut(&id) {
+        let (prev, acct) = match self.workers.get_mut(key) {
             Some(w) => {
                 if let Some(old) = core::mem::replace(&mut w.hash, hash) {
                     self.hash_map &= !old.bit();
@@ -250,7 +352,7 @@ impl IoWqState {
         if let Some(req) = prev {
             pr_err!(
                 "BUG: io-wq worker {} lost work {:#x}\n",
-                id,
+                key.id,
                 req.user_data()
             );
         }
@@ -259,11 +361,11 @@ impl IoWqState {
 }
 
 /// An io-wq worker thread's data: its ring, which it keeps alive, its
-/// account, and its id in io-wq's list of workers.
+/// account, and its key in io-wq's table of workers.
 pub(crate) struct IoWorker {
     ring: Arc<IoRingCtx>,
     acct: IoWqAcct,
-    id: u64,
+    key: WorkerKey,
 }
 
 impl IoWorker {
@@ -272,9 +374,9 @@ impl IoWorker {
         self.acct
     }
 
-    /// The worker's id in io-wq's list of workers.
-    pub(crate) fn id(&self) -> u64 {
-        self.id
+    /// The worker's key in io-wq's table of workers.
+    pub(crate) fn key(&self) -> WorkerKey {
+        self.key
     }
 
     /// The worker's ring, opened under a fresh brand: an entry point's
@@ -318,7 +420,7 @@ impl NewWorkerFor {
 /// A worker counted by [`IoWqGuard::enqueue`], its thread not yet started.
 pub(crate) struct NewWorker {
     acct: IoWqAcct,
-    id: u64,
+    key: WorkerKey,
 }
 
 impl<'a, 'id> IoWqGuard<'a, 'id> {
@@ -377,25 +479,41 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
         ctx.iowq_cache_filled.store(false, Ordering::Relaxed);
     }
 
-    /// Registers a worker counted by `enqueue` under a new id, in `node`.
-    pub(crate) fn worker_add(&mut self, acct: IoWqAcct, node: WorkerNode) -> NewWorker {
+    /// How many slots the table of workers needs for one more worker, to
+    /// allocate before [`Self::worker_add`]; `None` if it has room.
+    pub(crate) fn worker_room_wanted(&mut self) -> Option<usize> {
+        self.state().workers.room_wanted()
+    }
+
+    /// Registers a worker counted by `enqueue` under a new id, in an empty
+    /// slot of the table or of `room`'s larger one (then `room` holds the
+    /// old table, for the caller to free after the lock). Without an empty
+    /// slot in either (a worker was added since `room` was sized), the
+    /// worker is uncounted, and `ENOMEM` returned.
+    pub(crate) fn worker_add(
+        &mut self,
+        acct: IoWqAcct,
+        room: &mut WorkerRoom,
+    ) -> Result<NewWorker> {
         let st = self.state();
         let id = st.next_id;
         st.next_id += 1;
-        drop(
-            st.workers
-                .insert(node.0.into_node(id, IoWorkerState::new(acct))),
-        );
-        NewWorker { acct, id }
+        match st.workers.insert(IoWorkerState::new(id, acct), room) {
+            Ok(key) => Ok(NewWorker { acct, key }),
+            Err(_) => {
+                self.worker_failed(acct, None);
+                Err(ENOMEM)
+            }
+        }
     }
 
     /// Uncounts a worker whose thread could not be started (the caller
     /// then asks [`Self::no_workers`] whether its pending work is
     /// stranded).
-    pub(crate) fn worker_failed(&mut self, acct: IoWqAcct, id: Option<u64>) {
+    pub(crate) fn worker_failed(&mut self, acct: IoWqAcct, key: Option<WorkerKey>) {
         let st = self.state();
-        if let Some(id) = id {
-            drop(st.workers.remove(&id));
+        if let Some(key) = key {
+            drop(st.workers.remove(key));
         }
         st.acct[acct as usize].nr_workers -= 1;
     }
@@ -407,20 +525,20 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
 
     /// A worker's thread started: records its task, for cancellation to
     /// interrupt what it runs.
-    pub(crate) fn worker_started(&mut self, id: u64, task: Option<ThreadTask>) {
-        if let Some(w) = self.state().workers.get_mut(&id) {
+    pub(crate) fn worker_started(&mut self, key: WorkerKey, task: Option<ThreadTask>) {
+        if let Some(w) = self.state().workers.get_mut(key) {
             w.task = task;
         }
     }
 
     /// `io_get_next_work()` and the idling of `io_wq_worker()`: moves the
-    /// oldest pending work of worker `id`'s account `acct` to the work the
+    /// oldest pending work of worker `key`'s account `acct` to the work the
     /// worker runs and returns it. With none, the worker idles until work comes,
     /// ring exit, or [`IO_WORKER_IDLE_TIMEOUT_MS`] passed; then it exits
     /// (`None`), unless it timed out as its account's last worker. An
     /// exiting worker is uncounted and forgotten under the same lock, so
     /// `enqueue` never counts on it.
-    pub(crate) fn next_work(&mut self, acct: IoWqAcct, id: u64) -> Option<ReqArc<'id>> {
+    pub(crate) fn next_work(&mut self, acct: IoWqAcct, key: WorkerKey) -> Option<ReqArc<'id>> {
         let brand = self.ring.brand();
         let mut timed_out = false;
         loop {
@@ -440,7 +558,7 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
                 if let Some(req) = req {
                     let arc = req.to_arc();
                     let hash = req.iowq_hash();
-                    st.set_cur_work(id, req, hash);
+                    st.set_cur_work(key, req, hash);
                     return Some(arc);
                 }
             }
@@ -449,7 +567,7 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
                 a.nr_workers -= 1;
                 // The worker's task reference is put here, under the lock:
                 // `put_task_struct()` may be called in atomic context.
-                drop(st.workers.remove(&id));
+                drop(st.workers.remove(key));
                 return None;
             }
             a.nr_free += 1;
@@ -460,7 +578,7 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
         }
     }
 
-    /// Makes io-wq's reference `req` the work of worker `id`: the next
+    /// Makes io-wq's reference `req` the work of worker `key`: the next
     /// request of a chain, which the worker that ran its predecessor runs
     /// next (`io_worker_handle_work()`). It holds no bucket: it was never
     /// queued.
@@ -473,10 +591,10 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
     /// returned for the caller to create, for the task of that work. (A
     /// hashed write that waited for its bucket would otherwise wait for
     /// the whole chain of the write that held it.)
-    pub(crate) fn run_linked(&mut self, req: ReqRef<'id>, id: u64) -> Option<NewWorkerFor> {
+    pub(crate) fn run_linked(&mut self, req: ReqRef<'id>, key: WorkerKey) -> Option<NewWorkerFor> {
         let brand = self.ring.brand();
         let st = self.state();
-        let acct = st.set_cur_work(id, req, None)?;
+        let acct = st.set_cur_work(key, req, None)?;
         let busy = st.hash_map;
         let a = &mut st.acct[acct as usize];
         if a.nr_free > 0 {
@@ -492,15 +610,15 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
             .then_some(NewWorkerFor { acct, pid })
     }
 
-    /// Worker `id` finished its work: takes it back; returns io-wq's
+    /// Worker `key` finished its work: takes it back; returns io-wq's
     /// reference for `io_wq_free_work()`. From here on no cancel interrupts
     /// the worker for it. The work's bucket is free again, and, if work
     /// is pending (some may have waited for the bucket), an idle worker of
     /// the account is woken.
-    pub(crate) fn finish(&mut self, id: u64) -> Option<ReqRef<'id>> {
+    pub(crate) fn finish(&mut self, key: WorkerKey) -> Option<ReqRef<'id>> {
         let brand = self.ring.brand();
         let st = self.state();
-        let w = st.workers.get_mut(&id)?;
+        let w = st.workers.get_mut(key)?;
         let req = w.cur_work.take(brand);
         if let Some(h) = w.hash.take() {
             st.hash_map &= !h.bit();
@@ -538,16 +656,6 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
     }
 }
 
-/// A node of io-wq's list of workers, allocated before the lock is taken.
-pub(crate) struct WorkerNode(RBTreeNodeReservation<u64, IoWorkerState>);
-
-impl WorkerNode {
-    /// Allocates a node, in task context (it may sleep).
-    pub(crate) fn new(_cx: &TaskCtx) -> Result<Self> {
-        Ok(WorkerNode(RBTreeNodeReservation::new(GFP_KERNEL)?))
-    }
-}
-
 impl<'a, 'id> UringGuard<'a, 'id> {
     /// `create_io_worker()`: starts the thread of worker `new` with
     /// `spawn` (its data, the worker's ring and account), and keeps it
@@ -570,8 +678,8 @@ impl<'a, 'id> UringGuard<'a, 'id> {
                 let st = w.state();
                 threads
                     .iter()
+                    .find(|(_, (key, _))| st.workers.get(*key).is_none())
                     .map(|(id, _)| *id)
-                    .find(|id| st.workers.get(id).is_none())
             };
             let Some(id) = dead else { break };
             drop(threads.remove(&id));
@@ -583,11 +691,14 @@ impl<'a, 'id> UringGuard<'a, 'id> {
                 let data = IoWorker {
                     ring: ctx.clone(),
                     acct: new.acct,
-                    id: new.id,
+                    key: new.key,
                 };
                 Ok((node, Arc::new(data, GFP_KERNEL)?))
             })
-            .and_then(|(node, data)| Ok(node.into_node(new.id, spawn(self.task(), data)?)));
+            .and_then(|(node, data)| {
+                let thread = spawn(self.task(), data)?;
+                Ok(node.into_node(new.key.id, (new.key, thread)))
+            });
         match started {
             Ok(node) => {
                 drop(threads.insert(node));
@@ -595,7 +706,7 @@ impl<'a, 'id> UringGuard<'a, 'id> {
             }
             Err(e) => {
                 drop(threads);
-                self.lock_iowq().worker_failed(new.acct, Some(new.id));
+                self.lock_iowq().worker_failed(new.acct, Some(new.key));
                 Err(e)
             }
         }

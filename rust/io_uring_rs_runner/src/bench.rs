@@ -89,9 +89,31 @@ fn reap_n(b: &mut dyn Backend, n: usize) -> Result<(), String> {
     Ok(())
 }
 
+/// What a P1 run measured: requests per second; the time of a batch spent
+/// in submitting it and in waiting for its completions; and how often a
+/// batch's submission lost its CPU to another thread (involuntary context
+/// switches of the submitting thread).
+struct P1Run {
+    rate: f64,
+    submit_us: f64,
+    wait_us: f64,
+    submit_preempted: f64,
+}
+
+/// The calling thread's involuntary context switches so far.
+fn nivcsw() -> i64 {
+    // SAFETY: `getrusage` writes only the `rusage` it is given.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `ru` is a valid `rusage` to write.
+    if unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut ru) } != 0 {
+        return 0;
+    }
+    ru.ru_nivcsw
+}
+
 /// P1: requests per second of `total` requests in chains of `len`, through
 /// io-wq (`force_async`) or issued inline.
-fn p1(b: &mut dyn Backend, len: usize, total: usize, force_async: bool) -> Result<f64, String> {
+fn p1(b: &mut dyn Backend, len: usize, total: usize, force_async: bool) -> Result<P1Run, String> {
     let per_batch = (256 / len).max(1);
     let mut batch = Vec::new();
     for c in 0..per_batch {
@@ -101,13 +123,37 @@ fn p1(b: &mut dyn Backend, len: usize, total: usize, force_async: bool) -> Resul
     }
     let _window = Window::open(if force_async { "P1" } else { "P1inline" });
     let start = Instant::now();
-    let mut done = 0;
+    let (mut done, mut batches) = (0, 0u32);
+    let mut submitting = Duration::ZERO;
+    let mut preempted = 0;
     while done < total {
+        let (t, csw) = (Instant::now(), nivcsw());
         b.submit(&batch).map_err(|e| e.to_string())?;
+        submitting += t.elapsed();
+        preempted += nivcsw() - csw;
         reap_n(b, batch.len())?;
         done += batch.len();
+        batches += 1;
     }
-    Ok(done as f64 / start.elapsed().as_secs_f64())
+    let elapsed = start.elapsed();
+    let per_batch = |d: Duration| d.as_secs_f64() * 1e6 / f64::from(batches.max(1));
+    Ok(P1Run {
+        rate: done as f64 / elapsed.as_secs_f64(),
+        submit_us: per_batch(submitting),
+        wait_us: per_batch(elapsed - submitting),
+        submit_preempted: preempted as f64 / f64::from(batches.max(1)),
+    })
+}
+
+/// Prints a P1 run: its rate as a measurement, and where a batch's time
+/// went as a comment.
+fn print_p1(bench: &str, len: usize, name: &str, rep: usize, r: &P1Run) {
+    println!("csv,{bench},{len},{name},{rep},{:.0},req/s", r.rate);
+    println!(
+        "# {bench} {name} chains of {len}: a batch {:.0} us submitting \
+         ({:.2} times preempted), {:.0} us waiting",
+        r.submit_us, r.submit_preempted, r.wait_us
+    );
 }
 
 /// P2: N pending requests; returns (close time, cancel-all time) in ms,
@@ -258,9 +304,9 @@ pub(crate) fn cmd_bench(
         for rep in 0..reps {
             for &(i, name) in &names {
                 let mut b = open(i)?;
-                let rate = p1(b.as_mut(), len, p1_total, true)?;
+                let run = p1(b.as_mut(), len, p1_total, true)?;
                 b.close();
-                println!("csv,P1,{len},{name},{rep},{rate:.0},req/s");
+                print_p1("P1", len, name, rep, &run);
             }
         }
     }
@@ -269,9 +315,9 @@ pub(crate) fn cmd_bench(
     for rep in (0..reps).filter(|_| run("P1inline")) {
         for &(i, name) in &names {
             let mut b = open(i)?;
-            let rate = p1(b.as_mut(), 1, p1_total, false)?;
+            let run = p1(b.as_mut(), 1, p1_total, false)?;
             b.close();
-            println!("csv,P1inline,1,{name},{rep},{rate:.0},req/s");
+            print_p1("P1inline", 1, name, rep, &run);
         }
     }
     for &n in p2_sizes.iter().filter(|_| run("P2")) {

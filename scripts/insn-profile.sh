@@ -21,7 +21,12 @@
 # the phase and teardown after it are left out. No boot is subtracted
 # then, and P2's counts are divided by the requests of its three sizes.
 #
-#   [KERNEL=6.12] [ONLY=P1inline] [N=2000000] [P2=1000] [TOP=30] [WINDOW=]
+# PIN=1 pins the benchmark's thread to vCPU 0 and counts each vCPU's
+# instructions apart (the plugin's split): the submitter's side of a
+# request and what the other threads (io-wq workers) run on vCPU 1 are
+# told apart, as far as the scheduler keeps the workers off vCPU 0.
+#
+#   [KERNEL=6.12] [ONLY=P1inline] [N=2000000] [P2=1000] [TOP=30] [WINDOW=] [PIN=]
 #   scripts/insn-profile.sh
 set -euo pipefail
 root=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
@@ -31,6 +36,12 @@ n=${N:-2000000}
 p2=${P2:-1000}
 top=${TOP:-30}
 window=${WINDOW:-}
+pin=""
+plugin_split=""
+if [ -n "${PIN:-}" ]; then
+	pin="taskset 1 "
+	plugin_split=",split=on"
+fi
 kdir=$(scripts/kdir.sh timing)
 plugin_window=""
 if [ -n "$window" ]; then
@@ -63,7 +74,7 @@ for backend in $backends; do
 	mkdir -p "$extra"
 	bench=""
 	[ "$backend" = none ] ||
-		bench="IO_URING_RS_WINDOW=$window \$DIR/io_uring_rs_scenarios bench 1 $n $p2 $only $backend"
+		bench="IO_URING_RS_WINDOW=$window $pin\$DIR/io_uring_rs_scenarios bench 1 $n $p2 $only $backend"
 	cat >"$extra/run.sh" <<GUEST
 #!/bin/sh
 DIR=/kselftest/io_uring_rs
@@ -74,7 +85,7 @@ rmmod io_uring_rs
 GUEST
 	chmod +x "$extra/run.sh"
 	echo "insn-profile: $backend ($only, $n requests)" >&2
-	VM_QEMU_ARGS="-plugin $plugin_dir/tbcount.so,out=$out/$backend.tb$plugin_window" \
+	VM_QEMU_ARGS="-plugin $plugin_dir/tbcount.so,out=$out/$backend.tb$plugin_window$plugin_split" \
 		KDIR=$kdir VM_MODULE=$build/io_uring_rs/io_uring_rs.ko VM_EXTRA=$extra VM_TIMEOUT=1800 \
 		scripts/vm-run.sh exec >"$out/vm-$backend.txt" 2>&1 || true
 	cp "$(ls -td out/vm-exec-* | head -1)/ktap.log" "$out/guest-$backend.log"

@@ -12,7 +12,8 @@ it starts in; a backend's profile is its run minus the run without a
 benchmark, divided by REQUESTS. Prints, per backend, the total, the split
 between user space, the kernel and the module, the blocks run in the
 kernel and module, and the TOP functions with their instructions and
-blocks.
+blocks. A profile split by vCPU (lines with two more columns, the
+instructions of vCPU 0 and of vCPU 1) also gets that split, by vCPU.
 """
 
 import bisect
@@ -42,10 +43,12 @@ def symbols(system_map, guest_log):
 
 def profile(tb, syms):
     """Instructions and block executions by (symbol, in module); user space
-    is ("<user>", False)."""
+    is ("<user>", False). With a split profile, also the instructions by
+    vCPU, a counter each."""
     addrs = [a for a, _, _ in syms]
     counts = collections.Counter()
     blocks = collections.Counter()
+    vcpus = [collections.Counter(), collections.Counter()]
     for line in open(tb):
         fields = line.split()
         addr, insns = int(fields[0], 16), int(fields[1])
@@ -57,7 +60,17 @@ def profile(tb, syms):
             key = (syms[i][1], syms[i][2]) if i >= 0 else ("?", False)
         counts[key] += insns
         blocks[key] += execs
-    return counts, blocks
+        for c, v in enumerate(fields[3:5]):
+            vcpus[c][key] += int(v)
+    return counts, blocks, vcpus
+
+
+def split_line(counts):
+    """User space, kernel and module instructions of `counts`."""
+    user = counts.get(("<user>", False), 0)
+    module = sum(v for (n, m), v in counts.items() if m)
+    kernel = sum(v for (n, m), v in counts.items() if not m and n != "<user>")
+    return user, kernel, module
 
 
 def demangle(names, cxxfilt):
@@ -83,19 +96,22 @@ def main():
     # subtract: only the measured phase was counted.
     base = base_blocks = collections.Counter()
     if os.path.exists(f"{out}/none.tb"):
-        base, base_blocks = profile(f"{out}/none.tb",
-                                    symbols(system_map, f"{out}/guest-none.log"))
+        base, base_blocks, _ = profile(f"{out}/none.tb",
+                                       symbols(system_map, f"{out}/guest-none.log"))
     for backend in ("io_uring", "io_uring_rs"):
-        run, run_blocks = profile(f"{out}/{backend}.tb",
-                                  symbols(system_map, f"{out}/guest-{backend}.log"))
+        run, run_blocks, vcpus = profile(f"{out}/{backend}.tb",
+                                         symbols(system_map, f"{out}/guest-{backend}.log"))
         delta = {k: run[k] - base[k] for k in set(run) | set(base)}
         dblocks = {k: run_blocks[k] - base_blocks[k] for k in set(run_blocks) | set(base_blocks)}
-        user = delta.get(("<user>", False), 0)
-        module = sum(v for (n, m), v in delta.items() if m)
-        kernel = sum(v for (n, m), v in delta.items() if not m and n != "<user>")
+        user, kernel, module = split_line(delta)
         total = user + module + kernel
         print(f"\n{backend}: {total / reqs:.0f} instructions a request: "
               f"user {user / reqs:.0f}, kernel {kernel / reqs:.0f}, module {module / reqs:.0f}")
+        for c, counts in enumerate(vcpus):
+            if counts:
+                u, k, m = split_line(counts)
+                print(f"{backend}: vCPU {c}: {(u + k + m) / reqs:.0f} instructions a request: "
+                      f"user {u / reqs:.0f}, kernel {k / reqs:.0f}, module {m / reqs:.0f}")
         kblocks = sum(v for k, v in dblocks.items() if k[0] != "<user>")
         print(f"{backend}: {kblocks / reqs:.0f} blocks a request in the kernel and module "
               f"({sum(v for k, v in delta.items() if k[0] != '<user>') / max(kblocks, 1):.1f} "

@@ -44,11 +44,13 @@ class TbCount(unittest.TestCase):
         out = os.path.join(self.dir, "out.tb")
         if os.path.exists(out):
             os.unlink(out)
-        feed = "".join("%x %d\n" % b for b in blocks)
+        feed = "".join(" ".join(["%x" % b[0]] + ["%d" % x for x in b[1:]]) + "\n"
+                       for b in blocks)
         subprocess.run([self.qemu, self.plugin, "out=" + out, *args], input=feed, text=True,
                        check=True)
         with open(out) as f:
-            return {int(a, 16): (int(n), int(e)) for a, n, e in (line.split() for line in f)}
+            return {int(a, 16): tuple(int(x) for x in rest)
+                    for a, *rest in (line.split() for line in f)}
 
     def test_every_block_counts(self):
         blocks = [(A, 5), (B, 2), (A, 5), (ON, 1), (A, 5)]
@@ -61,6 +63,17 @@ class TbCount(unittest.TestCase):
                   (ON, 1), (B, 2), (OFF, 3), (A, 5)]
         counts = self.run_blocks(blocks, "window=%x:%x" % (ON, OFF))
         self.assertEqual(counts, {ON: (2, 2), A: (5, 1), B: (4, 2)})
+
+    def test_split_counts_each_vcpu(self):
+        # (address, instructions, vCPU); a third vCPU counts as the second.
+        blocks = [(A, 5, 0), (A, 5, 1), (B, 2, 1), (A, 5, 2), (B, 2, 0)]
+        self.assertEqual(self.run_blocks(blocks, "split"),
+                         {A: (15, 3, 5, 10), B: (4, 2, 2, 2)})
+
+    def test_split_counts_each_vcpu_in_windows(self):
+        blocks = [(A, 5, 0), (ON, 1, 0), (A, 5, 1), (B, 2, 0), (OFF, 3, 0), (A, 5, 0)]
+        counts = self.run_blocks(blocks, "window=%x:%x" % (ON, OFF), "split")
+        self.assertEqual(counts, {ON: (1, 1, 1, 0), A: (5, 1, 0, 5), B: (2, 1, 2, 0)})
 
     def test_a_window_never_opened_counts_nothing(self):
         counts = self.run_blocks([(A, 5), (OFF, 3)], "window=%x:%x" % (ON, OFF))
@@ -106,6 +119,18 @@ class Symboliser(unittest.TestCase):
         self.assertIn("io_uring: 30 instructions a request: user 0, kernel 30, module 0", out)
         self.assertIn("io_uring_rs: 40 instructions a request: user 0, kernel 0, module 40",
                       out)
+
+    def test_a_split_profile_is_told_by_vcpu(self):
+        out = self.profile({
+            "io_uring": [(0xFFFFFFFF81000010, 300, 60, 100, 200), (0x400000, 50, 10, 50, 0)],
+            "io_uring_rs": [(0xFFFFFFFFA0000010, 400, 80, 100, 300)],
+        })
+        self.assertIn("io_uring: vCPU 0: 15 instructions a request: user 5, kernel 10, "
+                      "module 0", out)
+        self.assertIn("io_uring: vCPU 1: 20 instructions a request: user 0, kernel 20, "
+                      "module 0", out)
+        self.assertIn("io_uring_rs: vCPU 1: 30 instructions a request: user 0, kernel 0, "
+                      "module 30", out)
 
 
 if __name__ == "__main__":

@@ -89,26 +89,13 @@ fn reap_n(b: &mut dyn Backend, n: usize) -> Result<(), String> {
     Ok(())
 }
 
-/// What a P1 run measured: requests per second; the time of a batch spent
-/// in submitting it and in waiting for its completions; and how often a
-/// batch's submission lost its CPU to another thread (involuntary context
-/// switches of the submitting thread).
+/// What a P1 run measured: requests per second, and the time of a batch
+/// spent in the submit call (which the backend's task thread makes, the
+/// hand-off to it included) and in waiting for its completions.
 struct P1Run {
     rate: f64,
     submit_us: f64,
     wait_us: f64,
-    submit_preempted: f64,
-}
-
-/// The calling thread's involuntary context switches so far.
-fn nivcsw() -> i64 {
-    // SAFETY: `getrusage` writes only the `rusage` it is given.
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: `ru` is a valid `rusage` to write.
-    if unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut ru) } != 0 {
-        return 0;
-    }
-    ru.ru_nivcsw
 }
 
 /// P1: requests per second of `total` requests in chains of `len`, through
@@ -125,12 +112,10 @@ fn p1(b: &mut dyn Backend, len: usize, total: usize, force_async: bool) -> Resul
     let start = Instant::now();
     let (mut done, mut batches) = (0, 0u32);
     let mut submitting = Duration::ZERO;
-    let mut preempted = 0;
     while done < total {
-        let (t, csw) = (Instant::now(), nivcsw());
+        let t = Instant::now();
         b.submit(&batch).map_err(|e| e.to_string())?;
         submitting += t.elapsed();
-        preempted += nivcsw() - csw;
         reap_n(b, batch.len())?;
         done += batch.len();
         batches += 1;
@@ -141,7 +126,6 @@ fn p1(b: &mut dyn Backend, len: usize, total: usize, force_async: bool) -> Resul
         rate: done as f64 / elapsed.as_secs_f64(),
         submit_us: per_batch(submitting),
         wait_us: per_batch(elapsed - submitting),
-        submit_preempted: preempted as f64 / f64::from(batches.max(1)),
     })
 }
 
@@ -150,9 +134,8 @@ fn p1(b: &mut dyn Backend, len: usize, total: usize, force_async: bool) -> Resul
 fn print_p1(bench: &str, len: usize, name: &str, rep: usize, r: &P1Run) {
     println!("csv,{bench},{len},{name},{rep},{:.0},req/s", r.rate);
     println!(
-        "# {bench} {name} chains of {len}: a batch {:.0} us submitting \
-         ({:.2} times preempted), {:.0} us waiting",
-        r.submit_us, r.submit_preempted, r.wait_us
+        "# {bench} {name} chains of {len}: a batch {:.0} us submitting, {:.0} us waiting",
+        r.submit_us, r.wait_us
     );
 }
 

@@ -211,14 +211,18 @@ int io_uring_rs_task_sigpending(void)
 }
 
 /*
- * A kernel thread working for process pid (glue/kthread.rs), named as
- * io_uring names its SQPOLL thread (io_sq_thread()); it runs fn until
- * fn returns, which it does once kthread_stop() asks. The caller keeps a
- * reference to the task until it has stopped it.
- */
-/*
- * A kernel thread named after its job and its creator's pid, as io_uring's
- * are: "iou-sqp-PID" (the SQPOLL thread) and "iou-wrk-PID" (io-wq workers).
+ * A kernel thread working for process pid (glue/kthread.rs), named after
+ * its job and that pid as io_uring's are: "iou-sqp-PID" (the SQPOLL
+ * thread) and "iou-wrk-PID" (io-wq workers). It runs fn until fn returns,
+ * which it does once kthread_stop() asks. The caller keeps a reference to
+ * the task until it has stopped it.
+ *
+ * io_uring's threads are threads of the task (create_io_thread()) and
+ * inherit its CPU mask, which taskset(1) and cpusets set: so does this
+ * one, from its creator, a task of the ring's user or a thread of the
+ * ring that inherited the mask the same way. Made from a workqueue
+ * worker (task work's fallback, whose worker may be bound to one CPU),
+ * it keeps a kernel thread's mask.
  */
 struct task_struct *io_uring_rs_kthread_start(int (*fn)(void *), void *data,
 					      int pid, bool io_worker)
@@ -229,6 +233,8 @@ struct task_struct *io_uring_rs_kthread_start(int (*fn)(void *), void *data,
 			   pid);
 	if (IS_ERR(t))
 		return t;
+	if (!(current->flags & PF_WQ_WORKER))
+		set_cpus_allowed_ptr(t, current->cpus_ptr);
 	get_task_struct(t);
 	wake_up_process(t);
 	return t;

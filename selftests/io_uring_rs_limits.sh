@@ -4,7 +4,8 @@
 # Bounded resources, on the real io_uring and on /dev/io_uring_rs: ring
 # sizes bounded and clamped alike, ring memory charged to the memory
 # cgroup about alike, and a small memory.max holding (-ENOMEM, no OOM
-# kill) with the charge coming back once the rings are closed. The runner
+# kill) with the charge coming back once the rings are closed, and io-wq
+# workers of a task pinned to one CPU kept there. The runner
 # mounts cgroup2 on /sys/fs/cgroup if it is not, prints the KTAP and exits
 # 0, 1 or 4 (skipped: no memory cgroup).
 DIR=$(dirname "$(readlink -f "$0")")

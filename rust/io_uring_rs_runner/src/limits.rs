@@ -14,7 +14,10 @@
 //! - a memory limit holds: under a small `memory.max` a ring that does not
 //!   fit fails with `-ENOMEM` (no OOM kill, no kernel report),
 //!   `memory.current` and `memory.peak` stay at or below the limit, and
-//!   once the rings are closed the charge comes back and a new ring works.
+//!   once the rings are closed the charge comes back and a new ring works;
+//! - a task confined to some CPUs (`taskset`, a cpuset) runs its io-wq
+//!   work on those alone: a child pinned to CPU 0 blocks a read in an
+//!   io-wq worker, whose CPU mask must be CPU 0 on both.
 //!
 //! The limit is reached without the memcg OOM killer, whose report
 //! (`dump_stack()`) the VM log check counts as a splat: a charge fails
@@ -32,7 +35,7 @@
 //!
 //! One KTAP line per check.
 
-use crate::abi::{RawRing, Sys};
+use crate::abi::{blockfd, write_fd, RawRing, Sys, OP_READ};
 use crate::scenario::Kernel;
 use crate::uapi::*;
 use std::collections::BTreeMap;
@@ -244,6 +247,98 @@ fn in_child(
         }
     }
     Ok(figures)
+}
+
+/// A child pinned to CPU 0 blocks a read of an `[io_uring_rs_block]` file
+/// in an io-wq worker of `sys`, and counts the workers named after it
+/// (`iou-wrk-PID`) and how many of them may run on CPU 0 alone: a user
+/// confined to some CPUs (`taskset`, a cpuset) does not run io-wq work on
+/// others. io_uring's workers are threads of the task and inherit its
+/// mask; the module's kernel threads are given it.
+fn child_affinity(sys: Sys, f: &mut Figures) -> Result<(), String> {
+    // SAFETY: `set` is a valid CPU set, zeroed then given CPU 0.
+    let pinned = unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(0, &mut set);
+        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set)
+    };
+    if pinned != 0 {
+        return Err(format!(
+            "sched_setaffinity: {}",
+            std::io::Error::last_os_error()
+        ));
+    }
+    let mut r = RawRing::new(sys, 4, params(0, 0)).map_err(|e| format!("setup {e}"))?;
+    let bf = blockfd()?;
+    let mut buf = [0u8; 1];
+    r.push(&crate::uapi::IoUringSqe {
+        opcode: OP_READ,
+        fd: bf.as_raw_fd(),
+        addr: buf.as_mut_ptr() as u64,
+        len: 1,
+        user_data: 1,
+        ..Default::default()
+    });
+    if r.enter(1, 0, 0) != 1 {
+        return Err("the read was not submitted".into());
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    // SAFETY: `getpid` has no preconditions.
+    let name = format!("iou-wrk-{}", unsafe { libc::getpid() });
+    let (mut workers, mut on_cpu0) = (0, 0);
+    for task in std::fs::read_dir("/proc")
+        .map_err(|e| format!("/proc: {e}"))?
+        .flatten()
+    {
+        let Ok(threads) = std::fs::read_dir(task.path().join("task")) else {
+            continue;
+        };
+        for thread in threads.flatten() {
+            let comm = std::fs::read_to_string(thread.path().join("comm")).unwrap_or_default();
+            if comm.trim_end() != name {
+                continue;
+            }
+            workers += 1;
+            let status = std::fs::read_to_string(thread.path().join("status")).unwrap_or_default();
+            if status
+                .lines()
+                .any(|l| l.split_whitespace().eq(["Cpus_allowed_list:", "0"]))
+            {
+                on_cpu0 += 1;
+            }
+        }
+    }
+    f.insert("workers".into(), workers);
+    f.insert("on_cpu0".into(), on_cpu0);
+    // The byte ends the read.
+    write_fd(&bf, b"x");
+    for _ in 0..100 {
+        if !r.reap().is_empty() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    Err("the read did not complete".into())
+}
+
+/// Whether `sys`'s io-wq workers keep their submitter's CPU mask
+/// ([`child_affinity`]), in a child of a cgroup of its own.
+fn check_affinity(tap: &mut Tap, sys: Sys) {
+    let name = sys.name();
+    let got = Cgroup::create(&format!("io_uring_rs_limits_affinity_{name}"))
+        .and_then(|cg| in_child(&cg, |f| child_affinity(sys, f)));
+    let ok = match &got {
+        Ok(f) => {
+            let (workers, on_cpu0) = (fig(f, "workers"), fig(f, "on_cpu0"));
+            println!("# {name}: {workers} io-wq workers of a task pinned to CPU 0, {on_cpu0} of them on CPU 0 alone");
+            workers > 0 && on_cpu0 == workers
+        }
+        Err(e) => {
+            println!("# {name}: affinity: {e}");
+            false
+        }
+    };
+    tap.check(ok, &format!("limits_iowq_workers_keep_the_cpu_mask_{name}"));
 }
 
 /// Reads `fd` to its end, at most for `limit`.
@@ -602,7 +697,7 @@ pub(crate) fn cmd_limits() -> i32 {
             return 4;
         }
     };
-    println!("1..8");
+    println!("1..10");
     let mut tap = Tap { n: 0, failed: 0 };
     let (a, b) = (check_bounds(Sys::Uring), check_bounds(Sys::Module));
     println!("# io_uring: {}\n# io_uring_rs: {}", a.1, b.1);
@@ -613,6 +708,8 @@ pub(crate) fn cmd_limits() -> i32 {
 
     let uring = check_backend(&mut tap, Sys::Uring, kernel);
     let module = check_backend(&mut tap, Sys::Module, kernel);
+    check_affinity(&mut tap, Sys::Uring);
+    check_affinity(&mut tap, Sys::Module);
     let alike = match (uring, module) {
         (Some(u), Some(m)) => {
             println!("# bytes charged per ring: io_uring {u}, io_uring_rs {m}");

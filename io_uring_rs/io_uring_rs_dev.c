@@ -233,8 +233,17 @@ struct task_struct *io_uring_rs_kthread_start(int (*fn)(void *), void *data,
 			   pid);
 	if (IS_ERR(t))
 		return t;
-	if (!(current->flags & PF_WQ_WORKER))
+	if (!(current->flags & PF_WQ_WORKER)) {
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 14, 0)
+		/*
+		 * From 6.14 a kernel thread takes its node's CPUs as it first
+		 * runs unless given a preferred mask before (kthread()).
+		 */
+		kthread_affine_preferred(t, current->cpus_ptr);
+#else
 		set_cpus_allowed_ptr(t, current->cpus_ptr);
+#endif
+	}
 	get_task_struct(t);
 	wake_up_process(t);
 	return t;

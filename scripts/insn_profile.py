@@ -95,9 +95,10 @@ def main():
     # A windowed profile (WINDOW=) has no run without a benchmark to
     # subtract: only the measured phase was counted.
     base = base_blocks = collections.Counter()
+    base_vcpus = [collections.Counter(), collections.Counter()]
     if os.path.exists(f"{out}/none.tb"):
-        base, base_blocks, _ = profile(f"{out}/none.tb",
-                                       symbols(system_map, f"{out}/guest-none.log"))
+        base, base_blocks, base_vcpus = profile(f"{out}/none.tb",
+                                                symbols(system_map, f"{out}/guest-none.log"))
     for backend in ("io_uring", "io_uring_rs"):
         run, run_blocks, vcpus = profile(f"{out}/{backend}.tb",
                                          symbols(system_map, f"{out}/guest-{backend}.log"))
@@ -107,9 +108,10 @@ def main():
         total = user + module + kernel
         print(f"\n{backend}: {total / reqs:.0f} instructions a request: "
               f"user {user / reqs:.0f}, kernel {kernel / reqs:.0f}, module {module / reqs:.0f}")
-        for c, counts in enumerate(vcpus):
+        for c, (counts, idle) in enumerate(zip(vcpus, base_vcpus)):
             if counts:
-                u, k, m = split_line(counts)
+                own = {key: counts[key] - idle[key] for key in set(counts) | set(idle)}
+                u, k, m = split_line(own)
                 print(f"{backend}: vCPU {c}: {(u + k + m) / reqs:.0f} instructions a request: "
                       f"user {u / reqs:.0f}, kernel {k / reqs:.0f}, module {m / reqs:.0f}")
         kblocks = sum(v for k, v in dblocks.items() if k[0] != "<user>")

@@ -132,6 +132,18 @@ class Symboliser(unittest.TestCase):
         self.assertIn("io_uring_rs: vCPU 1: 30 instructions a request: user 0, kernel 0, "
                       "module 30", out)
 
+    def test_a_split_profile_subtracts_the_idle_run_by_vcpu(self):
+        out = self.profile({
+            "none": [(0xFFFFFFFF81000010, 100, 10, 40, 60)],
+            "io_uring": [(0xFFFFFFFF81000010, 300, 30, 240, 60)],
+            "io_uring_rs": [(0xFFFFFFFFA0000010, 400, 80, 100, 300)],
+        })
+        self.assertIn("io_uring: vCPU 0: 20 instructions a request: user 0, kernel 20, "
+                      "module 0", out)
+        self.assertIn("io_uring: vCPU 1: 0 instructions a request", out)
+        self.assertIn("io_uring_rs: vCPU 0: 6 instructions a request: user 0, kernel -4, "
+                      "module 10", out)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -68,7 +68,7 @@ impl ChainDrain {
                 this.first_skip = i;
                 st.drain_disabled = true;
             }
-            if sqe.flags & IOSQE_IO_DRAIN != 0 && !this.refused(i, sqe) {
+            if sqe.flags & IOSQE_IO_DRAIN != 0 && !this.skipping(i) {
                 this.drain = true;
                 st.drain_next = true;
             }
@@ -76,13 +76,17 @@ impl ChainDrain {
         this
     }
 
+    /// Whether CQE skipping is in use when member `i`'s draining flag is
+    /// read: since before the chain, or since a member up to `i`.
+    fn skipping(&self, i: usize) -> bool {
+        self.disabled_before || self.first_skip <= i
+    }
+
     /// Whether member `i`, `sqe`, asks for `IOSQE_IO_DRAIN` and fails with
-    /// `-EOPNOTSUPP` for it: CQE skipping, in use since before it or since
-    /// it, broke the counts draining relies on.
+    /// `-EOPNOTSUPP` for it: CQE skipping broke the counts draining relies
+    /// on.
     fn refused(&self, i: usize, sqe: &Sqe) -> bool {
-        sqe.flags & IOSQE_IO_DRAIN != 0
-            && sqe_flags_apply(sqe)
-            && (self.disabled_before || self.first_skip <= i)
+        sqe.flags & IOSQE_IO_DRAIN != 0 && sqe_flags_apply(sqe) && self.skipping(i)
     }
 }
 

@@ -193,11 +193,10 @@ pub(crate) fn io_assign_file(req: &Req, cx: &TaskCtx) {
 
 /// The part of [`io_assign_file`] for an opcode with a file or channel.
 fn io_assign_needed_file(req: &Req, cx: &TaskCtx) {
-    let inflight = match req.op() {
-        Some(Op::Read { chan, .. } | Op::Write { chan, .. } | Op::PollAdd { chan, .. }) => {
-            chan.tracks_inflight()
-        }
-        op => op
+    let inflight = match req.op().and_then(Op::channel) {
+        Some(chan) => chan.tracks_inflight(),
+        None => req
+            .op()
             .and_then(Op::file)
             .is_some_and(|file| file.assign(cx, req.files()).is_ok_and(|f| f.mode().ring())),
     };

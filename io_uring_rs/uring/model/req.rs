@@ -140,6 +140,18 @@ struct TimeoutData {
     prev: Option<Arc<Req>>,
 }
 
+/// `req_set_fail()` on `flags`: failed, and a request that would skip its
+/// completion posts it after all, and skips its links' instead. A request
+/// that fails its preparation is made with these flags.
+fn failed_flags(flags: u32) -> u32 {
+    let flags = flags | REQ_F_FAIL;
+    if flags & REQ_F_CQE_SKIP != 0 {
+        (flags & !REQ_F_CQE_SKIP) | REQ_F_SKIP_LINK_CQES
+    } else {
+        flags
+    }
+}
+
 /// A request: the Rust counterpart of `struct io_kiocb`.
 #[pin_data]
 pub(crate) struct Req {
@@ -272,19 +284,13 @@ impl Req {
         let mut flags = extra_flags;
         let res = match &op {
             Ok(_) => 0,
-            Err(e) => {
-                flags |= REQ_F_FAIL;
-                e.to_errno()
-            }
+            Err(e) => e.to_errno(),
         };
         if sqe.flags & IOSQE_CQE_SKIP_SUCCESS != 0 {
-            // `req_set_fail()`: a request that failed its preparation posts
-            // its completion; the links it fails do not.
-            flags |= if flags & REQ_F_FAIL != 0 {
-                REQ_F_SKIP_LINK_CQES
-            } else {
-                REQ_F_CQE_SKIP
-            };
+            flags |= REQ_F_CQE_SKIP;
+        }
+        if op.is_err() {
+            flags = failed_flags(flags);
         }
         if sqe.flags & IOSQE_IO_HARDLINK != 0 {
             flags |= REQ_F_HARDLINK;
@@ -419,14 +425,13 @@ impl Req {
         self.res.store(res, Ordering::Release);
     }
 
-    /// Marks the request failed (`req_set_fail()`): a request that would
-    /// skip its completion posts it after all, and skips its links' instead.
+    /// Marks the request failed (`req_set_fail()`, [`failed_flags`]).
     pub(crate) fn set_fail(&self) {
-        let old = self.flags.fetch_or(REQ_F_FAIL, Ordering::AcqRel);
-        if old & REQ_F_CQE_SKIP != 0 {
-            self.clear_flags(REQ_F_CQE_SKIP);
-            self.set_flags(REQ_F_SKIP_LINK_CQES);
-        }
+        let _ = self
+            .flags
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |f| {
+                Some(failed_flags(f))
+            });
     }
 
     /// Records what task work should do, returning the previous action.

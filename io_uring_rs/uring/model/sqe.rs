@@ -189,14 +189,15 @@ impl Op {
     /// Whether the opcode works on a file or on a channel that stands for
     /// one (`def->needs_file`).
     pub(crate) fn needs_file(&self) -> bool {
-        matches!(
-            self,
-            Op::Read { .. }
-                | Op::Write { .. }
-                | Op::PollAdd { .. }
-                | Op::Rw(_)
-                | Op::PollFile { .. }
-        )
+        self.channel().is_some() || self.file().is_some()
+    }
+
+    /// The channel of a channel opcode.
+    pub(crate) fn channel(&self) -> Option<&Arc<Channel>> {
+        match self {
+            Op::Read { chan, .. } | Op::Write { chan, .. } | Op::PollAdd { chan, .. } => Some(chan),
+            _ => None,
+        }
     }
 
     /// The file of a file opcode.

@@ -27,6 +27,9 @@ pub(crate) trait Backend {
     fn cancel_task(&mut self, all: bool) -> io::Result<()>;
     /// Closes the ring (ring exit).
     fn close(&mut self);
+    /// The task's voluntary and involuntary context switches so far
+    /// (`getrusage()`), for the benchmarks' account of where time goes.
+    fn task_switches(&mut self) -> (u64, u64);
 }
 
 /// The bits of `names` in `table`; `what` names the kind for errors.

@@ -89,13 +89,16 @@ fn reap_n(b: &mut dyn Backend, n: usize) -> Result<(), String> {
     Ok(())
 }
 
-/// What a P1 run measured: requests per second, and the time of a batch
+/// What a P1 run measured: requests per second, the time of a batch
 /// spent in the submit call (which the backend's task thread makes, the
-/// hand-off to it included) and in waiting for its completions.
+/// hand-off to it included) and in waiting for its completions, and the
+/// task's context switches a batch, voluntary and involuntary (the
+/// latter: the task was preempted, by the backend's workers among others).
 struct P1Run {
     rate: f64,
     submit_us: f64,
     wait_us: f64,
+    switches: (f64, f64),
 }
 
 /// P1: requests per second of `total` requests in chains of `len`, through
@@ -108,7 +111,8 @@ fn p1(b: &mut dyn Backend, len: usize, total: usize, force_async: bool) -> Resul
             batch.push(nop((c * len + i) as u64, i + 1 < len, force_async));
         }
     }
-    let _window = Window::open(if force_async { "P1" } else { "P1inline" });
+    let before = b.task_switches();
+    let window = Window::open(if force_async { "P1" } else { "P1inline" });
     let start = Instant::now();
     let (mut done, mut batches) = (0, 0u32);
     let mut submitting = Duration::ZERO;
@@ -121,11 +125,18 @@ fn p1(b: &mut dyn Backend, len: usize, total: usize, force_async: bool) -> Resul
         batches += 1;
     }
     let elapsed = start.elapsed();
-    let per_batch = |d: Duration| d.as_secs_f64() * 1e6 / f64::from(batches.max(1));
+    drop(window);
+    let after = b.task_switches();
+    let batches = f64::from(batches.max(1));
+    let per_batch = |d: Duration| d.as_secs_f64() * 1e6 / batches;
+    // The two calls of `task_switches()` switch once each, voluntarily.
+    let vol = after.0.saturating_sub(before.0 + 1) as f64 / batches;
+    let invol = after.1.saturating_sub(before.1) as f64 / batches;
     Ok(P1Run {
         rate: done as f64 / elapsed.as_secs_f64(),
         submit_us: per_batch(submitting),
         wait_us: per_batch(elapsed - submitting),
+        switches: (vol, invol),
     })
 }
 
@@ -134,8 +145,9 @@ fn p1(b: &mut dyn Backend, len: usize, total: usize, force_async: bool) -> Resul
 fn print_p1(bench: &str, len: usize, name: &str, rep: usize, r: &P1Run) {
     println!("csv,{bench},{len},{name},{rep},{:.0},req/s", r.rate);
     println!(
-        "# {bench} {name} chains of {len}: a batch {:.0} us submitting, {:.0} us waiting",
-        r.submit_us, r.wait_us
+        "# {bench} {name} chains of {len}: a batch {:.0} us submitting, {:.0} us waiting; \
+         the task switched {:.2} times voluntarily, {:.2} preempted",
+        r.submit_us, r.wait_us, r.switches.0, r.switches.1
     );
 }
 
@@ -268,7 +280,8 @@ fn p5(i: usize, n: usize) -> Result<(f64, usize), String> {
 }
 
 /// Runs P1, P2 and P5, `reps` times each, alternating the backends; with
-/// `only`, just the benchmarks it names (`P1`, `P1inline`, `P2`, `P5`),
+/// `only`, just the benchmarks it names (`P1`, `P1inline`, `P2`, `P5`, or
+/// one chain length of P1: `P1.1`, `P1.4`, `P1.16`),
 /// and with `backend`, on that backend only (`scripts/profile.sh`).
 pub(crate) fn cmd_bench(
     reps: usize,
@@ -283,7 +296,8 @@ pub(crate) fn cmd_bench(
         .filter(|(_, n)| backend.is_none_or(|b| b == *n))
         .collect();
     let run = |name: &str| only.is_none_or(|o| o.split(',').any(|n| n == name));
-    for len in [1usize, 4, 16].into_iter().filter(|_| run("P1")) {
+    let p1_len = |len: &usize| run("P1") || run(&format!("P1.{len}"));
+    for len in [1usize, 4, 16].into_iter().filter(p1_len) {
         for rep in 0..reps {
             for &(i, name) in &names {
                 let mut b = open(i)?;

@@ -222,6 +222,22 @@ fn chan(
     Ring::open(ring, |r| io_channel_create(r, cx, inflight)).map_err(|_| "channel creation failed")
 }
 
+/// Cancels with ALL the `n` reads of `user_data` 7 that block in io-wq,
+/// pending or running: running work is interrupted (its count is io-wq's,
+/// not the requests': see `s16`), and every read must end.
+fn cancel_all_blocked(ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, n: usize) -> CaseResult {
+    submit(ring, cx, &[cancel(0, 9, 7, IORING_ASYNC_CANCEL_ALL)])?;
+    let got = reap(ring, cx, n + 1)?;
+    let ended = got
+        .iter()
+        .filter(|c| c.user_data == 7 && (c.res == EINTR_ || c.res == ECANCELED))
+        .count();
+    if ended != n || !got.iter().any(|c| c.user_data == 9) {
+        return Err("cancel ALL did not end every blocked read");
+    }
+    Ok(())
+}
+
 const L: u8 = IOSQE_IO_LINK;
 const H: u8 = IOSQE_IO_HARDLINK;
 const A: u8 = IOSQE_ASYNC;
@@ -441,18 +457,36 @@ pub(crate) const CASES: &[Case] = &[
                 .map_err(|_| "no memory")?;
             submit(ring, cx, &reads)?;
             expect_none(ring, cx, 50)?;
-            // Running work is interrupted (its count is io-wq's, not the
-            // requests': see `s16`); every read must end.
-            submit(ring, cx, &[cancel(0, 9, 7, IORING_ASYNC_CANCEL_ALL)])?;
-            let got = reap(ring, cx, 11)?;
-            let ended = got
-                .iter()
-                .filter(|c| c.user_data == 7 && (c.res == EINTR_ || c.res == ECANCELED))
-                .count();
-            if ended != 10 || !got.iter().any(|c| c.user_data == 9) {
-                return Err("cancel ALL did not reach the work of every worker");
+            cancel_all_blocked(ring, cx, 10)
+        })
+    }),
+    // Work that may sleep gets a worker of its own, idle workers or not
+    // (`io_wq_worker_sleeping()`): two workers are left idle, six reads
+    // then block, each on its own channel, and the last one's data must
+    // reach it while the five before it still block. Were the idle
+    // workers woken for the first reads and no more workers made, the
+    // last read would wait for one of the first.
+    ("iowq_sleeping_work_gets_a_worker_each", |cx| {
+        with_ring(cx, |ring, cx| {
+            let (c0, c1) = (chan(ring, cx, false)?, chan(ring, cx, false)?);
+            submit(ring, cx, &[read(A, 1, c0, 1), read(A, 2, c1, 1)])?;
+            expect_none(ring, cx, 20)?;
+            submit(ring, cx, &[write(0, 3, c0, 1), write(0, 4, c1, 1)])?;
+            expect_any_order(ring, cx, &[(1, 1), (2, 1), (3, 1), (4, 1)])?;
+            let mut reads = KVec::new();
+            let mut last = 0;
+            for i in 0..6 {
+                last = chan(ring, cx, false)?;
+                let ud = if i == 5 { 16 } else { 7 };
+                reads
+                    .push(read(A, ud, last, 1), GFP_KERNEL)
+                    .map_err(|_| "no memory")?;
             }
-            Ok(())
+            submit(ring, cx, &reads)?;
+            expect_none(ring, cx, 20)?;
+            submit(ring, cx, &[write(0, 20, last, 1)])?;
+            expect_any_order(ring, cx, &[(16, 1), (20, 1)])?;
+            cancel_all_blocked(ring, cx, 5)
         })
     }),
     // S17

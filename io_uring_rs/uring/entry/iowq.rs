@@ -116,10 +116,14 @@ pub(crate) fn io_wq_worker(worker: &IoWorker, tcx: &mut ThreadCtx) {
                 }
                 w.next_work(acct, key)
             };
-            match next {
-                Some(req) => freed = io_worker_handle_work(req, ring, tcx, key),
-                None => return,
+            let Some((req, create)) = next else {
+                return;
+            };
+            if let Some(new) = create {
+                // Outside the io-wq lock: creating takes `uring_lock`.
+                io_wq_create_worker_for(ring, tcx.task(), new);
             }
+            freed = io_worker_handle_work(req, ring, tcx, key);
         }
     })
 }

@@ -24,6 +24,7 @@ use crate::glue::brand::Brand;
 use crate::glue::context::TaskCtx;
 use crate::glue::kthread::{KThread, ThreadTask};
 use crate::uring::model::req::{CurWork, RefList, Req, ReqArc, ReqPin, ReqRef, ReqView};
+use crate::uring::model::sqe::Op;
 use kernel::prelude::*;
 use kernel::rbtree::RBTreeNodeReservation;
 use kernel::sync::Arc;
@@ -100,6 +101,15 @@ struct IoWqAcctState {
     nr_free: u32,
     /// The limit of `nr_workers` (`acct->max_workers`).
     max_workers: u32,
+    /// Workers that will look at the pending work again without being
+    /// woken: being created, or running work that cannot sleep (see
+    /// [`IoWorkerState::returning`]). C counts running workers, a worker
+    /// being created among them (`acct->nr_running`), through the
+    /// scheduler's hooks; the module counts those it knows cannot sleep.
+    nr_returning: u32,
+    /// Pending work queued without waking an idle worker, for a returning
+    /// worker to take (at most: some may have been taken since).
+    nr_unwoken: u32,
 }
 
 impl IoWqAcctState {
@@ -109,6 +119,7 @@ impl IoWqAcctState {
         let room = !exit && self.nr_workers < self.max_workers;
         if room {
             self.nr_workers += 1;
+            self.nr_returning += 1;
         }
         room
     }
@@ -124,6 +135,12 @@ struct IoWorkerState {
     task: Option<ThreadTask>,
     cur_work: CurWork,
     hash: Option<IoWqHash>,
+    /// The worker will ask for work again without sleeping first: it is
+    /// being created, or its work is a NOP that ends its chain, which
+    /// neither running nor freeing (no next request to find under
+    /// `uring_lock`) sleeps. Counted in its account's `nr_returning` until
+    /// the worker finds no work, or takes work that may sleep.
+    returning: bool,
 }
 
 impl IoWorkerState {
@@ -135,6 +152,8 @@ impl IoWorkerState {
             task: None,
             cur_work: CurWork::new(),
             hash: None,
+            // Counted by `count_new_worker()`.
+            returning: true,
         }
     }
 }
@@ -313,6 +332,8 @@ impl IoWqState {
             nr_workers: 0,
             nr_free: 0,
             max_workers,
+            nr_returning: 0,
+            nr_unwoken: 0,
         };
         Ok(IoWqState {
             acct: [acct(bound), acct(unbound)],
@@ -323,6 +344,12 @@ impl IoWqState {
             req_cache: BoundedStack::new(cache, GFP_KERNEL_ACCOUNT)?,
         })
     }
+}
+
+/// Whether a worker running `req` asks for work again without sleeping:
+/// a NOP that ends its chain (no next request to find under `uring_lock`).
+fn returns_unwoken(req: &Req) -> bool {
+    matches!(req.op(), Some(Op::Nop)) && !req.has_link_flags()
 }
 
 impl IoWqState {
@@ -337,6 +364,7 @@ impl IoWqState {
     ) -> Option<IoWqAcct> {
         // A worker calls this for itself, registered and without work:
         // `worker_add` made its entry, and only its own exit removes it.
+        let returning = returns_unwoken(&req);
         let (prev, acct) = match self.workers.get_mut(key) {
             Some(w) => {
                 if let Some(old) = core::mem::replace(&mut w.hash, hash) {
@@ -345,6 +373,13 @@ impl IoWqState {
                 if let Some(h) = hash {
                     self.hash_map |= h.bit();
                 }
+                let a = &mut self.acct[w.acct as usize];
+                if returning && !w.returning {
+                    a.nr_returning += 1;
+                } else if !returning && w.returning {
+                    a.nr_returning -= 1;
+                }
+                w.returning = returning;
                 (w.cur_work.set(req), Some(w.acct))
             }
             None => (Some(req), None),
@@ -396,7 +431,8 @@ pub(crate) enum Enqueued {
     CreateWorker,
 }
 
-/// A worker that [`IoWqGuard::run_linked`] counted, to be created for the
+/// A worker that a worker taking work that may sleep counted
+/// ([`IoWqGuard::next_work`], [`IoWqGuard::run_linked`]), to be created for the
 /// task `pid` in account `acct` (`io_wq_create_worker()`). Only the count
 /// makes one, and creating consumes it: no worker is created uncounted or
 /// twice for one count.
@@ -431,7 +467,12 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
     /// `io_wq_insert_work()` and the activation of `io_wq_enqueue()`:
     /// queues io-wq's reference `req` as pending `work`, oldest first, and
     /// wakes an idle worker of its account; with none, asks for a new one
-    /// while the account is below its limit. Hashed work asks as any other:
+    /// while the account is below its limit. Neither while a worker of the
+    /// account runs work that cannot sleep: that worker takes the pending
+    /// work next, and one woken beside it would take the submitter's CPU.
+    /// (C wakes an idle worker for every new work, and creates one only if
+    /// none runs, `acct->nr_running`, or the work is concurrent.) Hashed
+    /// work asks as any other:
     /// C leaves it to a running worker, which it learns is blocked from
     /// the scheduler (`io_wq_worker_sleeping()`), and a module has no such
     /// hook. A request already queued (a bug of the caller's) comes back,
@@ -454,7 +495,12 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
             .push_back(req)
             .inspect_err(|req| req.set_iowq_hash(old))?;
         Ok(if a.nr_free > 0 {
-            self.ring.ctx().iowq_wake(acct);
+            // Unless a worker that will look again takes it.
+            if a.nr_returning == 0 {
+                self.ring.ctx().iowq_wake(acct);
+            } else {
+                a.nr_unwoken += 1;
+            }
             Enqueued::Taken
         } else if a.count_new_worker(st.exit) {
             Enqueued::CreateWorker
@@ -512,10 +558,16 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
     /// stranded).
     pub(crate) fn worker_failed(&mut self, acct: IoWqAcct, key: Option<WorkerKey>) {
         let st = self.state();
-        if let Some(key) = key {
-            drop(st.workers.remove(key));
+        let a = &mut st.acct[acct as usize];
+        // Counted by `count_new_worker()`, and the entry never ran.
+        let returning = match key.and_then(|key| st.workers.remove(key)) {
+            Some(w) => w.returning,
+            None => true,
+        };
+        if returning {
+            a.nr_returning -= 1;
         }
-        st.acct[acct as usize].nr_workers -= 1;
+        a.nr_workers -= 1;
     }
 
     /// Whether `acct` has no worker, alive or being created.
@@ -533,12 +585,18 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
 
     /// `io_get_next_work()` and the idling of `io_wq_worker()`: moves the
     /// oldest pending work of worker `key`'s account `acct` to the work the
-    /// worker runs and returns it. With none, the worker idles until work comes,
+    /// worker runs and returns it, with the worker to create for the rest
+    /// if that work may sleep ([`Self::io_wq_worker_sleeping`]). With
+    /// none, the worker idles until work comes,
     /// ring exit, or [`IO_WORKER_IDLE_TIMEOUT_MS`] passed; then it exits
     /// (`None`), unless it timed out as its account's last worker. An
     /// exiting worker is uncounted and forgotten under the same lock, so
     /// `enqueue` never counts on it.
-    pub(crate) fn next_work(&mut self, acct: IoWqAcct, key: WorkerKey) -> Option<ReqArc<'id>> {
+    pub(crate) fn next_work(
+        &mut self,
+        acct: IoWqAcct,
+        key: WorkerKey,
+    ) -> Option<(ReqArc<'id>, Option<NewWorkerFor>)> {
         let brand = self.ring.brand();
         let mut timed_out = false;
         loop {
@@ -556,10 +614,21 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
                         .remove_first(|r| !matches!(r.iowq_hash(), Some(h) if busy & h.bit() != 0))
                 };
                 if let Some(req) = req {
+                    a.nr_unwoken = a.nr_unwoken.saturating_sub(1);
                     let arc = req.to_arc();
-                    let hash = req.iowq_hash();
+                    let (hash, returns) = (req.iowq_hash(), returns_unwoken(&req));
                     st.set_cur_work(key, req, hash);
-                    return Some(arc);
+                    let new = if returns {
+                        None
+                    } else {
+                        self.io_wq_worker_sleeping(acct)
+                    };
+                    return Some((arc, new));
+                }
+            }
+            if let Some(w) = st.workers.get_mut(key) {
+                if core::mem::take(&mut w.returning) {
+                    a.nr_returning -= 1;
                 }
             }
             let over = a.nr_workers > a.max_workers;
@@ -583,21 +652,31 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
     /// next (`io_worker_handle_work()`). It holds no bucket: it was never
     /// queued.
     ///
-    /// The request may block, and the worker with it. C then creates a
-    /// worker for the account's pending work (`io_wq_worker_sleeping()`);
-    /// a module cannot see a worker block, so the worker asks before it
-    /// goes on: if its account has pending work no busy bucket holds back,
-    /// no idle worker and room below its limit, one worker is counted and
-    /// returned for the caller to create, for the task of that work. (A
-    /// hashed write that waited for its bucket would otherwise wait for
-    /// the whole chain of the write that held it.)
+    /// The request may block, and the worker with it. C then wakes or
+    /// creates a worker for the account's pending work
+    /// (`io_wq_worker_sleeping()`); a module cannot see a worker block, so
+    /// the worker asks before it goes on ([`Self::io_wq_worker_sleeping`]),
+    /// and the worker to create, if any, is returned. (A hashed write that
+    /// waited for its bucket would otherwise wait for the whole chain of
+    /// the write that held it.)
     pub(crate) fn run_linked(&mut self, req: ReqRef<'id>, key: WorkerKey) -> Option<NewWorkerFor> {
+        let acct = self.state().set_cur_work(key, req, None)?;
+        self.io_wq_worker_sleeping(acct)
+    }
+
+    /// `io_wq_worker_sleeping()`, asked before the fact: a worker of
+    /// `acct` took work that may sleep. If no other worker of the account
+    /// will look at the pending work unwoken (`nr_returning`), and work no
+    /// busy bucket holds back is pending, an idle worker is woken for work
+    /// queued without a wake-up (`nr_unwoken`), or, with no idle worker,
+    /// one is counted and returned for the caller to create, for the task
+    /// of that work, while the account is below its limit.
+    fn io_wq_worker_sleeping(&mut self, acct: IoWqAcct) -> Option<NewWorkerFor> {
         let brand = self.ring.brand();
         let st = self.state();
-        let acct = st.set_cur_work(key, req, None)?;
         let busy = st.hash_map;
         let a = &mut st.acct[acct as usize];
-        if a.nr_free > 0 {
+        if a.nr_returning > 0 {
             return None;
         }
         let pid = a
@@ -606,6 +685,14 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
             .iter()
             .find(|r| !matches!(r.iowq_hash(), Some(h) if busy & h.bit() != 0))?
             .task();
+        if a.nr_free > 0 {
+            // Queueing woke one for each pending work but the unwoken.
+            if a.nr_unwoken > 0 {
+                a.nr_unwoken -= 1;
+                self.ring.ctx().iowq_wake(acct);
+            }
+            return None;
+        }
         a.count_new_worker(st.exit)
             .then_some(NewWorkerFor { acct, pid })
     }
@@ -620,6 +707,7 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
         let st = self.state();
         let w = st.workers.get_mut(key)?;
         let req = w.cur_work.take(brand);
+
         if let Some(h) = w.hash.take() {
             st.hash_map &= !h.bit();
             let acct = w.acct;

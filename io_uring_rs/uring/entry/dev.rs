@@ -247,10 +247,18 @@ const ENTER_KNOWN: u32 = IORING_ENTER_GETEVENTS
     | IORING_ENTER_REGISTERED_RING
     | IORING_ENTER_ABS_TIMER;
 
-/// Jiffies of `ns`, rounded up.
+/// Jiffies of `ns`, rounded up, and one more if not 0: a sleep of `n`
+/// jiffies ends at the `n`th tick from now, which may come one jiffy less
+/// a fraction after its start, and a timed wait must not end before its
+/// time (C's waits are hrtimers).
 fn ns_to_jiffies(ns: u64) -> Jiffies {
     let ms = ns.div_ceil(1_000_000);
-    msecs_to_jiffies(u32::try_from(ms).unwrap_or(u32::MAX))
+    let j = msecs_to_jiffies(u32::try_from(ms).unwrap_or(u32::MAX));
+    if j == 0 {
+        0
+    } else {
+        j + 1
+    }
 }
 
 /// `IO_URING_RS_IOC_ENTER`: `io_uring_enter(2)` on `ring`.

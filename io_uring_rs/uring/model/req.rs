@@ -247,6 +247,9 @@ impl Req {
     /// `link`, in memory from the request cache if it has some, and counts
     /// it in the ring's `inflight` until it is freed. Returns the request's
     /// first reference. Task context with `uring_lock` held: it may sleep.
+    // Inlined into submission, its one caller: a call here moves the
+    // prepared opcode and the entry's fields once more.
+    #[inline(always)]
     pub(crate) fn alloc<'id>(
         g: &mut UringGuard<'_, 'id>,
         sqe: &Sqe,

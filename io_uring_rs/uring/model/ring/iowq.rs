@@ -676,7 +676,9 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
         let st = self.state();
         let busy = st.hash_map;
         let a = &mut st.acct[acct as usize];
-        if a.nr_returning > 0 {
+        // With a worker idle, queueing woke one for each pending work but
+        // the unwoken.
+        if a.nr_returning > 0 || (a.nr_free > 0 && a.nr_unwoken == 0) {
             return None;
         }
         let pid = a
@@ -686,11 +688,8 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
             .find(|r| !matches!(r.iowq_hash(), Some(h) if busy & h.bit() != 0))?
             .task();
         if a.nr_free > 0 {
-            // Queueing woke one for each pending work but the unwoken.
-            if a.nr_unwoken > 0 {
-                a.nr_unwoken -= 1;
-                self.ring.ctx().iowq_wake(acct);
-            }
+            a.nr_unwoken -= 1;
+            self.ring.ctx().iowq_wake(acct);
             return None;
         }
         a.count_new_worker(st.exit)

@@ -14,7 +14,7 @@ use crate::uring::model::ring::Ring;
 #[cfg(bug)]
 pub(crate) fn submit(a: Ring<'_, '_>, b: Ring<'_, '_>, cx: &mut TaskCtx, sq: SqCtx) {
     let mut ga = a.lock_sq(cx, sq);
-    let gb = b.lock_sq(ga.task(), sq);
+    let gb = b.lock_sq(ga.state_and_task().1, sq);
     drop(gb);
 }
 
@@ -23,6 +23,6 @@ pub(crate) fn submit(a: Ring<'_, '_>, b: Ring<'_, '_>, cx: &mut TaskCtx, sq: SqC
 pub(crate) fn submit(a: Ring<'_, '_>, cx: &mut TaskCtx, sq: SqCtx) {
     let mut ga = a.lock_sq(cx, sq);
     let ring = ga.ring();
-    let g = ring.lock_uring(ga.task());
+    let g = ring.lock_uring(ga.state_and_task().1);
     drop(g);
 }

@@ -239,11 +239,15 @@ pub(crate) fn io_submit_from_sq(
     Ring::open(ctx, |ring| {
         let mut sq = ring.lock_sq(cx, sq);
         let rings = sq.ring().ctx().rings();
-        let head = sq.state().cached_sq_head;
+        let (st, task) = sq.state_and_task();
+        let head = st.cached_sq_head;
         let avail = rings.sq_tail().wrapping_sub(head).min(rings.sq_entries());
         let nr = to_submit.min(avail);
+        let buf = &mut st.sqes;
+        if buf.len() < nr as usize {
+            buf.extend_with(nr as usize - buf.len(), Sqe::default(), GFP_KERNEL)?;
+        }
         // Filled by index: `KVec::push` is a call of its own per entry.
-        let mut buf = KVec::from_elem(Sqe::default(), nr as usize, GFP_KERNEL)?;
         let mut n = 0;
         let mut dropped = false;
         for k in 0..nr {
@@ -263,7 +267,7 @@ pub(crate) fn io_submit_from_sq(
         let submitted = if sqes.is_empty() {
             0
         } else {
-            match io_submit_sqes(ctx, sq.task(), sqes, tctx, ts, ctx.params().submit_all) {
+            match io_submit_sqes(ctx, task, sqes, tctx, ts, ctx.params().submit_all) {
                 Ok(n) => n,
                 Err(e) if e == ENOMEM => return Err(EAGAIN),
                 Err(e) => return Err(e),

@@ -23,7 +23,7 @@ pub(crate) use locks::{
 
 use super::channel::Channel;
 use super::req::{ArcTree, RefTree, Req};
-use super::sqe::Cqe;
+use super::sqe::{Cqe, Sqe};
 use crate::glue::arc_slot::{ArcSlot, BoundedStack};
 use crate::glue::atomic::{AtomicBool, AtomicU64, Ordering};
 use crate::glue::atomic_lock::{new_atomic_lock, AtomicGuard, AtomicLock};
@@ -192,6 +192,13 @@ impl UringState {
 pub(crate) struct SqState {
     /// The next SQ entry to consume (`cached_sq_head`).
     pub(crate) cached_sq_head: u32,
+    /// The entries of the batch being submitted, copied out of the shared
+    /// SQ ring: submission reads an entry twice (its chain's flags, then
+    /// the entry), and user space may rewrite the shared entry between
+    /// the two. Kept from batch to batch, so that a batch allocates and
+    /// clears nothing once this is as long as the longest batch (at most
+    /// the SQ ring's size).
+    pub(crate) sqes: KVec<Sqe>,
 }
 
 /// State protected by `completion_lock`. The CQ ring itself is shared
@@ -379,7 +386,13 @@ impl IoRingCtx {
             rings,
             poll_wq,
             params,
-            sq_lock <- new_mutex!(SqState { cached_sq_head: 0 }, "IoRingCtx::sq_lock"),
+            sq_lock <- new_mutex!(
+                SqState {
+                    cached_sq_head: 0,
+                    sqes: KVec::new(),
+                },
+                "IoRingCtx::sq_lock"
+            ),
             sq_thread <- new_mutex!(None, "IoRingCtx::sq_thread"),
             sq_wakeup <- new_mutex!(false, "IoRingCtx::sq_wakeup"),
             sq_wait <- new_condvar!("IoRingCtx::sq_wait"),

@@ -80,6 +80,15 @@ impl<T> KVec<T> {
         self.0.push(v);
         Ok(())
     }
+
+    /// Appends `n` clones of `value`.
+    pub fn extend_with(&mut self, n: usize, value: T, _flags: Flags) -> Result<(), AllocError>
+    where
+        T: Clone,
+    {
+        self.0.resize(self.0.len() + n, value);
+        Ok(())
+    }
 }
 
 impl<T> Deref for KVec<T> {

@@ -208,9 +208,10 @@ impl<'a, 'id> SqGuard<'a, 'id> {
         &mut self.guard
     }
 
-    /// The task context, for the submission under this lock.
-    pub(crate) fn task(&mut self) -> &mut TaskCtx {
-        self.cx
+    /// The SQ consumer's state and the task context, for the submission
+    /// under this lock, which reads the entries it copied into the state.
+    pub(crate) fn state_and_task(&mut self) -> (&mut SqState, &mut TaskCtx) {
+        (&mut self.guard, self.cx)
     }
 }
 

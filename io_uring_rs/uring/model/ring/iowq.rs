@@ -107,8 +107,10 @@ struct IoWqAcctState {
     /// being created among them (`acct->nr_running`), through the
     /// scheduler's hooks; the module counts those it knows cannot sleep.
     nr_returning: u32,
-    /// Pending work queued without waking an idle worker, for a returning
-    /// worker to take (at most: some may have been taken since).
+    /// Work queued without waking an idle worker, for a returning worker
+    /// to take, since the pending list was last empty: at least as many
+    /// as are pending (some may have been taken since, and a wake-up for
+    /// them finds no work).
     nr_unwoken: u32,
 }
 
@@ -568,6 +570,12 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
             a.nr_returning -= 1;
         }
         a.nr_workers -= 1;
+        // Work queued for the worker that will not come: an idle one takes
+        // it (the caller cancels the pending work if no worker is left).
+        if a.nr_returning == 0 && a.nr_unwoken > 0 && a.nr_free > 0 {
+            a.nr_unwoken -= 1;
+            self.ring.ctx().iowq_wake(acct);
+        }
     }
 
     /// Whether `acct` has no worker, alive or being created.
@@ -613,8 +621,10 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
                     pending
                         .remove_first(|r| !matches!(r.iowq_hash(), Some(h) if busy & h.bit() != 0))
                 };
+                if pending.iter().next().is_none() {
+                    a.nr_unwoken = 0;
+                }
                 if let Some(req) = req {
-                    a.nr_unwoken = a.nr_unwoken.saturating_sub(1);
                     let arc = req.to_arc();
                     let (hash, returns) = (req.iowq_hash(), returns_unwoken(&req));
                     st.set_cur_work(key, req, hash);

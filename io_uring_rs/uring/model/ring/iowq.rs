@@ -469,12 +469,13 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
     /// `io_wq_insert_work()` and the activation of `io_wq_enqueue()`:
     /// queues io-wq's reference `req` as pending `work`, oldest first, and
     /// wakes an idle worker of its account; with none, asks for a new one
-    /// while the account is below its limit. Neither while a worker of the
-    /// account runs work that cannot sleep: that worker takes the pending
-    /// work next, and one woken beside it would take the submitter's CPU.
-    /// (C wakes an idle worker for every new work, and creates one only if
-    /// none runs, `acct->nr_running`, or the work is concurrent.) Hashed
-    /// work asks as any other:
+    /// while the account is below its limit. It wakes none while a worker
+    /// of the account will look at the pending work again unwoken
+    /// (`nr_returning`): that worker takes the work next, and one woken
+    /// beside it would take the submitter's CPU. (C wakes an idle worker
+    /// for every new work, and creates one only if none runs,
+    /// `acct->nr_running`, or the work is concurrent.) Hashed work asks as
+    /// any other:
     /// C leaves it to a running worker, which it learns is blocked from
     /// the scheduler (`io_wq_worker_sleeping()`), and a module has no such
     /// hook. A request already queued (a bug of the caller's) comes back,
@@ -716,7 +717,6 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
         let st = self.state();
         let w = st.workers.get_mut(key)?;
         let req = w.cur_work.take(brand);
-
         if let Some(h) = w.hash.take() {
             st.hash_map &= !h.bit();
             let acct = w.acct;

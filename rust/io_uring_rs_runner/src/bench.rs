@@ -129,7 +129,8 @@ fn p1(b: &mut dyn Backend, len: usize, total: usize, force_async: bool) -> Resul
     let after = b.task_switches();
     let batches = f64::from(batches.max(1));
     let per_batch = |d: Duration| d.as_secs_f64() * 1e6 / batches;
-    // The two calls of `task_switches()` switch once each, voluntarily.
+    // After the first call of `task_switches()` the task waits for its
+    // next job: a voluntary switch that is none of P1's.
     let vol = after.0.saturating_sub(before.0 + 1) as f64 / batches;
     let invol = after.1.saturating_sub(before.1) as f64 / batches;
     Ok(P1Run {

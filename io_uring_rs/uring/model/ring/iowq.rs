@@ -138,9 +138,8 @@ struct IoWorkerState {
     cur_work: CurWork,
     hash: Option<IoWqHash>,
     /// The worker will ask for work again without sleeping first: it is
-    /// being created, or its work is a NOP that ends its chain, which
-    /// neither running nor freeing (no next request to find under
-    /// `uring_lock`) sleeps. Counted in its account's `nr_returning` until
+    /// being created, or its work is a NOP that ends its chain
+    /// ([`returns_unwoken`]). Counted in its account's `nr_returning` until
     /// the worker finds no work, or takes work that may sleep.
     returning: bool,
 }
@@ -349,7 +348,11 @@ impl IoWqState {
 }
 
 /// Whether a worker running `req` asks for work again without sleeping:
-/// a NOP that ends its chain (no next request to find under `uring_lock`).
+/// a NOP that ends its chain (no next request to find under `uring_lock`,
+/// and no linked timeout to arm under it). The one wait left to it is for
+/// `uring_lock`, taken to queue drained chains while a drain is active,
+/// whose holder never waits for io-wq work: pending work is late then,
+/// never stranded.
 fn returns_unwoken(req: &Req) -> bool {
     matches!(req.op(), Some(Op::Nop)) && !req.has_link_flags()
 }
@@ -357,13 +360,14 @@ fn returns_unwoken(req: &Req) -> bool {
 impl IoWqState {
     /// Keeps io-wq's reference `req` as the work of worker `key`, which
     /// runs nothing, and `hash` as the bucket it holds busy in `hash_map`.
-    /// Returns the worker's account (one lookup of the worker for both).
+    /// Returns the worker's account (one lookup of the worker for both),
+    /// and whether the worker now returns unwoken ([`returns_unwoken`]).
     fn set_cur_work<'id>(
         &mut self,
         key: WorkerKey,
         req: ReqRef<'id>,
         hash: Option<IoWqHash>,
-    ) -> Option<IoWqAcct> {
+    ) -> Option<(IoWqAcct, bool)> {
         // A worker calls this for itself, registered and without work:
         // `worker_add` made its entry, and only its own exit removes it.
         let returning = returns_unwoken(&req);
@@ -382,7 +386,7 @@ impl IoWqState {
                     a.nr_returning -= 1;
                 }
                 w.returning = returning;
-                (w.cur_work.set(req), Some(w.acct))
+                (w.cur_work.set(req), Some((w.acct, returning)))
             }
             None => (Some(req), None),
         };
@@ -627,12 +631,10 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
                 }
                 if let Some(req) = req {
                     let arc = req.to_arc();
-                    let (hash, returns) = (req.iowq_hash(), returns_unwoken(&req));
-                    st.set_cur_work(key, req, hash);
-                    let new = if returns {
-                        None
-                    } else {
-                        self.io_wq_worker_sleeping(acct)
+                    let hash = req.iowq_hash();
+                    let new = match st.set_cur_work(key, req, hash) {
+                        Some((acct, false)) => self.io_wq_worker_sleeping(acct),
+                        _ => None,
                     };
                     return Some((arc, new));
                 }
@@ -671,8 +673,10 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
     /// waited for its bucket would otherwise wait for the whole chain of
     /// the write that held it.)
     pub(crate) fn run_linked(&mut self, req: ReqRef<'id>, key: WorkerKey) -> Option<NewWorkerFor> {
-        let acct = self.state().set_cur_work(key, req, None)?;
-        self.io_wq_worker_sleeping(acct)
+        match self.state().set_cur_work(key, req, None)? {
+            (acct, false) => self.io_wq_worker_sleeping(acct),
+            (_, true) => None,
+        }
     }
 
     /// `io_wq_worker_sleeping()`, asked before the fact: a worker of

@@ -111,16 +111,22 @@ impl<T> BoundedStack<T> {
     }
 
     /// Takes the entry pushed last.
+    #[inline]
     pub(crate) fn pop(&mut self) -> Option<T> {
         self.len = self.len.checked_sub(1)?;
         self.slots.get_mut(self.len)?.take()
     }
 
     /// Keeps `v` if there is room; drops it otherwise.
+    #[inline]
     pub(crate) fn push(&mut self, v: T) {
-        if let Some(entry) = self.slots.get_mut(self.len) {
-            *entry = Some(v);
-            self.len += 1;
+        match self.slots.get_mut(self.len) {
+            Some(entry) => {
+                // `slots[len]` is empty: there is nothing to drop.
+                core::mem::forget(entry.replace(v));
+                self.len += 1;
+            }
+            None => drop(v),
         }
     }
 }

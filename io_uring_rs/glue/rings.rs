@@ -283,21 +283,48 @@ impl SharedRings {
         self.word(CQ_TAIL as usize).store(tail, Ordering::Release);
     }
 
-    /// Writes the CQE at position `pos` (masked).
-    pub(crate) fn set_cqe(&self, pos: u32, cqe: &IoUringCqe) {
+    /// The fields of the CQE at position `pos` (masked): `user_data`, `res`
+    /// and `flags`, with one bounds check for the entry.
+    ///
+    /// # Panics
+    ///
+    /// If the entry is not inside the rings (a bug here: `cq_entries` is a
+    /// power of two the region was sized for).
+    #[allow(clippy::manual_is_multiple_of)] // The kernel's MSRV predates it.
+    #[inline]
+    fn cqe_fields(&self, pos: u32) -> (&AtomicU64, &AtomicU32, &AtomicU32) {
         let off = CQES as usize + (pos & (self.cq_entries - 1)) as usize * CQE_SIZE;
-        Self::dword(&self.rings, off).store(cqe.user_data, Ordering::Relaxed);
-        self.word(off + 8).store(cqe.res as u32, Ordering::Relaxed);
-        self.word(off + 12).store(cqe.flags, Ordering::Relaxed);
+        assert!(off % 8 == 0 && off + CQE_SIZE <= self.rings.len());
+        // SAFETY: The entry is in bounds and 8-aligned (checked above; the
+        // region is page aligned), its fields at 0, 8 and 12 are aligned for
+        // their types, the region lives as long as `self`, and all accesses
+        // to it are atomic.
+        unsafe {
+            let p = self.rings.as_ptr().add(off);
+            (
+                AtomicU64::from_ptr(p.cast()),
+                AtomicU32::from_ptr(p.add(8).cast()),
+                AtomicU32::from_ptr(p.add(12).cast()),
+            )
+        }
+    }
+
+    /// Writes the CQE at position `pos` (masked).
+    #[inline]
+    pub(crate) fn set_cqe(&self, pos: u32, cqe: &IoUringCqe) {
+        let (user_data, res, flags) = self.cqe_fields(pos);
+        user_data.store(cqe.user_data, Ordering::Relaxed);
+        res.store(cqe.res as u32, Ordering::Relaxed);
+        flags.store(cqe.flags, Ordering::Relaxed);
     }
 
     /// Reads the CQE at position `pos` (masked; in-kernel reapers only).
     pub(crate) fn cqe(&self, pos: u32) -> IoUringCqe {
-        let off = CQES as usize + (pos & (self.cq_entries - 1)) as usize * CQE_SIZE;
+        let (user_data, res, flags) = self.cqe_fields(pos);
         IoUringCqe {
-            user_data: Self::dword(&self.rings, off).load(Ordering::Relaxed),
-            res: self.word(off + 8).load(Ordering::Relaxed) as i32,
-            flags: self.word(off + 12).load(Ordering::Relaxed),
+            user_data: user_data.load(Ordering::Relaxed),
+            res: res.load(Ordering::Relaxed) as i32,
+            flags: flags.load(Ordering::Relaxed),
         }
     }
 

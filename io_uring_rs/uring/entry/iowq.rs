@@ -79,13 +79,17 @@ fn io_worker_handle_work<'id>(
         let user_data = own.user_data();
         io_wq_submit_work(own, ring, tcx.task());
         let iowq_ref = ring.lock_iowq(tcx.task()).finish(key);
-        // A cancel may have interrupted the request; none interrupts this
-        // worker for it any more.
-        tcx.clear_notify_signal();
         let Some(iowq_ref) = iowq_ref else {
+            tcx.clear_notify_signal();
             pr_err!("BUG: io-wq work {:#x} left its worker\n", user_data);
             return None;
         };
+        // A cancel interrupts a worker only for running work it marks
+        // first, under the io-wq lock `finish` took, which no cancel finds
+        // from here on: unmarked, the worker was not interrupted for it.
+        if iowq_ref.signalled() {
+            tcx.clear_notify_signal();
+        }
         let cx = tcx.task();
         let freed = io_wq_free_work(iowq_ref, FreeWorkLock::Unlocked(cx));
         // Freed outside the lock; the memory goes to the request cache

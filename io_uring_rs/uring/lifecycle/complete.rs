@@ -6,7 +6,7 @@
 
 use super::issue::io_queue_deferred;
 use super::link::io_req_find_next;
-use super::timeout::io_flush_timeouts;
+use super::timeout::io_commit_cqring_flush;
 use super::tw;
 use crate::glue::context::TaskCtx;
 use crate::uapi::IORING_SQ_CQ_OVERFLOW;
@@ -45,7 +45,7 @@ fn io_fill_cqe_req<'id>(c: &mut CompletionGuard<'_, 'id>, req: &impl ReqView<'id
             flags: 0,
         },
     );
-    io_flush_timeouts(c);
+    io_commit_cqring_flush(c);
 }
 
 /// Writes `cqe` into the CQ ring, or, when the ring is full or older
@@ -74,6 +74,7 @@ fn io_cqring_post(c: &mut CompletionGuard<'_, '_>, cqe: Cqe) {
 
 /// Fills the next CQ slot and publishes the tail; wakes the waiters once
 /// the tail reaches what the first of them waits for.
+#[inline(always)]
 fn io_cqring_fill(c: &mut CompletionGuard<'_, '_>, cqe: &Cqe) {
     let ring = c.ring();
     let rings = ring.ctx().rings();
@@ -117,7 +118,7 @@ pub(crate) fn io_cqring_overflow_flush(c: &mut CompletionGuard<'_, '_>) {
         rings.clear_sq_flags(IORING_SQ_CQ_OVERFLOW);
     }
     if moved {
-        io_flush_timeouts(c);
+        io_commit_cqring_flush(c);
     }
 }
 

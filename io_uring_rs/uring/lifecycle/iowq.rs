@@ -278,8 +278,7 @@ pub(crate) fn io_wq_cancel_running_all<'id>(
 /// runs the request interrupted, which ends a blocking wait in a file; a
 /// channel's wait looks at the flag, and is woken.
 fn io_wq_worker_cancel(work: &RunningWork<'_, '_>) {
-    work.req.signal();
-    work.interrupt();
+    work.signal_and_interrupt();
     if let Some(Op::Read { chan, .. } | Op::PollAdd { chan, .. }) = work.req.op() {
         chan.wake_all();
     }

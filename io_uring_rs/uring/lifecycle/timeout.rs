@@ -111,12 +111,21 @@ fn io_timeout_fail(req: ReqRef<'_>) {
     io_req_queue_tw_complete(req, ecanceled().to_errno());
 }
 
-/// `io_flush_timeouts()`: completes the count-based timeouts the completion
-/// count has reached; called with `completion_lock` held after posting.
-pub(crate) fn io_flush_timeouts(c: &mut CompletionGuard<'_, '_>) {
-    if !c.state().off_timeout_used {
-        return;
+/// `io_commit_cqring_flush()`: after posting, with `completion_lock` held,
+/// completes the count-based timeouts the completion count has reached
+/// if one was ever armed (`off_timeout_used`). Inline: every completion
+/// asks, and almost none has a timeout to flush.
+#[inline]
+pub(crate) fn io_commit_cqring_flush(c: &mut CompletionGuard<'_, '_>) {
+    if c.state().off_timeout_used {
+        io_flush_timeouts(c);
     }
+}
+
+/// `io_flush_timeouts()`: completes the count-based timeouts the
+/// completion count has reached.
+#[inline(never)]
+fn io_flush_timeouts(c: &mut CompletionGuard<'_, '_>) {
     let tail = c.state().timeout_seq();
     let mut t = c.lock_timeout();
     let mut after = 0;

@@ -466,8 +466,9 @@ impl Req {
         self.signalled.load(Ordering::Acquire)
     }
 
-    /// Asks the running request to stop (`IO_WQ_WORK_CANCEL`).
-    pub(crate) fn signal(&self) {
+    /// Asks the running request to stop (`IO_WQ_WORK_CANCEL`); only
+    /// io-wq's cancel of running work, which interrupts its worker too.
+    pub(in crate::uring::model) fn signal(&self) {
         self.signalled.store(true, Ordering::Release);
     }
 

@@ -285,9 +285,13 @@ pub(crate) struct RunningWork<'g, 'id> {
 }
 
 impl RunningWork<'_, '_> {
-    /// Interrupts the worker that runs the request
-    /// (`io_wq_worker_cancel()`: `__set_notify_signal()`).
-    pub(crate) fn interrupt(&self) {
+    /// Marks the request cancelled (`IO_WQ_WORK_CANCEL`) and interrupts
+    /// the worker that runs it (`__io_wq_worker_cancel()`:
+    /// `__set_notify_signal()`). The mark comes first, under the io-wq
+    /// lock: a worker whose finished work is unmarked was not interrupted
+    /// for it, and need not clear the interruption.
+    pub(crate) fn signal_and_interrupt(&self) {
+        self.req.signal();
         if let Some(task) = &self.worker.task {
             task.notify_signal();
         }
@@ -362,6 +366,7 @@ impl IoWqState {
     /// runs nothing, and `hash` as the bucket it holds busy in `hash_map`.
     /// Returns the worker's account (one lookup of the worker for both),
     /// and whether the worker now returns unwoken ([`returns_unwoken`]).
+    #[inline(always)]
     fn set_cur_work<'id>(
         &mut self,
         key: WorkerKey,
@@ -686,16 +691,28 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
     /// queued without a wake-up (`nr_unwoken`), or, with no idle worker,
     /// one is counted and returned for the caller to create, for the task
     /// of that work, while the account is below its limit.
+    ///
+    /// Inline: a worker asks for every request it goes on to, and the
+    /// answer is almost always that nothing is to be done.
+    #[inline]
     fn io_wq_worker_sleeping(&mut self, acct: IoWqAcct) -> Option<NewWorkerFor> {
-        let brand = self.ring.brand();
-        let st = self.state();
-        let busy = st.hash_map;
-        let a = &mut st.acct[acct as usize];
+        let a = &self.state().acct[acct as usize];
         // With a worker idle, queueing woke one for each pending work but
         // the unwoken.
         if a.nr_returning > 0 || (a.nr_free > 0 && a.nr_unwoken == 0) {
             return None;
         }
+        self.io_wq_worker_sleeping_pending(acct)
+    }
+
+    /// [`Self::io_wq_worker_sleeping`] when work may be pending that no
+    /// worker will look at: wakes or counts a worker for it.
+    #[inline(never)]
+    fn io_wq_worker_sleeping_pending(&mut self, acct: IoWqAcct) -> Option<NewWorkerFor> {
+        let brand = self.ring.brand();
+        let st = self.state();
+        let busy = st.hash_map;
+        let a = &mut st.acct[acct as usize];
         let pid = a
             .pending
             .view(brand)

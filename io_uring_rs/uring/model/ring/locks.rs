@@ -82,13 +82,23 @@ impl<'a, 'id> UringGuard<'a, 'id> {
     /// `io_alloc_req()`: the memory of a freed request, if the cache has
     /// one; an empty cache first takes what io-wq's workers freed, if they
     /// freed any.
+    #[inline]
     pub(crate) fn io_alloc_req(&mut self) -> Option<ArcSlot<Req>> {
-        let cache = &mut self.guard.req_cache;
-        if cache.is_empty() && self.ring.ctx.iowq_cache_filled.load(Ordering::Relaxed) {
+        if self.guard.req_cache.is_empty() {
+            self.io_alloc_req_refill();
+        }
+        self.guard.req_cache.pop()
+    }
+
+    /// `__io_alloc_req_refill()`: an empty cache takes what io-wq's workers
+    /// freed, if they freed any.
+    #[inline(never)]
+    fn io_alloc_req_refill(&mut self) {
+        if self.ring.ctx.iowq_cache_filled.load(Ordering::Relaxed) {
+            let cache = &mut self.guard.req_cache;
             let mut w = IoWqGuard::new(self.ring, self.ring.ctx.iowq_lock.lock(self.cx));
             w.req_cache_splice(cache);
         }
-        cache.pop()
     }
 
     /// `io_req_add_to_cache()`: keeps the memory of `req` if this was its

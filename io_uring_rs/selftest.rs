@@ -489,6 +489,52 @@ pub(crate) const CASES: &[Case] = &[
             cancel_all_blocked(ring, cx, 5)
         })
     }),
+    // Workers that leave io-wq leave a slot and a thread behind: four of
+    // six exit over a lowered limit, then six reads block again, the last
+    // one's data must reach it (each has a worker, in reused slots), and
+    // the creations reaped the exited workers' threads: the ring keeps a
+    // thread for each worker in the table and no other.
+    ("iowq_exited_workers_leave_no_thread", |cx| {
+        with_ring(cx, |ring, cx| {
+            let blocked = |ring: &Arc<IoRingCtx>, cx: &mut TaskCtx, last_ud: u64| {
+                let mut reads = KVec::new();
+                let mut last = 0;
+                for i in 0..6 {
+                    last = chan(ring, cx, false)?;
+                    let ud = if i == 5 { last_ud } else { 7 };
+                    reads
+                        .push(read(A, ud, last, 1), GFP_KERNEL)
+                        .map_err(|_| "no memory")?;
+                }
+                submit(ring, cx, &reads)?;
+                expect_none(ring, cx, 20).map(|()| last)
+            };
+            blocked(ring, cx, 7)?;
+            let limits = Ring::open(ring, |r| r.lock_iowq(cx).max_workers([0, 2]));
+            cancel_all_blocked(ring, cx, 6)?;
+            let mut workers = usize::MAX;
+            for _ in 0..100 {
+                workers = Ring::open(ring, |r| r.iowq_threads_and_workers(cx)).1;
+                if workers <= 2 {
+                    break;
+                }
+                expect_none(ring, cx, 10)?;
+            }
+            if workers > 2 {
+                return Err("workers over the lowered limit did not exit");
+            }
+            Ring::open(ring, |r| r.lock_iowq(cx).max_workers(limits));
+            let last = blocked(ring, cx, 16)?;
+            submit(ring, cx, &[write(0, 20, last, 1)])?;
+            expect_any_order(ring, cx, &[(16, 1), (20, 1)])?;
+            let (threads, workers) = Ring::open(ring, |r| r.iowq_threads_and_workers(cx));
+            if threads != workers {
+                pr_info!("# {threads} threads for {workers} workers\n");
+                return Err("a thread of an exited worker was not reaped");
+            }
+            cancel_all_blocked(ring, cx, 5)
+        })
+    }),
     // S17
     ("s17_cancel_all_and_any_count", |cx| {
         with_ring(cx, |ring, cx| {

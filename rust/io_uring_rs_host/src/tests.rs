@@ -81,6 +81,7 @@ self_test_cases!(
     s17_cancel_all_and_any_count,
     iowq_workers_beyond_the_first_table,
     iowq_sleeping_work_gets_a_worker_each,
+    iowq_exited_workers_leave_no_thread,
     s19_timeout_remove,
     timeout_count_fires_on_completions,
     channel_write_wakes_poll,

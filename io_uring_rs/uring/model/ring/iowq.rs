@@ -175,8 +175,16 @@ pub(crate) struct WorkerKey {
 /// a new worker takes it. Every slot up to the capacity exists, so adding
 /// a worker allocates nothing under the io-wq lock: a full table is
 /// replaced by a larger one allocated before ([`WorkerRoom`]).
+///
+/// # Invariants
+///
+/// `used` slots are occupied, and every slot below `first_free` is: adding
+/// a worker looks for an empty slot from there, so a table that only grows
+/// finds one at once, and whether it is full is a compare.
 struct WorkerTable {
     slots: KVec<Option<IoWorkerState>>,
+    used: usize,
+    first_free: usize,
 }
 
 impl WorkerTable {
@@ -197,7 +205,11 @@ impl WorkerTable {
     fn remove(&mut self, key: WorkerKey) -> Option<IoWorkerState> {
         let slot = self.slots.get_mut(key.slot)?;
         match slot {
-            Some(w) if w.id == key.id => slot.take(),
+            Some(w) if w.id == key.id => {
+                self.used -= 1;
+                self.first_free = self.first_free.min(key.slot);
+                slot.take()
+            }
             _ => None,
         }
     }
@@ -209,7 +221,7 @@ impl WorkerTable {
     /// How many slots a table needs for one more worker: `None` if this
     /// one has an empty slot.
     fn room_wanted(&self) -> Option<usize> {
-        let full = self.slots.iter().all(Option::is_some);
+        let full = self.used == self.slots.len();
         full.then(|| (2 * self.slots.len()).max(4))
     }
 
@@ -222,8 +234,13 @@ impl WorkerTable {
         w: IoWorkerState,
         room: &mut WorkerRoom,
     ) -> Result<WorkerKey, IoWorkerState> {
-        let slot = match self.slots.iter().position(Option::is_none) {
-            Some(slot) => slot,
+        let from = self.first_free;
+        let empty = self
+            .slots
+            .get(from..)
+            .and_then(|s| s.iter().position(Option::is_none));
+        let slot = match empty {
+            Some(i) => from + i,
             None => match room.0.as_mut().filter(|t| t.len() > self.slots.len()) {
                 Some(larger) => {
                     for (to, from) in larger.iter_mut().zip(self.slots.iter_mut()) {
@@ -237,6 +254,8 @@ impl WorkerTable {
         };
         let key = WorkerKey { slot, id: w.id };
         self.slots[slot] = Some(w);
+        self.used += 1;
+        self.first_free = slot + 1;
         Ok(key)
     }
 }
@@ -311,6 +330,10 @@ pub(crate) struct IoWqState {
     next_id: u64,
     /// Ring exit stops the workers (`IO_WQ_BIT_EXIT`).
     exit: bool,
+    /// Workers that left `workers` on their way out whose threads are not
+    /// reaped yet: only then does starting a worker look for threads to
+    /// reap, a walk of them all.
+    unreaped: usize,
     /// The memory of requests the workers freed, for the request cache
     /// (`locked_free_list`).
     req_cache: BoundedStack<ArcSlot<Req>>,
@@ -342,7 +365,12 @@ impl IoWqState {
         };
         Ok(IoWqState {
             acct: [acct(bound), acct(unbound)],
-            workers: WorkerTable { slots: KVec::new() },
+            workers: WorkerTable {
+                slots: KVec::new(),
+                used: 0,
+                first_free: 0,
+            },
+            unreaped: 0,
             hash_map: 0,
             next_id: 1,
             exit: false,
@@ -654,7 +682,9 @@ impl<'a, 'id> IoWqGuard<'a, 'id> {
                 a.nr_workers -= 1;
                 // The worker's task reference is put here, under the lock:
                 // `put_task_struct()` may be called in atomic context.
-                drop(st.workers.remove(key));
+                if st.workers.remove(key).is_some() {
+                    st.unreaped += 1;
+                }
                 return None;
             }
             a.nr_free += 1;
@@ -789,15 +819,22 @@ impl<'a, 'id> UringGuard<'a, 'id> {
         let ctx = ring.ctx();
         let mut threads = ctx.iowq_threads.lock();
         // Reaping a thread waits until it returned; a reaped worker left
-        // io-wq's list of workers under the io-wq lock first.
+        // io-wq's list of workers under the io-wq lock first, and counted
+        // itself unreaped. Its thread is in `threads` by then: its creator
+        // held that lock from before the thread ran until the insert.
         loop {
             let dead = {
                 let mut w = self.lock_iowq();
                 let st = w.state();
-                threads
+                if st.unreaped == 0 {
+                    break;
+                }
+                let dead = threads
                     .iter()
                     .find(|(_, (key, _))| st.workers.get(*key).is_none())
-                    .map(|(id, _)| *id)
+                    .map(|(id, _)| *id);
+                st.unreaped = if dead.is_some() { st.unreaped - 1 } else { 0 };
+                dead
             };
             let Some(id) = dead else { break };
             drop(threads.remove(&id));
@@ -840,5 +877,14 @@ impl<'r, 'id> Ring<'r, 'id> {
         while let Some(id) = threads.iter().next().map(|(id, _)| *id) {
             drop(threads.remove(&id));
         }
+    }
+
+    /// The threads the ring keeps and the workers in io-wq's table, for
+    /// the self-tests: the threads of workers that left the table are
+    /// reaped by the next creation.
+    pub(crate) fn iowq_threads_and_workers(self, cx: &mut TaskCtx) -> (usize, usize) {
+        let threads = self.ctx.iowq_threads.lock();
+        let mut w = self.lock_iowq(cx);
+        (threads.iter().count(), w.state().workers.used)
     }
 }

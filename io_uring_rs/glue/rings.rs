@@ -295,18 +295,18 @@ impl SharedRings {
     fn cqe_fields(&self, pos: u32) -> (&AtomicU64, &AtomicU32, &AtomicU32) {
         let off = CQES as usize + (pos & (self.cq_entries - 1)) as usize * CQE_SIZE;
         assert!(off % 8 == 0 && off + CQE_SIZE <= self.rings.len());
-        // SAFETY: The entry is in bounds and 8-aligned (checked above; the
-        // region is page aligned), its fields at 0, 8 and 12 are aligned for
-        // their types, the region lives as long as `self`, and all accesses
-        // to it are atomic.
-        unsafe {
-            let p = self.rings.as_ptr().add(off);
-            (
-                AtomicU64::from_ptr(p.cast()),
-                AtomicU32::from_ptr(p.add(8).cast()),
-                AtomicU32::from_ptr(p.add(12).cast()),
-            )
-        }
+        // The entry is in bounds and 8-aligned (checked above; the region is
+        // page aligned), so its fields at 0, 8 and 12 are in bounds and
+        // aligned for their types; the region lives as long as `self`, and
+        // all accesses to it are atomic.
+        let p = self.rings.as_ptr();
+        // SAFETY: `user_data`, at `off`: in bounds and aligned (above).
+        let user_data = unsafe { AtomicU64::from_ptr(p.add(off).cast()) };
+        // SAFETY: `res`, at `off + 8`: in bounds and aligned (above).
+        let res = unsafe { AtomicU32::from_ptr(p.add(off + 8).cast()) };
+        // SAFETY: `flags`, at `off + 12`: in bounds and aligned (above).
+        let flags = unsafe { AtomicU32::from_ptr(p.add(off + 12).cast()) };
+        (user_data, res, flags)
     }
 
     /// Writes the CQE at position `pos` (masked).

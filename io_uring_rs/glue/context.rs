@@ -169,3 +169,15 @@ pub(crate) fn task_sigpending() -> bool {
         true
     }
 }
+
+/// A proof that its holder may interrupt a kernel thread's wait
+/// ([`ThreadTask::notify_signal`](crate::glue::kthread::ThreadTask::notify_signal)).
+///
+/// # Safety
+///
+/// Only the code that the module's rules let interrupt a thread can make
+/// a value of an implementing type: io-wq's cancel of running work, which
+/// marks the work before it interrupts the worker (a worker clears the
+/// interruption only after marked work; `Documentation/locking.rst`, rule
+/// 13). The core cannot implement an `unsafe trait`.
+pub(crate) unsafe trait MayInterrupt {}

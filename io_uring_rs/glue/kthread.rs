@@ -13,7 +13,7 @@
 //! Linux 6.12's Rust API has no kthread abstraction; the C side is in
 //! `io_uring_rs_dev.c`.
 
-use crate::glue::context::{SqCtx, TaskCtx};
+use crate::glue::context::{MayInterrupt, SqCtx, TaskCtx};
 use crate::glue::file::UserMm;
 use core::ffi::{c_int, c_void};
 use core::ptr::NonNull;
@@ -129,8 +129,9 @@ unsafe impl Sync for ThreadTask {}
 
 impl ThreadTask {
     /// Interrupts what the task waits for, or will wait for next, in any
-    /// context (`__set_notify_signal()`): io-wq's cancel of running work.
-    pub(crate) fn notify_signal(&self) {
+    /// context (`__set_notify_signal()`): io-wq's cancel of running work,
+    /// the one holder of a [`MayInterrupt`] proof.
+    pub(crate) fn notify_signal(&self, _proof: &impl MayInterrupt) {
         // SAFETY: `task` is a task this handle holds a reference of.
         unsafe { io_uring_rs_task_notify_signal(self.task.as_ptr()) }
     }

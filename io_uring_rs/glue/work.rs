@@ -4,22 +4,30 @@
 //! And the request's `unsafe impl`s
 //! of the chain primitive, `Linked`, of a file poll's target, `PollTarget`,
 //! of the task-work list's node, `HasTwNode`, and of io-wq's work list's
-//! node, `HasWqNode`.
+//! node, `HasWqNode`; and the `unsafe impl` of `MayInterrupt` for io-wq's
+//! interrupt proof.
 //!
 //! An `unsafe impl` is not allowed in the core, so the declarations live
 //! here.
 
 use crate::glue::chain::{ChainCell, Linked};
-use crate::glue::context::TaskCtx;
+use crate::glue::context::{MayInterrupt, TaskCtx};
 use crate::glue::file::PollTarget;
 use crate::glue::kthread::{KThread, ThreadKind};
 use crate::glue::tw_list::{HasTwNode, TwNode};
 use crate::glue::work_list::{HasWqNode, WqNode};
 use crate::uring::entry::iowq;
 use crate::uring::model::req::{task_work_add_bare, BareTw, CellWitness, Req};
-use crate::uring::model::ring::IoWorker;
+use crate::uring::model::ring::{InterruptProof, IoWorker};
 use kernel::prelude::*;
 use kernel::sync::Arc;
+
+// SAFETY: `InterruptProof`'s field is private to the model's io-wq file,
+// which makes one only in `RunningWork::signal_and_interrupt`, after it
+// marked the running work (`IO_WQ_WORK_CANCEL`): so a worker is
+// interrupted only for marked work, the one kind it clears the
+// interruption after.
+unsafe impl MayInterrupt for InterruptProof {}
 
 // SAFETY: `Req` is the one `Linked` type. Its witness, `CellWitness`, can
 // only be made by the model (its field is private to it), and `chain`

@@ -13,8 +13,8 @@ mod iowq;
 mod locks;
 
 pub(crate) use iowq::{
-    Enqueued, IoWorker, IoWqAcct, IoWqHash, IoWqState, IoWqWork, NewWorkerFor, RunningWork,
-    WorkerKey, WorkerRoom,
+    Enqueued, InterruptProof, IoWorker, IoWqAcct, IoWqHash, IoWqState, IoWqWork, NewWorkerFor,
+    RunningWork, WorkerKey, WorkerRoom,
 };
 
 pub(crate) use locks::{

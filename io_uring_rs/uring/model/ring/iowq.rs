@@ -312,10 +312,17 @@ impl RunningWork<'_, '_> {
     pub(crate) fn signal_and_interrupt(&self) {
         self.req.signal();
         if let Some(task) = &self.worker.task {
-            task.notify_signal();
+            task.notify_signal(&InterruptProof(()));
         }
     }
 }
+
+/// The proof that interrupts a worker ([`MayInterrupt`], implemented in
+/// the glue): its field is private to this file, which makes one only in
+/// [`RunningWork::signal_and_interrupt`], after marking the work.
+///
+/// [`MayInterrupt`]: crate::glue::context::MayInterrupt
+pub(crate) struct InterruptProof(());
 
 /// State protected by the io-wq lock (C: `acct->lock` and `wq->lock`).
 pub(crate) struct IoWqState {

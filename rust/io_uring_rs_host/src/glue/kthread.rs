@@ -7,7 +7,7 @@
 //! it has not started (a kernel thread stopped before it ran never calls
 //! its function), or waits until it ran.
 
-use crate::glue::context::{SqCtx, TaskCtx};
+use crate::glue::context::{MayInterrupt, SqCtx, TaskCtx};
 use kernel::prelude::*;
 use kernel::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -66,8 +66,9 @@ impl ThreadCtx {
 pub(crate) struct ThreadTask;
 
 impl ThreadTask {
-    /// Interrupts what the task waits for (nothing on the host).
-    pub(crate) fn notify_signal(&self) {}
+    /// Interrupts what the task waits for (nothing on the host), for the
+    /// holder of a [`MayInterrupt`] proof.
+    pub(crate) fn notify_signal(&self, _proof: &impl MayInterrupt) {}
 }
 
 impl Drop for ThreadTask {

@@ -238,11 +238,13 @@ impl Backend for RingBackend {
     }
 
     fn task_switches(&mut self) -> (u64, u64) {
+        // The task thread's own counts: `RUSAGE_SELF` would add the
+        // thread that waits for the completions.
         self.task.run(|| {
             // SAFETY: `getrusage()` fills the zeroed `rusage` it is given.
             let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
             // SAFETY: `ru` is a valid out-pointer.
-            unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
+            unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut ru) };
             (ru.ru_nvcsw as u64, ru.ru_nivcsw as u64)
         })
     }
